@@ -1,0 +1,152 @@
+"""Reading exercise.toml and exercise packs (the bundled one or a teacher's own)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from grader.catalog.model import (
+    CHECK_ORDER,
+    DEFAULT_PASS_PERCENT,
+    CheckConfig,
+    Exercise,
+    Limits,
+    Task,
+)
+from grader.errors import ExerciseError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+EXERCISES_ENV = "GRADER_EXERCISES"
+
+
+@lru_cache(maxsize=1)
+def exercise_schema() -> dict[str, Any]:
+    text = (
+        resources.files("grader.catalog").joinpath("exercise.schema.json").read_text()
+    )
+    return json.loads(text)
+
+
+def load_exercise(root: Path) -> Exercise:
+    """Load and validate `root/exercise.toml`; raise ExerciseError naming what is wrong."""
+    toml_path = root / "exercise.toml"
+    try:
+        raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExerciseError(f"{toml_path}: missing; every exercise needs one") from None
+    except UnicodeDecodeError:
+        raise ExerciseError(f"{toml_path}: not UTF-8; save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ExerciseError(f"{toml_path}: invalid TOML: {exc}") from None
+    errors = sorted(
+        jsonschema.Draft202012Validator(exercise_schema()).iter_errors(raw),
+        key=lambda e: list(e.absolute_path),
+    )
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise ExerciseError(f"{toml_path}: {where}: {first.message}")
+    return _exercise_from_toml(raw, root)
+
+
+def _exercise_from_toml(raw: dict[str, Any], root: Path) -> Exercise:
+    files = raw["files"]
+    checks = tuple(
+        CheckConfig(
+            id=check_id,
+            weight=float(raw["checks"][check_id]["weight"]),
+            options={k: v for k, v in raw["checks"][check_id].items() if k != "weight"},
+        )
+        for check_id in CHECK_ORDER
+        if check_id in raw["checks"]
+    )
+    limits = Limits(**raw.get("limits", {}))
+    return Exercise(
+        slug=raw["slug"],
+        stage=raw["stage"],
+        version=raw["version"],
+        title_en=raw["title"]["en"],
+        title_zh=raw["title"]["zh"],
+        tasks=tuple(
+            Task(id=t["id"], title_en=t["title"]["en"], title_zh=t["title"]["zh"])
+            for t in raw["tasks"]
+        ),
+        solution_files=tuple(files["solution"]),
+        test_files=tuple(files.get("tests", [])),
+        extra_files=tuple(files.get("extra", [])),
+        checks=checks,
+        root=root,
+        difficulty=raw.get("difficulty", "medium"),
+        topics=tuple(raw.get("topics", [])),
+        limits=limits,
+        pass_percent=float(
+            raw.get("grading", {}).get("pass_percent", DEFAULT_PASS_PERCENT)
+        ),
+    )
+
+
+def bundled_pack_root() -> Path:
+    """The pack shipped with grader: inside the wheel, or at the repository root."""
+    installed = Path(__file__).resolve().parents[1] / "_bundled_exercises"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "exercises"
+
+
+class ExercisePack:
+    """A folder of exercises laid out as `stage<N>/<slug>/exercise.toml`."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        env_root = os.environ.get(EXERCISES_ENV)
+        self.root = Path(root or env_root or bundled_pack_root())
+        if not self.root.is_dir():
+            raise ExerciseError(
+                f"exercise pack {self.root} does not exist; "
+                "pass --exercises DIR with a folder of stage<N>/<slug>/ exercises"
+            )
+
+    def exercise_dirs(self) -> list[Path]:
+        return sorted(p.parent for p in self.root.glob("stage*/*/exercise.toml"))
+
+    def exercises(self) -> list[Exercise]:
+        """Every exercise, sorted by stage then slug; a broken one raises ExerciseError."""
+        loaded = [load_exercise(d) for d in self.exercise_dirs()]
+        seen: dict[str, Path] = {}
+        for ex in loaded:
+            if ex.slug in seen:
+                raise ExerciseError(
+                    f"slug {ex.slug!r} is used twice: {seen[ex.slug]} and {ex.root}; "
+                    "slugs must be unique across a pack"
+                )
+            seen[ex.slug] = ex.root
+        return sorted(loaded, key=lambda e: (e.stage, e.slug))
+
+    def get(self, slug: str) -> Exercise:
+        """Find by `grade-book` or `stage1/grade-book`."""
+        stage_part, _, name = slug.rpartition("/")
+        candidates = [
+            d
+            for d in self.exercise_dirs()
+            if d.name == name and (not stage_part or d.parent.name == stage_part)
+        ]
+        if not candidates:
+            known = ", ".join(d.name for d in self.exercise_dirs()) or "none"
+            raise ExerciseError(
+                f"unknown exercise {slug!r}; run `grader list` to see them (known: {known})"
+            )
+        if len(candidates) > 1:
+            raise ExerciseError(
+                f"{slug!r} matches several exercises; name it as stage<N>/{name}"
+            )
+        return load_exercise(candidates[0])

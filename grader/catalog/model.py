@@ -1,0 +1,85 @@
+"""The exercise model: what exercise.toml says, typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_COVERAGE_THRESHOLD = 70.0
+DEFAULT_PASS_PERCENT = 80.0
+CHECK_ORDER = ("tests", "flake8", "black", "coverage", "dockerfile")
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    title_en: str
+    title_zh: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    run_seconds: float = 180.0
+    test_seconds: float = 10.0
+    memory_mb: int = 512
+    max_file_kb: int = 256
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """One check as exercise.toml configures it: its weight and its own options."""
+
+    id: str
+    weight: float
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    slug: str
+    stage: int
+    version: str
+    title_en: str
+    title_zh: str
+    tasks: tuple[Task, ...]
+    solution_files: tuple[str, ...]
+    test_files: tuple[str, ...]
+    extra_files: tuple[str, ...]
+    checks: tuple[CheckConfig, ...]
+    root: Path
+    difficulty: str = "medium"
+    topics: tuple[str, ...] = ()
+    limits: Limits = Limits()
+    pass_percent: float = DEFAULT_PASS_PERCENT
+
+    @property
+    def qualified_slug(self) -> str:
+        return f"stage{self.stage}/{self.slug}"
+
+    @property
+    def submitted_files(self) -> tuple[str, ...]:
+        """Every path a submission may contain: nothing else enters the sandbox."""
+        return self.solution_files + self.test_files + self.extra_files
+
+    @property
+    def starter_dir(self) -> Path:
+        return self.root / "starter"
+
+    @property
+    def hidden_dir(self) -> Path:
+        return self.root / "hidden"
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.root / "reference"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    def check(self, check_id: str) -> CheckConfig | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    def task_ids(self) -> set[int]:
+        return {t.id for t in self.tasks}

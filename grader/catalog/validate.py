@@ -1,0 +1,133 @@
+"""`grader exercises validate`: prove an exercise is well-formed, passable and not trivially passed."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.catalog.loader import load_exercise
+from grader.catalog.model import Exercise
+from grader.errors import ExerciseError
+from grader.runner import Backend
+from grader.scorecard.model import Scorecard
+
+MIN_HIDDEN_TESTS = 15
+
+
+@dataclass
+class Validation:
+    path: Path
+    slug: str
+    problems: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate_exercise_dir(root: Path, backend: Backend) -> Validation:
+    report = Validation(path=root, slug=root.name)
+    try:
+        exercise = load_exercise(root)
+    except ExerciseError as exc:
+        report.problems.append(exc.message)
+        return report
+    report.slug = exercise.qualified_slug
+    report.problems.extend(layout_problems(exercise))
+    if report.problems:
+        return report
+    from grader.grading import grade_workspace
+
+    reference = grade_workspace(
+        exercise.reference_dir, exercise=exercise, backend=backend
+    )
+    report.problems.extend(reference_problems(reference))
+    report.problems.extend(suite_problems(exercise, reference))
+    tests = reference.check("tests")
+    if tests is not None:
+        report.facts.append(f"{len(tests.details.get('tests', []))} hidden tests")
+    coverage = reference.check("coverage")
+    if coverage is not None and "percent" in coverage.details:
+        report.facts.append(f"reference coverage {coverage.details['percent']:.1f}%")
+    starter = grade_workspace(exercise.starter_dir, exercise=exercise, backend=backend)
+    starter_tests = starter.check("tests")
+    if starter_tests is None or starter_tests.status == "pass":
+        report.problems.append(
+            f"{exercise.starter_dir}: the starter passes the hidden suite; the stubs must fail it"
+        )
+    return report
+
+
+def layout_problems(exercise: Exercise) -> list[str]:
+    root = exercise.root
+    problems = []
+    for name in ("instructions.md", "instructions.zh.md"):
+        if not (root / name).is_file():
+            problems.append(f"{root / name}: missing")
+    for folder in (exercise.starter_dir, exercise.reference_dir):
+        for rel in exercise.solution_files + exercise.test_files:
+            if not (folder / rel).is_file():
+                problems.append(f"{folder / rel}: missing")
+    if not list(exercise.hidden_dir.glob("test_*.py")):
+        problems.append(f"{exercise.hidden_dir}: no test_*.py files")
+    if exercise.slug != root.name:
+        problems.append(f"{root}: folder name differs from slug {exercise.slug!r}")
+    if root.parent.name != f"stage{exercise.stage}":
+        problems.append(
+            f"{root}: lies under {root.parent.name}/ but says stage = {exercise.stage}"
+        )
+    for name, pattern in (
+        ("instructions.md", r"Task\s+{n}\b"),
+        ("instructions.zh.md", r"任务\s*{n}\b"),
+    ):
+        path = root / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            for task in exercise.tasks:
+                if not re.search(pattern.format(n=task.id), text):
+                    problems.append(f"{path}: task {task.id} has no section")
+    return problems
+
+
+def reference_problems(card: Scorecard) -> list[str]:
+    return [
+        f"reference: {c.id} scored {c.score:g}/{c.max_score:g} ({c.status}): {c.message}"
+        for c in card.checks
+        if c.score < c.max_score or c.status != "pass"
+    ]
+
+
+def suite_problems(exercise: Exercise, card: Scorecard) -> list[str]:
+    tests_check = card.check("tests")
+    if tests_check is None:
+        return ["the exercise has no tests check"]
+    tests = tests_check.details.get("tests", [])
+    problems = []
+    if len(tests) < MIN_HIDDEN_TESTS:
+        problems.append(
+            f"hidden suite has {len(tests)} tests; at least {MIN_HIDDEN_TESTS} are needed"
+        )
+    for what, values in (
+        ("test id", [t["id"] for t in tests]),
+        ("title", [t["title"] for t in tests]),
+    ):
+        for value, count in Counter(values).items():
+            if count > 1:
+                problems.append(f"hidden suite: {what} {value!r} is used {count} times")
+    for t in tests:
+        if t["task"] not in exercise.task_ids():
+            problems.append(
+                f"hidden test {t['id']}: task {t['task']!r} is not one of the exercise's tasks"
+            )
+        if t["title"] == t["id"].rsplit("::", 1)[-1]:
+            problems.append(
+                f"hidden test {t['id']}: no docstring (its first line is the title)"
+            )
+    covered_tasks = {t["task"] for t in tests}
+    for task in exercise.tasks:
+        if task.id not in covered_tasks:
+            problems.append(f"task {task.id} ({task.title_en}) has no hidden test")
+    return problems

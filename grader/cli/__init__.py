@@ -1,0 +1,60 @@
+"""The `grader` command line. Commands are thin: parse, call one function, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grader import __version__
+from grader.cli.authoring import exercises_group
+from grader.cli.student import (
+    list_command,
+    schema_command,
+    start_command,
+    submit_command,
+    test_command,
+)
+from grader.errors import EXIT_USAGE
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example: grader list --stage 1; grader start grade-book; grader submit",
+)
+@click.option(
+    "--exercises",
+    "exercises_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="GRADER_EXERCISES",
+    default=None,
+    help="Exercise pack to use instead of the bundled one (env: GRADER_EXERCISES).",
+)
+@click.version_option(__version__, prog_name="grader")
+@click.pass_context
+def cli(ctx: click.Context, exercises_dir: Path | None) -> None:
+    """Grade Python exercises: hidden tests, flake8, black and coverage, in a sandbox.
+
+    \b
+    Exit codes: 0 passed (or nothing to grade), 1 graded and not passed,
+    2 usage error or harness fault (nothing was graded).
+    """
+    ctx.obj = {"exercises_dir": exercises_dir}
+
+
+for command in (
+    list_command,
+    start_command,
+    test_command,
+    submit_command,
+    schema_command,
+):
+    cli.add_command(command)
+cli.add_command(exercises_group)
+
+
+def main() -> None:
+    cli(prog_name="grader")
+
+
+__all__ = ["EXIT_USAGE", "cli", "main"]

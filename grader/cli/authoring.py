@@ -1,0 +1,52 @@
+"""Commands for exercise authors: `grader exercises validate`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from grader.catalog.validate import validate_exercise_dir
+from grader.cli.student import pack_from
+from grader.errors import EXIT_FAIL, EXIT_PASS
+from grader.runner import get_backend
+
+
+@click.group("exercises")
+def exercises_group() -> None:
+    """Author and check exercise packs."""
+
+
+@exercises_group.command(
+    "validate", epilog="Example: grader exercises validate grade-book"
+)
+@click.argument("slugs", nargs=-1)
+@click.option(
+    "--backend",
+    default="local",
+    show_default=True,
+    help="Backend that grades the reference and starter.",
+)
+@click.pass_context
+def validate_command(ctx: click.Context, slugs: tuple[str, ...], backend: str) -> None:
+    """Prove each exercise (all when no SLUG is given): valid metadata, every file present,
+    the reference gets full marks on every check, the starter fails the hidden suite,
+    test ids and titles are unique. Exit code 0 only when every exercise holds."""
+    pack = pack_from(ctx)
+    dirs = [pack.get(s).root for s in slugs] if slugs else pack.exercise_dirs()
+    runner = get_backend(backend)
+    failed = 0
+    for root in dirs:
+        report = validate_exercise_dir(root, runner)
+        mark = (
+            click.style("ok", fg="green")
+            if report.ok
+            else click.style("FAIL", fg="red")
+        )
+        facts = f" ({', '.join(report.facts)})" if report.facts else ""
+        click.echo(f"{mark}  {report.slug}{facts}")
+        for problem in report.problems:
+            click.echo(f"      - {problem}")
+        failed += not report.ok
+    click.echo(f"{len(dirs) - failed} of {len(dirs)} exercises valid")
+    sys.exit(EXIT_FAIL if failed else EXIT_PASS)

@@ -1,0 +1,87 @@
+"""Terminal views of scorecards and exercise lists (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from grader.catalog.model import Exercise
+from grader.scorecard.model import CheckResult, Scorecard
+
+STATUS_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
+FIRST_N = 5
+
+
+def exercise_table(exercises: list[Exercise]) -> Table:
+    table = Table(title="Exercises / 练习", show_lines=False)
+    for column in ("slug", "stage", "title", "标题", "difficulty", "topics"):
+        table.add_column(column)
+    for ex in exercises:
+        table.add_row(
+            ex.qualified_slug,
+            str(ex.stage),
+            ex.title_en,
+            ex.title_zh,
+            ex.difficulty,
+            ", ".join(ex.topics),
+        )
+    return table
+
+
+def print_scorecard(console: Console, card: Scorecard) -> None:
+    style = STATUS_STYLE[card.status]
+    console.print(
+        Text.assemble(
+            (f"{card.exercise.slug} ", "bold"),
+            (card.status.upper(), f"bold {style}"),
+            f"  {card.score:g} / {card.max_score:g}",
+            f"  ({card.runner.backend} backend, {card.duration:.1f} s)",
+        )
+    )
+    if not card.runner.sandboxed:
+        console.print(
+            "[yellow]warning: the local backend is not a sandbox; "
+            "scores from it are for practice only[/yellow]"
+        )
+    table = Table(show_header=True, header_style="bold")
+    for column in ("check", "status", "score", "message"):
+        table.add_column(column, overflow="fold")
+    for check in card.checks:
+        table.add_row(
+            check.title,
+            Text(check.status, style=STATUS_STYLE[check.status]),
+            f"{check.score:g}/{check.max_score:g}",
+            check.message,
+        )
+    console.print(table)
+    for check in card.checks:
+        _print_problems(console, check)
+    if card.status != "pass":
+        console.print(Text(card.message, style=style))
+
+
+def _print_problems(console: Console, check: CheckResult) -> None:
+    details = check.details
+    if check.id == "tests":
+        failing = [t for t in details.get("tests", []) if t["status"] != "passed"]
+        for test in failing[:FIRST_N]:
+            where = f" [{test['location']}]" if test.get("location") else ""
+            task = f"task {test['task']}: " if test.get("task") is not None else ""
+            console.print(
+                f"  [red]✗[/red] {task}{test['title']} — {test['status']}{where}"
+            )
+            if test.get("message"):
+                console.print(
+                    Text("      " + test["message"].splitlines()[0][:300], style="dim")
+                )
+        if len(failing) > FIRST_N:
+            console.print(f"  … and {len(failing) - FIRST_N} more failing tests")
+    elif check.id == "flake8":
+        for v in details.get("violations", [])[:FIRST_N]:
+            console.print(
+                f"  {v['path']}:{v['line']}:{v['col']} {v['code']} {v['text']}"
+            )
+    elif check.id == "black" and details.get("diff"):
+        lines = details["diff"].splitlines()[:12]
+        console.print(Text("\n".join("  " + line for line in lines), style="dim"))

@@ -1,0 +1,155 @@
+"""The student's commands: list, start, test, submit, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from grader.catalog import ExercisePack
+from grader.cli.render import exercise_table, print_scorecard
+from grader.errors import EXIT_FAIL, EXIT_PASS
+from grader.grading import grade_workspace
+from grader.runner import BACKEND_NAMES, get_backend
+from grader.scorecard import serialize
+from grader.workspace import (
+    find_workspace,
+    run_visible_tests,
+    save_scorecard,
+    start_workspace,
+)
+
+
+def pack_from(ctx: click.Context) -> ExercisePack:
+    return ExercisePack(ctx.obj.get("exercises_dir") if ctx.obj else None)
+
+
+@click.command("list", epilog="Example: grader list --stage 2 --json")
+@click.option("--stage", type=click.IntRange(1, 4), help="Only this stage (1-4).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON array instead of a table."
+)
+@click.pass_context
+def list_command(ctx: click.Context, stage: int | None, as_json: bool) -> None:
+    """List the exercises: stage, title (English and Chinese), difficulty, topics."""
+    exercises = [
+        e for e in pack_from(ctx).exercises() if stage is None or e.stage == stage
+    ]
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "slug": e.slug,
+                        "qualified_slug": e.qualified_slug,
+                        "stage": e.stage,
+                        "title": e.title_en,
+                        "title_zh": e.title_zh,
+                        "difficulty": e.difficulty,
+                        "topics": list(e.topics),
+                        "tasks": len(e.tasks),
+                    }
+                    for e in exercises
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    Console().print(exercise_table(exercises))
+
+
+@click.command("start", epilog="Example: grader start stage1/grade-book ~/grade-book")
+@click.argument("slug")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.pass_context
+def start_command(ctx: click.Context, slug: str, directory: Path | None) -> None:
+    """Create a workspace for SLUG in DIRECTORY (default: ./<slug>).
+
+    It holds the starter files, your visible tests and the instructions in English and
+    Chinese. Existing work is never overwritten.
+    """
+    exercise = pack_from(ctx).get(slug)
+    workspace = start_workspace(exercise, directory or Path(exercise.slug))
+    click.echo(f"Started {exercise.qualified_slug} in {workspace.root}")
+    click.echo(
+        f"  read   {workspace.root / 'instructions.md'}  (中文: instructions.zh.md)"
+    )
+    click.echo(f"  then   cd {workspace.root} && grader test && grader submit")
+
+
+@click.command(
+    "test",
+    context_settings={"ignore_unknown_options": True},
+    epilog="Example: grader test -- -k ranking",
+)
+@click.argument(
+    "directory", required=False, default=".", type=click.Path(path_type=Path)
+)
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def test_command(
+    ctx: click.Context, directory: Path, pytest_args: tuple[str, ...]
+) -> None:
+    """Run your own (visible) tests in the workspace: fast, local, no sandbox."""
+    workspace = find_workspace(directory)
+    code = run_visible_tests(workspace, workspace.exercise(pack_from(ctx)), pytest_args)
+    sys.exit(EXIT_PASS if code == 0 else EXIT_FAIL)
+
+
+@click.command(
+    "submit",
+    epilog="Example: grader submit --json > scorecard.json\n\n"
+    "Exit codes: 0 passed, 1 not passed (the scorecard says why), 2 usage or harness error.",
+)
+@click.argument(
+    "directory", required=False, default=".", type=click.Path(path_type=Path)
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print only the scorecard JSON on stdout."
+)
+@click.option(
+    "--backend",
+    type=click.Choice(BACKEND_NAMES),
+    default="auto",
+    show_default=True,
+    help="Where to run: docker, bwrap, local (not a sandbox), or auto (the strongest available).",
+)
+@click.pass_context
+def submit_command(
+    ctx: click.Context, directory: Path, as_json: bool, backend: str
+) -> None:
+    """Grade the workspace: hidden tests, flake8, black, coverage of your tests.
+
+    The scorecard is saved under .grader/scorecards/ in the workspace.
+    """
+    workspace = find_workspace(directory)
+    exercise = workspace.exercise(pack_from(ctx))
+    runner = get_backend(backend)
+    card = grade_workspace(workspace.root, exercise=exercise, backend=runner)
+    path = save_scorecard(workspace, card)
+    if as_json:
+        click.echo(serialize.dumps(card), nl=False)
+    else:
+        console = Console()
+        print_scorecard(console, card)
+        console.print(f"[dim]scorecard saved: {path}[/dim]")
+    sys.exit(EXIT_PASS if card.status == "pass" else EXIT_FAIL)
+
+
+@click.command("schema", epilog="Example: grader schema > scorecard.schema.json")
+def schema_command() -> None:
+    """Print the JSON Schema of the scorecard."""
+    click.echo(json.dumps(serialize.scorecard_schema(), indent=2))
+
+
+__all__ = [
+    "list_command",
+    "schema_command",
+    "start_command",
+    "submit_command",
+    "test_command",
+]

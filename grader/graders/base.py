@@ -1,0 +1,84 @@
+"""What every check receives, and the helpers they share."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from grader.scorecard.model import CheckResult, CheckStatus
+
+TITLES = {
+    "tests": "Hidden tests",
+    "flake8": "flake8 (PEP 8 and errors)",
+    "black": "black formatting",
+    "coverage": "Coverage of your tests",
+    "dockerfile": "Dockerfile builds a small image",
+}
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """The job as a check sees it. Paths are inside the sandbox when one is used."""
+
+    submission: Path
+    hidden: Path
+    work: Path
+    solution_files: tuple[str, ...]
+    test_files: tuple[str, ...]
+    python_files: tuple[str, ...]
+    test_seconds: float
+    deadline: float
+    syntax_errors: dict[str, str] = field(default_factory=dict)
+    python: str = sys.executable
+
+    def seconds_left(self) -> float:
+        return max(1.0, self.deadline - time.monotonic())
+
+
+def result(
+    check_id: str,
+    status: CheckStatus,
+    weight: float,
+    *,
+    fraction: float | None = None,
+    message: str = "",
+    details: dict[str, Any] | None = None,
+    duration: float = 0.0,
+) -> CheckResult:
+    """A CheckResult whose score is `weight` × `fraction` (1 for pass, 0 otherwise by default)."""
+    if fraction is None:
+        fraction = 1.0 if status == "pass" else 0.0
+    return CheckResult(
+        id=check_id,
+        title=TITLES[check_id],
+        status=status,
+        score=round(weight * max(0.0, min(1.0, fraction)), 2),
+        max_score=float(weight),
+        duration=round(duration, 3),
+        message=message,
+        details=details or {},
+    )
+
+
+def timed(run: Callable[[], CheckResult]) -> CheckResult:
+    """Run a check and record how long it took."""
+    start = time.monotonic()
+    outcome = run()
+    outcome.duration = round(time.monotonic() - start, 3)
+    return outcome
+
+
+def write_pytest_ini(path: Path, pythonpath: Path) -> Path:
+    """Our own ini: the submission's pytest settings never take part in grading."""
+    path.write_text(
+        "[pytest]\n"
+        f"pythonpath = {pythonpath}\n"
+        "addopts =\n"
+        "filterwarnings =\n    ignore::DeprecationWarning\n"
+        "console_output_style = classic\n",
+        encoding="utf-8",
+    )
+    return path

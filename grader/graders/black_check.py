@@ -1,0 +1,63 @@
+"""black --check over every submitted Python file, with the exercise's line length only."""
+
+from __future__ import annotations
+
+import difflib
+
+import black
+
+from grader.catalog.model import CheckConfig
+from grader.graders.base import CheckContext, result
+from grader.scorecard.caps import DIFF_CHARS, cap_text
+from grader.scorecard.model import CheckResult
+
+
+def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
+    # In-process: the submission's pyproject.toml [tool.black] never applies, and one
+    # interpreter start is saved.
+    mode = black.Mode(line_length=int(config.options.get("line_length", 88)))
+    unformatted: list[str] = []
+    unparsable: list[str] = []
+    diffs: list[str] = []
+    for rel in ctx.python_files:
+        source = (ctx.submission / rel).read_text(encoding="utf-8")
+        try:
+            formatted = black.format_file_contents(source, fast=False, mode=mode)
+        except black.NothingChanged:
+            continue
+        except black.InvalidInput:
+            unparsable.append(rel)
+            continue
+        unformatted.append(rel)
+        diffs.append(
+            "".join(
+                difflib.unified_diff(
+                    source.splitlines(keepends=True),
+                    formatted.splitlines(keepends=True),
+                    fromfile=f"{rel} (yours)",
+                    tofile=f"{rel} (black)",
+                )
+            )
+        )
+    details = {
+        "files": unformatted + unparsable,
+        "diff": cap_text("".join(diffs), DIFF_CHARS),
+    }
+    if unparsable:
+        return result(
+            "black",
+            "fail",
+            config.weight,
+            message=f"black cannot parse {', '.join(unparsable)}: fix the syntax error first",
+            details=details,
+        )
+    if unformatted:
+        return result(
+            "black",
+            "fail",
+            config.weight,
+            message=f"{len(unformatted)} file(s) would be reformatted: {', '.join(unformatted)}; "
+            "run `black .` in your workspace",
+            details=details,
+        )
+    return result("black", "pass", config.weight, message="formatted", details=details)

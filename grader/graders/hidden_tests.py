@@ -1,0 +1,133 @@
+"""The hidden test suite against the submission, with partial credit by points."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from grader.catalog.model import CheckConfig
+from grader.graders.base import CheckContext, result, write_pytest_ini
+from grader.runner.pytest_session import pytest_command, run_pytest_watched
+from grader.scorecard.caps import MAX_TESTS
+from grader.scorecard.model import CheckResult
+
+TEST_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "task",
+    "points",
+    "message",
+    "location",
+    "output",
+    "duration",
+)
+
+
+def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
+    broken = {p: m for p, m in ctx.syntax_errors.items() if p in ctx.solution_files}
+    if broken:
+        path, message = next(iter(broken.items()))
+        return result(
+            "tests",
+            "error",
+            config.weight,
+            message=f"{message} — fix this first: no hidden test can run until {path} compiles",
+        )
+    results_path = ctx.work / "hidden.jsonl"
+    command = pytest_command(
+        ini=write_pytest_ini(ctx.work / "hidden-pytest.ini", ctx.submission),
+        rootdir=ctx.hidden,
+        results=results_path,
+        test_seconds=ctx.test_seconds,
+        student_root=ctx.submission,
+    )
+    session = run_pytest_watched(
+        command,
+        [str(ctx.hidden)],
+        cwd=ctx.submission,
+        results_path=results_path,
+        test_seconds=ctx.test_seconds,
+        deadline=ctx.deadline,
+        env=pytest_env(),
+    )
+    if session.collect_errors:
+        first = session.collect_errors[0]
+        where = f" ({first['location']})" if first.get("location") else ""
+        return result(
+            "tests",
+            "error",
+            config.weight,
+            message=f"the hidden tests could not import your code{where}: {first['message']}",
+            details={"tests": [], "points_earned": 0, "points_total": 0},
+        )
+    if not session.collected:
+        return result(
+            "tests",
+            "error",
+            config.weight,
+            message="the hidden tests did not start: the test process exited "
+            f"(code {session.exit_code}) while importing your code; "
+            "remove code that runs at import time (sys.exit, os._exit, input())",
+            details={"tests": [], "points_earned": 0, "points_total": 0},
+        )
+    return score_tests(
+        session.collected, session.results, config.weight, session.out_of_time
+    )
+
+
+def score_tests(
+    collected: list[dict[str, Any]],
+    results: dict[str, dict[str, Any]],
+    weight: float,
+    out_of_time: bool = False,
+) -> CheckResult:
+    """Points earned over points collected; a test with no result is an error, never a pass."""
+    tests = []
+    for meta in collected[:MAX_TESTS]:
+        record = results.get(meta["id"])
+        if record is None:
+            record = {
+                **meta,
+                "status": "error",
+                "message": (
+                    "not run: the grading run stopped before this test"
+                    if out_of_time
+                    else "not run: the test process stopped before this test"
+                ),
+                "location": "",
+                "output": "",
+                "duration": 0.0,
+            }
+        tests.append({k: record.get(k, meta.get(k)) for k in TEST_FIELDS})
+    total = sum(float(m.get("points", 1.0)) for m in collected)
+    earned = sum(float(t["points"]) for t in tests if t["status"] == "passed")
+    failed = [t for t in tests if t["status"] != "passed"]
+    status = "pass" if not failed else "fail"
+    if failed:
+        message = f"{len(tests) - len(failed)} of {len(tests)} tests passed"
+        if out_of_time:
+            message += "; the run hit its time limit"
+    else:
+        message = f"all {len(tests)} tests passed"
+    return result(
+        "tests",
+        status,
+        weight,
+        fraction=earned / total if total else 0.0,
+        message=message,
+        details={"tests": tests, "points_earned": earned, "points_total": total},
+    )
+
+
+def pytest_env() -> dict[str, str]:
+    """A clean environment: no plugin autoload, no user site, no inherited PYTHON* settings."""
+    keep = ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "SYSTEMROOT")
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env.update(
+        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONHASHSEED="0",
+        PYTHONIOENCODING="utf-8",
+    )
+    return env

@@ -1,0 +1,211 @@
+"""Grading one workspace end to end: collect, run in a backend, validate, weigh, scorecard."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from grader import __version__
+from grader.catalog.model import Exercise
+from grader.runner import Backend
+from grader.runner.backend import RunOutcome
+from grader.runner.job import Job, prepare_job, remove_job
+from grader.runner.submission import Submission, collect_submission
+from grader.scorecard.caps import MESSAGE_CHARS, cap_text, clean_text
+from grader.scorecard.model import (
+    CheckResult,
+    ExerciseRef,
+    RunnerInfo,
+    Scorecard,
+    SubmissionRef,
+)
+from grader.scorecard.serialize import check_errors, check_from_dict
+
+RESULTS_MAX_BYTES = 8 * 1024 * 1024
+
+
+def grade_workspace(
+    workspace: Path, *, exercise: Exercise, backend: Backend
+) -> Scorecard:
+    """Grade the allow-listed files of `workspace`. Every outcome is a scorecard."""
+    started = _now()
+    clock = time.monotonic()
+    submission = collect_submission(workspace, exercise)
+    if submission.problems:
+        return _finish(
+            exercise,
+            submission,
+            backend,
+            started,
+            clock,
+            checks=_not_run(exercise, "the submission could not be collected"),
+            message=" ; ".join(submission.problems),
+            outcome=None,
+        )
+    job = prepare_job(exercise, submission)
+    try:
+        outcome = backend.run(job)
+        checks, problem = read_results(job, outcome)
+    finally:
+        remove_job(job)
+    return _finish(
+        exercise,
+        submission,
+        backend,
+        started,
+        clock,
+        checks=checks,
+        message=problem,
+        outcome=outcome,
+    )
+
+
+def read_results(job: Job, outcome: RunOutcome) -> tuple[list[CheckResult], str]:
+    """The checks from the run's results file, validated; or error checks and the reason."""
+    exercise = job.exercise
+    if outcome.timed_out:
+        reason = (
+            f"the grading run took longer than {exercise.limits.run_seconds:g} s and was "
+            "stopped; look for an endless loop or a very slow test in your code"
+        )
+        return _not_run(exercise, reason, status="error"), reason
+    if outcome.out_of_memory:
+        reason = (
+            f"the grading run used more than {exercise.limits.memory_mb} MB of memory and "
+            "was stopped; look for data structures that grow without bound"
+        )
+        return _not_run(exercise, reason, status="error"), reason
+    path = job.results_path
+    try:
+        if path.is_symlink() or not path.is_file():
+            raise ValueError("no results file was written")
+        if path.stat().st_size > RESULTS_MAX_BYTES:
+            raise ValueError(
+                f"the results file is larger than {RESULTS_MAX_BYTES} bytes"
+            )
+        document = json.loads(path.read_text(encoding="utf-8"))
+        checks = _validated_checks(document, exercise)
+    except (ValueError, OSError) as exc:
+        tail = clean_text(outcome.log_tail)[-1000:]
+        reason = f"the grader crashed inside the sandbox ({exc}; exit code {outcome.exit_code})"
+        if tail:
+            reason += f": {tail}"
+        return _not_run(
+            exercise, cap_text(reason, MESSAGE_CHARS - 100), status="error"
+        ), cap_text(reason, MESSAGE_CHARS - 100)
+    return checks, ""
+
+
+def _validated_checks(document: Any, exercise: Exercise) -> list[CheckResult]:
+    if not isinstance(document, dict) or not isinstance(document.get("checks"), list):
+        raise ValueError("the results file is not a results document")
+    by_id: dict[str, CheckResult] = {}
+    for raw in document["checks"]:
+        errors = check_errors(raw)
+        if errors:
+            raise ValueError(f"invalid check result: {errors[0]}")
+        if raw["id"] in by_id:
+            raise ValueError(f"check {raw['id']} reported twice")
+        by_id[raw["id"]] = check_from_dict(raw)
+    checks = []
+    for config in exercise.checks:
+        if config.id not in by_id:
+            raise ValueError(f"check {config.id} did not report")
+        checks.append(rescore(by_id[config.id], config.weight))
+    return checks
+
+
+def rescore(check: CheckResult, weight: float) -> CheckResult:
+    """The host, not the sandbox, decides the score: from the weight and the reported facts."""
+    check.max_score = float(weight)
+    if check.id == "tests" and check.status in ("pass", "fail"):
+        tests = check.details.get("tests", [])
+        total = sum(float(t["points"]) for t in tests)
+        earned = sum(float(t["points"]) for t in tests if t["status"] == "passed")
+        check.score = round(weight * earned / total, 2) if total else 0.0
+    else:
+        check.score = float(weight) if check.status == "pass" else 0.0
+    return check
+
+
+def _not_run(
+    exercise: Exercise, reason: str, status: str = "skipped"
+) -> list[CheckResult]:
+    from grader.graders.base import TITLES
+
+    return [
+        CheckResult(
+            id=c.id,
+            title=TITLES[c.id],
+            status=status,  # type: ignore[arg-type]
+            score=0.0,
+            max_score=float(c.weight),
+            message=f"not graded: {reason}"[:MESSAGE_CHARS],
+        )
+        for c in exercise.checks
+    ]
+
+
+def _finish(
+    exercise: Exercise,
+    submission: Submission,
+    backend: Backend,
+    started: str,
+    clock: float,
+    *,
+    checks: list[CheckResult],
+    message: str,
+    outcome: RunOutcome | None,
+) -> Scorecard:
+    score = round(sum(c.score for c in checks), 2)
+    max_score = round(sum(c.max_score for c in checks), 2)
+    errored = [c for c in checks if c.status == "error"]
+    if message or errored:
+        status = "error"
+        message = message or errored[0].message
+    elif max_score and 100.0 * score / max_score >= exercise.pass_percent:
+        status = "pass"
+        message = (
+            f"passed: {score:g} of {max_score:g} (pass mark {exercise.pass_percent:g}%)"
+        )
+    else:
+        status = "fail"
+        message = f"not yet: {score:g} of {max_score:g}; {exercise.pass_percent:g}% is needed to pass"
+    integrity: dict[str, Any] = {
+        "sandboxed": backend.sandboxed,
+        "allowed_files": list(exercise.submitted_files),
+    }
+    if outcome is not None:
+        integrity.update(outcome.integrity)
+    return Scorecard(
+        exercise=ExerciseRef(
+            slug=exercise.qualified_slug, stage=exercise.stage, version=exercise.version
+        ),
+        submission=SubmissionRef(sha256=submission.sha256, files=submission.files),
+        runner=RunnerInfo(
+            grader_version=__version__,
+            backend=backend.name,
+            sandboxed=backend.sandboxed,
+            image=outcome.image if outcome else None,
+            image_digest=outcome.image_digest if outcome else None,
+        ),
+        started_at=started,
+        finished_at=_now(),
+        duration=round(time.monotonic() - clock, 3),
+        status=status,  # type: ignore[arg-type]
+        score=score,
+        max_score=max_score,
+        pass_percent=exercise.pass_percent,
+        message=cap_text(message, MESSAGE_CHARS),
+        checks=checks,
+        integrity=integrity,
+    )
+
+
+def _now() -> str:
+    return (
+        datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    )

@@ -1,0 +1,236 @@
+"""The pytest plugin that reports each test as one JSON line, in the process that runs it.
+
+Loaded with `-p grader.runner.pytest_plugin`; it registers its reporter only when
+`--grader-results` is given. It streams records (flushed per test) so that the process that
+watches it can tell which test was running when a run had to be killed, and resume after it.
+Only the standard library and pytest are imported here: this runs beside student code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import pytest
+
+OUTPUT_CHARS = 4_000
+MESSAGE_CHARS = 2_000
+
+
+class TestTimeout(BaseException):
+    """Raised in the test when it overruns; BaseException so `except Exception` cannot eat it."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grader", "grader result reporting")
+    group.addoption("--grader-results", default=None, help="JSON-lines file to write")
+    group.addoption(
+        "--grader-test-seconds", type=float, default=0.0, help="per-test time limit"
+    )
+    group.addoption(
+        "--grader-student-root",
+        default=None,
+        help="folder of the submission: failure locations point into it",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "task(n): the exercise task this test belongs to"
+    )
+    config.addinivalue_line("markers", "points(p): how many points the test is worth")
+    path = config.getoption("grader_results")
+    if path:
+        config.pluginmanager.register(JsonLinesReporter(config, Path(path)), "grader")
+
+
+def test_metadata(item: pytest.Item) -> dict[str, Any]:
+    """Title (docstring's first line), task and points of a test item."""
+    doc = (
+        (getattr(item, "obj", None).__doc__ or "").strip()
+        if hasattr(item, "obj")
+        else ""
+    )
+    title = doc.splitlines()[0].strip() if doc else item.name
+    task_marker = item.get_closest_marker("task")
+    task = None
+    if task_marker is not None:
+        task = (
+            task_marker.args[0]
+            if task_marker.args
+            else task_marker.kwargs.get("taskno")
+        )
+    points_marker = item.get_closest_marker("points")
+    points = 1.0
+    if points_marker is not None and points_marker.args:
+        points = float(points_marker.args[0])
+    return {"id": item.nodeid, "title": title, "task": task, "points": points}
+
+
+def cap(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n... [truncated: {len(text) - limit} more characters]"
+
+
+def describe_failure(
+    excinfo: pytest.ExceptionInfo[BaseException], root: str | None
+) -> tuple[str, str]:
+    """A message a student can act on, and the place in their own files where it happened."""
+    exc = excinfo.value
+    text = str(exc).strip()
+    if isinstance(exc, AssertionError):
+        message = text or "assertion failed"
+    else:
+        message = f"{excinfo.typename}: {text}" if text else excinfo.typename
+    location = ""
+    if isinstance(exc, SyntaxError) and exc.filename and root:
+        base = os.path.realpath(root)
+        path = os.path.realpath(exc.filename)
+        if path.startswith(base + os.sep):
+            location = f"{os.path.relpath(path, base)}:{exc.lineno}"
+            return cap(f"SyntaxError: {exc.msg}", MESSAGE_CHARS), location
+    if root:
+        base = os.path.realpath(root)
+        for entry in excinfo.traceback:
+            path = os.path.realpath(str(entry.path))
+            if path.startswith(base + os.sep):
+                rel = os.path.relpath(path, base)
+                location = f"{rel}:{entry.lineno + 1} in {entry.name}"
+    return cap(message, MESSAGE_CHARS), location
+
+
+class JsonLinesReporter:
+    def __init__(self, config: pytest.Config, path: Path) -> None:
+        self.seconds = float(config.getoption("grader_test_seconds") or 0)
+        self.root = config.getoption("grader_student_root")
+        self.stream: IO[str] = open(path, "a", encoding="utf-8")
+        self.pending: dict[str, dict[str, Any]] = {}
+        self.collect_errors: dict[str, pytest.ExceptionInfo[BaseException]] = {}
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+    def pytest_exception_interact(
+        self,
+        node: pytest.Item | pytest.Collector,
+        call: pytest.CallInfo[Any],
+        report: Any,
+    ) -> None:
+        if isinstance(report, pytest.CollectReport) and call.excinfo is not None:
+            self.collect_errors[report.nodeid] = _root_cause(call.excinfo)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not report.failed:
+            return
+        excinfo = self.collect_errors.pop(report.nodeid, None)
+        if excinfo is None:
+            message, location = cap(str(report.longrepr), MESSAGE_CHARS), ""
+        else:
+            message, location = describe_failure(excinfo, self.root)
+        self.write(
+            {
+                "event": "collect_error",
+                "id": report.nodeid,
+                "message": message,
+                "location": location,
+            }
+        )
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.write(
+            {"event": "collected", "items": [test_metadata(i) for i in session.items]}
+        )
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.write({"event": "start", "id": nodeid})
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        armed = self.seconds > 0 and hasattr(signal, "setitimer")
+        if armed:
+            previous = signal.signal(signal.SIGALRM, _raise_timeout)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        try:
+            yield
+        finally:
+            if armed:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[None]:
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        record = self.pending.setdefault(
+            item.nodeid, {**test_metadata(item), "duration": 0.0}
+        )
+        record["duration"] = round(record["duration"] + report.duration, 4)
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            record["status"] = _status(report, call)
+            if call.excinfo is not None and not report.skipped:
+                record["message"], record["location"] = describe_failure(
+                    call.excinfo, self.root
+                )
+            elif report.skipped:
+                record["message"] = cap(
+                    (
+                        str(report.longrepr[-1])
+                        if isinstance(report.longrepr, tuple)
+                        else ""
+                    ),
+                    MESSAGE_CHARS,
+                )
+            output = report.capstdout + report.capstderr
+            record["output"] = cap(output, OUTPUT_CHARS)
+        elif (
+            report.when == "teardown"
+            and report.failed
+            and record.get("status") == "passed"
+        ):
+            record["status"] = "error"
+            record["message"], record["location"] = describe_failure(
+                call.excinfo, self.root
+            )
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        record = self.pending.pop(nodeid, None)
+        if record is not None:
+            record.setdefault("status", "error")
+            record.setdefault("message", "")
+            record.setdefault("location", "")
+            record.setdefault("output", "")
+            self.write({"event": "result", **record})
+
+    def pytest_unconfigure(self) -> None:
+        self.stream.close()
+
+
+def _status(report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
+    if call.excinfo is not None and call.excinfo.errisinstance(TestTimeout):
+        return "timeout"
+    if report.passed:
+        return "passed"
+    if report.skipped:
+        return "skipped"
+    return "failed" if report.when == "call" else "error"
+
+
+def _root_cause(
+    excinfo: pytest.ExceptionInfo[BaseException],
+) -> pytest.ExceptionInfo[BaseException]:
+    """pytest wraps import failures in a CollectError; the student needs the original."""
+    cause = excinfo.value.__cause__
+    if cause is not None and type(excinfo.value).__name__ == "CollectError":
+        return pytest.ExceptionInfo.from_exception(cause)
+    return excinfo
+
+
+def _raise_timeout(signum: int, frame: object) -> None:
+    raise TestTimeout("the test ran past its time limit")

@@ -1,0 +1,91 @@
+"""Collecting a submission: only the exercise's allow-listed files, each checked first."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.catalog.model import Exercise
+from grader.scorecard.model import SubmittedFile
+
+
+@dataclass
+class Submission:
+    files: list[SubmittedFile]
+    contents: dict[str, bytes]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for f in sorted(self.files, key=lambda f: f.path):
+            digest.update(f"{f.path}\0{f.sha256}\n".encode())
+        return digest.hexdigest()
+
+
+def collect_submission(workspace: Path, exercise: Exercise) -> Submission:
+    """Read the allow-listed files; every problem is a sentence that says what to do.
+
+    Nothing outside the allow-list is read, so a stray 50 MB file in the workspace costs nothing.
+    """
+    files: list[SubmittedFile] = []
+    contents: dict[str, bytes] = {}
+    problems: list[str] = []
+    limit = exercise.limits.max_file_kb * 1024
+    root = workspace.resolve()
+    for rel in exercise.submitted_files:
+        path = workspace / rel
+        if path.is_symlink() or not _inside(path.resolve(), root):
+            problems.append(
+                f"{rel} is a link (or lies outside the workspace); replace it with a regular file"
+            )
+            continue
+        if not path.exists():
+            if rel in exercise.extra_files:
+                continue
+            problems.append(
+                f"{rel} is missing; create it (the starter version is in "
+                f"`grader start {exercise.slug} NEW_DIR`)"
+            )
+            continue
+        if not path.is_file():
+            problems.append(f"{rel} is not a regular file")
+            continue
+        size = path.stat().st_size
+        if size > limit:
+            problems.append(
+                f"{rel} is {size / 1024:.0f} KB; the limit is {exercise.limits.max_file_kb} KB "
+                "— keep data out of your source files"
+            )
+            continue
+        data = path.read_bytes()
+        if rel.endswith(".py"):
+            problem = _text_problem(rel, data)
+            if problem:
+                problems.append(problem)
+                continue
+        contents[rel] = data
+        files.append(
+            SubmittedFile(path=rel, size=size, sha256=hashlib.sha256(data).hexdigest())
+        )
+    return Submission(files=files, contents=contents, problems=problems)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or str(path).startswith(str(root) + os.sep)
+
+
+def _text_problem(rel: str, data: bytes) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return (
+            f"{rel} is not valid UTF-8 (byte {exc.start}, line {line}); "
+            "save it with UTF-8 encoding in your editor"
+        )
+    if "\0" in text:
+        return f"{rel} contains NUL bytes; it is not a text file"
+    return None

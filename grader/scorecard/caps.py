@@ -1,0 +1,26 @@
+"""Output caps: every free-text field of a scorecard has a stated limit and says when it was cut."""
+
+from __future__ import annotations
+
+MESSAGE_CHARS = 2_000
+OUTPUT_CHARS = 4_000
+DIFF_CHARS = 8_000
+MAX_VIOLATIONS = 200
+MAX_TESTS = 500
+
+
+def cap_text(text: str, limit: int) -> str:
+    """Return `text` cut to `limit` characters, ending with a marker when cut."""
+    if len(text) <= limit:
+        return text
+    dropped = len(text) - limit
+    return text[:limit] + f"\n... [truncated: {dropped} more characters]"
+
+
+def clean_text(data: bytes | str) -> str:
+    """Decode bytes leniently and drop NUL and other control characters a terminal chokes on."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", errors="replace")
+    return "".join(
+        ch for ch in data if ch in "\n\t" or not (ord(ch) < 32 or ord(ch) == 127)
+    )

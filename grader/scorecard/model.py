@@ -1,0 +1,94 @@
+"""Scorecard v1: the one result document every grading run ends in.
+
+Plain dataclasses; `grader.scorecard.serialize` is the only place they become JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1.0"
+
+RunStatus = Literal["pass", "fail", "error"]
+CheckStatus = Literal["pass", "fail", "error", "skipped"]
+TestStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
+
+
+@dataclass
+class TestOutcome:
+    """One hidden (or student) test."""
+
+    id: str
+    title: str
+    status: TestStatus
+    task: int | None = None
+    points: float = 1.0
+    message: str = ""
+    location: str = ""
+    output: str = ""
+    duration: float = 0.0
+
+
+@dataclass
+class CheckResult:
+    """What one check found. `details` holds the check's own facts (tests, violations, …)."""
+
+    id: str
+    title: str
+    status: CheckStatus
+    score: float
+    max_score: float
+    duration: float = 0.0
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExerciseRef:
+    slug: str
+    stage: int
+    version: str
+
+
+@dataclass
+class SubmittedFile:
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class SubmissionRef:
+    sha256: str
+    files: list[SubmittedFile] = field(default_factory=list)
+
+
+@dataclass
+class RunnerInfo:
+    grader_version: str
+    backend: str
+    sandboxed: bool
+    image: str | None = None
+    image_digest: str | None = None
+
+
+@dataclass
+class Scorecard:
+    exercise: ExerciseRef
+    submission: SubmissionRef
+    runner: RunnerInfo
+    started_at: str
+    finished_at: str
+    duration: float
+    status: RunStatus
+    score: float
+    max_score: float
+    pass_percent: float
+    message: str = ""
+    checks: list[CheckResult] = field(default_factory=list)
+    integrity: dict[str, Any] = field(default_factory=dict)
+    schema_version: str = SCHEMA_VERSION
+
+    def check(self, check_id: str) -> CheckResult | None:
+        return next((c for c in self.checks if c.id == check_id), None)

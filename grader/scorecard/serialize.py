@@ -1,0 +1,115 @@
+"""The one place scorecards become JSON, and JSON becomes scorecards again."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from grader.scorecard.model import (
+    CheckResult,
+    ExerciseRef,
+    RunnerInfo,
+    Scorecard,
+    SubmissionRef,
+    SubmittedFile,
+)
+
+
+@lru_cache(maxsize=1)
+def scorecard_schema() -> dict[str, Any]:
+    text = resources.files("grader.scorecard").joinpath("scorecard.schema.json")
+    return json.loads(text.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(scorecard_schema())
+
+
+def schema_errors(document: Any) -> list[str]:
+    """Every way `document` breaks the scorecard schema, as `path: message` lines."""
+    return [
+        f"{'.'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
+        for e in _validator().iter_errors(document)
+    ]
+
+
+def check_errors(document: Any) -> list[str]:
+    """Schema errors of one check result (as produced inside a sandbox)."""
+    schema = {"$ref": "#/$defs/check", **{"$defs": scorecard_schema()["$defs"]}}
+    validator = jsonschema.Draft202012Validator(schema)
+    return [
+        f"{'.'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
+        for e in validator.iter_errors(document)
+    ]
+
+
+def to_plain(value: Any) -> Any:
+    """A dataclass (scorecard, check result) as plain JSON-ready data."""
+    return asdict(value)
+
+
+def to_dict(card: Scorecard) -> dict[str, Any]:
+    return to_plain(card)
+
+
+def dumps(card: Scorecard) -> str:
+    return json.dumps(to_dict(card), ensure_ascii=False, indent=2) + "\n"
+
+
+def check_from_dict(data: dict[str, Any]) -> CheckResult:
+    return CheckResult(**data)
+
+
+def from_dict(data: dict[str, Any]) -> Scorecard:
+    """Rebuild a scorecard; raise ValueError when it does not match the schema."""
+    errors = schema_errors(data)
+    if errors:
+        raise ValueError("not a valid scorecard: " + "; ".join(errors[:3]))
+    fields = dict(data)
+    fields["exercise"] = ExerciseRef(**data["exercise"])
+    fields["submission"] = SubmissionRef(
+        sha256=data["submission"]["sha256"],
+        files=[SubmittedFile(**f) for f in data["submission"]["files"]],
+    )
+    fields["runner"] = RunnerInfo(**data["runner"])
+    fields["checks"] = [check_from_dict(c) for c in data["checks"]]
+    return Scorecard(**fields)
+
+
+def load(path: Path) -> Scorecard:
+    return from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write all of `text` or nothing: a crash never leaves a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(card: Scorecard, path: Path) -> None:
+    """Validate then write atomically; an invalid scorecard is a harness bug, never saved."""
+    document = to_dict(card)
+    errors = schema_errors(document)
+    if errors:
+        raise AssertionError(
+            "scorecard breaks its own schema: " + "; ".join(errors[:3])
+        )
+    write_atomic(path, json.dumps(document, ensure_ascii=False, indent=2) + "\n")

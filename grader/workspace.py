@@ -1,0 +1,121 @@
+"""A student's workspace: starter files, instructions, a marker, and saved scorecards."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grader.catalog import ExercisePack
+from grader.catalog.model import Exercise
+from grader.errors import WorkspaceError
+from grader.scorecard import serialize
+from grader.scorecard.model import Scorecard
+
+MARKER_DIR = ".grader"
+MARKER_FILE = "exercise.json"
+SCORECARDS_DIR = "scorecards"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    slug: str
+
+    @property
+    def scorecards_dir(self) -> Path:
+        return self.root / MARKER_DIR / SCORECARDS_DIR
+
+    def exercise(self, pack: ExercisePack) -> Exercise:
+        return pack.get(self.slug)
+
+    def scorecards(self) -> list[Path]:
+        """Saved scorecards, oldest first."""
+        return sorted(self.scorecards_dir.glob("*.json"))
+
+
+def start_workspace(exercise: Exercise, dest: Path) -> Workspace:
+    """Copy the starter, both instruction files and data into `dest`; refuse to overwrite work."""
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise WorkspaceError(
+            f"{dest} already exists and is not empty; choose another folder "
+            "(your existing work is left untouched)"
+        )
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(exercise.starter_dir, dest, dirs_exist_ok=True, ignore=_no_caches)
+    for name in ("instructions.md", "instructions.zh.md"):
+        shutil.copy2(exercise.root / name, dest / name)
+    if exercise.data_dir.is_dir():
+        shutil.copytree(exercise.data_dir, dest / "data", dirs_exist_ok=True)
+    marker = dest / MARKER_DIR / MARKER_FILE
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(
+        json.dumps(
+            {"exercise": exercise.qualified_slug, "version": exercise.version}, indent=2
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return Workspace(root=dest, slug=exercise.qualified_slug)
+
+
+def find_workspace(start: Path) -> Workspace:
+    """The workspace containing `start` (it or a parent holds .grader/exercise.json)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        marker = folder / MARKER_DIR / MARKER_FILE
+        if marker.is_file():
+            try:
+                slug = json.loads(marker.read_text(encoding="utf-8"))["exercise"]
+            except (ValueError, KeyError, TypeError):
+                raise WorkspaceError(
+                    f"{marker} is damaged; restore it or start a new workspace with `grader start`"
+                ) from None
+            return Workspace(root=folder, slug=str(slug))
+    raise WorkspaceError(
+        f"{start} is not a grader workspace (no {MARKER_DIR}/{MARKER_FILE} here or above); "
+        "run `grader start SLUG DIR` first, or cd into your exercise folder"
+    )
+
+
+def save_scorecard(workspace: Workspace, card: Scorecard) -> Path:
+    """Store a scorecard under .grader/scorecards/ with a sortable, unique name."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    name = card.exercise.slug.replace("/", "_")
+    path = workspace.scorecards_dir / f"{stamp}_{name}.json"
+    serialize.write(card, path)
+    return path
+
+
+def _no_caches(directory: str, names: list[str]) -> list[str]:
+    return [n for n in names if n in ("__pycache__", ".pytest_cache", ".coverage")]
+
+
+def run_visible_tests(
+    workspace: Workspace, exercise: Exercise, extra_args: tuple[str, ...] = ()
+) -> int:
+    """Run the student's own tests in place, with live output; return pytest's exit code."""
+    tests = [t for t in exercise.test_files if (workspace.root / t).exists()]
+    if not tests:
+        raise WorkspaceError(
+            f"none of the test files {', '.join(exercise.test_files)} exist in {workspace.root}; "
+            "restore them from a fresh `grader start`"
+        )
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--rootdir={workspace.root}",
+        "-o",
+        "pythonpath=.",
+        *extra_args,
+        *tests,
+    ]
+    return subprocess.run(command, cwd=workspace.root).returncode
