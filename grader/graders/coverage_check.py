@@ -10,7 +10,11 @@ from typing import Any
 from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
 from grader.graders.base import CheckContext, result, write_pytest_ini
 from grader.graders.hidden_tests import pytest_env
-from grader.runner.pytest_session import pytest_command, run_pytest_watched
+from grader.runner.pytest_session import (
+    early_exit_message,
+    pytest_command,
+    run_pytest_watched,
+)
 from grader.scorecard.model import CheckResult
 
 
@@ -102,6 +106,9 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             message=f"your tests could not be collected{where}: {first['message']}",
             details=details,
         )
+    early = early_exit_message(session, "your tests")
+    if early:
+        return result("coverage", "fail", config.weight, message=early, details=details)
     if not outcomes:
         return result(
             "coverage",

@@ -7,7 +7,11 @@ from typing import Any
 
 from grader.catalog.model import CheckConfig
 from grader.graders.base import CheckContext, result, write_pytest_ini
-from grader.runner.pytest_session import pytest_command, run_pytest_watched
+from grader.runner.pytest_session import (
+    early_exit_message,
+    pytest_command,
+    run_pytest_watched,
+)
 from grader.scorecard.caps import MAX_TESTS
 from grader.scorecard.model import CheckResult
 
@@ -61,15 +65,13 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             message=f"the hidden tests could not import your code{where}: {first['message']}",
             details={"tests": [], "points_earned": 0, "points_total": 0},
         )
-    if not session.collected:
+    early = early_exit_message(session, "the hidden tests")
+    if early or not session.collected:
         return result(
             "tests",
             "error",
             config.weight,
-            message="the hidden tests did not start: the test process exited "
-            f"(code {session.exit_code}) while importing your code; "
-            "remove code that runs at import time (sys.exit, os._exit, input())",
-            details={"tests": [], "points_earned": 0, "points_total": 0},
+            message=early or "the hidden suite collected no tests",
         )
     return score_tests(
         session.collected, session.results, config.weight, session.out_of_time

@@ -55,6 +55,9 @@ def test_metadata(item: pytest.Item) -> dict[str, Any]:
         else ""
     )
     title = doc.splitlines()[0].strip() if doc else item.name
+    callspec = getattr(item, "callspec", None)
+    if doc and callspec is not None:
+        title = f"{title} [{callspec.id}]"
     task_marker = item.get_closest_marker("task")
     task = None
     if task_marker is not None:
@@ -82,8 +85,13 @@ def describe_failure(
     """A message a student can act on, and the place in their own files where it happened."""
     exc = excinfo.value
     text = str(exc).strip()
-    if isinstance(exc, AssertionError):
-        message = text or "assertion failed"
+    if isinstance(exc, TestTimeout):
+        message = text
+    elif isinstance(exc, AssertionError):
+        lines = [
+            ln for ln in text.splitlines() if not ln.strip().startswith("Use -v to")
+        ]
+        message = "\n".join(lines).strip() or "assertion failed"
     else:
         message = f"{excinfo.typename}: {text}" if text else excinfo.typename
     location = ""
@@ -153,7 +161,7 @@ class JsonLinesReporter:
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
         armed = self.seconds > 0 and hasattr(signal, "setitimer")
         if armed:
-            previous = signal.signal(signal.SIGALRM, _raise_timeout)
+            previous = signal.signal(signal.SIGALRM, _timeout_handler(self.seconds))
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
         try:
             yield
@@ -232,5 +240,8 @@ def _root_cause(
     return excinfo
 
 
-def _raise_timeout(signum: int, frame: object) -> None:
-    raise TestTimeout("the test ran past its time limit")
+def _timeout_handler(seconds: float) -> Any:
+    def handler(signum: int, frame: object) -> None:
+        raise TestTimeout(f"the test ran past its time limit of {seconds:g} s")
+
+    return handler

@@ -27,6 +27,7 @@ LOG_CHARS = 20_000
 @dataclass
 class PytestRun:
     collected: list[dict[str, Any]] = field(default_factory=list)
+    collection_finished: bool = False
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     collect_errors: list[dict[str, Any]] = field(default_factory=list)
     anomalies: list[str] = field(default_factory=list)
@@ -203,12 +204,26 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
 def _merge(run: PytestRun, records: list[dict[str, Any]]) -> None:
     for record in records:
         kind = record.pop("event", None)
-        if kind == "collected" and not run.collected:
+        if kind == "collected" and not run.collection_finished:
             run.collected = record.get("items", [])
+            run.collection_finished = True
         elif kind == "result":
             run.results[record["id"]] = record
         elif kind == "collect_error":
             run.collect_errors.append(record)
+
+
+def early_exit_message(run: PytestRun, what: str) -> str | None:
+    """Why no test could run, when the process ended before collection finished."""
+    if run.collection_finished or run.collect_errors:
+        return None
+    if run.out_of_time:
+        return f"{what} did not start: importing your code took until the time limit"
+    return (
+        f"{what} did not start: the test process exited (code {run.exit_code}) while "
+        "importing your code; remove code that runs at import time "
+        "(sys.exit, os._exit, input(), endless loops)"
+    )
 
 
 def _blamed(meta: dict[str, Any], status: str, message: str) -> dict[str, Any]:

@@ -1,0 +1,420 @@
+"""The runner image: an offline base (debootstrap), the wheelhouse, the build, doctor.
+
+No container registry is assumed: the base the Dockerfile names is created from the
+Debian mirror the host's apt already uses, and the build installs wheels from
+build/wheelhouse/ with the network off. `python -m grader.runner.image --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pyproject.toml pulls tomli in for 3.10
+    import tomli as tomllib
+
+# The tools that grade a submission, defined once: the wheelhouse, the label hash and
+# doctor's staleness check all read this list. dumb-init is the container's PID 1
+# (reaps zombies, forwards signals); as a wheel it works on any base image.
+RUNNER_REQUIREMENTS = ["pytest>=8", "flake8>=7", "black>=24", "coverage>=7"]
+INIT_REQUIREMENT = "dumb-init>=1.2.5"
+DEFAULT_TAG = "grader-runner:latest"
+DEFAULT_BASE = "python:3.11-slim"
+SIZE_LIMIT_BYTES = 500 * 1000 * 1000  # "MB" as `docker images` reports it
+LABEL_HASH = "io.grader.runner.hash"
+LABEL_VERSION = "org.opencontainers.image.version"
+LABEL_WHEELS = "io.grader.runner.wheels"
+SUITE = "bookworm"  # Debian 12: its python3 is 3.11, so cp311 wheels fit
+# Bookworm's glibc is 2.36; any manylinux wheel up to that runs in the base.
+GLIBC = "2_36"
+BASE_PACKAGES = ["python3", "ca-certificates"]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ENGINE_FIX = (
+    "nohup dockerd >/tmp/dockerd.log 2>&1 &   # or: sudo systemctl start docker"
+)
+CLI = "python -m grader.runner.image"
+
+Progress = Callable[[str], None]
+
+
+def _quiet(line: str) -> None:
+    """Default progress sink: a library does not print unless asked."""
+
+
+class ImageError(RuntimeError):
+    """Something the user can fix; the first line of the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _run(what: str, cmd: list[str], progress: Progress, fix: str, **kw: Any) -> str:
+    """Run `cmd`, streaming output lines; on failure raise ImageError with the tail."""
+    tail: deque[str] = deque(maxlen=40)
+    try:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw
+        )
+    except OSError as exc:
+        raise ImageError(f"{what}: cannot run {cmd[0]} ({exc}): {fix}") from exc
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        tail.append(line.rstrip())
+        progress(line.rstrip())
+    if proc.wait() != 0:
+        rc = proc.returncode
+        raise ImageError(f"{what} failed (exit {rc}): {fix}\n" + "\n".join(tail))
+    return "\n".join(tail)
+
+
+# --- the offline base ----------------------------------------------------------------
+
+
+def find_debian_mirror(
+    suite: str = SUITE, roots: Iterable[Path] = (Path("/etc/apt"),)
+) -> tuple[str, str | None]:
+    """(mirror URI, keyring or None) of the first enabled `deb` source serving `suite`.
+
+    Reads sources.list, sources.list.d/*.list and deb822 *.sources as apt does (apt
+    ignores other file names, so this does too). GRADER_DEBIAN_MIRROR overrides.
+    """
+    if os.environ.get("GRADER_DEBIAN_MIRROR"):
+        return os.environ["GRADER_DEBIAN_MIRROR"], None
+    for root in roots:
+        files = [root / "sources.list", *sorted(root.glob("sources.list.d/*.list"))]
+        for path in [*files, *sorted(root.glob("sources.list.d/*.sources"))]:
+            if not path.is_file():
+                continue
+            text = path.read_text(errors="replace")
+            parse = _deb822 if path.suffix == ".sources" else _one_line
+            for types, uris, suites, enabled, keyring in parse(text):
+                if "deb" in types and suite in suites and enabled:
+                    for uri in uris:
+                        if uri.split(":", 1)[0] in ("http", "https", "file"):
+                            return uri, keyring
+    raise ImageError(
+        f"no Debian mirror for {suite!r} in /etc/apt sources: set "
+        "GRADER_DEBIAN_MIRROR=<mirror URL ending in /debian> and rerun"
+    )
+
+
+Source = tuple[list[str], list[str], list[str], bool, "str | None"]
+
+
+def _one_line(text: str) -> Iterator[Source]:
+    for line in text.splitlines():
+        line = re.sub(r"\[[^]]*\]", " ", line.split("#", 1)[0]).split()
+        if len(line) >= 3:
+            yield [line[0]], [line[1]], [line[2]], True, None
+
+
+def _deb822(text: str) -> Iterator[Source]:
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    for para in re.split(r"\n\s*\n", "\n".join(lines)):
+        fields = dict(re.findall(r"^([\w-]+):[ \t]*(.*)$", para, re.M))
+        key = fields.get("Signed-By", "").strip()  # a path, or an inline key
+        keyring = key if key.startswith("/") and Path(key).is_file() else None
+        enabled = fields.get("Enabled", "yes").strip().lower() != "no"
+        split = [fields.get(k, "").split() for k in ("Types", "URIs", "Suites")]
+        yield split[0], split[1], split[2], enabled, keyring
+
+
+def bootstrap_base(
+    tag: str = DEFAULT_BASE,
+    *,
+    progress: Progress = _quiet,
+    suite: str = SUITE,
+    mirror: str | None = None,
+) -> str:
+    """Create image `tag` from a minimal Debian with Python 3.11, no registry needed.
+
+    The steps (debootstrap, slimming, `tar | docker import`) are bootstrap_base.sh.
+    """
+    for tool, pkg in (("debootstrap", "debootstrap"), ("docker", "docker.io")):
+        if shutil.which(tool) is None:
+            raise ImageError(f"{tool} not found: sudo apt-get install {pkg}")
+    if os.geteuid() != 0:
+        raise ImageError(f"debootstrap needs root: sudo {CLI} bootstrap")
+    keyring = None
+    if mirror is None:
+        mirror, keyring = find_debian_mirror(suite)
+    # The .debs are kept between runs so a second bootstrap does not download again.
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    cache = cache / "grader" / f"debootstrap-{suite}-{platform.machine()}"
+    cache.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="grader-base-", dir="/var/tmp"))
+    script = Path(__file__).with_name("bootstrap_base.sh")
+    args = [str(root), tag, suite, mirror, str(cache), ",".join(BASE_PACKAGES)]
+    progress(f"debootstrap {suite} from {mirror} into {root}")
+    try:
+        fix = "check the mirror (or set GRADER_DEBIAN_MIRROR) and the log below"
+        out = _run(
+            "bootstrap", ["bash", str(script), *args, keyring or ""], progress, fix
+        )
+        return out.splitlines()[-1].strip()  # `docker import` prints the id last
+    finally:
+        _remove_tree(root)
+
+
+def _remove_tree(root: Path) -> None:
+    """Delete the rootfs, never through a mount debootstrap left behind.
+
+    Inside a container debootstrap bind-mounts the host's /dev (and it mounts proc and
+    sys anywhere); rmtree through those would delete host files. So unmount first, and
+    leave the tree in place if anything stays mounted.
+    """
+
+    def mounts() -> list[str]:
+        lines = Path("/proc/self/mounts").read_text().splitlines()
+        return [m for m in (ln.split()[1] for ln in lines) if m.startswith(f"{root}/")]
+
+    for mnt in sorted(mounts(), reverse=True):
+        subprocess.run(["umount", "-l", mnt], check=False)
+    if not mounts():
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# --- the runner image ----------------------------------------------------------------
+
+
+def requirements(context: Path = REPO_ROOT) -> list[str]:
+    """What the image installs: the tools, the init, and grader when it is buildable."""
+    grader = ["grader"] if (context / "pyproject.toml").is_file() else []
+    return [*RUNNER_REQUIREMENTS, INIT_REQUIREMENT, *grader]
+
+
+def staleness_hash(dockerfile: bytes, reqs: Iterable[str]) -> str:
+    """sha256 of the Dockerfile and the (order-free) requirement list."""
+    digest = hashlib.sha256(dockerfile)
+    digest.update(b"\0" + "\n".join(sorted(r.strip() for r in reqs)).encode())
+    return digest.hexdigest()
+
+
+def current_hash(context: Path = REPO_ROOT) -> str:
+    dockerfile = context / "Dockerfile"
+    if not dockerfile.is_file():
+        raise ImageError(f"no Dockerfile in {context}: run in a grader checkout")
+    return staleness_hash(dockerfile.read_bytes(), requirements(context))
+
+
+def grader_version(context: Path = REPO_ROOT) -> str:
+    try:
+        pyproject = tomllib.loads((context / "pyproject.toml").read_text())
+        return str(pyproject["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+def make_wheelhouse(context: Path = REPO_ROOT, progress: Progress = _quiet) -> Path:
+    """Fill context/build/wheelhouse with cp311 manylinux wheels for the container."""
+    machine = platform.machine().lower()
+    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
+    if machine not in ("x86_64", "aarch64"):
+        raise ImageError(f"no manylinux wheels for {machine}: use x86_64 or arm64")
+    house = context / "build" / "wheelhouse"
+    # Start empty: an old wheel of the same version would otherwise be installed.
+    shutil.rmtree(house, ignore_errors=True)
+    house.mkdir(parents=True)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    reqs = requirements(context)
+    wanted = [r for r in reqs if r != "grader"]
+    if "grader" in reqs:
+        # Built here from the working tree; naming the wheel file in `pip download`
+        # below resolves its dependencies for the container.
+        fix = "fix pyproject.toml so `pip wheel .` works"
+        cmd = [*pip, "wheel", "--no-deps", "-w", str(house), str(context)]
+        _run("pip wheel", cmd, progress, fix)
+        wanted += [str(p) for p in house.glob("grader-*.whl")]
+    # --platform and friends resolve for the container, not for this host's Python.
+    target = ["--only-binary=:all:", "--platform", f"manylinux_{GLIBC}_{machine}"]
+    target += ["--implementation", "cp", "--python-version", "3.11", "--abi", "cp311"]
+    fix = "check that PyPI is reachable (pip config list) and rerun"
+    cmd = [*pip, "download", *target, "-d", str(house), "pip", *wanted]
+    _run("pip download", cmd, progress, fix)
+    (house / "requirements.txt").write_text("\n".join(reqs) + "\n")
+    return house
+
+
+def _client(timeout: int = 60) -> Any:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+        return client
+    except ImportError as exc:
+        raise ImageError("docker SDK missing: pip install 'docker>=7,<8'") from exc
+    except Exception as exc:  # any failure to reach the engine is the same fix
+        raise ImageError(f"Docker engine not reachable ({exc}): {ENGINE_FIX}") from exc
+
+
+def _ensure_base(client: Any, base: str, progress: Progress) -> None:
+    import docker.errors
+
+    try:
+        client.images.get(base)
+        return
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        progress(f"pulling {base}")
+        client.images.pull(base)
+    except docker.errors.DockerException as exc:
+        progress(f"cannot pull {base} ({str(exc).strip()}); bootstrapping it offline")
+        bootstrap_base(base, progress=progress)
+
+
+def consume_build(stream: Iterable[dict[str, Any]], progress: Progress) -> str:
+    """Forward a decoded build stream to `progress`; return the image id."""
+    tail: deque[str] = deque(maxlen=40)
+    image_id = ""
+    for chunk in stream:
+        for line in str(chunk.get("stream") or chunk.get("status") or "").splitlines():
+            if line.strip():
+                tail.append(line)
+                progress(line)
+        image_id = chunk.get("aux", {}).get("ID", image_id)
+        if "error" in chunk or "errorDetail" in chunk:
+            error = str(chunk.get("error") or chunk["errorDetail"].get("message", ""))
+            tail.append(error)
+            first = error.strip().splitlines()[0] if error.strip() else "unknown error"
+            raise ImageError(
+                f"docker build failed ({first}): fix the step below, then "
+                f"`{CLI} build`\n" + "\n".join(tail)
+            )
+    if not image_id:
+        raise ImageError("docker build gave no image id: rerun\n" + "\n".join(tail))
+    return image_id
+
+
+def build_image(
+    tag: str = DEFAULT_TAG,
+    *,
+    base: str = DEFAULT_BASE,
+    progress: Progress = _quiet,
+    context: Path = REPO_ROOT,
+) -> str:
+    """Build the runner image `tag` on `base` (bootstrapped offline if missing)."""
+    import docker.errors
+
+    # A long silent build step must not time out the stream.
+    client = _client(timeout=900)
+    reqs_hash = current_hash(context)
+    _ensure_base(client, base, progress)
+    house = make_wheelhouse(context, progress)
+    labels = {
+        LABEL_HASH: reqs_hash,
+        LABEL_VERSION: grader_version(context),
+        LABEL_WHEELS: " ".join(sorted(p.name for p in house.glob("*.whl"))),
+    }
+    try:
+        stream = client.api.build(
+            path=str(context), tag=tag, buildargs={"BASE_IMAGE": base}, labels=labels,
+            rm=True, forcerm=True, pull=False, decode=True, network_mode="none",
+        )  # fmt: skip
+        return consume_build(stream, progress)
+    except docker.errors.DockerException as exc:
+        raise ImageError(f"docker build failed ({exc}): {ENGINE_FIX}") from exc
+
+
+# --- doctor --------------------------------------------------------------------------
+
+
+def doctor(
+    tag: str = DEFAULT_TAG, *, base: str = DEFAULT_BASE, context: Path = REPO_ROOT
+) -> list[Finding]:
+    """What stands between this machine and a sandboxed grading run. Never raises."""
+    bwrap = shutil.which("bwrap")
+    last = Finding("bwrap", bool(bwrap), bwrap or "bwrap not on PATH",
+                   "" if bwrap else "sudo apt-get install bubblewrap")  # fmt: skip
+    try:
+        import docker
+        import docker.errors
+    except ImportError:
+        fix = "pip install 'docker>=7,<8'"
+        return [Finding("docker-sdk", False, "docker SDK not importable", fix), last]
+    found = [Finding("docker-sdk", True, f"docker {docker.__version__}")]
+    try:
+        client = _client(timeout=10)
+        found.append(Finding("engine", True, f"engine {client.version()['Version']}"))
+    except Exception as exc:
+        found.append(Finding("engine", False, str(exc).splitlines()[0], ENGINE_FIX))
+        return [*found, last]
+    build_fix = f"{CLI} build --tag {tag} --base {base}"
+    images: dict[str, Any] = {}
+    for name, ref, fix in (
+        ("base-image", base, f"{CLI} bootstrap --tag {base}"),
+        ("runner-image", tag, build_fix),
+    ):
+        try:
+            images[name] = client.images.get(ref)
+            found.append(Finding(name, True, f"{ref} {images[name].short_id}"))
+        except docker.errors.ImageNotFound:
+            found.append(Finding(name, False, f"image {ref} not found", fix))
+        except Exception as exc:
+            found.append(Finding(name, False, f"cannot inspect {ref}: {exc}", fix))
+    image = images.get("runner-image")
+    if image is not None:
+        labels = image.labels or {}
+        try:
+            fresh = labels.get(LABEL_HASH) == current_hash(context)
+            fresh = fresh and labels.get(LABEL_VERSION) == grader_version(context)
+            detail = "matches" if fresh else "Dockerfile/requirements/version changed"
+            found.append(
+                Finding("image-stale", fresh, detail, "" if fresh else build_fix)
+            )
+        except ImageError as exc:
+            found.append(Finding("image-stale", False, str(exc), build_fix))
+        size = image.attrs.get("Size", 0)
+        ok = size <= SIZE_LIMIT_BYTES
+        detail = f"{size / 1e6:.1f} MB (limit {SIZE_LIMIT_BYTES / 1e6:.0f} MB)"
+        fix = "" if ok else f"{CLI} bootstrap --tag {base} && {build_fix}"
+        found.append(Finding("image-size", ok, detail, fix))
+    return [*found, last]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=CLI, description=__doc__)
+    parser.add_argument("command", choices=["bootstrap", "build", "doctor"])
+    parser.add_argument("--tag", help=f"image tag (default {DEFAULT_TAG})")
+    parser.add_argument("--base", default=DEFAULT_BASE)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "bootstrap":
+            print(bootstrap_base(args.tag or args.base, progress=print))
+        elif args.command == "build":
+            print(build_image(args.tag or DEFAULT_TAG, base=args.base, progress=print))
+        else:
+            findings = doctor(args.tag or DEFAULT_TAG, base=args.base)
+            for f in findings:
+                print(f"{'ok ' if f.ok else 'BAD'} {f.name}: {f.detail}")
+                if f.fix:
+                    print(f"    fix: {f.fix}")
+            return 0 if all(f.ok for f in findings) else 1
+    except ImageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
