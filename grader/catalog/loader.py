@@ -10,8 +10,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from grader.catalog.model import (
     CHECK_ORDER,
     DEFAULT_PASS_PERCENT,
@@ -49,6 +47,8 @@ def load_exercise(root: Path) -> Exercise:
         raise ExerciseError(f"{toml_path}: not UTF-8; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ExerciseError(f"{toml_path}: invalid TOML: {exc}") from None
+    import jsonschema  # imported on use: the sandbox entrypoint never loads exercises
+
     errors = sorted(
         jsonschema.Draft202012Validator(exercise_schema()).iter_errors(raw),
         key=lambda e: list(e.absolute_path),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import difflib
 
-import black
-
 from grader.catalog.model import CheckConfig
 from grader.graders.base import CheckContext, result
 from grader.scorecard.caps import DIFF_CHARS, cap_text
@@ -14,7 +12,9 @@ from grader.scorecard.model import CheckResult
 
 def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     # In-process: the submission's pyproject.toml [tool.black] never applies, and one
-    # interpreter start is saved.
+    # interpreter start is saved. Imported here so that starting the entrypoint stays cheap.
+    import black
+
     mode = black.Mode(line_length=int(config.options.get("line_length", 88)))
     unformatted: list[str] = []
     unparsable: list[str] = []

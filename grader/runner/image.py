@@ -39,8 +39,8 @@ LABEL_HASH = "io.grader.runner.hash"
 LABEL_VERSION = "org.opencontainers.image.version"
 LABEL_WHEELS = "io.grader.runner.wheels"
 SUITE = "bookworm"  # Debian 12: its python3 is 3.11, so cp311 wheels fit
-# Bookworm's glibc is 2.36; any manylinux wheel up to that runs in the base.
-GLIBC = "2_36"
+# Bookworm's glibc is 2.36: any manylinux wheel from 2.17 (manylinux2014) up to it runs.
+GLIBC_MINOR = 36
 BASE_PACKAGES = ["python3", "ca-certificates"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENGINE_FIX = (
@@ -244,9 +244,12 @@ def make_wheelhouse(context: Path = REPO_ROOT, progress: Progress = _quiet) -> P
         cmd = [*pip, "wheel", "--no-deps", "-w", str(house), str(context)]
         _run("pip wheel", cmd, progress, fix)
         wanted += [str(p) for p in house.glob("grader-*.whl")]
-    # --platform and friends resolve for the container, not for this host's Python.
-    target = ["--only-binary=:all:", "--platform", f"manylinux_{GLIBC}_{machine}"]
-    target += ["--implementation", "cp", "--python-version", "3.11", "--abi", "cp311"]
+    # Resolve for the container, not for this host's Python. pip does not widen a
+    # manylinux_2_X platform to older glibcs by itself, so every one is named.
+    plats = [f"manylinux_2_{m}_{machine}" for m in range(GLIBC_MINOR, 16, -1)]
+    target = ["--only-binary=:all:", "--implementation", "cp", "--abi", "cp311"]
+    target += ["--python-version", "3.11", f"--platform=manylinux2014_{machine}"]
+    target += [f"--platform={p}" for p in plats]
     fix = "check that PyPI is reachable (pip config list) and rerun"
     cmd = [*pip, "download", *target, "-d", str(house), "pip", *wanted]
     _run("pip download", cmd, progress, fix)
@@ -324,7 +327,10 @@ def build_image(
     labels = {
         LABEL_HASH: reqs_hash,
         LABEL_VERSION: grader_version(context),
-        LABEL_WHEELS: " ".join(sorted(p.name for p in house.glob("*.whl"))),
+        # What exactly went in (name==version), for reproducing a scorecard's run.
+        LABEL_WHEELS: " ".join(
+            sorted("==".join(w.name.split("-")[:2]) for w in house.glob("*.whl"))
+        ),
     }
     try:
         stream = client.api.build(

@@ -11,8 +11,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from grader.scorecard.model import (
     CheckResult,
     ExerciseRef,
@@ -30,7 +28,9 @@ def scorecard_schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> Any:
+    import jsonschema  # only the host validates; the sandbox entrypoint starts faster without it
+
     return jsonschema.Draft202012Validator(scorecard_schema())
 
 
@@ -44,12 +44,18 @@ def schema_errors(document: Any) -> list[str]:
 
 def check_errors(document: Any) -> list[str]:
     """Schema errors of one check result (as produced inside a sandbox)."""
-    schema = {"$ref": "#/$defs/check", **{"$defs": scorecard_schema()["$defs"]}}
-    validator = jsonschema.Draft202012Validator(schema)
     return [
         f"{'.'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
-        for e in validator.iter_errors(document)
+        for e in _check_validator().iter_errors(document)
     ]
+
+
+@lru_cache(maxsize=1)
+def _check_validator() -> Any:
+    import jsonschema
+
+    schema = {"$ref": "#/$defs/check", "$defs": scorecard_schema()["$defs"]}
+    return jsonschema.Draft202012Validator(schema)
 
 
 def to_plain(value: Any) -> Any:

@@ -1,0 +1,133 @@
+"""The command line as a student and CI use it; exit codes are part of the contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import cli
+from grader.scorecard import serialize
+from tests.conftest import FIXTURE_PACK, WORD_COUNT
+
+
+def run(*args: str) -> "object":
+    return CliRunner().invoke(cli, ["--exercises", str(FIXTURE_PACK), *args])
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    dest = tmp_path / "ws"
+    result = run("start", "word-count", str(dest))
+    assert result.exit_code == 0, result.output
+    return dest
+
+
+def solve(workspace: Path) -> None:
+    shutil.copy(WORD_COUNT / "reference" / "word_count.py", workspace / "word_count.py")
+    shutil.copy(
+        WORD_COUNT / "reference" / "tests" / "test_word_count.py",
+        workspace / "tests" / "test_word_count.py",
+    )
+
+
+def test_list_json_has_slug_stage_title() -> None:
+    result = run("list", "--json")
+    assert result.exit_code == 0
+    (entry,) = json.loads(result.output)
+    assert entry["slug"] == "word-count"
+    assert entry["stage"] == 1
+    assert entry["title"] == "Word count" and entry["title_zh"] == "词频统计"
+
+
+def test_list_filters_by_stage() -> None:
+    assert json.loads(run("list", "--stage", "2", "--json").output) == []
+
+
+def test_start_lays_out_workspace_without_hidden_or_reference(workspace: Path) -> None:
+    names = {p.relative_to(workspace).as_posix() for p in workspace.rglob("*")}
+    assert {"word_count.py", "tests/test_word_count.py", "instructions.md",
+            "instructions.zh.md", ".grader/exercise.json"} <= names
+    assert not any("hidden" in n or "reference" in n for n in names)
+
+
+def test_start_refuses_to_overwrite_work(workspace: Path) -> None:
+    (workspace / "word_count.py").write_text("my work\n")
+    result = run("start", "word-count", str(workspace))
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+    assert (workspace / "word_count.py").read_text() == "my work\n"
+
+
+def test_unknown_slug_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = run("start", "no-such-exercise", str(tmp_path / "x"))
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: unknown exercise 'no-such-exercise'")
+    assert "Traceback" not in result.output
+
+
+def test_submit_outside_a_workspace_is_exit_2(tmp_path: Path) -> None:
+    result = run("submit", str(tmp_path))
+    assert result.exit_code == 2
+    assert "is not a grader workspace" in result.output
+    assert "grader start" in result.output
+
+
+def test_submit_starter_fails_with_exit_1_and_saves_scorecard(workspace: Path) -> None:
+    result = run("submit", str(workspace), "--backend", "local")
+    assert result.exit_code == 1, result.output
+    assert "not a sandbox" in result.output
+    (saved,) = (workspace / ".grader" / "scorecards").glob("*.json")
+    card = serialize.load(saved)
+    assert card.status == "fail"
+    assert card.check("tests").status == "fail"
+
+
+def test_submit_solved_passes_with_exit_0_and_json_is_the_scorecard(workspace: Path) -> None:
+    solve(workspace)
+    result = run("submit", str(workspace), "--json", "--backend", "local")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert serialize.schema_errors(document) == []
+    assert document["status"] == "pass" and document["score"] == 100
+
+
+def test_submit_from_a_subfolder_finds_the_workspace(workspace: Path, monkeypatch) -> None:
+    solve(workspace)
+    monkeypatch.chdir(workspace / "tests")
+    result = run("submit", "--backend", "local")
+    assert result.exit_code == 0, result.output
+    assert "PASS" in result.output
+
+
+def test_visible_tests_exit_code_follows_pytest(workspace: Path) -> None:
+    assert run("test", str(workspace)).exit_code == 1
+    solve(workspace)
+    assert run("test", str(workspace)).exit_code == 0
+
+
+def test_corrupted_exercise_toml_is_exit_2_without_traceback(tmp_path: Path) -> None:
+    pack = tmp_path / "pack" / "stage1" / "word-count"
+    shutil.copytree(WORD_COUNT, pack)
+    (pack / "exercise.toml").write_text("title = \n")
+    result = CliRunner().invoke(cli, ["--exercises", str(tmp_path / "pack"), "list"])
+    assert result.exit_code == 2
+    assert "exercise.toml: invalid TOML" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_schema_command_prints_the_shipped_schema() -> None:
+    result = run("schema")
+    assert json.loads(result.output) == serialize.scorecard_schema()
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["list"], ["start"], ["test"], ["submit"], ["schema"], ["exercises", "validate"]]
+)
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output

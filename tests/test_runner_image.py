@@ -1,0 +1,278 @@
+"""The runner image: staleness hash, mirror discovery, build errors; and, marked
+`docker`, the offline base, the image itself and doctor against the real engine.
+
+The docker tests bootstrap one base and build one runner image per session, under
+throw-away tags removed at the end; they skip when no engine is reachable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.runner import image as img
+
+SUFFIX = uuid.uuid4().hex[:8]
+DEB822 = """\
+Types: deb
+URIs: http://security.example/debian-security
+Suites: bookworm-security
+Components: main
+
+Types: deb
+URIs: http://disabled.example/debian
+Suites: bookworm
+Enabled: no
+
+# the one apt would use for bookworm
+Types: deb deb-src
+URIs: http://mirror.example/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /nonexistent/keyring.gpg
+"""
+
+
+# --- unit tests: no engine ---------------------------------------------------------
+
+
+def test_staleness_hash_follows_dockerfile_and_requirements() -> None:
+    reqs = ["pytest>=8", "black>=24"]
+    first = img.staleness_hash(b"FROM a\n", reqs)
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+    assert first == img.staleness_hash(b"FROM a\n", list(reversed(reqs)))
+    assert first != img.staleness_hash(b"FROM b\n", reqs)
+    assert first != img.staleness_hash(b"FROM a\n", ["pytest>=9", "black>=24"])
+    assert first != img.staleness_hash(b"FROM a\n", [*reqs, "coverage>=7"])
+
+
+def test_current_hash_covers_the_checkout(tmp_path: Path) -> None:
+    with pytest.raises(img.ImageError, match="checkout"):
+        img.current_hash(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM a\n")
+    without_grader = img.current_hash(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "grader"\nversion = "1.2"\n'
+    )
+    assert img.requirements(tmp_path)[-1] == "grader"
+    with_grader = img.current_hash(tmp_path)
+    assert with_grader != without_grader
+    (tmp_path / "Dockerfile").write_text("FROM b\n")
+    assert img.current_hash(tmp_path) != with_grader
+    assert img.grader_version(tmp_path) == "1.2"
+
+
+def test_repo_hash_is_stable() -> None:
+    assert img.current_hash() == img.current_hash()
+    assert set(img.RUNNER_REQUIREMENTS) <= set(img.requirements())
+
+
+def test_mirror_comes_from_the_apt_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GRADER_DEBIAN_MIRROR", raising=False)
+    apt = tmp_path / "apt"
+    (apt / "sources.list.d").mkdir(parents=True)
+    (apt / "sources.list.d" / "debian.sources").write_text(DEB822)
+    # apt ignores other extensions, and so must we.
+    (apt / "sources.list.d" / "x.list.disabled").write_text(
+        "deb http://wrong.example/debian bookworm main\n"
+    )
+    assert img.find_debian_mirror("bookworm", roots=[apt]) == (
+        "http://mirror.example/debian",
+        None,  # a Signed-By file that does not exist is not passed on
+    )
+    (apt / "sources.list").write_text(
+        "# comment\ndeb [arch=amd64 signed-by=/x.gpg] http://one.example/debian "
+        "bookworm main\n"
+    )
+    assert img.find_debian_mirror("bookworm", roots=[apt])[0] == (
+        "http://one.example/debian"
+    )
+    with pytest.raises(img.ImageError, match="GRADER_DEBIAN_MIRROR"):
+        img.find_debian_mirror("trixie", roots=[apt])
+    monkeypatch.setenv("GRADER_DEBIAN_MIRROR", "http://override.example/debian")
+    assert img.find_debian_mirror("trixie", roots=[apt])[0].startswith("http://over")
+
+
+def test_failed_build_keeps_the_last_40_lines() -> None:
+    seen: list[str] = []
+    stream: list[dict[str, Any]] = [{"stream": f"step {i}\n"} for i in range(100)]
+    stream.append({"error": "RUN failed", "errorDetail": {"message": "RUN failed"}})
+    with pytest.raises(img.ImageError) as caught:
+        img.consume_build(stream, seen.append)
+    message = str(caught.value)
+    first, *rest = message.splitlines()
+    assert "RUN failed" in first and "build" in first
+    assert len(rest) == 40 and rest[-1] == "RUN failed" and rest[0] == "step 61"
+    assert isinstance(caught.value, RuntimeError)
+    assert len(seen) == 100
+
+
+def test_build_stream_returns_the_image_id() -> None:
+    stream = [{"stream": "Step 1/1 : FROM x\n"}, {"aux": {"ID": "sha256:abc"}}]
+    assert img.consume_build(stream, lambda line: None) == "sha256:abc"
+
+
+def test_doctor_reports_an_unreachable_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    findings = {f.name: f for f in img.doctor()}
+    assert not findings["engine"].ok
+    assert "dockerd" in findings["engine"].fix
+    assert "bwrap" in findings
+
+
+# --- against the real engine ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def engine() -> Any:
+    try:
+        return img._client(timeout=120)
+    except img.ImageError as exc:
+        pytest.skip(str(exc).splitlines()[0])
+
+
+@pytest.fixture(scope="session")
+def base_image(engine: Any) -> Iterator[str]:
+    if os.geteuid() != 0 or shutil.which("debootstrap") is None:
+        pytest.skip("bootstrapping the base needs root and debootstrap")
+    tag = f"grader-test-base:{SUFFIX}"
+    start = time.monotonic()
+    img.bootstrap_base(tag)
+    print(f"\nbootstrap_base: {time.monotonic() - start:.0f}s")
+    yield tag
+    engine.images.remove(tag, force=True)
+
+
+@pytest.fixture(scope="session")
+def runner_image(engine: Any, base_image: str) -> Iterator[str]:
+    tag = f"grader-test-runner:{SUFFIX}"
+    start = time.monotonic()
+    img.build_image(tag, base=base_image)
+    size = engine.images.get(tag).attrs["Size"]
+    print(f"\nbuild_image: {time.monotonic() - start:.0f}s, {size / 1e6:.1f} MB")
+    yield tag
+    engine.images.remove(tag, force=True)
+
+
+def run(engine: Any, tag: str, cmd: list[str]) -> tuple[int, str]:
+    """Run `cmd` in a fresh container locked down the way grading runs are."""
+    container = engine.containers.run(
+        tag, cmd, detach=True, network_mode="none", read_only=True,
+        cap_drop=["ALL"], security_opt=["no-new-privileges"],
+        tmpfs={"/tmp": "size=64m"}, mem_limit="512m", pids_limit=128,
+    )  # fmt: skip
+    try:
+        status = container.wait(timeout=120)["StatusCode"]
+        return status, container.logs().decode(errors="replace")
+    finally:
+        container.remove(force=True)
+
+
+@pytest.mark.docker
+def test_bootstrap_base_has_python_311(engine: Any, base_image: str) -> None:
+    for python in ("python", "python3"):
+        status, out = run(engine, base_image, [python, "-c", "import sys, ssl; "
+                          "print(sys.version.split()[0])"])  # fmt: skip
+        assert status == 0 and out.startswith("3.11."), out
+    labels = engine.images.get(base_image).labels
+    assert labels["io.grader.base"].startswith("debootstrap-")
+
+
+@pytest.mark.docker
+def test_bootstrap_base_is_lean_and_has_no_network_tools(
+    engine: Any, base_image: str
+) -> None:
+    script = (
+        "for t in curl wget nc ncat netcat ssh scp telnet ping ip ftp socat gcc make; "
+        'do command -v "$t" && exit 1; done; '
+        "find /usr/share/man /usr/share/locale -mindepth 1 ! -name locale.alias "
+        "| grep . && exit 2; "
+        'test -z "$(ls /var/lib/apt/lists | grep -v -x -e lock -e partial)" || exit 3'
+    )
+    status, out = run(engine, base_image, ["sh", "-c", script])
+    assert status == 0, out
+    assert engine.images.get(base_image).attrs["Size"] <= 200 * 1000 * 1000
+
+
+@pytest.mark.docker
+def test_runner_image_fits_the_size_limit(engine: Any, runner_image: str) -> None:
+    assert engine.images.get(runner_image).attrs["Size"] <= img.SIZE_LIMIT_BYTES
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(
+    "cmd, expected",
+    [
+        (["python", "-m", "pytest", "--version"], "pytest 8|pytest 9"),
+        (["flake8", "--version"], r"^\d+\.\d+"),
+        (["black", "--version"], "^black"),
+        (["coverage", "--version"], "Coverage.py"),
+        (["id", "-u"], "^10001$"),
+    ],
+)
+def test_runner_tools_run_as_the_grader_user(
+    engine: Any, runner_image: str, cmd: list[str], expected: str
+) -> None:
+    status, out = run(engine, runner_image, cmd)
+    assert status == 0, out
+    assert re.search(expected, out.strip(), re.M), out
+
+
+@pytest.mark.docker
+def test_runner_holds_only_what_grading_needs(engine: Any, runner_image: str) -> None:
+    script = (
+        "id -u student | grep -qx 10002 || exit 1; "
+        'for t in gcc cc make pip pip3; do command -v "$t" && exit 2; done; '
+        "test ! -e /wheelhouse && test ! -e /root/.cache/pip || exit 3; "
+        "python -c 'import pip' 2>/dev/null && exit 4; "
+        # the wheel bundles hidden tests and reference solutions: they must be gone
+        "find / -xdev -name _bundled_exercises | grep . && exit 5; "
+        'test "$(cat /proc/1/comm)" = dumb-init || exit 6; '
+        "python -c 'import grader.runner.inside' || exit 7"
+    )
+    status, out = run(engine, runner_image, ["sh", "-c", script])
+    assert status == 0, out
+    labels = engine.images.get(runner_image).labels
+    assert labels[img.LABEL_HASH] == img.current_hash()
+    assert "pytest==" in labels[img.LABEL_WHEELS]
+
+
+@pytest.mark.docker
+def test_doctor_is_happy_when_everything_is_there(
+    runner_image: str, base_image: str
+) -> None:
+    findings = img.doctor(runner_image, base=base_image)
+    assert [f for f in findings if not f.ok] == []
+    names = {f.name for f in findings}
+    assert {
+        "engine",
+        "base-image",
+        "runner-image",
+        "image-stale",
+        "image-size",
+    } <= names
+    size = next(f for f in findings if f.name == "image-size")
+    assert re.match(r"\d+\.\d MB", size.detail)
+
+
+@pytest.mark.docker
+def test_doctor_reports_a_missing_image_with_the_fix(
+    engine: Any, base_image: str
+) -> None:
+    missing = f"grader-runner:does-not-exist-{SUFFIX}"
+    findings = {f.name: f for f in img.doctor(missing, base=base_image)}
+    assert findings["engine"].ok
+    runner = findings["runner-image"]
+    assert not runner.ok and "not found" in runner.detail
+    assert "build" in runner.fix and missing in runner.fix
+    assert "image-stale" not in findings

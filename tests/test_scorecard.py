@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from grader.grading import grade_workspace
+from grader.scorecard import serialize
+from grader.scorecard.caps import cap_text, clean_text
+
+
+def test_cap_text_marks_what_it_cut() -> None:
+    assert cap_text("abc", 5) == "abc"
+    capped = cap_text("x" * 50, 10)
+    assert capped.startswith("x" * 10)
+    assert capped.endswith("[truncated: 40 more characters]")
+
+
+def test_clean_text_drops_nul_and_invalid_utf8() -> None:
+    assert clean_text(b"ok\x00\xff\n") == "ok\ufffd\n"
+
+
+@pytest.fixture(scope="module")
+def graded_card(tmp_path_factory: pytest.TempPathFactory):
+    import shutil
+
+    from grader.catalog import ExercisePack
+    from grader.runner import LocalBackend
+    from tests.conftest import FIXTURE_PACK, WORD_COUNT
+
+    dest = tmp_path_factory.mktemp("ws") / "submission"
+    shutil.copytree(WORD_COUNT / "reference", dest)
+    exercise = ExercisePack(FIXTURE_PACK).get("word-count")
+    return grade_workspace(dest, exercise=exercise, backend=LocalBackend())
+
+
+def test_scorecard_round_trips_through_json(graded_card, tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    serialize.write(graded_card, path)
+    again = serialize.load(path)
+    assert serialize.to_dict(again) == serialize.to_dict(graded_card)
+    assert again.status == "pass" and again.score == again.max_score == 100
+
+
+def test_scorecard_records_submission_and_runner(graded_card) -> None:
+    assert [f.path for f in graded_card.submission.files] == [
+        "word_count.py",
+        "tests/test_word_count.py",
+    ]
+    assert len(graded_card.submission.sha256) == 64
+    assert graded_card.runner.backend == "local"
+    assert graded_card.runner.sandboxed is False
+
+
+def test_invalid_scorecard_is_never_written(graded_card, tmp_path: Path) -> None:
+    graded_card.status = "maybe"  # type: ignore[assignment]
+    path = tmp_path / "card.json"
+    with pytest.raises(AssertionError, match="breaks its own schema"):
+        serialize.write(graded_card, path)
+    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
+    graded_card.status = "pass"
+
+
+def test_load_rejects_a_document_that_is_not_a_scorecard(tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps({"status": "pass"}))
+    with pytest.raises(ValueError, match="not a valid scorecard"):
+        serialize.load(path)
+
+
+def test_write_atomic_leaves_old_file_when_interrupted(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "card.json"
+    path.write_text("old")
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(serialize.os, "replace", boom)
+    with pytest.raises(OSError):
+        serialize.write_atomic(path, "new")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["card.json"]

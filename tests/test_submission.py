@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from grader.runner.submission import collect_submission
+
+
+def test_only_allow_listed_files_are_collected(reference_copy: Path, word_count) -> None:
+    (reference_copy / "conftest.py").write_text("raise SystemExit")
+    (reference_copy / "big.bin").write_bytes(b"\0" * (50 * 1024 * 1024))
+    submission = collect_submission(reference_copy, word_count)
+    assert submission.problems == []
+    assert sorted(submission.contents) == ["tests/test_word_count.py", "word_count.py"]
+
+
+def test_symlink_out_of_workspace_is_refused(reference_copy: Path, word_count, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.py"
+    secret.write_text("x = 1\n")
+    target = reference_copy / "word_count.py"
+    target.unlink()
+    os.symlink(secret, target)
+    submission = collect_submission(reference_copy, word_count)
+    assert submission.problems == [
+        "word_count.py is a link (or lies outside the workspace); replace it with a regular file"
+    ]
+    assert "word_count.py" not in submission.contents
+
+
+def test_missing_file_says_how_to_get_it_back(reference_copy: Path, word_count) -> None:
+    (reference_copy / "word_count.py").unlink()
+    (problem,) = collect_submission(reference_copy, word_count).problems
+    assert problem.startswith("word_count.py is missing")
+    assert "grader start word-count" in problem
+
+
+def test_non_utf8_file_names_line(reference_copy: Path, word_count) -> None:
+    with open(reference_copy / "word_count.py", "ab") as handle:
+        handle.write(b"# caf\xe9\n")
+    (problem,) = collect_submission(reference_copy, word_count).problems
+    assert "not valid UTF-8" in problem and "line 23" in problem
+
+
+def test_sha256_depends_on_content_only(reference_copy: Path, word_count) -> None:
+    first = collect_submission(reference_copy, word_count).sha256
+    os.utime(reference_copy / "word_count.py", (0, 0))
+    assert collect_submission(reference_copy, word_count).sha256 == first
+    with open(reference_copy / "word_count.py", "a") as handle:
+        handle.write("\n")
+    assert collect_submission(reference_copy, word_count).sha256 != first
