@@ -40,23 +40,65 @@ def main() -> None:
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"
-        subprocess.run([py, "-m", "grader", "start", SLUG, str(ws)], check=True, capture_output=True)
+        subprocess.run(
+            [py, "-m", "grader", "start", SLUG, str(ws)],
+            check=True,
+            capture_output=True,
+        )
         for rel in exercise.solution_files + exercise.test_files:
             shutil.copy(exercise.reference_dir / rel, ws / rel)
         bare_dir = Path(tmp) / "bare"
         shutil.copytree(exercise.reference_dir, bare_dir)
-        files = [str(bare_dir / f) for f in exercise.solution_files + exercise.test_files]
+        files = [
+            str(bare_dir / f) for f in exercise.solution_files + exercise.test_files
+        ]
         solution = ",".join(str(bare_dir / f) for f in exercise.solution_files)
         bare = [
-            ([py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", f"pythonpath={bare_dir}",
-              str(exercise.hidden_dir)], bare_dir),
+            (
+                [
+                    py,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "-o",
+                    f"pythonpath={bare_dir}",
+                    str(exercise.hidden_dir),
+                ],
+                bare_dir,
+            ),
             ([py, "-m", "flake8", "--max-line-length=88", *files], bare_dir),
             ([py, "-m", "black", "--check", "-q", *files], bare_dir),
-            ([py, "-m", "coverage", "run", f"--include={solution}", "-m", "pytest", "-q",
-              "-p", "no:cacheprovider", "-o", "pythonpath=.", *exercise.test_files], bare_dir),
-            ([py, "-m", "coverage", "json", "-q", "-o", str(Path(tmp) / "cov.json")], bare_dir),
+            (
+                [
+                    py,
+                    "-m",
+                    "coverage",
+                    "run",
+                    f"--include={solution}",
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "-o",
+                    "pythonpath=.",
+                    *exercise.test_files,
+                ],
+                bare_dir,
+            ),
+            (
+                [py, "-m", "coverage", "json", "-q", "-o", str(Path(tmp) / "cov.json")],
+                bare_dir,
+            ),
         ]
-        grader = [([py, "-m", "grader", "submit", str(ws), "--backend", "local", "--json"], ws)]
+        grader = [
+            (
+                [py, "-m", "grader", "submit", str(ws), "--backend", "local", "--json"],
+                ws,
+            )
+        ]
         timed(bare), timed(grader)  # warm the page cache and bytecode caches
         bare_times, grader_times = [], []
         for _ in range(args.rounds):
@@ -64,8 +106,12 @@ def main() -> None:
             grader_times.append(timed(grader))
     bare_median = statistics.median(bare_times)
     grader_median = statistics.median(grader_times)
-    print(f"exercise            {exercise.qualified_slug} (reference), {args.rounds} rounds")
-    print(f"bare tools median   {bare_median:.3f} s  (pytest hidden, flake8, black, coverage)")
+    print(
+        f"exercise            {exercise.qualified_slug} (reference), {args.rounds} rounds"
+    )
+    print(
+        f"bare tools median   {bare_median:.3f} s  (pytest hidden, flake8, black, coverage)"
+    )
     print(f"grader submit       {grader_median:.3f} s  (--backend local)")
     print(f"ratio               {grader_median / bare_median:.2f}  (target <= 1.3)")
 

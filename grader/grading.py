@@ -173,7 +173,10 @@ def _finish(
         )
     else:
         status = "fail"
-        message = f"not yet: {score:g} of {max_score:g}; {exercise.pass_percent:g}% is needed to pass"
+        message = (
+            f"not yet: {score:g} of {max_score:g}; "
+            f"{exercise.pass_percent:g}% is needed to pass"
+        )
     integrity: dict[str, Any] = {
         "sandboxed": backend.sandboxed,
         "allowed_files": list(exercise.submitted_files),

@@ -59,7 +59,9 @@ def test_schema_violation_names_the_field(tmp_path: Path) -> None:
     root = copy_exercise(tmp_path)
     toml = root / "exercise.toml"
     toml.write_text(toml.read_text().replace("stage = 1", "stage = 9"))
-    with pytest.raises(ExerciseError, match="stage: 9 is greater than the maximum of 4"):
+    with pytest.raises(
+        ExerciseError, match="stage: 9 is greater than the maximum of 4"
+    ):
         load_exercise(root)
 
 

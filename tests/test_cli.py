@@ -49,8 +49,13 @@ def test_list_filters_by_stage() -> None:
 
 def test_start_lays_out_workspace_without_hidden_or_reference(workspace: Path) -> None:
     names = {p.relative_to(workspace).as_posix() for p in workspace.rglob("*")}
-    assert {"word_count.py", "tests/test_word_count.py", "instructions.md",
-            "instructions.zh.md", ".grader/exercise.json"} <= names
+    assert {
+        "word_count.py",
+        "tests/test_word_count.py",
+        "instructions.md",
+        "instructions.zh.md",
+        ".grader/exercise.json",
+    } <= names
     assert not any("hidden" in n or "reference" in n for n in names)
 
 
@@ -86,7 +91,9 @@ def test_submit_starter_fails_with_exit_1_and_saves_scorecard(workspace: Path) -
     assert card.check("tests").status == "fail"
 
 
-def test_submit_solved_passes_with_exit_0_and_json_is_the_scorecard(workspace: Path) -> None:
+def test_submit_solved_passes_with_exit_0_and_json_is_the_scorecard(
+    workspace: Path,
+) -> None:
     solve(workspace)
     result = run("submit", str(workspace), "--json", "--backend", "local")
     assert result.exit_code == 0, result.output
@@ -95,7 +102,9 @@ def test_submit_solved_passes_with_exit_0_and_json_is_the_scorecard(workspace: P
     assert document["status"] == "pass" and document["score"] == 100
 
 
-def test_submit_from_a_subfolder_finds_the_workspace(workspace: Path, monkeypatch) -> None:
+def test_submit_from_a_subfolder_finds_the_workspace(
+    workspace: Path, monkeypatch
+) -> None:
     solve(workspace)
     monkeypatch.chdir(workspace / "tests")
     result = run("submit", "--backend", "local")
@@ -125,7 +134,16 @@ def test_schema_command_prints_the_shipped_schema() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["list"], ["start"], ["test"], ["submit"], ["schema"], ["exercises", "validate"]]
+    "command",
+    [
+        [],
+        ["list"],
+        ["start"],
+        ["test"],
+        ["submit"],
+        ["schema"],
+        ["exercises", "validate"],
+    ],
 )
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = run(*command, "--help")

@@ -13,11 +13,14 @@ def records(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def run_plugin(pytester: pytest.Pytester, source: str, seconds: float = 0) -> list[dict]:
+def run_plugin(
+    pytester: pytest.Pytester, source: str, seconds: float = 0
+) -> list[dict]:
     pytester.makepyfile(test_sample=source)
     out = pytester.path / "out.jsonl"
     pytester.runpytest_subprocess(
-        "-p", "grader.runner.pytest_plugin",
+        "-p",
+        "grader.runner.pytest_plugin",
         f"--grader-results={out}",
         f"--grader-test-seconds={seconds}",
         f"--grader-student-root={pytester.path}",
@@ -45,9 +48,24 @@ def test_b(n):
     )
     (collected,) = [r for r in recs if r["event"] == "collected"]
     assert collected["items"] == [
-        {"id": "test_sample.py::test_a", "title": "Adds two numbers", "task": 2, "points": 3.0},
-        {"id": "test_sample.py::test_b[1]", "title": "Handles n [1]", "task": 1, "points": 1.0},
-        {"id": "test_sample.py::test_b[2]", "title": "Handles n [2]", "task": 1, "points": 1.0},
+        {
+            "id": "test_sample.py::test_a",
+            "title": "Adds two numbers",
+            "task": 2,
+            "points": 3.0,
+        },
+        {
+            "id": "test_sample.py::test_b[1]",
+            "title": "Handles n [1]",
+            "task": 1,
+            "points": 1.0,
+        },
+        {
+            "id": "test_sample.py::test_b[2]",
+            "title": "Handles n [2]",
+            "task": 1,
+            "points": 1.0,
+        },
     ]
     assert [r["status"] for r in recs if r["event"] == "result"] == ["passed"] * 3
 
@@ -85,7 +103,9 @@ def test_timeout_is_not_caught_by_except_exception(pytester) -> None:
 
 
 def test_captured_output_is_capped(pytester) -> None:
-    recs = run_plugin(pytester, "def test_noisy():\n    print('x' * 10000)\n    assert False\n")
+    recs = run_plugin(
+        pytester, "def test_noisy():\n    print('x' * 10000)\n    assert False\n"
+    )
     (result,) = [r for r in recs if r["event"] == "result"]
     assert len(result["output"]) < 4100
     assert "[truncated:" in result["output"]

@@ -70,7 +70,9 @@ def test_load_rejects_a_document_that_is_not_a_scorecard(tmp_path: Path) -> None
         serialize.load(path)
 
 
-def test_write_atomic_leaves_old_file_when_interrupted(tmp_path: Path, monkeypatch) -> None:
+def test_write_atomic_leaves_old_file_when_interrupted(
+    tmp_path: Path, monkeypatch
+) -> None:
     path = tmp_path / "card.json"
     path.write_text("old")
 

@@ -6,7 +6,9 @@ from pathlib import Path
 from grader.runner.submission import collect_submission
 
 
-def test_only_allow_listed_files_are_collected(reference_copy: Path, word_count) -> None:
+def test_only_allow_listed_files_are_collected(
+    reference_copy: Path, word_count
+) -> None:
     (reference_copy / "conftest.py").write_text("raise SystemExit")
     (reference_copy / "big.bin").write_bytes(b"\0" * (50 * 1024 * 1024))
     submission = collect_submission(reference_copy, word_count)
@@ -14,7 +16,9 @@ def test_only_allow_listed_files_are_collected(reference_copy: Path, word_count)
     assert sorted(submission.contents) == ["tests/test_word_count.py", "word_count.py"]
 
 
-def test_symlink_out_of_workspace_is_refused(reference_copy: Path, word_count, tmp_path: Path) -> None:
+def test_symlink_out_of_workspace_is_refused(
+    reference_copy: Path, word_count, tmp_path: Path
+) -> None:
     secret = tmp_path / "secret.py"
     secret.write_text("x = 1\n")
     target = reference_copy / "word_count.py"

@@ -1,4 +1,4 @@
-"""`grader exercises validate`: prove an exercise is well-formed, passable and not trivially passed."""
+"""`grader exercises validate`: prove an exercise well-formed, passable, not trivially passed."""
 
 from __future__ import annotations
 

@@ -248,6 +248,12 @@ def _death_message(code: int | None) -> str:
             else str(-code)
         )
         if -code == signal.SIGKILL:
-            return "the test process was killed (SIGKILL) during this test: it may have run out of memory"
+            return (
+                "the test process was killed (SIGKILL) during this test: "
+                "it may have run out of memory"
+            )
         return f"the test process was killed by {name} during this test"
-    return f"the test process exited (code {code}) during this test: do not call sys.exit() or os._exit()"
+    return (
+        f"the test process exited (code {code}) during this test: "
+        "do not call sys.exit() or os._exit()"
+    )
