@@ -8,6 +8,7 @@ build/wheelhouse/ with the network off. `python -m grader.runner.image --help`.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import os
 import platform
@@ -34,18 +35,16 @@ RUNNER_REQUIREMENTS = ["pytest>=8", "flake8>=7", "black>=24", "coverage>=7"]
 INIT_REQUIREMENT = "dumb-init>=1.2.5"
 DEFAULT_TAG = "grader-runner:latest"
 DEFAULT_BASE = "python:3.11-slim"
-SIZE_LIMIT_BYTES = 500 * 1000 * 1000  # "MB" as `docker images` reports it
+SIZE_LIMIT_BYTES = 500 * 1000 * 1000  # "MB" as `docker images` counts them
 LABEL_HASH = "io.grader.runner.hash"
 LABEL_VERSION = "org.opencontainers.image.version"
 LABEL_WHEELS = "io.grader.runner.wheels"
+PRUNE_LABEL = "io.grader.build=runner"  # set on both Dockerfile stages
 SUITE = "bookworm"  # Debian 12: its python3 is 3.11, so cp311 wheels fit
-# Bookworm's glibc is 2.36: any manylinux wheel from 2.17 (manylinux2014) up to it runs.
-GLIBC_MINOR = 36
+GLIBC_MINOR = 36  # bookworm's glibc: manylinux wheels from 2.17 up to 2.36 run on it
 BASE_PACKAGES = ["python3", "ca-certificates"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ENGINE_FIX = (
-    "nohup dockerd >/tmp/dockerd.log 2>&1 &   # or: sudo systemctl start docker"
-)
+ENGINE_FIX = "nohup dockerd >/tmp/dockerd.log 2>&1 &  # or: sudo systemctl start docker"
 CLI = "python -m grader.runner.image"
 
 Progress = Callable[[str], None]
@@ -67,12 +66,12 @@ class Finding:
     fix: str = ""
 
 
-def _run(what: str, cmd: list[str], progress: Progress, fix: str, **kw: Any) -> str:
+def _run(what: str, cmd: list[str], progress: Progress, fix: str) -> str:
     """Run `cmd`, streaming output lines; on failure raise ImageError with the tail."""
     tail: deque[str] = deque(maxlen=40)
     try:
         proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
     except OSError as exc:
         raise ImageError(f"{what}: cannot run {cmd[0]} ({exc}): {fix}") from exc
@@ -102,40 +101,34 @@ def find_debian_mirror(
     for root in roots:
         files = [root / "sources.list", *sorted(root.glob("sources.list.d/*.list"))]
         for path in [*files, *sorted(root.glob("sources.list.d/*.sources"))]:
-            if not path.is_file():
-                continue
-            text = path.read_text(errors="replace")
-            parse = _deb822 if path.suffix == ".sources" else _one_line
-            for types, uris, suites, enabled, keyring in parse(text):
-                if "deb" in types and suite in suites and enabled:
-                    for uri in uris:
-                        if uri.split(":", 1)[0] in ("http", "https", "file"):
-                            return uri, keyring
+            for types, uris, suites, keyring in _entries(path):
+                web = [u for u in uris if u.split(":")[0] in ("http", "https", "file")]
+                if "deb" in types and suite in suites and web:
+                    return web[0], keyring
     raise ImageError(
         f"no Debian mirror for {suite!r} in /etc/apt sources: set "
         "GRADER_DEBIAN_MIRROR=<mirror URL ending in /debian> and rerun"
     )
 
 
-Source = tuple[list[str], list[str], list[str], bool, "str | None"]
-
-
-def _one_line(text: str) -> Iterator[Source]:
-    for line in text.splitlines():
-        line = re.sub(r"\[[^]]*\]", " ", line.split("#", 1)[0]).split()
-        if len(line) >= 3:
-            yield [line[0]], [line[1]], [line[2]], True, None
-
-
-def _deb822(text: str) -> Iterator[Source]:
-    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
-    for para in re.split(r"\n\s*\n", "\n".join(lines)):
+def _entries(path: Path) -> Iterator[tuple[list[str], list[str], list[str], Any]]:
+    """(types, URIs, suites, keyring) of each enabled entry of one apt sources file."""
+    if not path.is_file():
+        return
+    text = re.sub(r"(?m)^\s*#.*$", "", path.read_text(errors="replace"))
+    if path.suffix == ".list":  # one-line format: deb [options] URI suite components
+        for line in text.splitlines():
+            words = re.sub(r"\[[^]]*\]", " ", line).split()
+            if len(words) >= 3:
+                yield words[:1], words[1:2], words[2:3], None
+        return
+    for para in re.split(r"\n\s*\n", text):  # deb822: blank-line separated stanzas
         fields = dict(re.findall(r"^([\w-]+):[ \t]*(.*)$", para, re.M))
         key = fields.get("Signed-By", "").strip()  # a path, or an inline key
-        keyring = key if key.startswith("/") and Path(key).is_file() else None
-        enabled = fields.get("Enabled", "yes").strip().lower() != "no"
-        split = [fields.get(k, "").split() for k in ("Types", "URIs", "Suites")]
-        yield split[0], split[1], split[2], enabled, keyring
+        if fields.get("Enabled", "yes").strip().lower() != "no":
+            split = [fields.get(k, "").split() for k in ("Types", "URIs", "Suites")]
+            keyring = key if key.startswith("/") and Path(key).is_file() else None
+            yield split[0], split[1], split[2], keyring
 
 
 def bootstrap_base(
@@ -145,9 +138,9 @@ def bootstrap_base(
     suite: str = SUITE,
     mirror: str | None = None,
 ) -> str:
-    """Create image `tag` from a minimal Debian with Python 3.11, no registry needed.
+    """Create image `tag`: minimal Debian with Python 3.11, no registry. Returns its id.
 
-    The steps (debootstrap, slimming, `tar | docker import`) are bootstrap_base.sh.
+    The steps (debootstrap, slimming, `tar | docker import`) are in bootstrap_base.sh.
     """
     for tool, pkg in (("debootstrap", "debootstrap"), ("docker", "docker.io")):
         if shutil.which(tool) is None:
@@ -163,13 +156,15 @@ def bootstrap_base(
     cache.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="grader-base-", dir="/var/tmp"))
     script = Path(__file__).with_name("bootstrap_base.sh")
-    args = [str(root), tag, suite, mirror, str(cache), ",".join(BASE_PACKAGES)]
+    cmd = ["bash", str(script), str(root), tag, suite, mirror, str(cache)]
+    cmd += [",".join(BASE_PACKAGES), keyring or ""]
     progress(f"debootstrap {suite} from {mirror} into {root}")
     try:
-        fix = "check the mirror (or set GRADER_DEBIAN_MIRROR) and the log below"
-        out = _run(
-            "bootstrap", ["bash", str(script), *args, keyring or ""], progress, fix
-        )
+        # Concurrent bootstraps (two test sessions, say) take turns with the cache.
+        with open(cache / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            fix = "check the mirror (or set GRADER_DEBIAN_MIRROR) and the log below"
+            out = _run("bootstrap", cmd, progress, fix)
         return out.splitlines()[-1].strip()  # `docker import` prints the id last
     finally:
         _remove_tree(root)
@@ -238,21 +233,19 @@ def make_wheelhouse(context: Path = REPO_ROOT, progress: Progress = _quiet) -> P
     reqs = requirements(context)
     wanted = [r for r in reqs if r != "grader"]
     if "grader" in reqs:
-        # Built here from the working tree; naming the wheel file in `pip download`
-        # below resolves its dependencies for the container.
-        fix = "fix pyproject.toml so `pip wheel .` works"
+        # Built from the working tree; naming the wheel file in `pip download` below
+        # resolves its dependencies for the container.
         cmd = [*pip, "wheel", "--no-deps", "-w", str(house), str(context)]
-        _run("pip wheel", cmd, progress, fix)
+        _run("pip wheel", cmd, progress, "fix pyproject.toml so `pip wheel .` works")
         wanted += [str(p) for p in house.glob("grader-*.whl")]
     # Resolve for the container, not for this host's Python. pip does not widen a
-    # manylinux_2_X platform to older glibcs by itself, so every one is named.
+    # manylinux_2_X platform to older glibcs by itself, so each one is named.
     plats = [f"manylinux_2_{m}_{machine}" for m in range(GLIBC_MINOR, 16, -1)]
-    target = ["--only-binary=:all:", "--implementation", "cp", "--abi", "cp311"]
-    target += ["--python-version", "3.11", f"--platform=manylinux2014_{machine}"]
-    target += [f"--platform={p}" for p in plats]
+    cmd = [*pip, "download", "--only-binary=:all:", "--implementation", "cp"]
+    cmd += ["--abi", "cp311", "--python-version", "3.11", "-d", str(house)]
+    cmd += [f"--platform={p}" for p in [f"manylinux2014_{machine}", *plats]]
     fix = "check that PyPI is reachable (pip config list) and rerun"
-    cmd = [*pip, "download", *target, "-d", str(house), "pip", *wanted]
-    _run("pip download", cmd, progress, fix)
+    _run("pip download", [*cmd, "pip", *wanted], progress, fix)
     (house / "requirements.txt").write_text("\n".join(reqs) + "\n")
     return house
 
@@ -266,7 +259,7 @@ def _client(timeout: int = 60) -> Any:
         return client
     except ImportError as exc:
         raise ImageError("docker SDK missing: pip install 'docker>=7,<8'") from exc
-    except Exception as exc:  # any failure to reach the engine is the same fix
+    except Exception as exc:  # any failure to reach the engine has the same fix
         raise ImageError(f"Docker engine not reachable ({exc}): {ENGINE_FIX}") from exc
 
 
@@ -275,15 +268,13 @@ def _ensure_base(client: Any, base: str, progress: Progress) -> None:
 
     try:
         client.images.get(base)
-        return
     except docker.errors.ImageNotFound:
-        pass
-    try:
-        progress(f"pulling {base}")
-        client.images.pull(base)
-    except docker.errors.DockerException as exc:
-        progress(f"cannot pull {base} ({str(exc).strip()}); bootstrapping it offline")
-        bootstrap_base(base, progress=progress)
+        try:
+            progress(f"pulling {base}")
+            client.images.pull(base)
+        except docker.errors.DockerException as exc:
+            progress(f"cannot pull {base} ({str(exc).strip()}); bootstrapping it")
+            bootstrap_base(base, progress=progress)
 
 
 def consume_build(stream: Iterable[dict[str, Any]], progress: Progress) -> str:
@@ -299,7 +290,7 @@ def consume_build(stream: Iterable[dict[str, Any]], progress: Progress) -> str:
         if "error" in chunk or "errorDetail" in chunk:
             error = str(chunk.get("error") or chunk["errorDetail"].get("message", ""))
             tail.append(error)
-            first = error.strip().splitlines()[0] if error.strip() else "unknown error"
+            first = (error.strip() or "unknown error").splitlines()[0]
             raise ImageError(
                 f"docker build failed ({first}): fix the step below, then "
                 f"`{CLI} build`\n" + "\n".join(tail)
@@ -317,29 +308,31 @@ def build_image(
     context: Path = REPO_ROOT,
 ) -> str:
     """Build the runner image `tag` on `base` (bootstrapped offline if missing)."""
+    reqs_hash = current_hash(context)
+    client = _client(timeout=900)  # a long silent build step must not time out
     import docker.errors
 
-    # A long silent build step must not time out the stream.
-    client = _client(timeout=900)
-    reqs_hash = current_hash(context)
     _ensure_base(client, base, progress)
     house = make_wheelhouse(context, progress)
-    labels = {
-        LABEL_HASH: reqs_hash,
-        LABEL_VERSION: grader_version(context),
-        # What exactly went in (name==version), for reproducing a scorecard's run.
-        LABEL_WHEELS: " ".join(
-            sorted("==".join(w.name.split("-")[:2]) for w in house.glob("*.whl"))
-        ),
-    }
+    # What exactly went in (name==version), to reproduce a scorecard's run.
+    wheels = sorted("==".join(w.name.split("-")[:2]) for w in house.glob("*.whl"))
+    labels = {LABEL_HASH: reqs_hash, LABEL_VERSION: grader_version(context)}
+    labels[LABEL_WHEELS] = " ".join(wheels)
     try:
         stream = client.api.build(
             path=str(context), tag=tag, buildargs={"BASE_IMAGE": base}, labels=labels,
             rm=True, forcerm=True, pull=False, decode=True, network_mode="none",
         )  # fmt: skip
-        return consume_build(stream, progress)
+        image_id = consume_build(stream, progress)
     except docker.errors.DockerException as exc:
         raise ImageError(f"docker build failed ({exc}): {ENGINE_FIX}") from exc
+    # Each build leaves the builder stage and the image it replaced untagged (~300 MB).
+    # Drop exactly those (by the Dockerfile's label); the engine keeps any still in use.
+    try:
+        client.images.prune(filters={"dangling": True, "label": PRUNE_LABEL})
+    except docker.errors.DockerException as exc:
+        progress(f"could not prune old runner images: {exc}")
+    return image_id
 
 
 # --- doctor --------------------------------------------------------------------------
@@ -366,22 +359,22 @@ def doctor(
         found.append(Finding("engine", False, str(exc).splitlines()[0], ENGINE_FIX))
         return [*found, last]
     build_fix = f"{CLI} build --tag {tag} --base {base}"
-    images: dict[str, Any] = {}
+    image = None
     for name, ref, fix in (
         ("base-image", base, f"{CLI} bootstrap --tag {base}"),
         ("runner-image", tag, build_fix),
     ):
         try:
-            images[name] = client.images.get(ref)
-            found.append(Finding(name, True, f"{ref} {images[name].short_id}"))
-        except docker.errors.ImageNotFound:
-            found.append(Finding(name, False, f"image {ref} not found", fix))
+            image = client.images.get(ref)
+            found.append(Finding(name, True, f"{ref} {image.short_id}"))
         except Exception as exc:
-            found.append(Finding(name, False, f"cannot inspect {ref}: {exc}", fix))
-    image = images.get("runner-image")
-    if image is not None:
-        labels = image.labels or {}
+            image = None
+            missing = isinstance(exc, docker.errors.ImageNotFound)
+            detail = f"image {ref} not found" if missing else f"{ref}: {exc}"
+            found.append(Finding(name, False, detail, fix))
+    if image is not None:  # the runner image, from the last round of the loop
         try:
+            labels = image.labels or {}
             fresh = labels.get(LABEL_HASH) == current_hash(context)
             fresh = fresh and labels.get(LABEL_VERSION) == grader_version(context)
             detail = "matches" if fresh else "Dockerfile/requirements/version changed"

@@ -1,0 +1,128 @@
+"""The instructor's commands: batch."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from grader.batch import StudentResult, default_out_dir, find_students, grade_batch
+from grader.cli.student import pack_from
+from grader.errors import EXIT_PASS
+from grader.runner import BACKEND_NAMES, get_backend
+
+EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by Ctrl-C"
+
+
+@click.command(
+    "batch",
+    epilog="Example: grader batch submissions/ --exercise stage1/grade-book --jobs 4\n\n"
+    "Exit codes: 0 the batch ran (whatever the students scored), 2 usage error, "
+    "130 interrupted (what was graded is kept).",
+)
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option(
+    "--exercise", "slug", required=True, help="The exercise every submission is for."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Where the grades go (default: DIR/../<dirname>-grades).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(BACKEND_NAMES),
+    default="auto",
+    show_default=True,
+    help="Where to run: docker, bwrap, local (not a sandbox), or auto (the strongest available).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Submissions graded at once (default: the number of CPUs).",
+)
+@click.option(
+    "--overwrite", is_flag=True, help="Replace the grades in a non-empty --out folder."
+)
+@click.pass_context
+def batch_command(
+    ctx: click.Context,
+    directory: Path,
+    slug: str,
+    out_dir: Path | None,
+    backend: str,
+    jobs: int | None,
+    overwrite: bool,
+) -> None:
+    """Grade a folder of submissions: one sub-folder per student, named after the student.
+
+    Writes OUT/grades.csv (student, exercise, score, max_score, status, message),
+    OUT/summary.json and every scorecard as OUT/scorecards/<student>.json. A submission
+    that breaks the grader is an error row; the batch goes on.
+    """
+    exercise = pack_from(ctx).get(slug)
+    out = out_dir or default_out_dir(directory)
+    total = len(find_students(directory, out))  # before the backend: Docker may be slow
+    runner = get_backend(backend)
+    err = Console(stderr=True)
+    if not runner.sandboxed:
+        err.print(
+            "[yellow]warning:[/yellow] the local backend is not a sandbox; "
+            "student code runs with your permissions",
+            soft_wrap=True,
+        )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+    ) as bar:
+        task = bar.add_task("grading", total=total)
+
+        def advance(result: StudentResult) -> None:
+            bar.update(task, advance=1, description=f"graded {result.student}")
+
+        summary = grade_batch(
+            directory,
+            exercise=exercise,
+            backend=runner,
+            out_dir=out,
+            jobs=jobs or os.cpu_count() or 1,
+            progress=advance,
+            overwrite=overwrite,
+        )
+    counts = ", ".join(f"{n} {status}" for status, n in summary.counts.items())
+    click.echo(
+        f"Graded {len(summary.results)} of {summary.students} students on "
+        f"{summary.exercise} ({summary.backend}, {summary.duration:.1f} s): {counts}; "
+        f"mean {_score(summary.mean)}, median {_score(summary.median)}"
+    )
+    click.echo(f"  grades: {out / 'grades.csv'}")
+    if summary.interrupted:
+        click.echo(
+            "Interrupted: the students not listed in grades.csv were not graded."
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(EXIT_PASS)
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+__all__ = ["batch_command"]

@@ -1,0 +1,186 @@
+"""The Docker backend: every Docker call of a grading run lives here.
+
+One fresh, hardened container per run; the job folder is bind-mounted (the submission and the
+hidden suite read-only, only out/ writable); the host waits with its own deadline and kills the
+job's containers by label; everything is removed in `finally`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from grader.errors import BackendUnavailable
+from grader.runner.backend import RunOutcome
+from grader.runner.job import Job
+
+DEFAULT_IMAGE = "grader-runner:latest"
+JOB_LABEL = "io.grader.job"
+HOST_MARGIN_SECONDS = 15.0
+LOG_CHARS = 4_000
+SANDBOX_UID = "10001:10001"
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """The limits every container gets, besides the exercise's memory and time."""
+
+    pids: int = 256
+    cpus: float = float(min(2, os.cpu_count() or 1))
+    tmpfs_mb: int = 64
+    work_mb: int = 128
+    file_size_mb: int = 64
+    open_files: int = 512
+
+
+def connect(timeout: int = 30) -> Any:
+    """A docker client that answered a ping, or BackendUnavailable with what to do."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except Exception as exc:  # the SDK raises several unrelated types for "no engine"
+        raise BackendUnavailable(
+            f"the Docker engine is not reachable ({type(exc).__name__}); start it "
+            "(`sudo systemctl start docker` or `dockerd &`), or use --backend bwrap or local"
+        ) from None
+    return client
+
+
+def image_available(client: Any, image: str) -> bool:
+    import docker.errors
+
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+class DockerBackend:
+    name = "docker"
+    sandboxed = True
+
+    def __init__(
+        self, image: str = DEFAULT_IMAGE, limits: SandboxLimits | None = None
+    ) -> None:
+        self.client = connect()
+        self.image = image
+        self.limits = limits or SandboxLimits()
+        if not image_available(self.client, image):
+            raise BackendUnavailable(
+                f"the runner image {image} is not built; run `grader runner build` "
+                "(it works offline), or use --backend bwrap or local"
+            )
+
+    def run(self, job: Job) -> RunOutcome:
+        label = f"{job.submission.sha256[:12]}-{uuid.uuid4().hex[:12]}"
+        memory = f"{job.exercise.limits.memory_mb}m"
+        deadline = job.exercise.limits.run_seconds + HOST_MARGIN_SECONDS
+        os.chmod(
+            job.root / "out", 0o777
+        )  # written by the sandbox's uid, read by the host
+        container = None
+        try:
+            container = self.client.containers.create(
+                self.image,
+                command=["python", "-I", "-m", "grader.runner.inside", "/job"],
+                **self._hardening(job, label, memory),
+            )
+            container.start()
+            timed_out = False
+            try:
+                status = container.wait(timeout=deadline)
+                exit_code = status.get("StatusCode")
+            except Exception:  # requests' ReadTimeout: the deadline passed
+                timed_out, exit_code = True, None
+                self._kill_by_label(label)
+            container.reload()
+            state = container.attrs.get("State", {})
+            logs = container.logs(tail=200).decode("utf-8", "replace")[-LOG_CHARS:]
+            image = self.client.images.get(self.image)
+            return RunOutcome(
+                exit_code=exit_code,
+                timed_out=timed_out,
+                out_of_memory=bool(state.get("OOMKilled"))
+                and not job.results_path.exists(),
+                log_tail=logs,
+                image=self.image,
+                image_digest=image.id,
+                integrity={
+                    "isolation": "docker",
+                    "network": "none",
+                    "read_only_root": True,
+                    "user": SANDBOX_UID,
+                    "memory_mb": job.exercise.limits.memory_mb,
+                    "pids_limit": self.limits.pids,
+                    "cpus": self.limits.cpus,
+                },
+            )
+        finally:
+            if container is not None:
+                self._remove(container)
+            self._kill_by_label(label)
+
+    def _hardening(self, job: Job, label: str, memory: str) -> dict[str, Any]:
+        from docker.types import Mount, Ulimit
+
+        root = str(job.root)
+        mb = 1024 * 1024
+        return {
+            "user": SANDBOX_UID,
+            "working_dir": "/job",
+            "network_mode": "none",
+            "read_only": True,
+            "tmpfs": {
+                "/tmp": f"rw,nosuid,nodev,size={self.limits.tmpfs_mb}m,mode=1777",
+                "/job/work": f"rw,nosuid,nodev,size={self.limits.work_mb}m,mode=1777",
+            },
+            "mounts": [
+                Mount("/job/job.json", f"{root}/job.json", type="bind", read_only=True),
+                Mount(
+                    "/job/submission", f"{root}/submission", type="bind", read_only=True
+                ),
+                Mount("/job/hidden", f"{root}/hidden", type="bind", read_only=True),
+                Mount("/job/out", f"{root}/out", type="bind", read_only=False),
+            ],
+            "mem_limit": memory,
+            "memswap_limit": memory,
+            "pids_limit": self.limits.pids,
+            "nano_cpus": int(self.limits.cpus * 1e9),
+            "ulimits": [
+                Ulimit(
+                    name="fsize",
+                    soft=self.limits.file_size_mb * mb,
+                    hard=self.limits.file_size_mb * mb,
+                ),
+                Ulimit(
+                    name="nofile",
+                    soft=self.limits.open_files,
+                    hard=self.limits.open_files,
+                ),
+                Ulimit(name="core", soft=0, hard=0),
+            ],
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "init": True,
+            "labels": {JOB_LABEL: label},
+            "environment": {"HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"},
+            "detach": True,
+        }
+
+    def _kill_by_label(self, label: str) -> None:
+        for container in self.client.containers.list(
+            all=True, filters={"label": f"{JOB_LABEL}={label}"}
+        ):
+            self._remove(container)
+
+    @staticmethod
+    def _remove(container: Any) -> None:
+        try:
+            container.remove(force=True, v=True)
+        except Exception:  # already gone: removal is idempotent from our side
+            pass

@@ -1,0 +1,295 @@
+"""`grader batch`: a folder of submissions graded into scorecards, grades.csv and summary.json."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import statistics
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from grader import batch as batch_module
+from grader.batch import CSV_COLUMNS, StudentResult, grade_batch
+from grader.catalog.model import Exercise
+from grader.cli import cli
+from grader.cli.teacher import batch_command
+from grader.runner import LocalBackend
+from grader.scorecard import serialize
+from grader.scorecard.model import Scorecard
+from tests.conftest import FIXTURE_PACK, WORD_COUNT
+
+# The lead registers the command in grader/cli/__init__.py; until then, do it here.
+if "batch" not in cli.commands:
+    cli.add_command(batch_command)
+
+EXPECTED = {"alice": "pass", "bob": "fail", "carol": "error", "dave": "error"}
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["--exercises", str(FIXTURE_PACK), *args])
+
+
+def make_student(root: Path, name: str, kind: str = "full") -> Path:
+    """A copy of the reference, broken in the way `kind` says."""
+    dest = root / name
+    shutil.copytree(WORD_COUNT / "reference", dest)
+    solution = dest / "word_count.py"
+    text = solution.read_text(encoding="utf-8")
+    if kind == "failing":
+        text = text.replace("counts.get(word, 0) + 1", "1")
+    elif kind == "syntax":
+        text = text.replace("def top_words(text: str, n: int)", "def top_words(text")
+    if kind == "missing":
+        solution.unlink()
+    else:
+        solution.write_text(text, encoding="utf-8")
+    return dest
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
+        return list(reader)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
+    """One real batch of four students, shared by the tests that only read its output."""
+    root = tmp_path_factory.mktemp("class") / "submissions"
+    root.mkdir()
+    for name, kind in [
+        ("alice", "full"),
+        ("bob", "failing"),
+        ("carol", "syntax"),
+        ("dave", "missing"),
+    ]:
+        make_student(root, name, kind)
+    (root / ".git").mkdir()  # hidden folders and plain files are not students
+    (root / "notes.txt").write_text("not a student\n")
+    result = run(
+        "batch",
+        str(root),
+        "--exercise",
+        "word-count",
+        "--backend",
+        "local",
+        "--jobs",
+        "2",
+    )
+    return result, root.parent / "submissions-grades"
+
+
+@pytest.fixture
+def word_count_exercise() -> Exercise:
+    from grader.catalog import ExercisePack
+
+    return ExercisePack(FIXTURE_PACK).get("word-count")
+
+
+def test_batch_exits_0_even_though_students_failed(graded: tuple[Result, Path]) -> None:
+    result, out = graded
+    assert result.exit_code == 0, result.output
+    assert "1 pass, 1 fail, 2 error" in result.stdout
+    assert "not a sandbox" in result.output  # the local backend warns on stderr
+    assert str(out / "grades.csv") in result.stdout
+
+
+def test_every_student_has_a_row_with_the_right_status(
+    graded: tuple[Result, Path],
+) -> None:
+    rows = read_csv(graded[1] / "grades.csv")
+    assert {r["student"]: r["status"] for r in rows} == EXPECTED
+    by_student = {r["student"]: r for r in rows}
+    assert by_student["alice"]["score"] == "100"
+    assert by_student["alice"]["max_score"] == "100"
+    assert float(by_student["bob"]["score"]) < 80
+    assert "SyntaxError" in by_student["carol"]["message"]
+    assert "word_count.py is missing" in by_student["dave"]["message"]
+    assert {r["exercise"] for r in rows} == {"stage1/word-count"}
+
+
+def test_summary_counts_and_per_student_results(graded: tuple[Result, Path]) -> None:
+    summary = json.loads((graded[1] / "summary.json").read_text(encoding="utf-8"))
+    assert summary["exercise"] == "stage1/word-count"
+    assert summary["backend"] == "local"
+    assert summary["counts"] == {"pass": 1, "fail": 1, "error": 2}
+    assert summary["students"] == summary["graded"] == 4
+    assert summary["interrupted"] is False
+    assert summary["duration"] > 0
+    scores = [r["score"] for r in summary["results"].values()]
+    assert summary["mean_score"] == pytest.approx(statistics.fmean(scores), abs=0.01)
+    assert summary["median_score"] == pytest.approx(statistics.median(scores), abs=0.01)
+    assert summary["results"]["alice"] == {
+        "score": 100.0,
+        "max_score": 100.0,
+        "status": "pass",
+        "message": summary["results"]["alice"]["message"],
+    }
+
+
+def test_every_scorecard_validates_against_the_schema(
+    graded: tuple[Result, Path],
+) -> None:
+    cards = sorted((graded[1] / "scorecards").glob("*.json"))
+    assert [c.stem for c in cards] == sorted(EXPECTED)
+    for path in cards:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        assert serialize.schema_errors(document) == []
+        assert document["status"] == EXPECTED[path.stem]
+
+
+def test_existing_out_dir_is_refused_without_overwrite(
+    graded: tuple[Result, Path],
+) -> None:
+    out = graded[1]
+    before = (out / "grades.csv").read_bytes()
+    root = out.parent / "submissions"
+    result = run("batch", str(root), "--exercise", "word-count", "--backend", "local")
+    assert result.exit_code == 2
+    assert "already exists and is not empty" in result.output
+    assert "--overwrite" in result.output
+    assert (out / "grades.csv").read_bytes() == before
+
+
+def test_overwrite_replaces_the_old_grades(tmp_path: Path) -> None:
+    root = tmp_path / "subs"
+    make_student(root, "dave", "missing")  # rejected before any run: fast
+    out = tmp_path / "out"
+    (out / "scorecards").mkdir(parents=True)
+    (out / "scorecards" / "ghost.json").write_text("{}")
+    args = ["batch", str(root), "--exercise", "word-count", "--backend", "local"]
+    result = run(*args, "--out", str(out), "--overwrite")
+    assert result.exit_code == 0, result.output
+    assert [r["student"] for r in read_csv(out / "grades.csv")] == ["dave"]
+    assert not (out / "scorecards" / "ghost.json").exists()
+
+
+def test_a_student_whose_grading_raises_is_an_error_row(
+    graded: tuple[Result, Path],
+    word_count_exercise: Exercise,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    full_marks = serialize.load(graded[1] / "scorecards" / "alice.json")
+
+    def fake_grade(workspace: Path, **_: Any) -> Scorecard:
+        if workspace.name == "bob":
+            raise RuntimeError("the backend fell over")
+        return full_marks
+
+    monkeypatch.setattr(batch_module, "grade_workspace", fake_grade)
+    root = tmp_path / "subs"
+    for name in ("alice", "bob", "carol"):
+        (root / name).mkdir(parents=True)
+    summary = grade_batch(
+        root,
+        exercise=word_count_exercise,
+        backend=LocalBackend(),
+        out_dir=tmp_path / "out",
+        jobs=2,
+    )
+    rows = {r["student"]: r for r in read_csv(tmp_path / "out" / "grades.csv")}
+    assert {s: r["status"] for s, r in rows.items()} == {
+        "alice": "pass",
+        "bob": "error",
+        "carol": "pass",
+    }
+    assert "RuntimeError: the backend fell over" in rows["bob"]["message"]
+    assert rows["bob"]["score"] == ""
+    assert not (tmp_path / "out" / "scorecards" / "bob.json").exists()
+    assert summary.counts == {"pass": 2, "fail": 0, "error": 1}
+    assert summary.mean == 100.0  # only students with a scorecard have a score
+
+
+def test_a_workspace_of_another_exercise_says_so(
+    word_count_exercise: Exercise, tmp_path: Path
+) -> None:
+    root = tmp_path / "subs"
+    for name, slug in [("erin", "stage2/grade-book"), ("frank", "stage1/word-count")]:
+        marker = make_student(root, name, "missing") / ".grader" / "exercise.json"
+        marker.parent.mkdir()
+        marker.write_text(json.dumps({"exercise": slug}))
+    summary = grade_batch(
+        root,
+        exercise=word_count_exercise,
+        backend=LocalBackend(),
+        out_dir=tmp_path / "out",
+        jobs=1,
+    )
+    erin, frank = summary.sorted_results()
+    assert erin.status == "error"
+    assert "workspace of stage2/grade-book, not stage1/word-count" in erin.message
+    assert "word_count.py is missing" in frank.message  # same exercise: graded
+
+
+def test_ctrl_c_keeps_what_was_graded(
+    graded: tuple[Result, Path],
+    word_count_exercise: Exercise,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    full_marks = serialize.load(graded[1] / "scorecards" / "alice.json")
+    monkeypatch.setattr(batch_module, "grade_workspace", lambda *a, **k: full_marks)
+    root = tmp_path / "subs"
+    for i in range(6):
+        (root / f"s{i}").mkdir(parents=True)
+
+    def interrupt(result: StudentResult) -> None:
+        raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    summary = grade_batch(
+        root,
+        exercise=word_count_exercise,
+        backend=LocalBackend(),
+        out_dir=out,
+        jobs=1,
+        progress=interrupt,
+    )
+    assert summary.interrupted
+    assert 1 <= len(summary.results) <= 6
+    assert len(read_csv(out / "grades.csv")) == len(summary.results)
+    written = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert written["interrupted"] is True
+    assert written["graded"] == len(summary.results)
+
+
+def test_empty_dir_is_exit_2_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run("batch", str(tmp_path / "empty"), "--exercise", "word-count")
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("Error: ") and "no student folders" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--exercise", "no-such-exercise"], "unknown exercise"),
+        (["--exercise", "word-count", "--jobs", "0"], "--jobs"),
+    ],
+)
+def test_usage_errors_are_exit_2(
+    tmp_path: Path, args: list[str], expected: str
+) -> None:
+    make_student(tmp_path / "subs", "dave", "missing")
+    result = run("batch", str(tmp_path / "subs"), *args)
+    assert result.exit_code == 2
+    assert expected in result.output
+
+
+def test_missing_dir_is_exit_2(tmp_path: Path) -> None:
+    result = run("batch", str(tmp_path / "nope"), "--exercise", "word-count")
+    assert result.exit_code == 2
+    assert "is not a folder" in result.output
+
+
+def test_help_has_an_example() -> None:
+    result = run("batch", "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output

@@ -1,0 +1,398 @@
+"""The bubblewrap backend: full marks for the reference, and what the sandbox keeps out.
+
+The probe exercise's hidden tests each assert that a breach *succeeded* (a TCP connection to
+the host, a hidden test of another exercise read, a write into the submission); under bwrap
+each must fail, and a control run on the local backend shows they pass without a sandbox.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.catalog import load_exercise
+from grader.catalog.loader import bundled_pack_root
+from grader.catalog.model import Exercise
+from grader.errors import BackendUnavailable
+from grader.grading import grade_workspace
+from grader.runner import LocalBackend
+from grader.runner import bwrap_backend
+from grader.runner.backend import RunOutcome
+from grader.runner.bwrap_backend import BwrapBackend, bwrap_available
+from grader.runner.job import Job
+
+from .conftest import FIXTURE_PACK, WORD_COUNT
+
+needs_bwrap = pytest.mark.skipif(
+    not bwrap_available(),
+    reason="bwrap cannot create namespaces here: install bubblewrap and allow "
+    "unprivileged user namespaces (the probe `bwrap --unshare-all ... true` failed)",
+)
+
+PROBE_TOML = """\
+slug = "probe"
+stage = 1
+version = "1.0.0"
+title = { en = "Sandbox probe", zh = "沙箱探测" }
+tasks = [{ id = 1, title = { en = "Probe", zh = "探测" } }]
+files = { solution = ["probe.py"] }
+limits = { run_seconds = 60, test_seconds = 10 }
+checks = { tests = { weight = 100 } }
+"""
+
+PROBE_SOURCE = """\
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+SAFE = {safe}
+
+
+def ok():
+    return 42
+
+
+def connect(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        return "connected"
+
+
+def resolve(host):
+    return socket.getaddrinfo(host, 80)[0][4][0]
+
+
+def read(path):
+    return Path(path).read_text(encoding="utf-8")
+
+
+def write_into(folder):
+    job = Path(__file__).resolve().parent.parent
+    (job / folder / "planted.txt").write_text("x")
+    return "written"
+
+
+def bomb():
+    return 10**10 if SAFE else len(bytearray(10**10))
+
+
+def spawn_daemon(marker):
+    if SAFE:
+        return 1
+    code = "import time; time.sleep(600)"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, marker],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return proc.pid
+"""
+
+PROBE_TESTS = """\
+import probe
+
+
+def test_runs():
+    assert probe.ok() == 42
+
+
+def test_connect_to_host():
+    assert probe.connect({port}) == "connected"
+
+
+def test_resolve_localhost():
+    assert probe.resolve("localhost")
+
+
+def test_write_submission():
+    assert probe.write_into("submission") == "written"
+
+
+def test_write_hidden():
+    assert probe.write_into("hidden") == "written"
+
+
+def test_memory_bomb():
+    assert probe.bomb() == 10**10
+
+
+def test_runs_after_bomb():
+    assert probe.ok() == 42
+
+
+def test_spawn_daemon():
+    assert probe.spawn_daemon({marker!r}) > 0
+"""
+
+READ_TEST = """
+
+def test_read_{index}():
+    assert probe.read({path!r})
+"""
+
+
+class Recording:
+    """Wraps a backend to learn the job folders it ran, for the leftover-process check."""
+
+    def __init__(self, inner: BwrapBackend | LocalBackend) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.sandboxed = inner.sandboxed
+        self.roots: list[Path] = []
+        self.outcomes: list[RunOutcome] = []
+
+    def run(self, job: Job) -> RunOutcome:
+        self.roots.append(job.root)
+        self.outcomes.append(self.inner.run(job))
+        return self.outcomes[-1]
+
+
+def secret_files() -> list[Path]:
+    """A hidden test of other exercises in every pack a sandbox could stumble on."""
+    packs = [bundled_pack_root(), FIXTURE_PACK]
+    packs += [
+        Path(s) / "grader" / "_bundled_exercises" for s in bwrap_backend._site_dirs()
+    ]
+    found = [next(iter(sorted(p.glob("stage*/*/hidden/*.py"))), None) for p in packs]
+    return [f for f in found if f is not None]
+
+
+def leftovers(*needles: str) -> list[str]:
+    """Running processes whose command line mentions a needle (psutil is not required)."""
+    deadline = time.monotonic() + 2.0  # the kernel reaps a torn-down namespace quickly
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except (OSError, UnicodeDecodeError):
+                continue
+            if any(n in cmd for n in needles):
+                found.append(f"{entry.name}: {cmd[:200]}")
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def word_count_copy(tmp_path: Path, limits: str) -> Exercise:
+    """A copy of the fixture exercise with its [limits] table replaced."""
+    root = tmp_path / "pack" / "stage1" / "word-count"
+    shutil.copytree(WORD_COUNT, root)
+    toml = (root / "exercise.toml").read_text(encoding="utf-8")
+    head, _, rest = toml.partition("[limits]")
+    rest = rest[rest.index("\n[") :]
+    (root / "exercise.toml").write_text(f"{head}[limits]\n{limits}\n{rest}")
+    return load_exercise(root)
+
+
+def looping_submission(tmp_path: Path) -> Path:
+    workspace = tmp_path / "submission"
+    shutil.copytree(WORD_COUNT / "reference", workspace)
+    source = (workspace / "word_count.py").read_text(encoding="utf-8")
+    (workspace / "word_count.py").write_text(source + "\nwhile True:\n    pass\n")
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[int]:
+    """A host TCP port that accepts connections (the kernel completes the handshake)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        yield server.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def probe(
+    tmp_path_factory: pytest.TempPathFactory, listener: int
+) -> tuple[Exercise, Path, str, list[Path]]:
+    """The probe exercise, a workspace root, a daemon marker and the secret files read."""
+    base = tmp_path_factory.mktemp("probe")
+    root = base / "pack" / "stage1" / "probe"
+    (root / "hidden").mkdir(parents=True)
+    (root / "exercise.toml").write_text(PROBE_TOML, encoding="utf-8")
+    marker = f"bwrap-daemon-{uuid.uuid4().hex}"
+    secrets = secret_files()
+    tests = PROBE_TESTS.format(port=listener, marker=marker)
+    tests += "".join(
+        READ_TEST.format(index=i, path=str(p)) for i, p in enumerate(secrets)
+    )
+    (root / "hidden" / "test_probe.py").write_text(tests, encoding="utf-8")
+    return load_exercise(root), base, marker, secrets
+
+
+def grade_probe(
+    probe: tuple[Exercise, Path, str, list[Path]], backend: Recording, safe: bool
+) -> dict[str, dict[str, str]]:
+    exercise, base, _, _ = probe
+    workspace = base / f"submission-{uuid.uuid4().hex[:8]}"
+    workspace.mkdir()
+    (workspace / "probe.py").write_text(PROBE_SOURCE.format(safe=safe))
+    card = grade_workspace(workspace, exercise=exercise, backend=backend)
+    assert "tests" in card.checks[0].details, card.message
+    tests = card.checks[0].details["tests"]
+    return {t["id"].split("::")[-1]: t for t in tests}
+
+
+@pytest.fixture(scope="module")
+def sandboxed_probe(
+    probe: tuple[Exercise, Path, str, list[Path]],
+) -> tuple[dict[str, dict[str, str]], Recording]:
+    backend = Recording(BwrapBackend())
+    return grade_probe(probe, backend, safe=False), backend
+
+
+@needs_bwrap
+def test_reference_gets_full_marks(word_count: Exercise, reference_copy: Path) -> None:
+    card = grade_workspace(reference_copy, exercise=word_count, backend=BwrapBackend())
+    assert card.status == "pass", card.message
+    assert card.score == card.max_score == 100
+    assert card.runner.backend == "bwrap" and card.runner.sandboxed
+    assert card.integrity["isolation"] == "bwrap"
+    assert "net" in card.integrity["unshared"] and "user" in card.integrity["unshared"]
+    assert card.integrity["rlimits"]["nofile"] == 512
+    assert "cgroup" in card.integrity
+
+
+@needs_bwrap
+def test_control_run_without_sandbox_lets_the_breaches_through(
+    probe: tuple[Exercise, Path, str, list[Path]],
+) -> None:
+    """Proves the probe has teeth: the same hidden tests pass on the local backend."""
+    tests = grade_probe(probe, Recording(LocalBackend()), safe=True)
+    expected = [
+        "connect_to_host",
+        "resolve_localhost",
+        "write_submission",
+        "write_hidden",
+    ]
+    expected += [f"read_{i}" for i in range(len(probe[3]))]
+    for name in expected:
+        assert tests[f"test_{name}"]["status"] == "passed", tests[f"test_{name}"]
+
+
+@needs_bwrap
+def test_ordinary_code_runs(sandboxed_probe: tuple[dict, Recording]) -> None:
+    tests, backend = sandboxed_probe
+    assert tests["test_runs"]["status"] == "passed"
+    assert backend.outcomes[0].exit_code == 0
+
+
+@needs_bwrap
+@pytest.mark.parametrize(
+    "name, error",
+    [
+        ("connect_to_host", "ConnectionRefusedError"),
+        ("resolve_localhost", "gaierror"),
+        ("write_submission", "Read-only file system"),
+        ("write_hidden", "Read-only file system"),
+    ],
+)
+def test_breach_fails(
+    sandboxed_probe: tuple[dict, Recording], name: str, error: str
+) -> None:
+    test = sandboxed_probe[0][f"test_{name}"]
+    assert test["status"] == "failed"
+    assert error in test["message"] + test["output"]
+
+
+@needs_bwrap
+def test_hidden_tests_of_other_exercises_are_unreadable(
+    sandboxed_probe: tuple[dict, Recording],
+    probe: tuple[Exercise, Path, str, list[Path]],
+) -> None:
+    assert probe[3], "no pack with hidden tests found to probe"
+    for index, path in enumerate(probe[3]):
+        test = sandboxed_probe[0][f"test_read_{index}"]
+        assert test["status"] == "failed", path
+        assert "FileNotFoundError" in test["message"] + test["output"], test
+
+
+@needs_bwrap
+def test_memory_bomb_fails_its_test_not_the_run(
+    sandboxed_probe: tuple[dict, Recording],
+) -> None:
+    tests, backend = sandboxed_probe
+    assert tests["test_memory_bomb"]["status"] == "failed"
+    assert "MemoryError" in tests["test_memory_bomb"]["message"]
+    assert tests["test_runs_after_bomb"]["status"] == "passed"
+    assert not backend.outcomes[0].out_of_memory
+
+
+@needs_bwrap
+def test_daemons_die_with_the_sandbox(
+    sandboxed_probe: tuple[dict, Recording],
+    probe: tuple[Exercise, Path, str, list[Path]],
+) -> None:
+    tests, backend = sandboxed_probe
+    assert tests["test_spawn_daemon"]["status"] == "passed"  # it did start one
+    assert leftovers(probe[2], str(backend.roots[0])) == []
+
+
+@needs_bwrap
+def test_import_time_loop_ends_in_an_error_scorecard(tmp_path: Path) -> None:
+    exercise = word_count_copy(tmp_path, "run_seconds = 6\ntest_seconds = 2")
+    backend = Recording(BwrapBackend())
+    started = time.monotonic()
+    card = grade_workspace(
+        looping_submission(tmp_path), exercise=exercise, backend=backend
+    )
+    assert card.status == "error"
+    assert time.monotonic() - started < 6 + bwrap_backend.HOST_MARGIN_SECONDS + 5
+    assert leftovers(str(backend.roots[0])) == []
+
+
+@needs_bwrap
+def test_host_deadline_kills_the_whole_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The host's own deadline, made to fire first: the run is marked timed out."""
+    monkeypatch.setattr(bwrap_backend, "HOST_MARGIN_SECONDS", -27.0)  # 3 s of 30
+    exercise = word_count_copy(tmp_path, "run_seconds = 30\ntest_seconds = 2")
+    backend = Recording(BwrapBackend())
+    started = time.monotonic()
+    card = grade_workspace(
+        looping_submission(tmp_path), exercise=exercise, backend=backend
+    )
+    assert backend.outcomes[0].timed_out
+    assert card.status == "error" and "longer than 30 s" in card.message
+    assert time.monotonic() - started < 15
+    assert leftovers(str(backend.roots[0]), "grader.runner.inside /job") == []
+
+
+@needs_bwrap
+def test_cgroup_wiring_with_a_stand_in_folder(
+    tmp_path: Path, probe: tuple[Exercise, Path, str, list[Path]]
+) -> None:
+    """No delegated cgroup v2 here: a plain folder checks the join-then-exec plumbing."""
+    parent = tmp_path / "cgroup"
+    parent.mkdir()
+    backend = Recording(BwrapBackend(cgroup_parent=parent))
+    tests = grade_probe(probe, backend, safe=True)
+    assert tests["test_runs"]["status"] == "passed"
+    (child,) = parent.iterdir()
+    assert (child / "cgroup.procs").read_text().strip() == "0"
+    assert (child / "memory.max").read_text() == str(512 * bwrap_backend.MB)
+    assert backend.outcomes[0].integrity["cgroup"].startswith("v2 ")
+
+
+def test_unavailable_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bwrap_backend.shutil, "which", lambda name: None)
+    bwrap_backend._probe.cache_clear()
+    try:
+        assert not bwrap_available()
+        with pytest.raises(BackendUnavailable, match="apt-get install bubblewrap"):
+            BwrapBackend()
+    finally:
+        bwrap_backend._probe.cache_clear()
