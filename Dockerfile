@@ -9,8 +9,6 @@ ARG BASE_IMAGE=python:3.11-slim
 
 # ---- builder: a venv filled from the wheelhouse, no index, no network -----------------
 FROM ${BASE_IMAGE} AS builder
-# Lets build_image prune this stage's untagged image after a build (PRUNE_LABEL).
-LABEL io.grader.build=runner
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INDEX=1
 COPY build/wheelhouse/ /wheelhouse/
 # The wheels are cp311: fail here, clearly, on any other Python.
@@ -28,8 +26,7 @@ RUN python3 -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version'
 
 # ---- final: the base, two users, the venv ----------------------------------------------
 FROM ${BASE_IMAGE}
-LABEL io.grader.build=runner \
-      org.opencontainers.image.title="grader-runner" \
+LABEL org.opencontainers.image.title="grader-runner" \
       org.opencontainers.image.description="Sandbox image that grades Python exercises"
 # grader (10001) runs the trusted checks; student (10002) is for the submission's own
 # process. No login shell, no home: the root filesystem is read-only when grading.

@@ -182,9 +182,10 @@ def grade_batch(
             progress(summary.results[-1])
 
     # Threads suffice: each run is its own subprocess or container. One backend serves all
-    # threads: LocalBackend is stateless, and DockerBackend's only state is a docker client
-    # (a requests session with a connection pool), which is safe for concurrent calls that
-    # each create, wait for and remove their own labelled container.
+    # threads: LocalBackend is stateless; BwrapBackend keeps only a cgroup parent and names
+    # each run's cgroup uniquely; DockerBackend's one piece of state is a docker client (a
+    # requests session with a connection pool), safe enough for concurrent calls that each
+    # create, wait for and remove their own labelled container.
     pool = ThreadPoolExecutor(
         max_workers=max(1, min(jobs, len(students))), thread_name_prefix="grader-batch"
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import textwrap
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from grader.runner import bwrap_backend
 from grader.runner.backend import RunOutcome
 from grader.runner.bwrap_backend import BwrapBackend, bwrap_available
 from grader.runner.job import Job
+from grader.scorecard.model import Scorecard
 
 from .conftest import FIXTURE_PACK, WORD_COUNT
 
@@ -133,6 +133,23 @@ def test_spawn_daemon():
     assert probe.spawn_daemon({marker!r}) > 0
 """
 
+LOOP = """
+import subprocess
+import sys
+from pathlib import Path
+
+daemon = subprocess.Popen(
+    [sys.executable, "-c", "import time; time.sleep(600)", {marker!r}],
+    start_new_session=True,
+)
+try:  # out/ is the one writable folder: it tells the test the daemon did start
+    (Path(__file__).resolve().parent.parent / "out" / "daemon").write_text("started")
+except OSError:
+    pass
+while True:
+    pass
+"""
+
 READ_TEST = """
 
 def test_read_{index}():
@@ -149,10 +166,12 @@ class Recording:
         self.sandboxed = inner.sandboxed
         self.roots: list[Path] = []
         self.outcomes: list[RunOutcome] = []
+        self.out_files: list[list[str]] = []
 
     def run(self, job: Job) -> RunOutcome:
         self.roots.append(job.root)
         self.outcomes.append(self.inner.run(job))
+        self.out_files.append(sorted(p.name for p in (job.root / "out").iterdir()))
         return self.outcomes[-1]
 
 
@@ -196,11 +215,12 @@ def word_count_copy(tmp_path: Path, limits: str) -> Exercise:
     return load_exercise(root)
 
 
-def looping_submission(tmp_path: Path) -> Path:
+def looping_submission(tmp_path: Path, marker: str) -> Path:
+    """The reference, plus a detached daemon started and an endless loop at import time."""
     workspace = tmp_path / "submission"
     shutil.copytree(WORD_COUNT / "reference", workspace)
     source = (workspace / "word_count.py").read_text(encoding="utf-8")
-    (workspace / "word_count.py").write_text(source + "\nwhile True:\n    pass\n")
+    (workspace / "word_count.py").write_text(source + LOOP.format(marker=marker))
     return workspace
 
 
@@ -340,17 +360,27 @@ def test_daemons_die_with_the_sandbox(
     assert leftovers(probe[2], str(backend.roots[0])) == []
 
 
-@needs_bwrap
-def test_import_time_loop_ends_in_an_error_scorecard(tmp_path: Path) -> None:
-    exercise = word_count_copy(tmp_path, "run_seconds = 6\ntest_seconds = 2")
+def grade_looping(
+    tmp_path: Path, limits: str
+) -> tuple[Scorecard, Recording, str, float]:
+    exercise = word_count_copy(tmp_path, limits)
+    marker = f"bwrap-loop-{uuid.uuid4().hex}"
+    workspace = looping_submission(tmp_path, marker)
     backend = Recording(BwrapBackend())
     started = time.monotonic()
-    card = grade_workspace(
-        looping_submission(tmp_path), exercise=exercise, backend=backend
+    card = grade_workspace(workspace, exercise=exercise, backend=backend)
+    return card, backend, marker, time.monotonic() - started
+
+
+@needs_bwrap
+def test_import_time_loop_ends_in_an_error_scorecard(tmp_path: Path) -> None:
+    card, backend, marker, seconds = grade_looping(
+        tmp_path, "run_seconds = 12\ntest_seconds = 2"
     )
-    assert card.status == "error"
-    assert time.monotonic() - started < 6 + bwrap_backend.HOST_MARGIN_SECONDS + 5
-    assert leftovers(str(backend.roots[0])) == []
+    assert card.status == "error", card.message
+    assert seconds < 12 + bwrap_backend.HOST_MARGIN_SECONDS
+    assert "daemon" in backend.out_files[0]  # the import did run, and spawned it
+    assert leftovers(marker, str(backend.roots[0])) == []
 
 
 @needs_bwrap
@@ -358,17 +388,16 @@ def test_host_deadline_kills_the_whole_sandbox(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The host's own deadline, made to fire first: the run is marked timed out."""
-    monkeypatch.setattr(bwrap_backend, "HOST_MARGIN_SECONDS", -27.0)  # 3 s of 30
-    exercise = word_count_copy(tmp_path, "run_seconds = 30\ntest_seconds = 2")
-    backend = Recording(BwrapBackend())
-    started = time.monotonic()
-    card = grade_workspace(
-        looping_submission(tmp_path), exercise=exercise, backend=backend
+    monkeypatch.setattr(bwrap_backend, "HOST_MARGIN_SECONDS", -32.0)  # 8 s of 40
+    card, backend, marker, seconds = grade_looping(
+        tmp_path, "run_seconds = 40\ntest_seconds = 2"
     )
-    assert backend.outcomes[0].timed_out
-    assert card.status == "error" and "longer than 30 s" in card.message
-    assert time.monotonic() - started < 15
-    assert leftovers(str(backend.roots[0]), "grader.runner.inside /job") == []
+    assert backend.outcomes[0].timed_out and backend.outcomes[0].exit_code == -9
+    assert card.status == "error" and "longer than 40 s" in card.message
+    assert seconds < 20
+    assert "daemon" in backend.out_files[0]
+    # Killing bwrap took the sandbox with it, the daemon in its own session included.
+    assert leftovers(marker, str(backend.roots[0])) == []
 
 
 @needs_bwrap

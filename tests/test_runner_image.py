@@ -34,6 +34,7 @@ Enabled: no
 
 # the one apt would use for bookworm
 Types: deb deb-src
+# a comment inside a stanza, as Debian's own debian.sources has
 URIs: http://mirror.example/debian
 Suites: bookworm bookworm-updates
 Components: main
@@ -91,8 +92,8 @@ def test_mirror_comes_from_the_apt_sources(
         None,  # a Signed-By file that does not exist is not passed on
     )
     (apt / "sources.list").write_text(
-        "# comment\ndeb [arch=amd64 signed-by=/x.gpg] http://one.example/debian "
-        "bookworm main\n"
+        "# deb http://commented.example/debian bookworm main\n"
+        "deb [arch=amd64 signed-by=/x.gpg] http://one.example/debian bookworm main\n"
     )
     assert img.find_debian_mirror("bookworm", roots=[apt])[0] == (
         "http://one.example/debian"
@@ -117,9 +118,13 @@ def test_failed_build_keeps_the_last_40_lines() -> None:
     assert len(seen) == 100
 
 
-def test_build_stream_returns_the_image_id() -> None:
-    stream = [{"stream": "Step 1/1 : FROM x\n"}, {"aux": {"ID": "sha256:abc"}}]
-    assert img.consume_build(stream, lambda line: None) == "sha256:abc"
+def test_build_stream_gives_the_image_and_the_builder_stage() -> None:
+    lines = ["Step 1/3 : FROM base AS builder", " ---> 1111", "Step 2/3 : RUN x",
+             " ---> Running in 99", " ---> 2222", "Step 3/3 : FROM base", " ---> 1111",
+             "Successfully built 3333"]  # fmt: skip
+    stream: list[dict[str, Any]] = [{"stream": line + "\n"} for line in lines]
+    stream.append({"aux": {"ID": "sha256:3333"}})
+    assert img.consume_build(stream, lambda line: None) == ("sha256:3333", ["2222"])
 
 
 def test_doctor_reports_an_unreachable_engine(monkeypatch: pytest.MonkeyPatch) -> None:

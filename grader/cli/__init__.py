@@ -8,6 +8,7 @@ import click
 
 from grader import __version__
 from grader.cli.authoring import exercises_group
+from grader.cli.runner_cmd import runner_group
 from grader.cli.student import (
     list_command,
     schema_command,
@@ -51,6 +52,7 @@ for command in (
 ):
     cli.add_command(command)
 cli.add_command(exercises_group)
+cli.add_command(runner_group)
 
 
 def main() -> None:

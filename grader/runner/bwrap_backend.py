@@ -218,13 +218,8 @@ def _argv(job: Job, rlimits: dict[str, int], cgroup: Path | None) -> list[str]:
     argv += ["--", *inner, *entry]
     # The shell joins the cgroup, then execs: nothing is forked outside it first.
     if cgroup is not None:
-        argv = [
-            "/bin/sh",
-            "-c",
-            'echo 0 > "$0" && exec "$@"',
-            str(cgroup / "cgroup.procs"),
-            *argv,
-        ]
+        procs = str(cgroup / "cgroup.procs")
+        argv = ["/bin/sh", "-c", 'echo 0 > "$0" && exec "$@"', procs, *argv]
     return argv
 
 

@@ -39,7 +39,6 @@ SIZE_LIMIT_BYTES = 500 * 1000 * 1000  # "MB" as `docker images` counts them
 LABEL_HASH = "io.grader.runner.hash"
 LABEL_VERSION = "org.opencontainers.image.version"
 LABEL_WHEELS = "io.grader.runner.wheels"
-PRUNE_LABEL = "io.grader.build=runner"  # set on both Dockerfile stages
 SUITE = "bookworm"  # Debian 12: its python3 is 3.11, so cp311 wheels fit
 GLIBC_MINOR = 36  # bookworm's glibc: manylinux wheels from 2.17 up to 2.36 run on it
 BASE_PACKAGES = ["python3", "ca-certificates"]
@@ -115,7 +114,9 @@ def _entries(path: Path) -> Iterator[tuple[list[str], list[str], list[str], Any]
     """(types, URIs, suites, keyring) of each enabled entry of one apt sources file."""
     if not path.is_file():
         return
-    text = re.sub(r"(?m)^\s*#.*$", "", path.read_text(errors="replace"))
+    lines = path.read_text(errors="replace").splitlines()
+    # Drop comment lines whole: an emptied line would split a deb822 stanza.
+    text = "\n".join(ln for ln in lines if not ln.lstrip().startswith("#"))
     if path.suffix == ".list":  # one-line format: deb [options] URI suite components
         for line in text.splitlines():
             words = re.sub(r"\[[^]]*\]", " ", line).split()
@@ -277,15 +278,25 @@ def _ensure_base(client: Any, base: str, progress: Progress) -> None:
             bootstrap_base(base, progress=progress)
 
 
-def consume_build(stream: Iterable[dict[str, Any]], progress: Progress) -> str:
-    """Forward a decoded build stream to `progress`; return the image id."""
+def consume_build(
+    stream: Iterable[dict[str, Any]], progress: Progress
+) -> tuple[str, list[str]]:
+    """Forward a decoded build stream to `progress`.
+
+    Returns the image id and the ids of the earlier stages' last images (the classic
+    builder prints " ---> ID" after each step and "Step i/n : FROM" at each stage).
+    """
     tail: deque[str] = deque(maxlen=40)
-    image_id = ""
+    image_id, last, stages = "", "", []
     for chunk in stream:
         for line in str(chunk.get("stream") or chunk.get("status") or "").splitlines():
             if line.strip():
                 tail.append(line)
                 progress(line)
+            if re.match(r"Step \d+/\d+ : FROM ", line) and last:
+                stages.append(last)
+            done = re.match(r" ---> ([0-9a-f]+)$", line)  # not "---> Running in"
+            last = done.group(1) if done else last
         image_id = chunk.get("aux", {}).get("ID", image_id)
         if "error" in chunk or "errorDetail" in chunk:
             error = str(chunk.get("error") or chunk["errorDetail"].get("message", ""))
@@ -297,7 +308,7 @@ def consume_build(stream: Iterable[dict[str, Any]], progress: Progress) -> str:
             )
     if not image_id:
         raise ImageError("docker build gave no image id: rerun\n" + "\n".join(tail))
-    return image_id
+    return image_id, stages
 
 
 def build_image(
@@ -319,19 +330,25 @@ def build_image(
     labels = {LABEL_HASH: reqs_hash, LABEL_VERSION: grader_version(context)}
     labels[LABEL_WHEELS] = " ".join(wheels)
     try:
+        replaced = client.images.get(tag).id
+    except docker.errors.DockerException:
+        replaced = ""
+    try:
         stream = client.api.build(
             path=str(context), tag=tag, buildargs={"BASE_IMAGE": base}, labels=labels,
             rm=True, forcerm=True, pull=False, decode=True, network_mode="none",
         )  # fmt: skip
-        image_id = consume_build(stream, progress)
+        image_id, stages = consume_build(stream, progress)
     except docker.errors.DockerException as exc:
         raise ImageError(f"docker build failed ({exc}): {ENGINE_FIX}") from exc
-    # Each build leaves the builder stage and the image it replaced untagged (~300 MB).
-    # Drop exactly those (by the Dockerfile's label); the engine keeps any still in use.
-    try:
-        client.images.prune(filters={"dangling": True, "label": PRUNE_LABEL})
-    except docker.errors.DockerException as exc:
-        progress(f"could not prune old runner images: {exc}")
+    # The builder stage and the image this one replaced are left untagged, ~100 MB a
+    # build. Remove exactly those, unforced: the engine refuses while one is still
+    # tagged, used by a container or a parent of another image.
+    for old in {*stages, replaced} - {"", image_id}:
+        try:
+            client.images.remove(old)
+        except docker.errors.DockerException:
+            pass
     return image_id
 
 

@@ -1,0 +1,87 @@
+"""`grader runner …`: create the offline base, build the runner image, say what is missing."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable
+
+import click
+
+from grader.errors import EXIT_FAIL, EXIT_PASS, GraderError
+
+
+class ImageBuildError(GraderError):
+    """Building the base or runner image failed; the message says how to fix it."""
+
+
+def _call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    from grader.runner.image import ImageError
+
+    try:
+        return function(*args, **kwargs)
+    except ImageError as exc:
+        raise ImageBuildError(str(exc)) from None
+
+
+def _progress(line: str) -> None:
+    click.echo(line, err=True)
+
+
+@click.group("runner")
+def runner_group() -> None:
+    """The Docker runner image: bootstrap its base offline, build it, check the machine."""
+
+
+@runner_group.command("bootstrap", epilog="Example: grader runner bootstrap")
+@click.option(
+    "--tag", default=None, help="Tag of the base image (default: python:3.11-slim)."
+)
+def bootstrap_command(tag: str | None) -> None:
+    """Create the base image with no container registry (debootstrap + docker import)."""
+    from grader.runner import image
+
+    click.echo(
+        _call(image.bootstrap_base, tag or image.DEFAULT_BASE, progress=_progress)
+    )
+
+
+@runner_group.command(
+    "build", epilog="Example: grader runner build --tag grader-runner:latest"
+)
+@click.option(
+    "--tag",
+    default=None,
+    help="Tag of the runner image (default: grader-runner:latest).",
+)
+@click.option("--base", default=None, help="Base image (default: python:3.11-slim).")
+def build_command(tag: str | None, base: str | None) -> None:
+    """Build the runner image, bootstrapping the base offline when it cannot be pulled."""
+    from grader.runner import image
+
+    click.echo(
+        _call(
+            image.build_image,
+            tag or image.DEFAULT_TAG,
+            base=base or image.DEFAULT_BASE,
+            progress=_progress,
+        )
+    )
+
+
+@runner_group.command("doctor", epilog="Example: grader runner doctor")
+@click.option("--tag", default=None, help="Runner image to check.")
+def doctor_command(tag: str | None) -> None:
+    """Say what stands between this machine and sandboxed grading, and how to fix it."""
+    from grader.runner import image
+
+    findings = image.doctor(tag or image.DEFAULT_TAG)
+    for finding in findings:
+        mark = (
+            click.style("ok ", fg="green")
+            if finding.ok
+            else click.style("BAD", fg="red")
+        )
+        click.echo(f"{mark} {finding.name}: {finding.detail}")
+        if finding.fix and not finding.ok:
+            click.echo(f"    fix: {finding.fix}")
+    sys.exit(EXIT_PASS if all(f.ok for f in findings) else EXIT_FAIL)

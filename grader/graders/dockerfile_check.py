@@ -1,0 +1,434 @@
+"""The Dockerfile check: the submission's Dockerfile builds, offline, into a small image.
+
+It runs on the host's Docker engine, not inside the sandbox: building needs the engine. The
+build has no network and never pulls (every base must already be on the machine), it is
+stopped at `build_seconds`, the image's size is held against `max_image_mb` (MB = 10**6
+bytes, as `docker images` shows), and an optional probe runs the image in a hardened
+container until `health_command` / `health_url` answers. Everything the check created is
+removed in `finally`, whatever the outcome.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.catalog.model import CheckConfig
+from grader.errors import BackendUnavailable
+from grader.graders.base import result
+from grader.runner.docker_backend import connect
+from grader.runner.image import DEFAULT_BASE
+from grader.scorecard.caps import MESSAGE_CHARS, OUTPUT_CHARS, cap_text, clean_text
+from grader.scorecard.model import CheckResult, CheckStatus
+
+# Every image and container this check creates carries both labels; the second names one run.
+CHECK_LABEL = "io.grader.check"
+BUILD_LABEL = "io.grader.dockerfile.build"
+TAG_REPO = "grader-dockerfile"
+DEFAULT_MAX_MB = 500
+DEFAULT_BUILD_SECONDS = 300.0
+DEFAULT_HEALTH_SECONDS = 30.0
+# One probe attempt: a hanging health command must not eat the whole deadline.
+ATTEMPT_SECONDS = 5.0
+MB = 1_000_000
+LOG_LINES = 40
+NO_NETWORK = (
+    "the build has no network: vendor wheels in the context or use the provided base"
+)
+SIZE_HINT = (
+    "use a multi-stage build, a slim base and no caches "
+    "(pip install --no-cache-dir, rm -rf /var/lib/apt/lists/*)"
+)
+# A build step that reaches for the network, or the error it gets for trying.
+NETWORK_RE = re.compile(
+    r"pip[0-9.]* install|apt-get|apt install|apk add|curl |wget |git clone|npm (ci|install)"
+    r"|name resolution|resolve host|no such host|network is unreachable|failed to establish"
+    r"|could not fetch|no matching distribution|getaddrinfo",
+    re.IGNORECASE,
+)
+PULL_RE = re.compile(r"registry|pull access|manifest unknown|repository does not exist")
+STEP_RE = re.compile(r"^Step \d+/\d+ : (.*)$")
+LAYER_RE = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
+RUNNING_RE = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})$")
+# HTTP errors (4xx/5xx) raise, so the probe exits 1; proxies from the image's env are ignored.
+URL_PROBE = (
+    "import sys, urllib.request as r\n"
+    "r.build_opener(r.ProxyHandler({})).open(sys.argv[1], timeout=3)\n"
+)
+# The probe container: no network (its own loopback still works), a read-only root with a
+# small /tmp, memory/process/CPU limits, and only the capabilities an entrypoint that
+# switches users needs.
+PROBE_SANDBOX: dict[str, Any] = {
+    "network_mode": "none",
+    "read_only": True,
+    "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m,mode=1777"},
+    "mem_limit": "512m",
+    "memswap_limit": "512m",
+    "pids_limit": 128,
+    "nano_cpus": 1_000_000_000,
+    "cap_drop": ["ALL"],
+    "cap_add": ["CHOWN", "SETUID", "SETGID", "DAC_OVERRIDE", "FOWNER"],
+    "security_opt": ["no-new-privileges"],
+    "init": True,
+    "detach": True,
+}
+BUILD_LIMITS = {"memory": 1 << 30, "memswap": 1 << 30}  # RUN steps: 1 GiB, no swap
+
+
+@dataclass
+class Build:
+    """What the build stream said: enough to report on the build and to clean up after it."""
+
+    lines: list[str] = field(default_factory=list)
+    containers: set[str] = field(default_factory=set)
+    layers: list[str] = field(default_factory=list)
+    step: str = ""
+    error: str = ""
+    timed_out: bool = False
+    seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: str = ""
+
+    def feed(self, text: str) -> None:
+        # The engine splits lines across events ("Step 1/2 : FROM x", then "\n").
+        *complete, self._pending = (self._pending + text).split("\n")
+        for line in complete:
+            self.lines.append(line)
+            if step := STEP_RE.match(line):
+                self.step = step.group(1)
+            elif running := RUNNING_RE.match(line):
+                with self.lock:
+                    self.containers.add(running.group(1))
+            elif (layer := LAYER_RE.match(line)) and not _is_from(self.step):
+                # After a FROM the id is the base image's: it is not ours to remove.
+                self.layers.append(layer.group(1))
+
+    def tail(self) -> str:
+        lines = self.lines + ([self._pending] if self._pending else [])
+        if self.error:
+            lines.append(self.error)
+        return cap_text(clean_text("\n".join(lines[-LOG_LINES:])), OUTPUT_CHARS)
+
+
+def run(
+    context_dir: Path, config: CheckConfig, *, client: Any | None = None
+) -> CheckResult:
+    """Build `context_dir`'s Dockerfile, measure the image, probe it; remove all of it."""
+    start = time.monotonic()
+    if not (context_dir / "Dockerfile").is_file():
+        message = (
+            "no Dockerfile: add a file named `Dockerfile` at your workspace's root"
+        )
+        return _done(start, config, "fail", message, _details(config))
+    if client is None:
+        try:
+            client = connect()
+        except BackendUnavailable as exc:
+            return _done(start, config, "error", exc.message)
+    import docker.errors
+    import requests
+
+    token = uuid.uuid4().hex[:16]
+    build = Build()
+    try:
+        return _grade(client, context_dir, config, token, build, start)
+    except (docker.errors.DockerException, requests.RequestException) as exc:
+        # The engine failed us, not the student: an error, which the lead may retry.
+        return _done(start, config, "error", f"the Docker engine failed: {exc}")
+    finally:
+        cleanup(client, token, build)
+
+
+def _grade(
+    client: Any,
+    context: Path,
+    config: CheckConfig,
+    token: str,
+    build: Build,
+    start: float,
+) -> CheckResult:
+    import docker.errors
+
+    options = config.options
+    details = _details(config)
+    limit_mb = details["limit_mb"]
+    text = (context / "Dockerfile").read_text(encoding="utf-8", errors="replace")
+    for image in base_images(text):
+        try:
+            client.images.get(image)
+        except docker.errors.ImageNotFound:
+            message = (
+                f"the base image `{image}` is not on this machine and cannot be pulled "
+                f"({NO_NETWORK}, e.g. FROM {DEFAULT_BASE})"
+            )
+            return _done(start, config, "fail", message, details)
+    seconds = float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
+    _build(client, context, token, seconds, build)
+    details["build_seconds"] = round(build.seconds, 2)
+    if build.timed_out or build.error:
+        details["log_tail"] = build.tail()
+        return _done(start, config, "fail", _build_failure(build, seconds), details)
+    size = client.images.get(_tag(token)).attrs["Size"]
+    details["image_mb"] = round(size / MB, 2)
+    if size > limit_mb * MB:
+        details["log_tail"] = build.tail()
+        message = f"the image is {size / MB:.1f} MB, over the {limit_mb} MB limit: {SIZE_HINT}"
+        return _done(start, config, "fail", message, details)
+    summary = f"the image builds in {build.seconds:.1f} s and is {size / MB:.1f} MB"
+    if options.get("health_command") or options.get("health_url"):
+        healthy, why, logs = probe(client, token, options)
+        details["healthy"] = healthy
+        if not healthy:
+            details["log_tail"] = logs
+            return _done(start, config, "fail", why, details)
+        summary += "; the container became healthy"
+    return _done(start, config, "pass", f"{summary} (limit {limit_mb} MB)", details)
+
+
+def base_images(dockerfile: str) -> list[str]:
+    """The images the FROM lines name, minus stages, `scratch` and ARG-built names."""
+    text = re.sub(r"\\[ \t]*\r?\n", " ", dockerfile)  # join continuation lines
+    images: list[str] = []
+    stages: set[str] = {"scratch"}
+    for line in text.splitlines():
+        words = [w for w in line.split() if not w.startswith("--")]
+        if len(words) < 2 or words[0].upper() != "FROM":
+            continue
+        name = words[1]
+        if name.lower() not in stages and "$" not in name:
+            images.append(name)
+        if len(words) >= 4 and words[2].upper() == "AS":
+            stages.add(words[3].lower())
+    return images
+
+
+def _build(
+    client: Any, context: Path, token: str, seconds: float, build: Build
+) -> None:
+    """Stream the build into `build`, stopping it at the deadline."""
+    import docker.errors
+    import requests
+
+    start = time.monotonic()
+    finished = threading.Event()
+    watchdog = threading.Thread(
+        target=_watchdog, args=(client, build, start + seconds, finished), daemon=True
+    )
+    watchdog.start()
+    stream = None
+    try:
+        stream = client.api.build(
+            path=str(context),
+            tag=_tag(token),
+            labels=_labels(token),
+            rm=True,
+            forcerm=True,
+            nocache=True,  # no layer is shared with another build, so all of ours can go
+            pull=False,
+            decode=True,
+            network_mode="none",
+            container_limits=BUILD_LIMITS,
+            timeout=seconds,  # a silent stall as long as the whole budget ends the read
+        )
+        for event in stream:
+            build.feed(event.get("stream", ""))
+            if event.get("error"):
+                build.error = str(event["error"]).strip()
+            if time.monotonic() - start > seconds:
+                build.timed_out = True
+                break
+    except docker.errors.APIError as exc:  # the engine refused the Dockerfile outright
+        build.error = str(exc.explanation or exc)
+    except requests.RequestException:
+        if not build.timed_out:
+            raise
+    finally:
+        if stream is not None:
+            stream.close()  # dropping the connection makes the engine cancel the build
+        finished.set()
+        watchdog.join()
+        build.seconds = time.monotonic() - start
+
+
+def _watchdog(
+    client: Any, build: Build, deadline: float, finished: threading.Event
+) -> None:
+    # The stream blocks while a RUN step is silent, so the deadline is kept from here: killing
+    # the step's container fails the step, and the builder stops at its first failed step.
+    if finished.wait(max(0.0, deadline - time.monotonic())):
+        return
+    build.timed_out = True
+    while not finished.is_set():
+        with build.lock:
+            containers = list(build.containers)
+        for container_id in containers:
+            _remove_container(client, container_id)
+        finished.wait(0.5)
+
+
+def _build_failure(build: Build, seconds: float) -> str:
+    if build.timed_out:
+        message = (
+            f"the build took longer than {seconds:g} s and was stopped"
+            + (f" during `{build.step}`" if build.step else "")
+            + "; make it faster (fewer, smaller steps; no downloads)"
+        )
+    elif _is_from(build.step) and PULL_RE.search(build.error):
+        image = [w for w in build.step.split()[1:] if not w.startswith("--")][0]
+        message = f"the base image `{image}` is not on this machine: {NO_NETWORK}"
+    else:
+        where = f" at `{build.step}`" if build.step else ""
+        message = f"the image did not build{where}: {build.error}"
+        if NETWORK_RE.search(f"{build.step}\n{build.error}\n{build.tail()}"):
+            message += f" ({NO_NETWORK})"
+    return cap_text(message, MESSAGE_CHARS)
+
+
+def probe(client: Any, token: str, options: dict[str, Any]) -> tuple[bool, str, str]:
+    """Run the image until every health probe exits 0: (healthy, why not, container log)."""
+    import docker.errors
+
+    seconds = float(options.get("health_seconds", DEFAULT_HEALTH_SECONDS))
+    probes, names = [], []
+    if options.get("health_command"):
+        probes.append(["/bin/sh", "-c", str(options["health_command"])])
+        names.append(f"`{options['health_command']}`")
+    if options.get("health_url"):
+        probes.append(["python3", "-c", URL_PROBE, str(options["health_url"])])
+        names.append(f"GET {options['health_url']}")
+    what = " and ".join(names)
+    try:
+        container = client.containers.run(
+            _tag(token), labels=_labels(token), **PROBE_SANDBOX
+        )
+    except docker.errors.APIError as exc:
+        return False, f"the container did not start: {exc.explanation or exc}", ""
+    deadline = time.monotonic() + seconds
+    while True:
+        container.reload()
+        if container.status in ("exited", "dead"):
+            code = container.attrs.get("State", {}).get("ExitCode")
+            why = f"the container exited (code {code}) before {what} succeeded: its CMD"
+            return False, why + " must keep running (e.g. a server)", _log(container)
+        try:
+            if all(_attempt(client, container.id, argv, deadline) for argv in probes):
+                return True, "", ""
+        except FileNotFoundError as exc:  # no retry makes a missing program appear
+            return False, f"the health probe cannot run in the image: {exc}", ""
+        if time.monotonic() + 0.5 >= deadline:
+            break
+        time.sleep(0.5)
+    why = f"never became healthy: {what} did not succeed within {seconds:g} s"
+    logs = _log(container)
+    if "read-only file system" in logs.lower():
+        why += " (the root filesystem is read-only while probing: write to /tmp)"
+    return False, why, logs
+
+
+def _attempt(client: Any, container_id: str, argv: list[str], deadline: float) -> bool:
+    """Run one probe via exec; True when it exits 0 before its own short deadline."""
+    import docker.errors
+
+    try:
+        exec_id = client.api.exec_create(container_id, argv)["Id"]
+        client.api.exec_start(exec_id, detach=True)
+    except docker.errors.APIError as exc:
+        if "executable file not found" in str(exc):
+            raise FileNotFoundError(f"`{argv[0]}` is not in the image") from None
+        return False  # e.g. the container just stopped: the caller looks at it next
+    until = min(deadline, time.monotonic() + ATTEMPT_SECONDS)
+    while time.monotonic() < until:
+        state = client.api.exec_inspect(exec_id)
+        if not state.get("Running"):
+            return state.get("ExitCode") == 0
+        time.sleep(0.1)
+    return False
+
+
+def _log(container: Any) -> str:
+    text = clean_text(container.logs(tail=LOG_LINES))
+    return cap_text(text, OUTPUT_CHARS)
+
+
+def cleanup(client: Any, token: str, build: Build) -> None:
+    """Remove this run's containers, its image and every layer its build left behind."""
+    import docker.errors
+
+    label = f"{BUILD_LABEL}={token}"
+    try:
+        for container in client.containers.list(all=True, filters={"label": label}):
+            _remove_container(client, container.id)
+        for container_id in list(build.containers):
+            _remove_container(client, container_id)
+        _remove_image(client, _tag(token), force=True)
+        for image in client.images.list(all=True, filters={"label": label}):
+            _remove_image(client, image.id, force=True)
+        # A failed or multi-stage build leaves untagged layers without our label. Never a
+        # tagged image (a base, or another build's result); never force, so a layer that
+        # became another image's parent stays.
+        for layer in reversed(build.layers):
+            try:
+                if not client.images.get(layer).tags:
+                    _remove_image(client, layer, force=False)
+            except docker.errors.ImageNotFound:
+                pass
+    except docker.errors.DockerException:
+        pass  # the engine went away: nothing more can be removed from here
+
+
+def _remove_container(client: Any, container_id: str) -> None:
+    try:
+        client.api.remove_container(container_id, force=True, v=True)
+    except Exception:  # already gone: removal is idempotent from our side
+        pass
+
+
+def _remove_image(client: Any, image: str, *, force: bool) -> None:
+    try:
+        client.images.remove(image, force=force, noprune=False)
+    except Exception:  # gone already, or still a parent of an image that is not ours
+        pass
+
+
+def _is_from(step: str) -> bool:
+    return step.upper().startswith("FROM ")
+
+
+def _tag(token: str) -> str:
+    return f"{TAG_REPO}:{token}"
+
+
+def _labels(token: str) -> dict[str, str]:
+    return {CHECK_LABEL: "dockerfile", BUILD_LABEL: token}
+
+
+def _details(config: CheckConfig) -> dict[str, Any]:
+    return {
+        "image_mb": None,  # None until an image exists
+        "limit_mb": int(config.options.get("max_image_mb", DEFAULT_MAX_MB)),
+        "build_seconds": 0.0,
+        "healthy": None,  # None when no probe is configured or none ran
+        "log_tail": "",
+    }
+
+
+def _done(
+    start: float,
+    config: CheckConfig,
+    status: CheckStatus,
+    message: str,
+    details: dict[str, Any] | None = None,
+) -> CheckResult:
+    return result(
+        "dockerfile",
+        status,
+        config.weight,
+        message=cap_text(message, MESSAGE_CHARS),
+        details=details,
+        duration=time.monotonic() - start,
+    )

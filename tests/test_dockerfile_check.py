@@ -1,0 +1,227 @@
+"""The Dockerfile check against the real engine: each outcome is shown by a tiny Dockerfile.
+
+Skipped when no engine (or no `python:3.11-slim` base) is available, unless
+GRADER_REQUIRE_DOCKER=1 (CI). After every test nothing this check built may remain: no
+image or container with its label, and no layer or build container the build reported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.catalog.model import CheckConfig
+from grader.errors import BackendUnavailable
+from grader.graders import dockerfile_check
+from grader.graders.dockerfile_check import CHECK_LABEL, NO_NETWORK, base_images
+
+pytestmark = pytest.mark.docker
+BASE = "python:3.11-slim"
+APP = 'print("hello from the app")\n'
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("GRADER_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"Docker is required here: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    import docker.errors
+
+    from grader.runner.docker_backend import connect
+
+    try:
+        engine = connect()
+    except BackendUnavailable as exc:
+        _unavailable(exc.message)
+    try:
+        engine.images.get(BASE)
+    except docker.errors.ImageNotFound:
+        _unavailable(f"the base image {BASE} is not on this machine")
+    return engine
+
+
+@pytest.fixture(autouse=True)
+def events(client: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Record the build stream, then prove that nothing the build made is left."""
+    import docker.errors
+
+    seen: list[dict[str, Any]] = []
+    original = client.api.build
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        for event in original(*args, **kwargs):
+            seen.append(event)
+            yield event
+
+    monkeypatch.setattr(client.api, "build", recording)
+    yield seen
+    label = {"label": f"{CHECK_LABEL}=dockerfile"}
+    assert client.images.list(all=True, filters=label) == []
+    assert client.containers.list(all=True, filters=label) == []
+    log = "".join(event.get("stream", "") for event in seen)
+    base_id = client.images.get(BASE).id
+    for image_id in re.findall(r"^ ---> ([0-9a-f]{12})$", log, re.MULTILINE):
+        if not base_id.startswith(f"sha256:{image_id}"):
+            with pytest.raises(docker.errors.ImageNotFound):
+                client.images.get(image_id)
+    for container_id in re.findall(r"Running in ([0-9a-f]{12})", log):
+        with pytest.raises(docker.errors.NotFound):
+            client.containers.get(container_id)
+
+
+def grade(client: Any, tmp_path: Path, dockerfile: str | None, **options: Any) -> Any:
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "app.py").write_text(APP)
+    if dockerfile is not None:
+        (context / "Dockerfile").write_text(dockerfile)
+    config = CheckConfig(id="dockerfile", weight=2.0, options=options)
+    return dockerfile_check.run(context, config, client=client)
+
+
+def test_small_image_passes(client: Any, tmp_path: Path) -> None:
+    outcome = grade(client, tmp_path, f"FROM {BASE}\nCOPY app.py /app/app.py\n")
+    assert outcome.status == "pass", outcome.message
+    assert (outcome.score, outcome.max_score) == (2.0, 2.0)
+    details = outcome.details
+    assert 100 < details["image_mb"] < 500 and details["limit_mb"] == 500
+    assert details["healthy"] is None and details["log_tail"] == ""
+    assert details["build_seconds"] > 0
+    assert "MB" in outcome.message
+
+
+def test_image_over_the_limit_fails_with_size_and_hint(
+    client: Any, tmp_path: Path
+) -> None:
+    limit = int(client.images.get(BASE).attrs["Size"] / 1_000_000) + 5
+    dockerfile = f"FROM {BASE}\nRUN head -c 30000000 /dev/zero > /blob\n"
+    outcome = grade(client, tmp_path, dockerfile, max_image_mb=limit)
+    assert outcome.status == "fail" and outcome.score == 0
+    assert outcome.details["image_mb"] > limit == outcome.details["limit_mb"]
+    assert f"over the {limit} MB limit" in outcome.message
+    assert "multi-stage" in outcome.message
+
+
+def test_failing_step_shows_the_log_tail(client: Any, tmp_path: Path) -> None:
+    dockerfile = f"FROM {BASE}\nCOPY app.py /app.py\nRUN echo about-to-fail && false\n"
+    outcome = grade(client, tmp_path, dockerfile)
+    assert outcome.status == "fail"
+    assert "did not build at `RUN echo about-to-fail && false`" in outcome.message
+    assert "about-to-fail" in outcome.details["log_tail"]
+    assert "non-zero code: 1" in outcome.details["log_tail"]
+    assert NO_NETWORK not in outcome.message
+    assert outcome.details["image_mb"] is None
+
+
+def test_pip_install_fails_and_says_there_is_no_network(
+    client: Any, tmp_path: Path
+) -> None:
+    outcome = grade(client, tmp_path, f"FROM {BASE}\nRUN python3 -m pip install requests\n")
+    assert outcome.status == "fail"
+    assert NO_NETWORK in outcome.message
+    assert "pip" in outcome.details["log_tail"]
+
+
+def test_failed_multi_stage_build_leaves_no_layers(client: Any, tmp_path: Path) -> None:
+    dockerfile = (
+        f"FROM {BASE} AS build\nRUN echo built > /artifact\n"
+        f"FROM {BASE}\nCOPY --from=build /artifact /artifact\nRUN false\n"
+    )
+    outcome = grade(client, tmp_path, dockerfile)
+    assert outcome.status == "fail" and "RUN false" in outcome.message
+    # the autouse fixture proves the first stage's layers are gone too
+
+
+def test_base_image_not_on_the_machine_is_named(client: Any, tmp_path: Path) -> None:
+    outcome = grade(client, tmp_path, "FROM alpine:3.19\nRUN true\n")
+    assert outcome.status == "fail"
+    assert "`alpine:3.19` is not on this machine" in outcome.message
+    assert BASE in outcome.message
+
+
+def test_build_past_its_time_limit_is_stopped(client: Any, tmp_path: Path) -> None:
+    started = time.monotonic()
+    dockerfile = f"FROM {BASE}\nRUN echo sleeping && sleep 120\n"
+    outcome = grade(client, tmp_path, dockerfile, build_seconds=3)
+    assert time.monotonic() - started < 30
+    assert outcome.status == "fail"
+    assert "longer than 3 s and was stopped" in outcome.message
+    assert "sleeping" in outcome.details["log_tail"]
+
+
+def test_never_healthy_fails_within_the_deadline(client: Any, tmp_path: Path) -> None:
+    dockerfile = f'FROM {BASE}\nCMD ["sleep", "infinity"]\n'
+    started = time.monotonic()
+    outcome = grade(
+        client,
+        tmp_path,
+        dockerfile,
+        health_command="test -f /nonexistent",
+        health_seconds=3,
+    )
+    assert outcome.status == "fail"
+    assert "never became healthy" in outcome.message
+    assert "test -f /nonexistent" in outcome.message
+    assert outcome.details["healthy"] is False
+    assert time.monotonic() - started - outcome.details["build_seconds"] < 10
+
+
+def test_cmd_that_exits_fails_with_its_log(client: Any, tmp_path: Path) -> None:
+    dockerfile = f'FROM {BASE}\nCOPY app.py /app.py\nCMD ["python3", "/app.py"]\n'
+    outcome = grade(client, tmp_path, dockerfile, health_url="http://127.0.0.1:8000/")
+    assert outcome.status == "fail"
+    assert "exited (code 0)" in outcome.message
+    assert "hello from the app" in outcome.details["log_tail"]
+    assert outcome.details["healthy"] is False
+
+
+def test_server_that_becomes_healthy_passes(client: Any, tmp_path: Path) -> None:
+    dockerfile = (
+        f"FROM {BASE}\nWORKDIR /srv\nCOPY app.py .\n"
+        'CMD ["python3", "-m", "http.server", "8000"]\n'
+    )
+    outcome = grade(
+        client,
+        tmp_path,
+        dockerfile,
+        health_url="http://127.0.0.1:8000/",
+        health_command="test -f /srv/app.py",
+    )
+    assert outcome.status == "pass", outcome.message
+    assert outcome.details["healthy"] is True
+    assert "became healthy" in outcome.message
+
+
+def test_missing_dockerfile_tells_the_student_to_add_one(
+    client: Any, tmp_path: Path
+) -> None:
+    outcome = grade(client, tmp_path, None)
+    assert outcome.status == "fail" and outcome.score == 0
+    assert "add a file named `Dockerfile`" in outcome.message
+
+
+def test_unreachable_engine_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    outcome = grade(None, tmp_path, f"FROM {BASE}\n")
+    assert outcome.status == "error"
+    assert "not reachable" in outcome.message
+
+
+def test_base_images_skips_stages_scratch_and_args() -> None:
+    dockerfile = (
+        "# syntax comment\nARG TAG=3.11\n"
+        "FROM --platform=linux/amd64 python:3.11-slim AS build\n"
+        "FROM python:${TAG}\nFROM scratch\nfrom build as final\n"
+        "FROM \\\n  debian:bookworm\n"
+    )
+    assert base_images(dockerfile) == ["python:3.11-slim", "debian:bookworm"]
