@@ -14,15 +14,15 @@ COPY build/wheelhouse/ /wheelhouse/
 # The wheels are cp311: fail here, clearly, on any other Python.
 # pip runs straight from its wheel (python pip.whl/pip), so the base needs neither
 # ensurepip nor pip, and pip itself does not end up in the venv.
-# The grader wheel carries the bundled exercise pack, hidden tests and reference
-# solutions included; the sandbox gets an exercise through the job dir only, and the
-# submission's process must never read those files, so they are deleted here.
+# The grader wheel carries the bundled exercise pack, whose hidden tests and reference
+# solutions the submission's process must never read. The sandbox gets its exercise
+# through the job dir only, so the pack is deleted here.
 RUN python3 -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
  && python3 -m venv --without-pip /opt/venv \
  && set -- /wheelhouse/pip-*.whl \
  && /opt/venv/bin/python "$1/pip" install --find-links /wheelhouse \
         --requirement /wheelhouse/requirements.txt \
- && rm -rf /opt/venv/lib/python3.11/site-packages/grader/_bundled_exercises
+ && rm -rf /opt/venv/lib/python3*/site-packages/grader/_bundled_exercises
 
 # ---- final: the base, two users, the venv ----------------------------------------------
 FROM ${BASE_IMAGE}

@@ -16,15 +16,10 @@ from grader import batch as batch_module
 from grader.batch import CSV_COLUMNS, StudentResult, grade_batch
 from grader.catalog.model import Exercise
 from grader.cli import cli
-from grader.cli.teacher import batch_command
 from grader.runner import LocalBackend
 from grader.scorecard import serialize
 from grader.scorecard.model import Scorecard
 from tests.conftest import FIXTURE_PACK, WORD_COUNT
-
-# The lead registers the command in grader/cli/__init__.py; until then, do it here.
-if "batch" not in cli.commands:
-    cli.add_command(batch_command)
 
 EXPECTED = {"alice": "pass", "bob": "fail", "carol": "error", "dave": "error"}
 

@@ -7,6 +7,7 @@ each must fail, and a control run on the local backend shows they pass without a
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import time
@@ -83,6 +84,39 @@ def bomb():
     return 10**10 if SAFE else len(bytearray(10**10))
 
 
+def spawn_many(n):
+    if SAFE:
+        return n
+    children = []
+    try:
+        for _ in range(n):
+            children.append(subprocess.Popen(["sleep", "60"]))
+    finally:
+        for child in children:
+            child.kill()
+            child.wait()
+    return len(children)
+
+
+def big_file(megabytes):
+    work = Path(__file__).resolve().parent.parent / "work"
+    with open(work / "big.bin", "wb") as stream:
+        for _ in range(megabytes):
+            stream.write(bytes(1024 * 1024))
+    return megabytes
+
+
+def many_files(n):
+    handles = []
+    try:
+        for _ in range(n):
+            handles.append(open("/dev/null"))
+    finally:
+        for handle in handles:
+            handle.close()
+    return len(handles)
+
+
 def spawn_daemon(marker):
     if SAFE:
         return 1
@@ -127,6 +161,18 @@ def test_memory_bomb():
 
 def test_runs_after_bomb():
     assert probe.ok() == 42
+
+
+def test_spawn_many():
+    assert probe.spawn_many(300) == 300
+
+
+def test_big_file():
+    assert probe.big_file(80) == 80
+
+
+def test_many_files():
+    assert probe.many_files(600) == 600
 
 
 def test_spawn_daemon():
@@ -317,6 +363,8 @@ def test_ordinary_code_runs(sandboxed_probe: tuple[dict, Recording]) -> None:
         ("resolve_localhost", "gaierror"),
         ("write_submission", "Read-only file system"),
         ("write_hidden", "Read-only file system"),
+        ("big_file", "File too large"),  # RLIMIT_FSIZE, below the 128 MB work tmpfs
+        ("many_files", "Too many open files"),
     ],
 )
 def test_breach_fails(
@@ -325,6 +373,16 @@ def test_breach_fails(
     test = sandboxed_probe[0][f"test_{name}"]
     assert test["status"] == "failed"
     assert error in test["message"] + test["output"]
+
+
+@needs_bwrap
+def test_process_count_is_limited(sandboxed_probe: tuple[dict, Recording]) -> None:
+    tests, backend = sandboxed_probe
+    if os.getuid() == 0:  # the kernel exempts root from RLIMIT_NPROC: integrity says so
+        assert "not enforced" in backend.outcomes[0].integrity["rlimits"]["nproc"]
+        pytest.skip("RLIMIT_NPROC does not bind a root caller; run as a normal user")
+    assert tests["test_spawn_many"]["status"] == "failed"
+    assert "Resource temporarily unavailable" in tests["test_spawn_many"]["message"]
 
 
 @needs_bwrap

@@ -49,11 +49,15 @@ def client() -> Any:
 
 
 @pytest.fixture(autouse=True)
-def events(client: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+def events(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Record the build stream, then prove that nothing the build made is left."""
     import docker.errors
 
     seen: list[dict[str, Any]] = []
+    if "client" not in request.fixturenames:  # a test that needs no engine
+        yield seen
+        return
+    client = request.getfixturevalue("client")
     original = client.api.build
 
     def recording(*args: Any, **kwargs: Any) -> Any:
@@ -124,7 +128,9 @@ def test_failing_step_shows_the_log_tail(client: Any, tmp_path: Path) -> None:
 def test_pip_install_fails_and_says_there_is_no_network(
     client: Any, tmp_path: Path
 ) -> None:
-    outcome = grade(client, tmp_path, f"FROM {BASE}\nRUN python3 -m pip install requests\n")
+    outcome = grade(
+        client, tmp_path, f"FROM {BASE}\nRUN python3 -m pip install requests\n"
+    )
     assert outcome.status == "fail"
     assert NO_NETWORK in outcome.message
     assert "pip" in outcome.details["log_tail"]
@@ -157,6 +163,18 @@ def test_build_past_its_time_limit_is_stopped(client: Any, tmp_path: Path) -> No
     assert "sleeping" in outcome.details["log_tail"]
 
 
+def test_silent_build_is_stopped_even_without_the_watchdog(
+    client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stream's own read timeout is the backstop when no container can be killed.
+    monkeypatch.setattr(dockerfile_check, "_watchdog", lambda *args: None)
+    started = time.monotonic()
+    outcome = grade(client, tmp_path, f"FROM {BASE}\nRUN sleep 60\n", build_seconds=3)
+    assert time.monotonic() - started < 30
+    assert outcome.status == "fail"
+    assert "longer than 3 s and was stopped" in outcome.message
+
+
 def test_never_healthy_fails_within_the_deadline(client: Any, tmp_path: Path) -> None:
     dockerfile = f'FROM {BASE}\nCMD ["sleep", "infinity"]\n'
     started = time.monotonic()
@@ -171,6 +189,18 @@ def test_never_healthy_fails_within_the_deadline(client: Any, tmp_path: Path) ->
     assert "never became healthy" in outcome.message
     assert "test -f /nonexistent" in outcome.message
     assert outcome.details["healthy"] is False
+    assert time.monotonic() - started - outcome.details["build_seconds"] < 10
+
+
+def test_hanging_health_command_cannot_outlast_the_deadline(
+    client: Any, tmp_path: Path
+) -> None:
+    dockerfile = f'FROM {BASE}\nCMD ["sleep", "infinity"]\n'
+    started = time.monotonic()
+    outcome = grade(
+        client, tmp_path, dockerfile, health_command="sleep 600", health_seconds=2
+    )
+    assert outcome.status == "fail" and "never became healthy" in outcome.message
     assert time.monotonic() - started - outcome.details["build_seconds"] < 10
 
 
@@ -200,12 +230,11 @@ def test_server_that_becomes_healthy_passes(client: Any, tmp_path: Path) -> None
     assert "became healthy" in outcome.message
 
 
-def test_missing_dockerfile_tells_the_student_to_add_one(
-    client: Any, tmp_path: Path
-) -> None:
-    outcome = grade(client, tmp_path, None)
+def test_missing_dockerfile_tells_the_student_to_add_one(tmp_path: Path) -> None:
+    outcome = grade(None, tmp_path, None)  # decided before any engine is asked
     assert outcome.status == "fail" and outcome.score == 0
-    assert "add a file named `Dockerfile`" in outcome.message
+    assert "add one named `Dockerfile` at your workspace's root" in outcome.message
+    assert outcome.details["image_mb"] is None and outcome.details["limit_mb"] == 500
 
 
 def test_unreachable_engine_is_an_error(

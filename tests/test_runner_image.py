@@ -1,8 +1,10 @@
 """The runner image: staleness hash, mirror discovery, build errors; and, marked
 `docker`, the offline base, the image itself and doctor against the real engine.
 
-The docker tests bootstrap one base and build one runner image per session, under
-throw-away tags removed at the end; they skip when no engine is reachable.
+Per session, the docker tests build one runner image (on the default base, which the
+build bootstraps when it is missing) under a throw-away tag; the two bootstrap tests,
+also marked `slow` (`-m "docker and not slow"` skips them), bootstrap one base. They
+skip when no engine is reachable.
 """
 
 from __future__ import annotations
@@ -146,23 +148,31 @@ def engine() -> Any:
         pytest.skip(str(exc).splitlines()[0])
 
 
+def has_image(engine: Any, tag: str) -> bool:
+    return bool(engine.images.list(name=tag))
+
+
 @pytest.fixture(scope="session")
 def base_image(engine: Any) -> Iterator[str]:
+    """A base this session bootstraps: the default tag when it is missing (so the
+    runner build reuses it instead of bootstrapping again), else a throw-away tag."""
     if os.geteuid() != 0 or shutil.which("debootstrap") is None:
         pytest.skip("bootstrapping the base needs root and debootstrap")
-    tag = f"grader-test-base:{SUFFIX}"
+    keep = not has_image(engine, img.DEFAULT_BASE)
+    tag = img.DEFAULT_BASE if keep else f"grader-test-base:{SUFFIX}"
     start = time.monotonic()
     img.bootstrap_base(tag)
     print(f"\nbootstrap_base: {time.monotonic() - start:.0f}s")
     yield tag
-    engine.images.remove(tag, force=True)
+    if not keep:
+        engine.images.remove(tag, force=True)
 
 
 @pytest.fixture(scope="session")
-def runner_image(engine: Any, base_image: str) -> Iterator[str]:
+def runner_image(engine: Any) -> Iterator[str]:
     tag = f"grader-test-runner:{SUFFIX}"
     start = time.monotonic()
-    img.build_image(tag, base=base_image)
+    img.build_image(tag, base=img.DEFAULT_BASE)
     size = engine.images.get(tag).attrs["Size"]
     print(f"\nbuild_image: {time.monotonic() - start:.0f}s, {size / 1e6:.1f} MB")
     yield tag
@@ -184,6 +194,7 @@ def run(engine: Any, tag: str, cmd: list[str]) -> tuple[int, str]:
 
 
 @pytest.mark.docker
+@pytest.mark.slow
 def test_bootstrap_base_has_python_311(engine: Any, base_image: str) -> None:
     for python in ("python", "python3"):
         status, out = run(engine, base_image, [python, "-c", "import sys, ssl; "
@@ -194,6 +205,7 @@ def test_bootstrap_base_has_python_311(engine: Any, base_image: str) -> None:
 
 
 @pytest.mark.docker
+@pytest.mark.slow
 def test_bootstrap_base_is_lean_and_has_no_network_tools(
     engine: Any, base_image: str
 ) -> None:
@@ -253,10 +265,8 @@ def test_runner_holds_only_what_grading_needs(engine: Any, runner_image: str) ->
 
 
 @pytest.mark.docker
-def test_doctor_is_happy_when_everything_is_there(
-    runner_image: str, base_image: str
-) -> None:
-    findings = img.doctor(runner_image, base=base_image)
+def test_doctor_is_happy_when_everything_is_there(runner_image: str) -> None:
+    findings = img.doctor(runner_image, base=img.DEFAULT_BASE)
     assert [f for f in findings if not f.ok] == []
     names = {f.name for f in findings}
     assert {
@@ -271,11 +281,9 @@ def test_doctor_is_happy_when_everything_is_there(
 
 
 @pytest.mark.docker
-def test_doctor_reports_a_missing_image_with_the_fix(
-    engine: Any, base_image: str
-) -> None:
+def test_doctor_reports_a_missing_image_with_the_fix(engine: Any) -> None:
     missing = f"grader-runner:does-not-exist-{SUFFIX}"
-    findings = {f.name: f for f in img.doctor(missing, base=base_image)}
+    findings = {f.name: f for f in img.doctor(missing)}
     assert findings["engine"].ok
     runner = findings["runner-image"]
     assert not runner.ok and "not found" in runner.detail

@@ -9,6 +9,7 @@ import click
 from grader import __version__
 from grader.cli.authoring import exercises_group
 from grader.cli.runner_cmd import runner_group
+from grader.cli.teacher import batch_command
 from grader.cli.student import (
     list_command,
     schema_command,
@@ -53,6 +54,7 @@ for command in (
     cli.add_command(command)
 cli.add_command(exercises_group)
 cli.add_command(runner_group)
+cli.add_command(batch_command)
 
 
 def main() -> None:

@@ -16,11 +16,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+import requests
+import urllib3
 
 from grader.catalog.model import CheckConfig
 from grader.errors import BackendUnavailable
-from grader.graders.base import result
+from grader.graders.base import result, timed
 from grader.runner.docker_backend import connect
 from grader.runner.image import DEFAULT_BASE
 from grader.scorecard.caps import MESSAGE_CHARS, OUTPUT_CHARS, cap_text, clean_text
@@ -48,13 +51,13 @@ SIZE_HINT = (
 NETWORK_RE = re.compile(
     r"pip[0-9.]* install|apt-get|apt install|apk add|curl |wget |git clone|npm (ci|install)"
     r"|name resolution|resolve host|no such host|network is unreachable|failed to establish"
-    r"|could not fetch|no matching distribution|getaddrinfo",
+    r"|could not fetch|no matching distribution|getaddrinfo|registry|pull access",
     re.IGNORECASE,
 )
-PULL_RE = re.compile(r"registry|pull access|manifest unknown|repository does not exist")
 STEP_RE = re.compile(r"^Step \d+/\d+ : (.*)$")
 LAYER_RE = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
 RUNNING_RE = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})$")
+ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # HTTP errors (4xx/5xx) raise, so the probe exits 1; proxies from the image's env are ignored.
 URL_PROBE = (
     "import sys, urllib.request as r\n"
@@ -77,13 +80,16 @@ PROBE_SANDBOX: dict[str, Any] = {
     "init": True,
     "detach": True,
 }
+# How a broken or timed-out connection to the engine surfaces while a stream is read.
+TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 BUILD_LIMITS = {"memory": 1 << 30, "memswap": 1 << 30}  # RUN steps: 1 GiB, no swap
 
 
 @dataclass
 class Build:
-    """What the build stream said: enough to report on the build and to clean up after it."""
+    """One run's build: its names, and what the stream said (to report and to clean up)."""
 
+    token: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     lines: list[str] = field(default_factory=list)
     containers: set[str] = field(default_factory=set)
     layers: list[str] = field(default_factory=list)
@@ -92,11 +98,19 @@ class Build:
     timed_out: bool = False
     seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
-    _pending: str = ""
+    pending: str = ""
+
+    @property
+    def tag(self) -> str:
+        return f"{TAG_REPO}:{self.token}"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {CHECK_LABEL: "dockerfile", BUILD_LABEL: self.token}
 
     def feed(self, text: str) -> None:
         # The engine splits lines across events ("Step 1/2 : FROM x", then "\n").
-        *complete, self._pending = (self._pending + text).split("\n")
+        *complete, self.pending = (self.pending + text).split("\n")
         for line in complete:
             self.lines.append(line)
             if step := STEP_RE.match(line):
@@ -104,90 +118,83 @@ class Build:
             elif running := RUNNING_RE.match(line):
                 with self.lock:
                     self.containers.add(running.group(1))
-            elif (layer := LAYER_RE.match(line)) and not _is_from(self.step):
+            elif layer := LAYER_RE.match(line):
                 # After a FROM the id is the base image's: it is not ours to remove.
-                self.layers.append(layer.group(1))
+                if not self.step.upper().startswith("FROM "):
+                    self.layers.append(layer.group(1))
 
     def tail(self) -> str:
-        lines = self.lines + ([self._pending] if self._pending else [])
-        if self.error:
-            lines.append(self.error)
-        return cap_text(clean_text("\n".join(lines[-LOG_LINES:])), OUTPUT_CHARS)
+        lines = [*self.lines, self.pending, self.error]
+        return _clip("\n".join(line for line in lines if line)[-50_000:])
 
 
 def run(
     context_dir: Path, config: CheckConfig, *, client: Any | None = None
 ) -> CheckResult:
     """Build `context_dir`'s Dockerfile, measure the image, probe it; remove all of it."""
-    start = time.monotonic()
-    if not (context_dir / "Dockerfile").is_file():
-        message = (
-            "no Dockerfile: add a file named `Dockerfile` at your workspace's root"
-        )
-        return _done(start, config, "fail", message, _details(config))
+    return timed(lambda: _run(context_dir, config, client))
+
+
+def _run(context: Path, config: CheckConfig, client: Any | None) -> CheckResult:
+    if not (context / "Dockerfile").is_file():
+        message = "no Dockerfile: add one named `Dockerfile` at your workspace's root"
+        return _result(config, "fail", message, _details(config))
     if client is None:
         try:
             client = connect()
         except BackendUnavailable as exc:
-            return _done(start, config, "error", exc.message)
+            message = f"the Dockerfile check needs Docker: {exc.message}"
+            return _result(config, "error", message)
     import docker.errors
-    import requests
 
-    token = uuid.uuid4().hex[:16]
     build = Build()
     try:
-        return _grade(client, context_dir, config, token, build, start)
-    except (docker.errors.DockerException, requests.RequestException) as exc:
-        # The engine failed us, not the student: an error, which the lead may retry.
-        return _done(start, config, "error", f"the Docker engine failed: {exc}")
+        return _grade(client, context, config, build)
+    except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
+        # The engine failed us, not the student: an error, never a fail.
+        return _result(config, "error", f"the Docker engine failed: {exc}")
     finally:
-        cleanup(client, token, build)
+        cleanup(client, build)
 
 
 def _grade(
-    client: Any,
-    context: Path,
-    config: CheckConfig,
-    token: str,
-    build: Build,
-    start: float,
+    client: Any, context: Path, config: CheckConfig, build: Build
 ) -> CheckResult:
     import docker.errors
 
-    options = config.options
-    details = _details(config)
+    options, details = config.options, _details(config)
     limit_mb = details["limit_mb"]
     text = (context / "Dockerfile").read_text(encoding="utf-8", errors="replace")
     for image in base_images(text):
-        try:
+        try:  # checked first: a missing base would make the engine try to pull it
             client.images.get(image)
         except docker.errors.ImageNotFound:
             message = (
                 f"the base image `{image}` is not on this machine and cannot be pulled "
                 f"({NO_NETWORK}, e.g. FROM {DEFAULT_BASE})"
             )
-            return _done(start, config, "fail", message, details)
+            return _result(config, "fail", message, details)
     seconds = float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
-    _build(client, context, token, seconds, build)
+    _build(client, context, seconds, build)
     details["build_seconds"] = round(build.seconds, 2)
     if build.timed_out or build.error:
         details["log_tail"] = build.tail()
-        return _done(start, config, "fail", _build_failure(build, seconds), details)
-    size = client.images.get(_tag(token)).attrs["Size"]
+        return _result(config, "fail", _build_failure(build, seconds), details)
+    size = client.images.get(build.tag).attrs["Size"]
     details["image_mb"] = round(size / MB, 2)
     if size > limit_mb * MB:
         details["log_tail"] = build.tail()
-        message = f"the image is {size / MB:.1f} MB, over the {limit_mb} MB limit: {SIZE_HINT}"
-        return _done(start, config, "fail", message, details)
+        message = f"the image is {size / MB:.1f} MB, over the {limit_mb} MB limit: "
+        return _result(config, "fail", message + SIZE_HINT, details)
     summary = f"the image builds in {build.seconds:.1f} s and is {size / MB:.1f} MB"
     if options.get("health_command") or options.get("health_url"):
-        healthy, why, logs = probe(client, token, options)
+        healthy, why, logs = probe(client, build, options)
         details["healthy"] = healthy
         if not healthy:
             details["log_tail"] = logs
-            return _done(start, config, "fail", why, details)
+            return _result(config, "fail", why, details)
         summary += "; the container became healthy"
-    return _done(start, config, "pass", f"{summary} (limit {limit_mb} MB)", details)
+    return _result(config, "pass", f"{summary} (limit {limit_mb} MB)", details)
 
 
 def base_images(dockerfile: str) -> list[str]:
@@ -207,12 +214,9 @@ def base_images(dockerfile: str) -> list[str]:
     return images
 
 
-def _build(
-    client: Any, context: Path, token: str, seconds: float, build: Build
-) -> None:
+def _build(client: Any, context: Path, seconds: float, build: Build) -> None:
     """Stream the build into `build`, stopping it at the deadline."""
     import docker.errors
-    import requests
 
     start = time.monotonic()
     finished = threading.Event()
@@ -224,8 +228,8 @@ def _build(
     try:
         stream = client.api.build(
             path=str(context),
-            tag=_tag(token),
-            labels=_labels(token),
+            tag=build.tag,
+            labels=build.labels,
             rm=True,
             forcerm=True,
             nocache=True,  # no layer is shared with another build, so all of ours can go
@@ -244,9 +248,10 @@ def _build(
                 break
     except docker.errors.APIError as exc:  # the engine refused the Dockerfile outright
         build.error = str(exc.explanation or exc)
-    except requests.RequestException:
-        if not build.timed_out:
+    except TRANSPORT_ERRORS:
+        if time.monotonic() - start < seconds:
             raise
+        build.timed_out = True  # the read timed out: the budget passed in silence
     finally:
         if stream is not None:
             stream.close()  # dropping the connection makes the engine cancel the build
@@ -267,7 +272,7 @@ def _watchdog(
         with build.lock:
             containers = list(build.containers)
         for container_id in containers:
-            _remove_container(client, container_id)
+            _quietly(client.api.remove_container, container_id, force=True)
         finished.wait(0.5)
 
 
@@ -278,10 +283,7 @@ def _build_failure(build: Build, seconds: float) -> str:
             + (f" during `{build.step}`" if build.step else "")
             + "; make it faster (fewer, smaller steps; no downloads)"
         )
-    elif _is_from(build.step) and PULL_RE.search(build.error):
-        image = [w for w in build.step.split()[1:] if not w.startswith("--")][0]
-        message = f"the base image `{image}` is not on this machine: {NO_NETWORK}"
-    else:
+    else:  # a FROM built from an ARG gets here too: its pull fails for lack of network
         where = f" at `{build.step}`" if build.step else ""
         message = f"the image did not build{where}: {build.error}"
         if NETWORK_RE.search(f"{build.step}\n{build.error}\n{build.tail()}"):
@@ -289,12 +291,13 @@ def _build_failure(build: Build, seconds: float) -> str:
     return cap_text(message, MESSAGE_CHARS)
 
 
-def probe(client: Any, token: str, options: dict[str, Any]) -> tuple[bool, str, str]:
+def probe(client: Any, build: Build, options: dict[str, Any]) -> tuple[bool, str, str]:
     """Run the image until every health probe exits 0: (healthy, why not, container log)."""
     import docker.errors
 
     seconds = float(options.get("health_seconds", DEFAULT_HEALTH_SECONDS))
-    probes, names = [], []
+    probes: list[list[str]] = []
+    names: list[str] = []
     if options.get("health_command"):
         probes.append(["/bin/sh", "-c", str(options["health_command"])])
         names.append(f"`{options['health_command']}`")
@@ -304,7 +307,7 @@ def probe(client: Any, token: str, options: dict[str, Any]) -> tuple[bool, str, 
     what = " and ".join(names)
     try:
         container = client.containers.run(
-            _tag(token), labels=_labels(token), **PROBE_SANDBOX
+            build.tag, labels=build.labels, **PROBE_SANDBOX
         )
     except docker.errors.APIError as exc:
         return False, f"the container did not start: {exc.explanation or exc}", ""
@@ -351,60 +354,48 @@ def _attempt(client: Any, container_id: str, argv: list[str], deadline: float) -
 
 
 def _log(container: Any) -> str:
-    text = clean_text(container.logs(tail=LOG_LINES))
-    return cap_text(text, OUTPUT_CHARS)
+    return _clip(container.logs(tail=LOG_LINES).decode("utf-8", "replace"))
 
 
-def cleanup(client: Any, token: str, build: Build) -> None:
+def _clip(text: str) -> str:
+    """The last LOG_LINES lines, without colour codes, capped."""
+    lines = clean_text(ANSI_RE.sub("", text)).splitlines()[-LOG_LINES:]
+    return cap_text("\n".join(lines), OUTPUT_CHARS)
+
+
+def cleanup(client: Any, build: Build) -> None:
     """Remove this run's containers, its image and every layer its build left behind."""
     import docker.errors
 
-    label = f"{BUILD_LABEL}={token}"
+    label = {"label": f"{BUILD_LABEL}={build.token}"}
     try:
-        for container in client.containers.list(all=True, filters={"label": label}):
-            _remove_container(client, container.id)
-        for container_id in list(build.containers):
-            _remove_container(client, container_id)
-        _remove_image(client, _tag(token), force=True)
-        for image in client.images.list(all=True, filters={"label": label}):
-            _remove_image(client, image.id, force=True)
+        containers = client.containers.list(all=True, filters=label)
+        for container_id in {c.id for c in containers} | build.containers:
+            _quietly(client.api.remove_container, container_id, force=True, v=True)
+        images = [
+            build.tag,
+            *(i.id for i in client.images.list(all=True, filters=label)),
+        ]
+        for image in images:
+            _quietly(client.images.remove, image, force=True, noprune=False)
         # A failed or multi-stage build leaves untagged layers without our label. Never a
         # tagged image (a base, or another build's result); never force, so a layer that
         # became another image's parent stays.
         for layer in reversed(build.layers):
             try:
                 if not client.images.get(layer).tags:
-                    _remove_image(client, layer, force=False)
+                    _quietly(client.images.remove, layer, force=False, noprune=False)
             except docker.errors.ImageNotFound:
                 pass
     except docker.errors.DockerException:
         pass  # the engine went away: nothing more can be removed from here
 
 
-def _remove_container(client: Any, container_id: str) -> None:
+def _quietly(remove: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     try:
-        client.api.remove_container(container_id, force=True, v=True)
-    except Exception:  # already gone: removal is idempotent from our side
+        remove(*args, **kwargs)
+    except Exception:  # gone already, or (a layer) the parent of an image not ours
         pass
-
-
-def _remove_image(client: Any, image: str, *, force: bool) -> None:
-    try:
-        client.images.remove(image, force=force, noprune=False)
-    except Exception:  # gone already, or still a parent of an image that is not ours
-        pass
-
-
-def _is_from(step: str) -> bool:
-    return step.upper().startswith("FROM ")
-
-
-def _tag(token: str) -> str:
-    return f"{TAG_REPO}:{token}"
-
-
-def _labels(token: str) -> dict[str, str]:
-    return {CHECK_LABEL: "dockerfile", BUILD_LABEL: token}
 
 
 def _details(config: CheckConfig) -> dict[str, Any]:
@@ -417,18 +408,11 @@ def _details(config: CheckConfig) -> dict[str, Any]:
     }
 
 
-def _done(
-    start: float,
+def _result(
     config: CheckConfig,
     status: CheckStatus,
     message: str,
     details: dict[str, Any] | None = None,
 ) -> CheckResult:
-    return result(
-        "dockerfile",
-        status,
-        config.weight,
-        message=cap_text(message, MESSAGE_CHARS),
-        details=details,
-        duration=time.monotonic() - start,
-    )
+    message = cap_text(message, MESSAGE_CHARS)
+    return result("dockerfile", status, config.weight, message=message, details=details)

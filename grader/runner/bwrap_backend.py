@@ -171,6 +171,9 @@ class BwrapBackend:
         # 137 is bwrap passing on a SIGKILL of the entrypoint; with no results and no
         # deadline passed, the kernel (or the cgroup) killed it for memory.
         died = cgroup_oom or "MemoryError" in tail or proc.returncode in (-9, 137)
+        nproc = (
+            PROCESSES if os.getuid() else "not enforced: root's processes are exempt"
+        )
         return RunOutcome(
             exit_code=proc.returncode,
             timed_out=timed_out,
@@ -184,7 +187,7 @@ class BwrapBackend:
                 "user": f"{SANDBOX_ID}:{SANDBOX_ID}",
                 "capabilities": "all dropped",
                 "memory_mb": limits.memory_mb,
-                "rlimits": {**rlimits, "nproc": PROCESSES},
+                "rlimits": {**rlimits, "nproc": nproc},
                 "tmpfs_mb": {"/tmp": TMP_MB, "/job/work": WORK_MB, "/dev/shm": SHM_MB},
                 "cgroup": cgroup_note,
             },
@@ -209,9 +212,10 @@ class BwrapBackend:
 def _argv(job: Job, rlimits: dict[str, int], cgroup: Path | None) -> list[str]:
     prlimit = shutil.which("prlimit") or "prlimit"
     outer = [prlimit, *(f"--{k}={v}" for k, v in rlimits.items()), "--"]
-    # RLIMIT_NPROC counts the real uid's processes, so set on the host it could fail a
-    # run because of the caller's other processes. Set inside the new user namespace it
-    # counts only the sandbox uid's processes there (per-namespace counts, Linux 5.14+).
+    # RLIMIT_NPROC counts the real uid's processes, so set on the host it would fail runs
+    # whenever the caller's uid has many processes. Set inside the new user namespace it
+    # counts only the sandbox's own processes (per-namespace counts, Linux 5.14+). The
+    # kernel exempts a real uid of root: for a root caller only a cgroup's pids.max binds.
     inner = [prlimit, f"--nproc={PROCESSES}", "--"]
     entry = [sys.executable, "-I", "-m", "grader.runner.inside", "/job"]
     argv = [*outer, shutil.which("bwrap") or "bwrap", *_bwrap_args(job)]
@@ -228,6 +232,8 @@ def _bwrap_args(job: Job) -> list[str]:
     args += ["--cap-drop", "ALL", "--uid", SANDBOX_ID, "--gid", SANDBOX_ID]
     args += ["--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev"]
     args += ["--size", str(SHM_MB * MB), "--tmpfs", "/dev/shm"]
+    # /tmp first: a virtualenv or checkout under /tmp is then bound on top of it, not hidden.
+    args += ["--size", str(TMP_MB * MB), "--perms", "1777", "--tmpfs", "/tmp"]
     args += ["--ro-bind", "/usr", "/usr"]
     for name in ROOT_DIRS:
         path = Path("/", name)
@@ -242,7 +248,6 @@ def _bwrap_args(job: Job) -> list[str]:
     for pack in _pack_covers():
         args += ["--tmpfs", pack, "--remount-ro", pack]
     job_root = str(job.root)
-    args += ["--size", str(TMP_MB * MB), "--perms", "1777", "--tmpfs", "/tmp"]
     for part in ("job.json", "submission", "hidden"):
         args += ["--ro-bind", f"{job_root}/{part}", f"/job/{part}"]
     args += ["--bind", f"{job_root}/out", "/job/out"]
