@@ -25,6 +25,7 @@ from grader.scorecard.model import (
 from grader.scorecard.serialize import check_errors, check_from_dict
 
 RESULTS_MAX_BYTES = 8 * 1024 * 1024
+HOST_CHECKS = frozenset({"dockerfile"})
 
 
 def grade_workspace(
@@ -49,6 +50,7 @@ def grade_workspace(
     try:
         outcome = backend.run(job)
         checks, problem = read_results(job, outcome)
+        checks = merge_host_checks(exercise, checks, run_host_checks(job, backend))
     finally:
         remove_job(job)
     return _finish(
@@ -112,10 +114,37 @@ def _validated_checks(document: Any, exercise: Exercise) -> list[CheckResult]:
         by_id[raw["id"]] = check_from_dict(raw)
     checks = []
     for config in exercise.checks:
+        if config.id in HOST_CHECKS:
+            continue
         if config.id not in by_id:
             raise ValueError(f"check {config.id} did not report")
         checks.append(rescore(by_id[config.id], config.weight))
     return checks
+
+
+def run_host_checks(job: Job, backend: Backend) -> dict[str, CheckResult]:
+    """Checks that need the host (building the student's Dockerfile), never the sandbox."""
+    results: dict[str, CheckResult] = {}
+    for config in job.exercise.checks:
+        if config.id == "dockerfile":
+            from grader.graders import dockerfile_check
+
+            client = getattr(backend, "client", None)
+            results[config.id] = dockerfile_check.run(
+                job.root / "submission", config, client=client
+            )
+    return results
+
+
+def merge_host_checks(
+    exercise: Exercise, checks: list[CheckResult], host: dict[str, CheckResult]
+) -> list[CheckResult]:
+    """The sandbox's checks and the host's, in the exercise's order, scored by the host."""
+    by_id = {c.id: c for c in checks}
+    for check_id, check in host.items():
+        config = exercise.check(check_id)
+        by_id[check_id] = rescore(check, config.weight if config else 0.0)
+    return [by_id[c.id] for c in exercise.checks if c.id in by_id]
 
 
 def rescore(check: CheckResult, weight: float) -> CheckResult:

@@ -474,12 +474,57 @@ def test_cgroup_wiring_with_a_stand_in_folder(
     assert backend.outcomes[0].integrity["cgroup"].startswith("v2 ")
 
 
-def test_unavailable_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bwrap_backend.shutil, "which", lambda name: None)
-    bwrap_backend._probe.cache_clear()
-    try:
-        assert not bwrap_available()
-        with pytest.raises(BackendUnavailable, match="apt-get install bubblewrap"):
-            BwrapBackend()
-    finally:
-        bwrap_backend._probe.cache_clear()
+@needs_bwrap
+def test_older_bwrap_without_size_or_disable_userns(
+    probe: tuple[Exercise, Path, str, list[Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bwrap before 0.8 lacks --size and --disable-userns: it still grades, and says so."""
+    monkeypatch.setattr(bwrap_backend, "_options", lambda: frozenset())
+    backend = Recording(BwrapBackend())
+    tests = grade_probe(probe, backend, safe=True)
+    assert tests["test_runs"]["status"] == "passed"
+    integrity = backend.outcomes[0].integrity
+    assert integrity["tmpfs_mb"].startswith("unbounded")
+    assert integrity["nested_user_namespaces"] is True
+
+
+def fake_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bwrap: str | None
+) -> None:
+    """A PATH holding only prlimit and, when given, a `bwrap` shell script."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "prlimit").symlink_to(shutil.which("prlimit") or "/usr/bin/prlimit")
+    if bwrap is not None:
+        (folder / "bwrap").write_text(f"#!/bin/sh\n{bwrap}\n")
+        (folder / "bwrap").chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+    bwrap_backend._problem.cache_clear()
+
+
+@pytest.fixture
+def fresh_probe() -> Iterator[None]:
+    bwrap_backend._problem.cache_clear()
+    yield
+    bwrap_backend._problem.cache_clear()  # the real answer again for later tests
+
+
+def test_missing_bwrap_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_probe: None
+) -> None:
+    fake_path(tmp_path, monkeypatch, bwrap=None)
+    assert not bwrap_available()
+    with pytest.raises(BackendUnavailable, match="apt-get install bubblewrap"):
+        BwrapBackend()
+
+
+def test_namespace_failure_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_probe: None
+) -> None:
+    denied = "echo 'bwrap: setting up uid map: Permission denied' >&2; exit 1"
+    fake_path(tmp_path, monkeypatch, bwrap=denied)
+    with pytest.raises(BackendUnavailable) as info:
+        BwrapBackend()
+    message = info.value.message
+    assert "cannot create namespaces here (bwrap: setting up uid map" in message
+    assert "\n" not in message and "--backend docker or local" in message

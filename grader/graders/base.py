@@ -33,6 +33,18 @@ class CheckContext:
     deadline: float
     syntax_errors: dict[str, str] = field(default_factory=dict)
     python: str = sys.executable
+    # Set when the sandbox starts as root: the submission's own processes run as this uid.
+    student_uid: int | None = None
+    tests_isolation: str = "process"
+
+    @property
+    def trusted_work(self) -> Path:
+        """Scratch space the submission's processes cannot write."""
+        return self.work / "trusted"
+
+    @property
+    def student_work(self) -> Path:
+        return self.work / "student"
 
     def seconds_left(self) -> float:
         return max(1.0, self.deadline - time.monotonic())
@@ -71,11 +83,11 @@ def timed(run: Callable[[], CheckResult]) -> CheckResult:
     return outcome
 
 
-def write_pytest_ini(path: Path, pythonpath: Path) -> Path:
+def write_pytest_ini(path: Path, pythonpath: Path | None) -> Path:
     """Our own ini: the submission's pytest settings never take part in grading."""
     path.write_text(
         "[pytest]\n"
-        f"pythonpath = {pythonpath}\n"
+        f"pythonpath = {pythonpath or ''}\n"
         "addopts =\n"
         "filterwarnings =\n    ignore::DeprecationWarning\n"
         "console_output_style = classic\n",

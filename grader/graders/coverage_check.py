@@ -22,15 +22,15 @@ def write_coveragerc(ctx: CheckContext) -> Path:
     """Our own configuration: the submission's .coveragerc / pyproject settings are ignored,
     and the data file lives in the work folder, not beside the student's code."""
     solution = "\n    ".join(str(ctx.submission / rel) for rel in ctx.solution_files)
-    path = ctx.work / "coveragerc"
+    path = ctx.student_work / "coveragerc"
     path.write_text(
         "[run]\n"
-        f"data_file = {ctx.work / 'coverage.data'}\n"
+        f"data_file = {ctx.student_work / 'coverage.data'}\n"
         f"source = {ctx.submission}\n"
         "[report]\n"
         f"include =\n    {solution}\n"
         "[json]\n"
-        f"output = {ctx.work / 'coverage.json'}\n",
+        f"output = {ctx.trusted_work / 'coverage.json'}\n",
         encoding="utf-8",
     )
     return path
@@ -64,9 +64,9 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             },
         )
     rcfile = write_coveragerc(ctx)
-    results_path = ctx.work / "student.jsonl"
+    results_path = ctx.student_work / "student.jsonl"
     command = pytest_command(
-        ini=write_pytest_ini(ctx.work / "student-pytest.ini", ctx.submission),
+        ini=write_pytest_ini(ctx.student_work / "student-pytest.ini", ctx.submission),
         rootdir=ctx.submission,
         results=results_path,
         test_seconds=ctx.test_seconds,
@@ -81,6 +81,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         test_seconds=ctx.test_seconds,
         deadline=ctx.deadline,
         env=pytest_env(),
+        uid=ctx.student_uid,
     )
     outcomes = [
         session.results.get(m["id"], {**m, "status": "error"})
@@ -162,7 +163,7 @@ def _coverage_report(ctx: CheckContext, rcfile: Path) -> dict[str, Any]:
         env=pytest_env(),
         timeout=ctx.seconds_left(),
     )
-    report_path = ctx.work / "coverage.json"
+    report_path = ctx.trusted_work / "coverage.json"
     files: dict[str, Any] = {}
     statements = covered = 0
     if report_path.exists():

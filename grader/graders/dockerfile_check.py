@@ -6,14 +6,22 @@ stopped at `build_seconds`, the image's size is held against `max_image_mb` (MB 
 bytes, as `docker images` shows), and an optional probe runs the image in a hardened
 container until `health_command` / `health_url` answers. Everything the check created is
 removed in `finally`, whatever the outcome.
+
+What is ours is known by label, never by ids read from the build log: a RUN step prints into
+that log, so a hostile Dockerfile could name another user's container there. The Dockerfile
+is built with our LABEL added after every FROM, so every layer and every RUN container of
+every stage carries this run's token.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 import threading
 import time
 import uuid
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -55,8 +63,7 @@ NETWORK_RE = re.compile(
     re.IGNORECASE,
 )
 STEP_RE = re.compile(r"^Step \d+/\d+ : (.*)$")
-LAYER_RE = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
-RUNNING_RE = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})$")
+DIRECTIVE_RE = re.compile(r"^#\s*(\w+)\s*=\s*(\S+)\s*$")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # HTTP errors (4xx/5xx) raise, so the probe exits 1; proxies from the image's env are ignored.
 URL_PROBE = (
@@ -87,18 +94,15 @@ BUILD_LIMITS = {"memory": 1 << 30, "memswap": 1 << 30}  # RUN steps: 1 GiB, no s
 
 @dataclass
 class Build:
-    """One run's build: its names, and what the stream said (to report and to clean up)."""
+    """One run's build: its names, and what the stream said (the last lines, the step)."""
 
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
-    lines: list[str] = field(default_factory=list)
-    containers: set[str] = field(default_factory=set)
-    layers: list[str] = field(default_factory=list)
+    lines: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
+    pending: str = ""
     step: str = ""
     error: str = ""
     timed_out: bool = False
     seconds: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    pending: str = ""
 
     @property
     def tag(self) -> str:
@@ -109,23 +113,17 @@ class Build:
         return {CHECK_LABEL: "dockerfile", BUILD_LABEL: self.token}
 
     def feed(self, text: str) -> None:
-        # The engine splits lines across events ("Step 1/2 : FROM x", then "\n").
-        *complete, self.pending = (self.pending + text).split("\n")
+        # The engine splits lines across events ("Step 1/2 : FROM x", then "\n"); a step's
+        # output may be one endless line, so what is kept is bounded.
+        *complete, pending = (self.pending + text).split("\n")
+        self.pending = pending[-OUTPUT_CHARS:]
         for line in complete:
-            self.lines.append(line)
+            self.lines.append(line[-OUTPUT_CHARS:])
             if step := STEP_RE.match(line):
                 self.step = step.group(1)
-            elif running := RUNNING_RE.match(line):
-                with self.lock:
-                    self.containers.add(running.group(1))
-            elif layer := LAYER_RE.match(line):
-                # After a FROM the id is the base image's: it is not ours to remove.
-                if not self.step.upper().startswith("FROM "):
-                    self.layers.append(layer.group(1))
 
     def tail(self) -> str:
-        lines = [*self.lines, self.pending, self.error]
-        return _clip("\n".join(line for line in lines if line)[-50_000:])
+        return _clip("\n".join(x for x in [*self.lines, self.pending, self.error] if x))
 
 
 def run(
@@ -175,7 +173,7 @@ def _grade(
             )
             return _result(config, "fail", message, details)
     seconds = float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
-    _build(client, context, seconds, build)
+    _build(client, context, text, seconds, build)
     details["build_seconds"] = round(build.seconds, 2)
     if build.timed_out or build.error:
         details["log_tail"] = build.tail()
@@ -197,27 +195,59 @@ def _grade(
     return _result(config, "pass", f"{summary} (limit {limit_mb} MB)", details)
 
 
+def instructions(dockerfile: str) -> Iterator[tuple[int, list[str]]]:
+    """Each instruction as (index of its last line, words), continuation lines joined."""
+    lines = dockerfile.splitlines()
+    escape = "\\"
+    for line in lines:  # parser directives: only comments of this form, at the very top
+        if not (directive := DIRECTIVE_RE.match(line.strip())):
+            break
+        if directive.group(1).lower() == "escape":
+            escape = directive.group(2)
+    words: list[str] = []
+    for index, line in enumerate(lines):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        continued = text.endswith(escape)
+        words += (text[: -len(escape)] if continued else text).split()
+        if not continued:
+            yield index, words
+            words = []
+
+
 def base_images(dockerfile: str) -> list[str]:
     """The images the FROM lines name, minus stages, `scratch` and ARG-built names."""
-    text = re.sub(r"\\[ \t]*\r?\n", " ", dockerfile)  # join continuation lines
     images: list[str] = []
-    stages: set[str] = {"scratch"}
-    for line in text.splitlines():
-        words = [w for w in line.split() if not w.startswith("--")]
+    stages = {"scratch"}
+    for _, words in instructions(dockerfile):
+        words = [word for word in words if not word.startswith("--")]
         if len(words) < 2 or words[0].upper() != "FROM":
             continue
-        name = words[1]
-        if name.lower() not in stages and "$" not in name:
-            images.append(name)
+        if words[1].lower() not in stages and "$" not in words[1]:
+            images.append(words[1])
         if len(words) >= 4 and words[2].upper() == "AS":
             stages.add(words[3].lower())
     return images
 
 
-def _build(client: Any, context: Path, seconds: float, build: Build) -> None:
+def labelled(dockerfile: str, labels: dict[str, str]) -> str:
+    """The Dockerfile with a LABEL after each FROM: every later layer and container has it."""
+    lines = dockerfile.splitlines()
+    label = "LABEL " + " ".join(f'"{key}"="{value}"' for key, value in labels.items())
+    for index, words in reversed(list(instructions(dockerfile))):
+        if words[0].upper() == "FROM":
+            lines.insert(index + 1, label)
+    return "\n".join(lines) + "\n"
+
+
+def _build(client: Any, context: Path, text: str, seconds: float, build: Build) -> None:
     """Stream the build into `build`, stopping it at the deadline."""
     import docker.errors
 
+    scratch = tempfile.TemporaryDirectory(prefix="grader-dockerfile-")
+    dockerfile = Path(scratch.name) / "Dockerfile"
+    dockerfile.write_text(labelled(text, build.labels), encoding="utf-8")
     start = time.monotonic()
     finished = threading.Event()
     watchdog = threading.Thread(
@@ -228,11 +258,12 @@ def _build(client: Any, context: Path, seconds: float, build: Build) -> None:
     try:
         stream = client.api.build(
             path=str(context),
+            dockerfile=str(dockerfile),  # outside the context: the SDK sends it along
             tag=build.tag,
             labels=build.labels,
             rm=True,
             forcerm=True,
-            nocache=True,  # no layer is shared with another build, so all of ours can go
+            nocache=True,  # no layer is shared with another build: all of ours can go
             pull=False,
             decode=True,
             network_mode="none",
@@ -258,6 +289,7 @@ def _build(client: Any, context: Path, seconds: float, build: Build) -> None:
         finished.set()
         watchdog.join()
         build.seconds = time.monotonic() - start
+        scratch.cleanup()
 
 
 def _watchdog(
@@ -268,11 +300,13 @@ def _watchdog(
     if finished.wait(max(0.0, deadline - time.monotonic())):
         return
     build.timed_out = True
+    label = {"label": f"{BUILD_LABEL}={build.token}"}
     while not finished.is_set():
-        with build.lock:
-            containers = list(build.containers)
-        for container_id in containers:
-            _quietly(client.api.remove_container, container_id, force=True)
+        try:
+            for container in client.containers.list(all=True, filters=label):
+                _quietly(client.api.remove_container, container.id, force=True)
+        except Exception:  # the engine hiccuped: the stream's own timeout still ends it
+            pass
         finished.wait(0.5)
 
 
@@ -369,24 +403,17 @@ def cleanup(client: Any, build: Build) -> None:
 
     label = {"label": f"{BUILD_LABEL}={build.token}"}
     try:
-        containers = client.containers.list(all=True, filters=label)
-        for container_id in {c.id for c in containers} | build.containers:
-            _quietly(client.api.remove_container, container_id, force=True, v=True)
-        images = [
-            build.tag,
-            *(i.id for i in client.images.list(all=True, filters=label)),
-        ]
-        for image in images:
-            _quietly(client.images.remove, image, force=True, noprune=False)
-        # A failed or multi-stage build leaves untagged layers without our label. Never a
-        # tagged image (a base, or another build's result); never force, so a layer that
-        # became another image's parent stays.
-        for layer in reversed(build.layers):
-            try:
-                if not client.images.get(layer).tags:
-                    _quietly(client.images.remove, layer, force=False, noprune=False)
-            except docker.errors.ImageNotFound:
-                pass
+        for container in client.containers.list(all=True, filters=label):
+            _quietly(client.api.remove_container, container.id, force=True, v=True)
+        _quietly(client.images.remove, build.tag, force=True, noprune=False)
+        # A failed or multi-stage build leaves untagged layers. A parent cannot go before its
+        # children, and removing a child prunes its untagged parents: a few passes suffice.
+        for _ in range(5):
+            images = client.images.list(all=True, filters=label)
+            if not images:
+                break
+            for image in images:
+                _quietly(client.images.remove, image.id, force=True, noprune=False)
     except docker.errors.DockerException:
         pass  # the engine went away: nothing more can be removed from here
 
@@ -394,7 +421,7 @@ def cleanup(client: Any, build: Build) -> None:
 def _quietly(remove: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     try:
         remove(*args, **kwargs)
-    except Exception:  # gone already, or (a layer) the parent of an image not ours
+    except Exception:  # gone already, or a parent whose child goes first
         pass
 
 

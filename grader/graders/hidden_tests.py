@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from grader.catalog.model import CheckConfig
+from grader.runner.proxy.client import module_names
 from grader.graders.base import CheckContext, result, write_pytest_ini
 from grader.runner.pytest_session import (
     early_exit_message,
@@ -38,14 +39,19 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             config.weight,
             message=f"{message} — fix this first: no hidden test can run until {path} compiles",
         )
-    results_path = ctx.work / "hidden.jsonl"
+    results_path = ctx.trusted_work / "hidden.jsonl"
+    isolated = ctx.tests_isolation == "process"
     command = pytest_command(
-        ini=write_pytest_ini(ctx.work / "hidden-pytest.ini", ctx.submission),
+        ini=write_pytest_ini(
+            ctx.trusted_work / "hidden-pytest.ini", None if isolated else ctx.submission
+        ),
         rootdir=ctx.hidden,
         results=results_path,
         test_seconds=ctx.test_seconds,
         student_root=ctx.submission,
     )
+    if isolated:
+        command += proxy_options(ctx)
     session = run_pytest_watched(
         command,
         [str(ctx.hidden)],
@@ -54,6 +60,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         test_seconds=ctx.test_seconds,
         deadline=ctx.deadline,
         env=pytest_env(),
+        uid=None if isolated else ctx.student_uid,
     )
     if session.collect_errors:
         first = session.collect_errors[0]
@@ -76,6 +83,20 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     return score_tests(
         session.collected, session.results, config.weight, session.out_of_time
     )
+
+
+def proxy_options(ctx: CheckContext) -> list[str]:
+    """Options of the proxy plugin: the submission's modules are imported in another process."""
+    options = [
+        "-p",
+        "grader.runner.proxy.plugin",
+        f"--grader-proxy-root={ctx.submission}",
+        "--grader-proxy-modules=" + ",".join(module_names(ctx.solution_files)),
+        f"--grader-proxy-seconds={ctx.test_seconds}",
+    ]
+    if ctx.student_uid is not None:
+        options.append(f"--grader-proxy-uid={ctx.student_uid}")
+    return options
 
 
 def score_tests(

@@ -1,24 +1,25 @@
 """The bubblewrap backend: a sandbox for machines without a Docker engine.
 
-The entrypoint runs in fresh user, pid, network, ipc, uts, mount and cgroup namespaces, as
-uid 10001 with every capability dropped. It sees a read-only view of what Python needs, the
-job (only out/ writable) and small tmpfs scratch space; the exercise packs are hidden under
-empty tmpfs mounts. Limits come from outside: rlimits set by prlimit(1) before bwrap starts,
-a cgroup v2 child when a delegated subtree exists, and the host's own deadline.
+The entrypoint runs in fresh user, pid, network, ipc, uts, mount and cgroup namespaces as
+uid 10001 with no capabilities. It sees a read-only view of what Python needs, the job (only
+out/ writable) and small tmpfs scratch space; exercise packs are hidden under empty tmpfs.
+Limits come from outside: prlimit(1) before bwrap starts, a cgroup v2 child when a delegated
+subtree exists, and the host's own deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import grader
 from grader.catalog.loader import bundled_pack_root
@@ -30,7 +31,7 @@ SANDBOX_ID = "10001"
 HOST_MARGIN_SECONDS = 10.0
 LOG_CHARS = 4_000
 MB = 1024 * 1024
-TMP_MB, WORK_MB, SHM_MB = 64, 128, 16
+TMPFS_MB = {"/dev/shm": 16, "/tmp": 64, "/job/work": 128}
 FILE_SIZE_MB, OPEN_FILES, PROCESSES = 64, 512, 256
 # RLIMIT_AS counts reserved address space, not memory in use: every thread reserves an 8 MB
 # stack and may get a 64 MB malloc arena, and the entrypoint runs its checks on threads.
@@ -40,38 +41,40 @@ ADDRESS_HEADROOM_MB = 512
 UNSHARED = ("user", "pid", "net", "ipc", "uts", "mount", "cgroup")
 ROOT_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 # Only what the dynamic loader and time zones need: /etc/shadow and friends look owned by
-# the sandbox user when root starts bwrap (uid 10001 maps to the caller), so no wholesale /etc.
+# the sandbox user when root starts bwrap (uid 10001 maps to the caller), so no whole /etc.
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives")
 OTHER_WAY = "or use --backend docker or local"
 
 
 @lru_cache(maxsize=1)
-def _probe() -> str | None:
-    """Why bwrap cannot sandbox here (one line), or None when it can."""
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        return f"bubblewrap is not installed; `apt-get install bubblewrap`, {OTHER_WAY}"
-    if shutil.which("prlimit") is None:
-        return f"prlimit is missing; `apt-get install util-linux`, {OTHER_WAY}"
-    probe = [bwrap, "--unshare-all", "--unshare-user", "--uid", SANDBOX_ID]
+def _problem() -> str:
+    """Why bwrap cannot sandbox here, in one line; "" when it can."""
+    for package, tool in (("bubblewrap", "bwrap"), ("util-linux", "prlimit")):
+        if shutil.which(tool) is None:
+            return f"{tool} is missing: `apt-get install {package}`, {OTHER_WAY}"
+    test = ["bwrap", "--unshare-all", "--unshare-user", "--uid", SANDBOX_ID]
+    test += ["--ro-bind", "/", "/", "true"]
     try:
-        done = subprocess.run(
-            [*probe, "--ro-bind", "/", "/", "true"], capture_output=True, timeout=30
-        )
+        done = subprocess.run(test, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap did not start ({exc}); {OTHER_WAY}"
-    if done.returncode != 0:
-        why = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        return (
-            f"bwrap cannot create namespaces here ({''.join(why) or done.returncode}); "
-            f"allow unprivileged user namespaces (sysctl), {OTHER_WAY}"
-        )
-    return None
+    if done.returncode == 0:
+        return ""
+    why = " ".join(done.stderr.split())[-200:] or f"exit code {done.returncode}"
+    fix = f"enable unprivileged user namespaces, {OTHER_WAY}"
+    return f"bwrap cannot create namespaces here ({why}); {fix}"
+
+
+@lru_cache(maxsize=1)
+def _options() -> frozenset[str]:
+    """What this bwrap supports: --size and --disable-userns are recent (0.8)."""
+    usage = subprocess.run(["bwrap", "--help"], capture_output=True, text=True).stdout
+    return frozenset(re.findall(r"^\s+(--[a-z0-9-]+)", usage, re.MULTILINE))
 
 
 def bwrap_available() -> bool:
     """True when bwrap can create its namespaces on this machine (probed once)."""
-    return _probe() is None
+    return not _problem()
 
 
 def delegated_cgroup() -> Path | None:
@@ -83,20 +86,21 @@ def delegated_cgroup() -> Path | None:
         return None
     for mount in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
         base = mount / own.lstrip("/")
-        try:
+        with contextlib.suppress(OSError):
             enabled = (base / "cgroup.subtree_control").read_text().split()
-        except OSError:
-            continue
-        if {"memory", "pids"} <= set(enabled) and os.access(base, os.W_OK):
-            return base
+            if {"memory", "pids"} <= set(enabled) and os.access(base, os.W_OK):
+                return base
     return None
 
 
+def _site_dirs() -> list[str]:
+    return [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
+
+
 def _python_roots() -> list[str]:
-    """Prefixes, site-packages dirs and the grader package: never the repo or pack around it."""
+    """Prefixes, site-packages and the grader package: never the checkout around it."""
     found = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
-    found += _site_dirs()
-    found.append(str(Path(grader.__file__).parent))
+    found += [*_site_dirs(), str(Path(grader.__file__).parent)]
     paths = {Path(p) for p in found} | {Path(p).resolve() for p in found}
     roots: list[str] = []
     for path in sorted((p for p in paths if p.is_dir()), key=lambda p: len(p.parts)):
@@ -104,10 +108,6 @@ def _python_roots() -> list[str]:
         if len(path.parts) > 1 and not any(path.is_relative_to(r) for r in roots):
             roots.append(str(path))
     return [r for r in roots if not Path(r).is_relative_to("/usr")]
-
-
-def _site_dirs() -> list[str]:
-    return [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
 
 
 def _pack_covers() -> list[str]:
@@ -126,9 +126,8 @@ class BwrapBackend:
     sandboxed = True
 
     def __init__(self, cgroup_parent: Path | None = None) -> None:
-        problem = _probe()
-        if problem:
-            raise BackendUnavailable(problem)
+        if _problem():
+            raise BackendUnavailable(_problem())
         self.cgroup_parent = cgroup_parent or delegated_cgroup()
 
     def run(self, job: Job) -> RunOutcome:
@@ -155,12 +154,10 @@ class BwrapBackend:
                 except subprocess.TimeoutExpired:
                     timed_out = True
                 finally:
-                    # Killing bwrap kills the sandbox's pid 1 (--die-with-parent), and with it
-                    # the whole pid namespace, setsid'd daemons included.
-                    try:
+                    # Killing bwrap kills the sandbox's pid 1 (--die-with-parent), and with
+                    # it the whole pid namespace, daemons in their own sessions included.
+                    with contextlib.suppress(ProcessLookupError):
                         os.killpg(proc.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
                     proc.wait()
             cgroup_oom = _oom_killed(cgroup)
         finally:
@@ -168,29 +165,15 @@ class BwrapBackend:
         with open(log_path, "rb") as log:
             log.seek(max(0, log_path.stat().st_size - LOG_CHARS))
             tail = log.read().decode("utf-8", "replace")
-        # 137 is bwrap passing on a SIGKILL of the entrypoint; with no results and no
-        # deadline passed, the kernel (or the cgroup) killed it for memory.
+        # 137: bwrap passing on a SIGKILL of the entrypoint. With no results and before the
+        # deadline, only the kernel (or the cgroup) kills like that: for memory.
         died = cgroup_oom or "MemoryError" in tail or proc.returncode in (-9, 137)
-        nproc = (
-            PROCESSES if os.getuid() else "not enforced: root's processes are exempt"
-        )
         return RunOutcome(
             exit_code=proc.returncode,
             timed_out=timed_out,
             out_of_memory=died and not timed_out and not job.results_path.exists(),
             log_tail=tail,
-            integrity={
-                "isolation": "bwrap",
-                "unshared": list(UNSHARED),
-                "network": "none (empty network namespace)",
-                "read_only_root": True,
-                "user": f"{SANDBOX_ID}:{SANDBOX_ID}",
-                "capabilities": "all dropped",
-                "memory_mb": limits.memory_mb,
-                "rlimits": {**rlimits, "nproc": nproc},
-                "tmpfs_mb": {"/tmp": TMP_MB, "/job/work": WORK_MB, "/dev/shm": SHM_MB},
-                "cgroup": cgroup_note,
-            },
+            integrity=_integrity(limits.memory_mb, rlimits, cgroup_note),
         )
 
     def _make_cgroup(self, memory_mb: int) -> tuple[Path | None, str]:
@@ -210,7 +193,7 @@ class BwrapBackend:
 
 
 def _argv(job: Job, rlimits: dict[str, int], cgroup: Path | None) -> list[str]:
-    prlimit = shutil.which("prlimit") or "prlimit"
+    prlimit = "prlimit"  # found on PATH by the probe, and under /usr inside
     outer = [prlimit, *(f"--{k}={v}" for k, v in rlimits.items()), "--"]
     # RLIMIT_NPROC counts the real uid's processes, so set on the host it would fail runs
     # whenever the caller's uid has many processes. Set inside the new user namespace it
@@ -218,8 +201,8 @@ def _argv(job: Job, rlimits: dict[str, int], cgroup: Path | None) -> list[str]:
     # kernel exempts a real uid of root: for a root caller only a cgroup's pids.max binds.
     inner = [prlimit, f"--nproc={PROCESSES}", "--"]
     entry = [sys.executable, "-I", "-m", "grader.runner.inside", "/job"]
-    argv = [*outer, shutil.which("bwrap") or "bwrap", *_bwrap_args(job)]
-    argv += ["--", *inner, *entry]
+    argv = [*outer, "bwrap", *_bwrap_args(job), "--"]
+    argv += [*inner, *entry]
     # The shell joins the cgroup, then execs: nothing is forked outside it first.
     if cgroup is not None:
         procs = str(cgroup / "cgroup.procs")
@@ -227,14 +210,20 @@ def _argv(job: Job, rlimits: dict[str, int], cgroup: Path | None) -> list[str]:
     return argv
 
 
+def _tmpfs(path: str) -> list[str]:
+    """A tmpfs owned by the sandbox user, capped where this bwrap can cap it."""
+    size = ["--size", str(TMPFS_MB[path] * MB)] if "--size" in _options() else []
+    return [*size, "--tmpfs", path]
+
+
 def _bwrap_args(job: Job) -> list[str]:
     args = ["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session"]
     args += ["--cap-drop", "ALL", "--uid", SANDBOX_ID, "--gid", SANDBOX_ID]
+    if "--disable-userns" in _options():  # no nested namespaces: less kernel exposed
+        args.append("--disable-userns")
     args += ["--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(SHM_MB * MB), "--tmpfs", "/dev/shm"]
     # /tmp first: a virtualenv or checkout under /tmp is then bound on top of it, not hidden.
-    args += ["--size", str(TMP_MB * MB), "--perms", "1777", "--tmpfs", "/tmp"]
-    args += ["--ro-bind", "/usr", "/usr"]
+    args += [*_tmpfs("/dev/shm"), *_tmpfs("/tmp"), "--ro-bind", "/usr", "/usr"]
     for name in ROOT_DIRS:
         path = Path("/", name)
         if path.is_symlink():  # merged /usr: keep the link, the target is bound
@@ -247,36 +236,46 @@ def _bwrap_args(job: Job) -> list[str]:
         args += ["--ro-bind", root, root]
     for pack in _pack_covers():
         args += ["--tmpfs", pack, "--remount-ro", pack]
-    job_root = str(job.root)
     for part in ("job.json", "submission", "hidden"):
-        args += ["--ro-bind", f"{job_root}/{part}", f"/job/{part}"]
-    args += ["--bind", f"{job_root}/out", "/job/out"]
-    args += ["--size", str(WORK_MB * MB), "--perms", "1777", "--tmpfs", "/job/work"]
+        args += ["--ro-bind", str(job.root / part), f"/job/{part}"]
+    args += ["--bind", str(job.root / "out"), "/job/out", *_tmpfs("/job/work")]
     args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/job"]
-    path = f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin"
-    args += ["--clearenv", "--setenv", "PATH", path, "--setenv", "LANG", "C.UTF-8"]
+    search = f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin"
+    args += ["--clearenv", "--setenv", "PATH", search, "--setenv", "LANG", "C.UTF-8"]
     args += ["--setenv", "HOME", "/tmp", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
     return args
 
 
+def _integrity(memory_mb: int, rlimits: dict[str, int], cgroup: str) -> dict[str, Any]:
+    options = _options()
+    nproc = PROCESSES if os.getuid() else "not enforced: root's processes are exempt"
+    return {
+        "isolation": "bwrap",
+        "unshared": list(UNSHARED),
+        "network": "none (empty network namespace)",
+        "read_only_root": True,
+        "user": f"{SANDBOX_ID}:{SANDBOX_ID}",
+        "capabilities": "all dropped",
+        "no_new_privileges": True,
+        "nested_user_namespaces": "--disable-userns" not in options,
+        "memory_mb": memory_mb,
+        "rlimits": {**rlimits, "nproc": nproc},
+        "tmpfs_mb": TMPFS_MB if "--size" in options else "unbounded: no --size",
+        "cgroup": cgroup,
+    }
+
+
 def _oom_killed(cgroup: Path | None) -> bool:
-    try:
+    with contextlib.suppress(OSError):
         events = (cgroup / "memory.events").read_text() if cgroup else ""
-    except OSError:
-        return False
-    return re.search(r"^oom_kill [1-9]", events, re.MULTILINE) is not None
+        return re.search(r"^oom_kill [1-9]", events, re.MULTILINE) is not None
+    return False
 
 
 def _remove_cgroup(cgroup: Path | None) -> None:
-    if cgroup is None:
-        return
-    for _ in range(25):
-        try:
-            if (cgroup / "cgroup.kill").exists():  # Linux 5.14+: kills every member
-                (cgroup / "cgroup.kill").write_text("1")
+    # The pid namespace is gone once bwrap has exited, so the cgroup is normally empty.
+    with contextlib.suppress(OSError):
+        if cgroup is not None and (cgroup / "cgroup.kill").exists():  # Linux 5.14+
+            (cgroup / "cgroup.kill").write_text("1")
+        if cgroup is not None:
             cgroup.rmdir()
-            return
-        except FileNotFoundError:
-            return
-        except OSError:  # busy while its last processes exit
-            time.sleep(0.02)

@@ -8,6 +8,7 @@ build/wheelhouse/ with the network off. `python -m grader.runner.image --help`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -82,6 +83,15 @@ def _run(what: str, cmd: list[str], progress: Progress, fix: str) -> str:
         rc = proc.returncode
         raise ImageError(f"{what} failed (exit {rc}): {fix}\n" + "\n".join(tail))
     return "\n".join(tail)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Take turns over `path` with other processes on this machine."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 # --- the offline base ----------------------------------------------------------------
@@ -160,11 +170,9 @@ def bootstrap_base(
     cmd = ["bash", str(script), str(root), tag, suite, mirror, str(cache)]
     cmd += [",".join(BASE_PACKAGES), keyring or ""]
     progress(f"debootstrap {suite} from {mirror} into {root}")
+    fix = "check the mirror (or set GRADER_DEBIAN_MIRROR) and the log below"
     try:
-        # Concurrent bootstraps (two test sessions, say) take turns with the cache.
-        with open(cache / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            fix = "check the mirror (or set GRADER_DEBIAN_MIRROR) and the log below"
+        with _locked(cache / ".lock"):  # concurrent bootstraps share the .deb cache
             out = _run("bootstrap", cmd, progress, fix)
         return out.splitlines()[-1].strip()  # `docker import` prints the id last
     finally:
@@ -323,24 +331,28 @@ def build_image(
     client = _client(timeout=900)  # a long silent build step must not time out
     import docker.errors
 
-    _ensure_base(client, base, progress)
-    house = make_wheelhouse(context, progress)
-    # What exactly went in (name==version), to reproduce a scorecard's run.
-    wheels = sorted("==".join(w.name.split("-")[:2]) for w in house.glob("*.whl"))
-    labels = {LABEL_HASH: reqs_hash, LABEL_VERSION: grader_version(context)}
-    labels[LABEL_WHEELS] = " ".join(wheels)
-    try:
-        replaced = client.images.get(tag).id
-    except docker.errors.DockerException:
-        replaced = ""
-    try:
-        stream = client.api.build(
-            path=str(context), tag=tag, buildargs={"BASE_IMAGE": base}, labels=labels,
-            rm=True, forcerm=True, pull=False, decode=True, network_mode="none",
-        )  # fmt: skip
-        image_id, stages = consume_build(stream, progress)
-    except docker.errors.DockerException as exc:
-        raise ImageError(f"docker build failed ({exc}): {ENGINE_FIX}") from exc
+    # Builds from one checkout (two test sessions, say) take turns: neither may swap
+    # the wheelhouse under the other, and a missing base is bootstrapped once.
+    with _locked(context / "build" / ".lock"):
+        _ensure_base(client, base, progress)
+        house = make_wheelhouse(context, progress)
+        # What exactly went in (name==version), to reproduce a scorecard's run.
+        wheels = sorted("==".join(w.name.split("-")[:2]) for w in house.glob("*.whl"))
+        labels = {LABEL_HASH: reqs_hash, LABEL_VERSION: grader_version(context)}
+        labels[LABEL_WHEELS] = " ".join(wheels)
+        try:
+            replaced = client.images.get(tag).id
+        except docker.errors.DockerException:
+            replaced = ""
+        try:
+            stream = client.api.build(
+                path=str(context), tag=tag, buildargs={"BASE_IMAGE": base},
+                labels=labels, rm=True, forcerm=True, pull=False, decode=True,
+                network_mode="none",
+            )  # fmt: skip
+            image_id, stages = consume_build(stream, progress)
+        except docker.errors.DockerException as exc:
+            raise ImageError(f"docker build failed ({exc}): {ENGINE_FIX}") from exc
     # The builder stage and the image this one replaced are left untagged, ~100 MB a
     # build. Remove exactly those, unforced: the engine refuses while one is still
     # tagged, used by a container or a parent of another image.
@@ -373,7 +385,8 @@ def doctor(
         client = _client(timeout=10)
         found.append(Finding("engine", True, f"engine {client.version()['Version']}"))
     except Exception as exc:
-        found.append(Finding("engine", False, str(exc).splitlines()[0], ENGINE_FIX))
+        detail = f"Docker engine not reachable: {exc.__cause__ or exc}"
+        found.append(Finding("engine", False, detail.splitlines()[0], ENGINE_FIX))
         return [*found, last]
     build_fix = f"{CLI} build --tag {tag} --base {base}"
     image = None

@@ -8,6 +8,7 @@ so in a child process.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import traceback
@@ -25,6 +26,7 @@ from grader.scorecard.serialize import to_plain, write_atomic
 
 # The host's own deadline is run_seconds plus a margin; this keeps inside well within it.
 INSIDE_MARGIN_SECONDS = 5.0
+STUDENT_UID_ENV = "GRADER_STUDENT_UID"
 
 
 def syntax_errors(submission: Path, python_files: list[str]) -> dict[str, str]:
@@ -43,6 +45,24 @@ def syntax_errors(submission: Path, python_files: list[str]) -> dict[str, str]:
     return errors
 
 
+def student_uid() -> int | None:
+    """The uid for the submission's processes: only when we can switch to it (root)."""
+    wanted = os.environ.get(STUDENT_UID_ENV)
+    if wanted and os.getuid() == 0:
+        return int(wanted)
+    return None
+
+
+def prepare_work(ctx: CheckContext) -> None:
+    """A private folder for the trusted checks, and one the submission's processes own."""
+    ctx.trusted_work.mkdir(mode=0o700, exist_ok=True)
+    ctx.student_work.mkdir(mode=0o755, exist_ok=True)
+    if ctx.student_uid is not None:
+        os.chown(ctx.student_work, ctx.student_uid, ctx.student_uid)
+    else:
+        os.chmod(ctx.student_work, 0o777)
+
+
 def run_job(job_root: Path) -> dict[str, Any]:
     spec = json.loads((job_root / "job.json").read_text(encoding="utf-8"))
     submission = job_root / "submission"
@@ -57,7 +77,10 @@ def run_job(job_root: Path) -> dict[str, Any]:
         test_seconds=float(spec["test_seconds"]),
         deadline=deadline,
         syntax_errors=syntax_errors(submission, spec["python_files"]),
+        student_uid=student_uid(),
+        tests_isolation=spec.get("tests_isolation", "process"),
     )
+    prepare_work(ctx)
     configs = [CheckConfig(**c) for c in spec["checks"] if c["id"] in SANDBOX_CHECKS]
     with ThreadPoolExecutor(max_workers=max(1, len(configs))) as pool:
         futures = [pool.submit(_run_check, ctx, config) for config in configs]

@@ -42,6 +42,11 @@ def job_spec(exercise: Exercise, submission: Submission) -> dict[str, Any]:
         "python_files": python_files,
         "test_seconds": exercise.limits.test_seconds,
         "run_seconds": exercise.limits.run_seconds,
+        "tests_isolation": str(
+            (exercise.check("tests").options if exercise.check("tests") else {}).get(
+                "isolation", "process"
+            )
+        ),
         "checks": [
             {"id": c.id, "weight": c.weight, "options": c.options}
             for c in exercise.checks

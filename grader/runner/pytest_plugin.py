@@ -95,6 +95,12 @@ def describe_failure(
     else:
         message = f"{excinfo.typename}: {text}" if text else excinfo.typename
     location = ""
+    remote_location = getattr(exc, "__dict__", {}).get("_grader_location")
+    if remote_location and root:
+        base = os.path.realpath(root)
+        if remote_location.startswith(base + os.sep):
+            remote_location = remote_location[len(base) + 1 :]
+        return cap(message, MESSAGE_CHARS), remote_location
     if isinstance(exc, SyntaxError) and exc.filename and root:
         base = os.path.realpath(root)
         path = os.path.realpath(exc.filename)
@@ -104,6 +110,10 @@ def describe_failure(
     if root:
         base = os.path.realpath(root)
         for entry in excinfo.traceback:
+            if str(entry.path).startswith(
+                "<"
+            ):  # frozen or generated code: not the student's
+                continue
             path = os.path.realpath(str(entry.path))
             if path.startswith(base + os.sep):
                 rel = os.path.relpath(path, base)
@@ -221,7 +231,10 @@ class JsonLinesReporter:
 
 
 def _status(report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
-    if call.excinfo is not None and call.excinfo.errisinstance(TestTimeout):
+    if call.excinfo is not None and (
+        call.excinfo.errisinstance(TestTimeout)
+        or call.excinfo.typename == "StudentTimeout"
+    ):
         return "timeout"
     if report.passed:
         return "passed"

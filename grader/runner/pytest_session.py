@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 POLL_SECONDS = 0.02
 # The plugin's timer fires at the limit; the watchdog waits this much longer before killing.
@@ -80,6 +80,7 @@ def run_pytest_watched(
     test_seconds: float,
     deadline: float,
     env: dict[str, str] | None = None,
+    uid: int | None = None,
 ) -> PytestRun:
     """Run until every collected test has a result, or `deadline` (time.monotonic) passes."""
     run = PytestRun()
@@ -97,6 +98,7 @@ def run_pytest_watched(
                 stdin=subprocess.DEVNULL,
                 env=env,
                 start_new_session=True,
+                preexec_fn=drop_privileges(uid) if uid is not None else None,
             )
             current, killed_for = _watch(proc, results_path, test_seconds, deadline)
         records = _read_records(results_path)
@@ -177,6 +179,17 @@ def _watch(
             _kill_group(proc)
             return current, "test"
         time.sleep(POLL_SECONDS)
+
+
+def drop_privileges(uid: int) -> Callable[[], None]:
+    """A preexec function that makes the child run as `uid` with no groups and no caps."""
+
+    def drop() -> None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+
+    return drop
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -1,0 +1,86 @@
+"""pytest plugin for the trusted hidden-test process: submission imports become proxies.
+
+Loaded with `-p grader.runner.proxy.plugin --grader-proxy-root DIR --grader-proxy-modules a,b`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from grader.runner.proxy.client import StudentConnection, install
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grader-proxy", "run the submission in a separate process")
+    group.addoption("--grader-proxy-root", default=None, help="the submission's folder")
+    group.addoption(
+        "--grader-proxy-modules", default="", help="comma-separated module names"
+    )
+    group.addoption(
+        "--grader-proxy-uid", type=int, default=None, help="uid of the student process"
+    )
+    group.addoption(
+        "--grader-proxy-seconds", type=float, default=10.0, help="limit per call"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    root = config.getoption("grader_proxy_root")
+    if not root:
+        return
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL") if k in os.environ}
+    env.update(HOME="/tmp", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8")
+    connection = StudentConnection(
+        root,
+        call_seconds=config.getoption("grader_proxy_seconds"),
+        uid=config.getoption("grader_proxy_uid"),
+        env=env,
+    )
+    modules = [m for m in config.getoption("grader_proxy_modules").split(",") if m]
+    install(connection, modules)
+    config.stash[CONNECTION] = connection
+    config.pluginmanager.register(_StudentFiles(connection), "grader-proxy-files")
+
+
+CONNECTION = pytest.StashKey[StudentConnection]()
+
+
+class _StudentFiles:
+    """Let the student process write into the test's tmp_path (it runs as another uid)."""
+
+    def __init__(self, connection: StudentConnection) -> None:
+        self.connection = connection
+
+    @pytest.fixture(autouse=True)
+    def _grader_share_tmp_path(self, request: pytest.FixtureRequest) -> Iterator[None]:
+        if "tmp_path" in request.fixturenames and self.connection.uid is not None:
+            path: Path = request.getfixturevalue("tmp_path")
+            for folder in (path, *path.parents[:2]):
+                try:
+                    os.chmod(folder, 0o777)
+                except OSError:
+                    pass
+        yield
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    connection = config.stash.get(CONNECTION, None)
+    if connection is None:
+        return
+    connection.stop()
+    results = config.getoption("grader_results", None)
+    if results:
+        record: dict[str, Any] = {
+            "event": "isolation",
+            "mode": "process",
+            "student_uid": connection.uid,
+            "restarts": connection.restarts,
+            "anomalies": connection.anomalies[:20],
+        }
+        with open(results, "a", encoding="utf-8") as stream:
+            stream.write(json.dumps(record) + "\n")

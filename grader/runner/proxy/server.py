@@ -1,0 +1,104 @@
+"""The student process: imports the submission and serves the trusted process's requests.
+
+Started as `python -I -m grader.runner.proxy.server FD ROOT` by `client.StudentProcess`, under
+the student uid when the sandbox has one. Output and log records produced while serving a
+request travel back with its answer, so capsys and caplog in the hidden tests see them.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import socket
+import sys
+from typing import Any
+
+from grader.runner.proxy.endpoint import ChannelClosed, Endpoint
+from grader.runner.proxy.ops import serve_student
+from grader.runner.proxy.proxies import make_proxy
+
+LOG_RECORDS_PER_REPLY = 1_000
+OUTPUT_PER_REPLY = 64 * 1024
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.NOTSET)
+        self.records: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < LOG_RECORDS_PER_REPLY:
+            self.records.append(
+                {
+                    "name": record.name,
+                    "levelno": record.levelno,
+                    "levelname": record.levelname,
+                    "msg": _message(record),
+                    "funcName": record.funcName,
+                    "lineno": record.lineno,
+                    "exc_text": (
+                        self.format(record).split("\n", 1)[1]
+                        if record.exc_info
+                        else None
+                    ),
+                }
+            )
+
+
+class StudentEndpoint(Endpoint):
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__(sock, "student")
+        self.out = io.StringIO()
+        self.err = io.StringIO()
+        self.collector = _Collector()
+
+    def decorate(self, reply: dict[str, Any]) -> dict[str, Any]:
+        reply["out"] = _drain(self.out)
+        reply["err"] = _drain(self.err)
+        reply["logs"], self.collector.records = self.collector.records, []
+        return reply
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    if len(text) > OUTPUT_PER_REPLY:
+        text = (
+            text[:OUTPUT_PER_REPLY]
+            + f"\n... [truncated: {len(text) - OUTPUT_PER_REPLY}]"
+        )
+    return text
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception as exc:  # a malformed log call in student code
+        return f"{record.msg!r} (formatting failed: {exc})"
+
+
+def main(argv: list[str]) -> int:
+    sock = socket.socket(fileno=int(argv[1]))
+    root = argv[2]
+    os.chdir(root)
+    sys.path.insert(0, root)
+    endpoint = StudentEndpoint(sock)
+    endpoint.make_proxy = make_proxy
+    endpoint.handle_request = serve_student
+    sys.stdout, sys.stderr = endpoint.out, endpoint.err
+    logging.root.addHandler(endpoint.collector)
+    logging.root.setLevel(
+        1
+    )  # the trusted side applies the tests' levels when replaying
+    while True:
+        try:
+            message = endpoint.receive()
+        except ChannelClosed:
+            return 0
+        endpoint.serve(message)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
