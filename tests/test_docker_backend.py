@@ -34,10 +34,16 @@ def docker_backend():
         pytest.skip(exc.message)
 
 
-def leftover_containers(backend) -> list:
+def leftover_containers(backend, card) -> list:
+    """Containers of this card's job (labels start with the submission's hash)."""
     from grader.runner.docker_backend import JOB_LABEL
 
-    return backend.client.containers.list(all=True, filters={"label": JOB_LABEL})
+    prefix = card.submission.sha256[:12]
+    return [
+        c
+        for c in backend.client.containers.list(all=True, filters={"label": JOB_LABEL})
+        if c.labels.get(JOB_LABEL, "").startswith(prefix)
+    ]
 
 
 def exercise_with(tmp_path: Path, pack: Path, slug: str, **limits: float):
@@ -64,7 +70,7 @@ def test_reference_gets_full_marks_in_docker(
     assert card.runner.backend == "docker" and card.runner.sandboxed
     assert card.runner.image_digest and card.runner.image_digest.startswith("sha256:")
     assert card.integrity["network"] == "none"
-    assert leftover_containers(docker_backend) == []
+    assert leftover_containers(docker_backend, card) == []
 
 
 def test_every_limit_holds_inside_the_container(docker_backend, tmp_path: Path) -> None:
@@ -79,7 +85,7 @@ def test_every_limit_holds_inside_the_container(docker_backend, tmp_path: Path) 
     }
     assert failing == {}
     assert len(card.check("tests").details["tests"]) == 12
-    assert leftover_containers(docker_backend) == []
+    assert leftover_containers(docker_backend, card) == []
 
 
 def write_solution(workspace: Path, body: str) -> None:
@@ -96,8 +102,8 @@ def test_endless_import_ends_in_an_error_scorecard(
     card = grade_workspace(ws, exercise=exercise, backend=docker_backend)
     assert card.status == "error"
     assert card.check("tests").status == "error"
-    assert "time limit" in card.check("tests").message
-    assert leftover_containers(docker_backend) == []
+    assert "did not return within" in card.check("tests").message
+    assert leftover_containers(docker_backend, card) == []
 
 
 def test_memory_bomb_fails_its_test_only(docker_backend, tmp_path: Path) -> None:
@@ -115,7 +121,7 @@ def test_memory_bomb_fails_its_test_only(docker_backend, tmp_path: Path) -> None
     )
     card = grade_workspace(ws, exercise=exercise, backend=docker_backend)
     tests = {t["id"].split("::")[1]: t for t in card.check("tests").details["tests"]}
-    assert tests["test_top_words_order"]["status"] in ("error", "failed")
+    assert tests["test_top_words_order"]["status"] in ("error", "failed", "timeout")
     assert tests["test_counts_each_word"]["status"] == "passed"
     assert card.status != "pass" or card.score < card.max_score
 

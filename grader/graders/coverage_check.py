@@ -72,7 +72,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         test_seconds=ctx.test_seconds,
         student_root=ctx.submission,
         wrapper=["-m", "coverage", "run", "--append", f"--rcfile={rcfile}"],
-    )
+    ) + [f"--basetemp={ctx.student_work / 'tmp'}"]
     session = run_pytest_watched(
         command,
         list(ctx.test_files),

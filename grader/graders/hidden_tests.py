@@ -50,6 +50,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         test_seconds=ctx.test_seconds,
         student_root=ctx.submission,
     )
+    command.append(f"--basetemp={ctx.work / 'tmp' / 'hidden'}")
     if isolated:
         command += proxy_options(ctx)
     session = run_pytest_watched(

@@ -20,7 +20,11 @@ DEFAULT_IMAGE = "grader-runner:latest"
 JOB_LABEL = "io.grader.job"
 HOST_MARGIN_SECONDS = 15.0
 LOG_CHARS = 4_000
-SANDBOX_UID = "10001:10001"
+# The entrypoint starts as root inside the container only to run the submission's processes
+# as STUDENT_UID; it holds just the capabilities that needs, and never runs student code.
+TRUSTED_USER = "0:0"
+STUDENT_UID = 10002
+TRUSTED_CAPS = ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"]
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,10 @@ class DockerBackend:
         label = f"{job.submission.sha256[:12]}-{uuid.uuid4().hex[:12]}"
         memory = f"{job.exercise.limits.memory_mb}m"
         deadline = job.exercise.limits.run_seconds + HOST_MARGIN_SECONDS
-        os.chmod(
-            job.root / "out", 0o777
-        )  # written by the sandbox's uid, read by the host
+        # Only the trusted uid may read the hidden suite or write the results.
+        for private in ("hidden", "out"):
+            os.chmod(job.root / private, 0o700)
+        os.chmod(job.root / "job.json", 0o600)
         container = None
         try:
             container = self.client.containers.create(
@@ -114,7 +119,10 @@ class DockerBackend:
                     "isolation": "docker",
                     "network": "none",
                     "read_only_root": True,
-                    "user": SANDBOX_UID,
+                    "trusted_user": "root (capabilities: "
+                    + ", ".join(TRUSTED_CAPS)
+                    + ")",
+                    "student_uid": STUDENT_UID,
                     "memory_mb": job.exercise.limits.memory_mb,
                     "pids_limit": self.limits.pids,
                     "cpus": self.limits.cpus,
@@ -131,13 +139,13 @@ class DockerBackend:
         root = str(job.root)
         mb = 1024 * 1024
         return {
-            "user": SANDBOX_UID,
+            "user": TRUSTED_USER,
             "working_dir": "/job",
             "network_mode": "none",
             "read_only": True,
             "tmpfs": {
                 "/tmp": f"rw,nosuid,nodev,size={self.limits.tmpfs_mb}m,mode=1777",
-                "/job/work": f"rw,nosuid,nodev,size={self.limits.work_mb}m,mode=1777",
+                "/job/work": f"rw,nosuid,nodev,size={self.limits.work_mb}m,mode=755",
             },
             "mounts": [
                 Mount("/job/job.json", f"{root}/job.json", type="bind", read_only=True),
@@ -165,10 +173,15 @@ class DockerBackend:
                 Ulimit(name="core", soft=0, hard=0),
             ],
             "cap_drop": ["ALL"],
+            "cap_add": TRUSTED_CAPS,
             "security_opt": ["no-new-privileges"],
             "init": True,
             "labels": {JOB_LABEL: label},
-            "environment": {"HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"},
+            "environment": {
+                "HOME": "/tmp",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "GRADER_STUDENT_UID": str(STUDENT_UID),
+            },
             "detach": True,
         }
 

@@ -217,7 +217,18 @@ def current_hash(context: Path = REPO_ROOT) -> str:
     dockerfile = context / "Dockerfile"
     if not dockerfile.is_file():
         raise ImageError(f"no Dockerfile in {context}: run in a grader checkout")
-    return staleness_hash(dockerfile.read_bytes(), requirements(context))
+    # The image carries the grader package itself: a change to its sources makes it stale.
+    sources = sorted((context / "grader").rglob("*.py")) + sorted(
+        (context / "grader").rglob("*.json")
+    )
+    digest = "".join(
+        hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sources
+        if "__pycache__" not in p.parts
+    )
+    return staleness_hash(
+        dockerfile.read_bytes() + digest.encode(), requirements(context)
+    )
 
 
 def grader_version(context: Path = REPO_ROOT) -> str:

@@ -56,6 +56,9 @@ def student_uid() -> int | None:
 def prepare_work(ctx: CheckContext) -> None:
     """A private folder for the trusted checks, and one the submission's processes own."""
     ctx.trusted_work.mkdir(mode=0o700, exist_ok=True)
+    # tmp_path folders of the hidden tests: created by the trusted process, opened up to the
+    # student process test by test; the student cannot replace the folder itself.
+    (ctx.work / "tmp").mkdir(mode=0o755, exist_ok=True)
     ctx.student_work.mkdir(mode=0o755, exist_ok=True)
     if ctx.student_uid is not None:
         os.chown(ctx.student_work, ctx.student_uid, ctx.student_uid)
