@@ -52,3 +52,13 @@ def test_sha256_depends_on_content_only(reference_copy: Path, word_count) -> Non
     with open(reference_copy / "word_count.py", "a") as handle:
         handle.write("\n")
     assert collect_submission(reference_copy, word_count).sha256 != first
+
+
+def test_files_shadowing_the_standard_library_or_tools_are_refused() -> None:
+    from grader.runner.submission import shadowed_module
+
+    assert shadowed_module("json.py") == "json"
+    assert shadowed_module("pytest.py") == "pytest"
+    assert shadowed_module("sitecustomize.py") == "sitecustomize"
+    assert shadowed_module("word_count.py") is None
+    assert shadowed_module("tests/test_json.py") is None

@@ -11,6 +11,7 @@ from grader.catalog.loader import load_exercise
 from grader.catalog.model import Exercise
 from grader.errors import ExerciseError
 from grader.runner import Backend
+from grader.runner.submission import shadowed_module
 from grader.scorecard.model import Scorecard
 
 MIN_HIDDEN_TESTS = 15
@@ -71,6 +72,10 @@ def layout_problems(exercise: Exercise) -> list[str]:
         for rel in exercise.solution_files + exercise.test_files:
             if not (folder / rel).is_file():
                 problems.append(f"{folder / rel}: missing")
+    for rel in exercise.submitted_files:
+        shadowed = shadowed_module(rel)
+        if shadowed:
+            problems.append(f"{root}: files.{rel} shadows the {shadowed!r} module; rename it")
     if not list(exercise.hidden_dir.glob("test_*.py")):
         problems.append(f"{exercise.hidden_dir}: no test_*.py files")
     if exercise.slug != root.name:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from grader.catalog import ExercisePack
 from grader.cli.render import exercise_table, print_scorecard
 from grader.errors import EXIT_FAIL, EXIT_PASS
 from grader.grading import grade_workspace
-from grader.runner import BACKEND_NAMES, get_backend
+from grader.runner import BACKEND_NAMES, Backend, NoSandboxWarning, get_backend
 from grader.scorecard import serialize
 from grader.workspace import (
     find_workspace,
@@ -21,6 +22,16 @@ from grader.workspace import (
     save_scorecard,
     start_workspace,
 )
+
+
+def backend_with_warning(name: str) -> Backend:
+    """The backend; a fall-back to no sandbox is said loudly on stderr, once."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NoSandboxWarning)
+        runner = get_backend(name)
+    for warning in caught:
+        click.secho(f"WARNING: {warning.message}", fg="yellow", bold=True, err=True)
+    return runner
 
 
 def pack_from(ctx: click.Context) -> ExercisePack:
@@ -128,7 +139,7 @@ def submit_command(
     """
     workspace = find_workspace(directory)
     exercise = workspace.exercise(pack_from(ctx))
-    runner = get_backend(backend)
+    runner = backend_with_warning(backend)
     card = grade_workspace(workspace.root, exercise=exercise, backend=runner)
     path = save_scorecard(workspace, card)
     if as_json:

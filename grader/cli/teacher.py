@@ -20,7 +20,8 @@ from rich.progress import (
 from grader.batch import StudentResult, default_out_dir, find_students, grade_batch
 from grader.cli.student import pack_from
 from grader.errors import EXIT_PASS
-from grader.runner import BACKEND_NAMES, get_backend
+from grader.cli.student import backend_with_warning
+from grader.runner import BACKEND_NAMES
 
 EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by Ctrl-C"
 
@@ -76,7 +77,7 @@ def batch_command(
     exercise = pack_from(ctx).get(slug)
     out = out_dir or default_out_dir(directory)
     total = len(find_students(directory, out))  # before the backend: Docker may be slow
-    runner = get_backend(backend)
+    runner = backend_with_warning(backend)
     err = Console(stderr=True)
     if not runner.sandboxed:
         err.print(

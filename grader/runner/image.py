@@ -33,6 +33,22 @@ else:  # pyproject.toml pulls tomli in for 3.10
 # doctor's staleness check all read this list. dumb-init is the container's PID 1
 # (reaps zombies, forwards signals); as a wheel it works on any base image.
 RUNNER_REQUIREMENTS = ["pytest>=8", "flake8>=7", "black>=24", "coverage>=7"]
+# What the bundled exercises of all four stages import (data, web, ML). One image for every
+# stage: together they stay well inside the 500 MB budget (see `grader runner doctor`).
+EXERCISE_LIBRARIES = [
+    "numpy>=1.26",
+    "pandas>=2.1",
+    "scikit-learn>=1.4",
+    "joblib>=1.3",
+    "beautifulsoup4>=4.12",
+    "tenacity>=8.2",
+    "flask>=3.0",
+    "fastapi>=0.110",
+    "pydantic>=2.5",
+    "httpx>=0.27",
+    "uvicorn>=0.29",
+    "aiohttp>=3.9",
+]
 INIT_REQUIREMENT = "dumb-init>=1.2.5"
 DEFAULT_TAG = "grader-runner:latest"
 DEFAULT_BASE = "python:3.11-slim"
@@ -203,7 +219,7 @@ def _remove_tree(root: Path) -> None:
 def requirements(context: Path = REPO_ROOT) -> list[str]:
     """What the image installs: the tools, the init, and grader when it is buildable."""
     grader = ["grader"] if (context / "pyproject.toml").is_file() else []
-    return [*RUNNER_REQUIREMENTS, INIT_REQUIREMENT, *grader]
+    return [*RUNNER_REQUIREMENTS, *EXERCISE_LIBRARIES, INIT_REQUIREMENT, *grader]
 
 
 def staleness_hash(dockerfile: bytes, reqs: Iterable[str]) -> str:

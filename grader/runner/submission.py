@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,12 @@ def collect_submission(workspace: Path, exercise: Exercise) -> Submission:
     limit = exercise.limits.max_file_kb * 1024
     root = workspace.resolve()
     for rel in exercise.submitted_files:
+        shadowed = shadowed_module(rel)
+        if shadowed:
+            problems.append(
+                f"{rel} would shadow the {shadowed!r} module that grading relies on; rename it"
+            )
+            continue
         path = workspace / rel
         if path.is_symlink() or not _inside(path.resolve(), root):
             problems.append(
@@ -71,6 +78,35 @@ def collect_submission(workspace: Path, exercise: Exercise) -> Submission:
             SubmittedFile(path=rel, size=size, sha256=hashlib.sha256(data).hexdigest())
         )
     return Submission(files=files, contents=contents, problems=problems)
+
+
+# Modules the graders themselves import: a submitted file of the same name must not replace them.
+GRADER_TOOLS = frozenset(
+    {
+        "pytest",
+        "_pytest",
+        "pluggy",
+        "coverage",
+        "black",
+        "flake8",
+        "pycodestyle",
+        "pyflakes",
+        "grader",
+        "sitecustomize",
+        "usercustomize",
+        "conftest",
+    }
+)
+
+
+def shadowed_module(rel: str) -> str | None:
+    """The standard-library or tool module that `rel` would hide if imported, if any."""
+    if not rel.endswith(".py") or rel.startswith("tests/"):
+        return None
+    top = rel.split("/")[0].removesuffix(".py")
+    if top in sys.stdlib_module_names or top in GRADER_TOOLS:
+        return top
+    return None
 
 
 def _inside(path: Path, root: Path) -> bool:
