@@ -25,6 +25,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -130,25 +131,21 @@ def sample_mutations(
 
 
 def _variants(node: ast.AST, parent: ast.AST | None) -> Iterator[tuple[str, Replace]]:
-    # Default arguments bind the loop variable now, not when the lambda runs.
     if isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in ARITHMETIC:
         if not (isinstance(node, ast.BinOp) and _is_str(node.left)):  # "%s" % x
-            new = ARITHMETIC[type(node.op)]
-            yield "arithmetic", lambda n, new=new: _with(n, op=new())
+            yield "arithmetic", partial(_with, op=ARITHMETIC[type(node.op)]())
     elif isinstance(node, ast.Compare):
         for i, old in enumerate(node.ops):
             for op in COMPARISON.get(type(old), ()):
-                yield "comparison", lambda n, i=i, op=op: _with(
-                    n, ops=[*n.ops[:i], op(), *n.ops[i + 1 :]]
-                )
+                yield "comparison", partial(_compare, i, op())
     elif isinstance(node, ast.BoolOp):
         swapped = ast.Or if isinstance(node.op, ast.And) else ast.And
-        yield "boolean", lambda n: _with(n, op=swapped())
+        yield "boolean", partial(_with, op=swapped())
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         yield "boolean", lambda n: n.operand
     elif isinstance(node, ast.Constant):
         for value in _constant_values(node.value):
-            yield "constant", lambda n, v=value: ast.Constant(v)
+            yield "constant", partial(_with, value=value)
     elif isinstance(node, ast.Return) and node.value is not None:
         if not (isinstance(node.value, ast.Constant) and node.value.value is None):
             yield "return", lambda n: ast.Return(ast.Constant(None))
@@ -157,12 +154,10 @@ def _variants(node: ast.AST, parent: ast.AST | None) -> Iterator[tuple[str, Repl
             value = getattr(node, bound)
             if value is None:
                 continue
-            yield "slice", lambda n, b=bound: _with(n, **{b: None})
+            yield "slice", partial(_with, **{bound: None})
             if bound != "step" and not isinstance(value, ast.Constant):
                 for op in (ast.Add, ast.Sub):  # constants are covered by "constant"
-                    yield "slice", lambda n, b=bound, op=op: _with(
-                        n, **{b: ast.BinOp(getattr(n, b), op(), ast.Constant(1))}
-                    )
+                    yield "slice", partial(_shift, bound, op())
     elif isinstance(node, (ast.Break, ast.Continue)):
         yield "loop", lambda n: (
             ast.Continue() if isinstance(n, ast.Break) else ast.Break()
@@ -176,10 +171,18 @@ def _variants(node: ast.AST, parent: ast.AST | None) -> Iterator[tuple[str, Repl
             yield "condition", lambda n: ast.UnaryOp(ast.Not(), n)
 
 
-def _with(node: ast.AST, **changes: Any) -> ast.AST:
+def _with(node: ast.AST, /, **changes: Any) -> ast.AST:
     """A shallow copy of `node` with some fields changed: the original stays intact."""
     fields = {name: getattr(node, name, None) for name in node._fields}
     return type(node)(**{**fields, **changes})
+
+
+def _compare(i: int, op: ast.cmpop, node: ast.Compare) -> ast.AST:
+    return _with(node, ops=[*node.ops[:i], op, *node.ops[i + 1 :]])
+
+
+def _shift(bound: str, op: ast.operator, node: ast.Slice) -> ast.AST:
+    return _with(node, **{bound: ast.BinOp(getattr(node, bound), op, ast.Constant(1))})
 
 
 def _constant_values(value: Any) -> list[Any]:
@@ -241,7 +244,7 @@ def _shown(lines: list[str], node: Any, new: ast.AST) -> str:
             f"{text.splitlines()[0]}  # replaces lines {node.lineno}-{node.end_lineno}"
         )
     raw = first.encode()  # col offsets count UTF-8 bytes
-    changed = raw[: node.col_offset] + text.encode() + raw[node.end_col_offset :]
+    changed: bytes = raw[: node.col_offset] + text.encode() + raw[node.end_col_offset :]
     return changed.decode().strip()
 
 

@@ -75,7 +75,9 @@ def layout_problems(exercise: Exercise) -> list[str]:
     for rel in exercise.submitted_files:
         shadowed = shadowed_module(rel)
         if shadowed:
-            problems.append(f"{root}: files.{rel} shadows the {shadowed!r} module; rename it")
+            problems.append(
+                f"{root}: files.{rel} shadows the {shadowed!r} module; rename it"
+            )
     if not list(exercise.hidden_dir.glob("test_*.py")):
         problems.append(f"{exercise.hidden_dir}: no test_*.py files")
     if exercise.slug != root.name:

@@ -9,8 +9,12 @@ cross as the plain base value, so an `int` subclass with a forged `__eq__` arriv
 from __future__ import annotations
 
 import base64
+import builtins
+import collections
 import datetime as dt
 import math
+from functools import lru_cache
+from pathlib import Path, PurePath
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable
@@ -43,6 +47,14 @@ def encode(value: Any, refer: Referencer, depth: int = 0) -> Any:
     if isinstance(value, str):
         return str.__str__(value)
     nested = depth + 1
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
+        fields = [str(f) for f in type(value)._fields]
+        return {
+            "t": "namedtuple",
+            "name": type(value).__name__,
+            "fields": fields,
+            "v": [encode(i, refer, nested) for i in tuple.__iter__(value)],
+        }
     if isinstance(value, (list, tuple, set, frozenset)):
         kind = next(k for k in (list, tuple, frozenset, set) if isinstance(value, k))
         items = list(kind.__iter__(value))
@@ -62,6 +74,22 @@ def encode(value: Any, refer: Referencer, depth: int = 0) -> Any:
     if isinstance(value, (bytes, bytearray)):
         kind = "bytes" if isinstance(value, bytes) else "bytearray"
         return {"t": kind, "v": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, PurePath):
+        return {"t": "path", "v": str(value)}
+    if isinstance(value, type) and getattr(builtins, value.__name__, None) is value:
+        return {"t": "builtin", "v": value.__name__}
+    if (
+        isinstance(value, type)
+        and issubclass(value, tuple)
+        and hasattr(value, "_fields")
+    ):
+        # A namedtuple class crosses as its shape, so its instances (which cross by value)
+        # are instances of it on both sides.
+        return {
+            "t": "namedtuple_class",
+            "name": value.__name__,
+            "fields": list(value._fields),
+        }
     exact = type(value)
     if exact in (dt.datetime, dt.date, dt.time):
         return {"t": exact.__name__, "v": value.isoformat()}
@@ -97,6 +125,19 @@ def decode(data: Any, resolve: Resolver, depth: int = 0) -> Any:
         )
     if kind == "dict":
         return {decode(k, resolve, nested): decode(v, resolve, nested) for k, v in raw}
+    if kind == "namedtuple":
+        return _namedtuple(str(data["name"]), tuple(data["fields"]))(
+            *[decode(i, resolve, nested) for i in raw]
+        )
+    if kind == "namedtuple_class":
+        return _namedtuple(str(data["name"]), tuple(data["fields"]))
+    if kind == "path":
+        return Path(raw)
+    if kind == "builtin":
+        found = getattr(builtins, str(raw), None)
+        if not isinstance(found, type):
+            raise CodecError(f"unknown built-in type {raw!r}")
+        return found
     if kind == "float":
         return float(raw)
     if kind in ("bytes", "bytearray"):
@@ -123,6 +164,11 @@ def decode(data: Any, resolve: Resolver, depth: int = 0) -> Any:
     if kind in ("ref", "callback"):
         return resolve(data)
     raise CodecError(f"unknown value kind {kind!r}")
+
+
+@lru_cache(maxsize=256)
+def _namedtuple(name: str, fields: tuple[str, ...]) -> Any:
+    return collections.namedtuple(name, fields)  # type: ignore[misc]
 
 
 def _encode_array_like(value: Any, refer: Referencer, depth: int) -> Any:

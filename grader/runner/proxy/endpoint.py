@@ -47,6 +47,7 @@ class Endpoint:
         self.handle_request: Callable[[Endpoint, dict[str, Any]], Any] = _no_requests
         self.on_response: Callable[[dict[str, Any]], None] = lambda message: None
         self.closed = False
+        self.pending = 0  # requests sent whose answer has not arrived
         self.connection: Any = None  # the trusted side's StudentConnection, if any
         self.timeout: float | None = None
 
@@ -89,7 +90,9 @@ class Endpoint:
             try:
                 return self.objects[data["id"]]
             except KeyError:
-                raise codec.CodecError("unknown handle") from None
+                raise codec.CodecError(
+                    f"unknown handle {data.get('id')!r} (this end holds {len(self.objects)})"
+                ) from None
         ref = data["id"]
         proxy = self.proxies.get(ref)
         if proxy is None:
@@ -142,6 +145,7 @@ class Endpoint:
             message_id = self.next_id
             self.next_id += 1
             self.send({"id": message_id, "op": op, **fields})
+            self.pending += 1
             while True:
                 message = self.receive()
                 if "op" in message:
@@ -149,6 +153,7 @@ class Endpoint:
                     continue
                 if message.get("id") != message_id:
                     raise ChannelClosed(f"the {self._peer()} answered out of turn")
+                self.pending -= 1
                 self.on_response(message)
                 if message.get("ok"):
                     return self.decode(message.get("value"))
@@ -192,8 +197,14 @@ class Endpoint:
         }
         if getattr(builtins, kind.__name__, None) is not kind:
             error["class"] = self._refer(kind)
-            error["instance"] = self._refer(exc)
-        elif kind is StopIteration and exc.args:
+        # The instance travels as a handle too: when it comes home (a test's exception
+        # raised through the student's code) it is the very same object again.
+        error["instance"] = self._refer(exc)
+        try:
+            error["args"] = self.encode(list(exc.args))
+        except codec.CodecError:
+            pass
+        if kind is StopIteration and exc.args:
             error["value"] = self.encode(exc.args[0])
         return error
 

@@ -74,6 +74,10 @@ def serve_student(endpoint: Endpoint, message: dict[str, Any]) -> Any:
     op = message["op"]
     if op == "import":
         return importlib.import_module(str(message["module"]))
+    if op == "subclass":
+        from grader.runner.proxy.proxies import define_subclass
+
+        return define_subclass(endpoint, message)
     return _perform(endpoint, message, trusted=False)
 
 
@@ -116,6 +120,10 @@ def _perform(endpoint: Endpoint, message: dict[str, Any], trusted: bool) -> Any:
         return isinstance(target, endpoint.decode(message["cls"]))
     if op == "signature":
         return describe_signature(target)
+    if op == "static":
+        found = inspect.getattr_static(target, str(message["name"]))
+        inner = getattr(found, "__func__", getattr(found, "fget", found))
+        return [type(found).__name__, inner]
     if op == "dir":
         return sorted(n for n in dir(target) if not (trusted and n.startswith("_")))
     raise PermissionError(f"unknown operation {op!r}")

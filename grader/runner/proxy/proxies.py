@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import textwrap
 import types
 from typing import Any
 
@@ -192,10 +193,41 @@ class RemoteObject:
         return int(self._dunder("__index__"))
 
 
-class RemoteClass(RemoteObject):
-    """A class of the peer: calling it builds an instance there."""
+class RemoteFunction(RemoteObject):
+    """A function of the peer: like a Python function, it binds when read from an instance."""
 
     __slots__ = ()
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        return types.MethodType(self, instance)
+
+
+class RemoteClass(RemoteObject):
+    """A class of the peer: calling it builds an instance there.
+
+    A test may subclass it (`class Price(Money): ...`): the class statement then builds the
+    subclass in the student process from the methods' source (see `subclass_request`), so
+    `super()` and the alternate constructors behave as they would in one process.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls, name: str, bases: tuple[Any, ...], namespace: dict[str, Any]
+    ) -> Any:
+        base = bases[0]
+        endpoint: Endpoint = object.__getattribute__(base, "_endpoint")
+        request = subclass_request(endpoint, name, bases, namespace)
+        made = endpoint.request("subclass", **request)
+        path = object.__getattribute__(base, "_path")
+        if path is not None:
+            object.__setattr__(made, "_path", None)
+        return made
+
+    def __init__(self, *args: Any) -> None:
+        """Proxies are made by `make_proxy`; a class statement has already done its work."""
 
     def __instancecheck__(self, instance: Any) -> bool:
         if not _same_peer(self, instance):
@@ -231,11 +263,70 @@ class RemoteModule(types.ModuleType):
         return dir(object.__getattribute__(self, "_grader_remote"))
 
 
+def subclass_request(
+    endpoint: Endpoint, name: str, bases: tuple[Any, ...], namespace: dict[str, Any]
+) -> dict[str, Any]:
+    """The source and the names a test's subclass needs, to define it in the peer."""
+    methods, values, modules = [], {}, {}
+    for attr, value in namespace.items():
+        if attr in ("__module__", "__qualname__", "__doc__", "__classcell__"):
+            continue
+        function = getattr(value, "__func__", value)
+        if inspect.isfunction(function):
+            source = textwrap.dedent(inspect.getsource(value))
+            methods.append(textwrap.indent(source, "    "))
+            for global_name in function.__code__.co_names:
+                if global_name in function.__globals__:
+                    found = function.__globals__[global_name]
+                    if inspect.ismodule(found):
+                        modules[global_name] = found.__name__
+                    else:
+                        values[global_name] = found
+        else:
+            values[attr] = value
+    header = f"class {name}(" + ", ".join(
+        f"__grader_base_{i}" for i in range(len(bases))
+    )
+    body = "".join(methods) or "    pass\n"
+    doc = namespace.get("__doc__")
+    if doc:
+        body = f"    {doc!r}\n" + body
+    return {
+        "source": f"{header}):\n{body}",
+        "name": name,
+        "bases": endpoint.encode(list(bases)),
+        "values": endpoint.encode(values),
+        "modules": modules,
+        "attributes": [a for a in values if a in namespace],
+    }
+
+
+def define_subclass(endpoint: Endpoint, message: dict[str, Any]) -> Any:
+    """The student end of `subclass_request`."""
+    import importlib
+
+    scope: dict[str, Any] = {}
+    for index, base in enumerate(endpoint.decode(message["bases"])):
+        scope[f"__grader_base_{index}"] = base
+    values = endpoint.decode(message["values"])
+    scope.update({k: v for k, v in values.items() if k not in message["attributes"]})
+    for alias, module in dict(message["modules"]).items():
+        scope[alias] = importlib.import_module(str(module))
+    exec(compile(str(message["source"]), "<test subclass>", "exec"), scope)
+    made = scope[str(message["name"])]
+    for attr in message["attributes"]:
+        setattr(made, attr, values[attr])
+    return made
+
+
 def make_proxy(endpoint: Endpoint, data: dict[str, Any]) -> Any:
     kind = data.get("kind")
     if kind == "exception_class":
         return mirror_exception_class(endpoint, data)
-    proxy = object.__new__(RemoteClass if kind == "class" else RemoteObject)
+    proxy_type = {"class": RemoteClass, "function": RemoteFunction}.get(
+        str(kind), RemoteObject
+    )
+    proxy = object.__new__(proxy_type)
     object.__setattr__(proxy, "_endpoint", endpoint)
     object.__setattr__(proxy, "_ref", data["id"])
     object.__setattr__(proxy, "_info", data)
@@ -285,6 +376,7 @@ def mirror_exception_class(endpoint: Endpoint, data: dict[str, Any]) -> type:
         "__doc__": data.get("doc"),
         "_grader_ref": data["id"],
         "__getattr__": _remote_exception_attribute,
+        "__str__": _remote_exception_text,
     }
     mirror = type(
         data.get("name", "StudentError"), tuple(bases) or (Exception,), namespace
@@ -292,6 +384,11 @@ def mirror_exception_class(endpoint: Endpoint, data: dict[str, Any]) -> type:
     if mirrors is not None:
         mirrors[key] = mirror
     return mirror
+
+
+def _remote_exception_text(self: BaseException) -> str:
+    """The peer's str() of the exception, which its own __str__ may have shaped."""
+    return str(self.__dict__.get("_grader_message", BaseException.__str__(self)))
 
 
 def _remote_exception_attribute(self: BaseException, name: str) -> Any:
@@ -302,7 +399,14 @@ def _remote_exception_attribute(self: BaseException, name: str) -> Any:
 
 
 def rebuild_exception(endpoint: Endpoint, error: dict[str, Any]) -> BaseException:
-    """The peer's exception as a local one of the same type name, message and location."""
+    """The peer's exception as a local one of the same type, args, message and location."""
+    instance = error.get("instance")
+    if instance and instance.get("home") == "yours":
+        original = endpoint.decode(instance)
+        if isinstance(original, BaseException):
+            return (
+                original  # our own exception, back from a trip through the peer's code
+            )
     message = str(error.get("message", ""))
     if "class" in error:
         kind = endpoint.decode(error["class"])
@@ -313,24 +417,25 @@ def rebuild_exception(endpoint: Endpoint, error: dict[str, Any]) -> BaseExceptio
             if isinstance(found, type) and issubclass(found, BaseException)
             else Exception
         )
-    if not issubclass(kind, Exception) and kind is not SystemExit:
+    args: tuple[Any, ...] = (message,)
+    if "args" in error:
+        args = tuple(endpoint.decode(error["args"]))
+    if endpoint.side == "trusted" and (
+        not isinstance(kind, type)
+        or (not issubclass(kind, Exception) and kind is not SystemExit)
+    ):
         # A KeyboardInterrupt or GeneratorExit from student code must not stop the test run.
-        kind = RuntimeError
-        message = f"{error.get('type')}: {message}"
-    if kind is StopIteration and "value" in error:
-        exc: BaseException = StopIteration(endpoint.decode(error["value"]))
-    else:
-        try:
-            exc = kind.__new__(kind)
-            BaseException.__init__(exc, message)
-        except TypeError:
-            exc = RuntimeError(f"{error.get('type')}: {message}")
-    if "instance" in error:
-        remote = endpoint.decode(error["instance"])
-        exc.__dict__["_grader_remote"] = remote
-        exc.__dict__["_grader_remote_id"] = error["instance"].get("id")
-    if isinstance(exc, BaseException) and hasattr(exc, "__dict__"):
-        exc.__dict__["_grader_location"] = str(error.get("location", ""))
+        kind, args = RuntimeError, (f"{error.get('type')}: {message}",)
+    try:
+        exc: BaseException = kind.__new__(kind)
+        exc.args = args
+    except TypeError:
+        exc = RuntimeError(f"{error.get('type')}: {message}")
+    exc.__dict__["_grader_message"] = message
+    if instance:
+        exc.__dict__["_grader_remote"] = endpoint.decode(instance)
+        exc.__dict__["_grader_remote_id"] = instance.get("id")
+    exc.__dict__["_grader_location"] = str(error.get("location", ""))
     return exc
 
 
