@@ -16,13 +16,18 @@ COPY build/wheelhouse/ /wheelhouse/
 # ensurepip nor pip, and pip itself does not end up in the venv.
 # The grader wheel carries the bundled exercise pack, whose hidden tests and reference
 # solutions the submission's process must never read. The sandbox gets its exercise
-# through the job dir only, so the pack is deleted here.
+# through the job dir only, so the pack is deleted here. The libraries' own test suites
+# and Cython sources go too: nothing imports them, and they cost about 100 MB of the
+# 500 MB budget.
 RUN python3 -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
  && python3 -m venv --without-pip /opt/venv \
  && set -- /wheelhouse/pip-*.whl \
  && /opt/venv/bin/python "$1/pip" install --find-links /wheelhouse \
         --requirement /wheelhouse/requirements.txt \
- && rm -rf /opt/venv/lib/python3*/site-packages/grader/_bundled_exercises
+ && rm -rf /opt/venv/lib/python3*/site-packages/grader/_bundled_exercises \
+ && find /opt/venv/lib/python3*/site-packages -depth -type d -name tests \
+        -not -path '*/_pytest/*' -exec rm -rf {} + \
+ && find /opt/venv/lib/python3*/site-packages \( -name '*.pyx' -o -name '*.pxd' \) -delete
 
 # ---- final: the base, two users, the venv ----------------------------------------------
 FROM ${BASE_IMAGE}
