@@ -166,3 +166,35 @@ def test_unreachable_engine_is_a_harness_error(
     assert result.exit_code == 2
     assert "Docker engine is not reachable" in result.output
     assert not (reference_copy / ".grader" / "scorecards").exists()
+
+
+def test_a_crash_of_the_grader_inside_is_an_error_scorecard(
+    docker_backend, word_count, reference_copy: Path
+) -> None:
+    from grader.grading import read_results
+    from grader.runner.job import prepare_job, remove_job
+    from grader.runner.submission import collect_submission
+
+    job = prepare_job(word_count, collect_submission(reference_copy, word_count))
+    try:
+        (job.root / "job.json").write_text("{ not json")
+        outcome = docker_backend.run(job)
+        checks, problem = read_results(job, outcome)
+    finally:
+        remove_job(job)
+    assert "crashed inside the sandbox" in problem
+    assert {c.status for c in checks} == {"error"}
+    assert not job.root.exists()
+
+
+def test_no_job_folder_is_left_in_tmp(
+    docker_backend, word_count, reference_copy
+) -> None:
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("grader-*"))
+    card = grade_workspace(reference_copy, exercise=word_count, backend=docker_backend)
+    after = set(
+        Path(tempfile.gettempdir()).glob(f"grader-{card.submission.sha256[:12]}-*")
+    )
+    assert after - before == set()

@@ -62,3 +62,17 @@ def test_files_shadowing_the_standard_library_or_tools_are_refused() -> None:
     assert shadowed_module("sitecustomize.py") == "sitecustomize"
     assert shadowed_module("word_count.py") is None
     assert shadowed_module("tests/test_json.py") is None
+
+
+def test_ten_thousand_stray_files_and_odd_names_are_ignored(
+    reference_copy: Path, word_count
+) -> None:
+    junk = reference_copy / "junk"
+    junk.mkdir()
+    for number in range(10_000):
+        (junk / f"f{number}.py").write_text("x = 1\n")
+    (reference_copy / "new\nline.py").write_text("x = 1\n")
+    os.mkdir(bytes(reference_copy / "odd") + b"\xff\xfe")
+    submission = collect_submission(reference_copy, word_count)
+    assert submission.problems == []
+    assert sorted(submission.contents) == ["tests/test_word_count.py", "word_count.py"]

@@ -1,0 +1,55 @@
+"""Broken word count that tries to kill its parent (the trusted test process), PID 1, every
+process in the container, and finally every process it is allowed to signal."""
+import glob
+import os
+import signal
+import time
+
+DONE = "/tmp/kill-probe-done"
+
+
+def targets():
+    pids = {"ppid": os.getppid(), "pid1": 1}
+    for path in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            with open(path, "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        pid = int(path.split("/")[2])
+        if "grader.runner.inside" in cmdline:
+            pids["inside"] = pid
+        elif "pytest" in cmdline and "grader-proxy" in cmdline:
+            pids["hidden-pytest"] = pid
+    return pids
+
+
+def attack():
+    outcome = {}
+    for name, pid in targets().items():
+        for sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGSTOP):
+            try:
+                os.kill(pid, sig)
+                outcome[name] = "killed"
+            except OSError as exc:
+                outcome[name] = type(exc).__name__
+        try:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+            outcome[name + "-group"] = "killed"
+        except OSError as exc:
+            outcome[name + "-group"] = type(exc).__name__
+    return outcome
+
+
+def count_words(text):
+    raise AssertionError(f"KILL {attack()}")
+
+
+def top_words(text, n):
+    # once the student's own tests have reported (see tests/), kill every process of our uid
+    for _ in range(30):
+        if os.path.exists(DONE):
+            break
+        time.sleep(0.05)
+    os.kill(-1, signal.SIGKILL)
+    return []
