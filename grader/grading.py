@@ -209,9 +209,13 @@ def _finish(
     integrity: dict[str, Any] = {
         "sandboxed": backend.sandboxed,
         "allowed_files": list(exercise.submitted_files),
+        "ignored_files": submission.ignored,
     }
     if outcome is not None:
         integrity.update(outcome.integrity)
+    tests = next((c for c in checks if c.id == "tests"), None)
+    if tests is not None and "isolation" in tests.details:
+        integrity["hidden_tests"] = tests.details.pop("isolation")
     return Scorecard(
         exercise=ExerciseRef(
             slug=exercise.qualified_slug, stage=exercise.stage, version=exercise.version

@@ -76,3 +76,12 @@ def test_ten_thousand_stray_files_and_odd_names_are_ignored(
     submission = collect_submission(reference_copy, word_count)
     assert submission.problems == []
     assert sorted(submission.contents) == ["tests/test_word_count.py", "word_count.py"]
+
+
+def test_influential_files_are_named_as_ignored(reference_copy: Path, word_count) -> None:
+    (reference_copy / "conftest.py").write_text("import pytest\n")
+    (reference_copy / "tests" / "pytest.ini").write_text("[pytest]\n")
+    (reference_copy / "evil.pth").write_text("import os\n")
+    submission = collect_submission(reference_copy, word_count)
+    assert submission.ignored == ["conftest.py", "evil.pth", "tests/pytest.ini"]
+    assert "conftest.py" not in submission.contents

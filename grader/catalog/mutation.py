@@ -65,37 +65,50 @@ Replace = Callable[[Any], ast.AST]
 
 @dataclass(frozen=True)
 class Mutation:
-    """One change: replace the node at `index` (ast.walk order, stable across deep copies)."""
+    """One mutant of one file: the whole mutated program, and where it differs."""
 
     file: str
-    index: int
+    index: int  # of the changed node, in ast.walk order
     line: int
     operator: str
     mutated_line: str
-    replace: Replace = field(repr=False, compare=False)
+    source: str = field(repr=False)
 
 
 def find_mutations(source: str, file: str) -> list[Mutation]:
-    """Every mutation of `source`, in walk order; raises SyntaxError if it does not parse."""
+    """Every mutant of `source` that compiles and differs from it, in walk order.
+
+    Raises SyntaxError if `source` itself does not parse."""
     tree = ast.parse(source)
-    lines = source.splitlines()
-    skipped = _skipped(tree)
+    lines, skipped = source.splitlines(), _skipped(tree)
     parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    seen = {ast.unparse(tree)}
     found = []
     for index, node in enumerate(ast.walk(tree)):
         if id(node) in skipped or not hasattr(node, "lineno"):
             continue
         for operator, replace in _variants(node, parents.get(id(node))):
-            shown = _shown(lines, node, replace(node))
-            found.append(Mutation(file, index, node.lineno, operator, shown, replace))
+            program = _apply(tree, index, replace)
+            try:  # e.g. removing `n = 0` leaves a `nonlocal n` with nothing to bind
+                compile(program, file, "exec", dont_inherit=True)
+            except SyntaxError:
+                continue
+            if program not in seen:
+                seen.add(program)
+                shown = _shown(lines, node, replace(node))
+                found.append(
+                    Mutation(file, index, node.lineno, operator, shown, program)
+                )
     return found
 
 
-def mutant_source(tree: ast.Module, mutation: Mutation) -> str:
-    """The program with `mutation` applied to a copy of `tree`."""
+def _apply(tree: ast.Module, index: int, replace: Replace) -> str:
+    """The program with the node at `index` replaced, on a copy of `tree`."""
     copied = copy.deepcopy(tree)
-    target = list(ast.walk(copied))[mutation.index]
-    new = ast.copy_location(mutation.replace(target), target)
+    target = list(ast.walk(copied))[
+        index
+    ]  # the same node: a copy walks in the same order
+    new = ast.copy_location(replace(target), target)
     for parent in ast.walk(copied):
         for name, value in ast.iter_fields(parent):
             if value is target:
@@ -105,7 +118,7 @@ def mutant_source(tree: ast.Module, mutation: Mutation) -> str:
             else:
                 continue
             return ast.unparse(ast.fix_missing_locations(copied))
-    raise ValueError(f"mutation {mutation} does not address a node of this tree")
+    raise ValueError(f"node {index} is not in this tree")
 
 
 def sample_mutations(
@@ -295,7 +308,6 @@ def mutation_score(
 ) -> MutationReport:
     """Run up to `max_mutants` mutants of the reference against the hidden suite."""
     clock = time.monotonic()
-    trees: dict[str, ast.Module] = {}
     mutations: list[Mutation] = []
     for rel in exercise.solution_files:
         path = exercise.reference_dir / rel
@@ -304,7 +316,6 @@ def mutation_score(
             mutations += find_mutations(source, rel)
         except (OSError, SyntaxError, UnicodeDecodeError) as exc:
             raise ExerciseError(f"{path}: cannot be mutated: {exc}") from None
-        trees[rel] = ast.parse(source)
     if not exercise.hidden_dir.is_dir():
         raise ExerciseError(
             f"{exercise.hidden_dir}: missing; there is no suite to measure"
@@ -325,7 +336,7 @@ def mutation_score(
 
         def run(item: tuple[int, Mutation]) -> MutantResult:
             number, m = item
-            files = {m.file: mutant_source(trees[m.file], m)}
+            files = {m.file: m.source}
             code, seconds, _ = _run_suite(exercise, root, f"m{number}", files, timeout)
             where = (m.file, m.line, m.operator, m.mutated_line)
             return MutantResult(*where, code != 0, code is None, seconds)

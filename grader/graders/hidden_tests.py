@@ -81,9 +81,16 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             config.weight,
             message=early or "the hidden suite collected no tests",
         )
-    return score_tests(
+    scored = score_tests(
         session.collected, session.results, config.weight, session.out_of_time
     )
+    scored.details["isolation"] = {
+        "mode": ctx.tests_isolation,
+        "student_uid": ctx.student_uid,
+        "restarts": session.isolation.get("restarts", 0),
+        "anomalies": session.anomalies[:20] + session.isolation.get("anomalies", []),
+    }
+    return scored
 
 
 def proxy_options(ctx: CheckContext) -> list[str]:

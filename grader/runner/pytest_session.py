@@ -31,6 +31,7 @@ class PytestRun:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     collect_errors: list[dict[str, Any]] = field(default_factory=list)
     anomalies: list[str] = field(default_factory=list)
+    isolation: dict[str, Any] = field(default_factory=dict)
     exit_code: int | None = None
     log: str = ""
     out_of_time: bool = False
@@ -224,6 +225,16 @@ def _merge(run: PytestRun, records: list[dict[str, Any]]) -> None:
             run.results[record["id"]] = record
         elif kind == "collect_error":
             run.collect_errors.append(record)
+        elif kind == "isolation":
+            restarts = run.isolation.get("restarts", 0) + int(record.get("restarts", 0))
+            anomalies = run.isolation.get("anomalies", []) + list(
+                record.get("anomalies", [])
+            )
+            run.isolation = {
+                **record,
+                "restarts": restarts,
+                "anomalies": anomalies[:20],
+            }
 
 
 def early_exit_message(run: PytestRun, what: str) -> str | None:

@@ -11,12 +11,29 @@ from pathlib import Path
 from grader.catalog.model import Exercise
 from grader.scorecard.model import SubmittedFile
 
+# Files that would change how Python, pytest or the linters behave if they took part.
+# They never do (only allow-listed files are collected); the scorecard names the ones seen.
+INFLUENTIAL = (
+    "conftest.py",
+    "pytest.ini",
+    "pytest.toml",
+    "pyproject.toml",
+    "setup.cfg",
+    "tox.ini",
+    ".flake8",
+    ".coveragerc",
+    "sitecustomize.py",
+    "usercustomize.py",
+    "__pycache__",
+)
+
 
 @dataclass
 class Submission:
     files: list[SubmittedFile]
     contents: dict[str, bytes]
     problems: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def sha256(self) -> str:
@@ -77,7 +94,25 @@ def collect_submission(workspace: Path, exercise: Exercise) -> Submission:
         files.append(
             SubmittedFile(path=rel, size=size, sha256=hashlib.sha256(data).hexdigest())
         )
-    return Submission(files=files, contents=contents, problems=problems)
+    return Submission(
+        files=files,
+        contents=contents,
+        problems=problems,
+        ignored=ignored_influential(workspace),
+    )
+
+
+def ignored_influential(workspace: Path) -> list[str]:
+    """Configuration and start-up files in the workspace (top level and tests/) left out."""
+    seen = []
+    for folder in (workspace, workspace / "tests"):
+        if not folder.is_dir():
+            continue
+        for name in INFLUENTIAL:
+            if (folder / name).exists() or (folder / name).is_symlink():
+                seen.append(str((folder / name).relative_to(workspace)))
+        seen.extend(str(p.relative_to(workspace)) for p in sorted(folder.glob("*.pth")))
+    return seen
 
 
 # Modules the graders themselves import: a submitted file of the same name must not replace them.
