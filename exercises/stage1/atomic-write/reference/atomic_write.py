@@ -69,13 +69,13 @@ def _open_temp(target: Path, binary: bool, encoding: str) -> tuple[IO[Any], str]
     fd, temp = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
     )
+    os.close(fd)
     try:
         if binary:
-            handle: IO[Any] = os.fdopen(fd, "wb")
+            handle: IO[Any] = open(temp, "wb")
         else:
-            handle = os.fdopen(fd, "w", encoding=encoding)
-    except BaseException:
-        os.close(fd)
+            handle = open(temp, "w", encoding=encoding)
+    except BaseException:  # e.g. LookupError for an unknown encoding
         os.unlink(temp)
         raise
     return handle, temp
@@ -255,8 +255,13 @@ class AtomicWriter:
                 backup = None
                 if target.exists():
                     backup = f"{temp}.old"
-                    os.link(target, backup)
-                os.replace(temp, target)
+                    os.link(target, backup)  # keeps the old content reachable
+                try:
+                    os.replace(temp, target)
+                except BaseException:
+                    if backup is not None:
+                        os.unlink(backup)
+                    raise
                 done.append((target, backup))
         except BaseException:
             for target, backup in reversed(done):

@@ -1,0 +1,451 @@
+"""Hidden tests for the atomic-write exercise.
+
+The solution may run in another process: paths are passed as str, files are used
+only through their methods, and interrupts may arrive as RuntimeError there.
+"""
+
+import os
+import stat
+
+import pytest
+
+from atomic_write import AtomicWriter, atomic_write
+
+
+def listing(folder):
+    return sorted(os.listdir(folder))
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def current_umask():
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+class Boom(Exception):
+    """An error raised on purpose inside a with block."""
+
+
+def interrupt_errors():
+    # KeyboardInterrupt may be reported as RuntimeError when the solution runs in
+    # another process; either way it must not be swallowed.
+    return (KeyboardInterrupt, RuntimeError)
+
+
+@pytest.fixture
+def target(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text('{"version": 1}\n', encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------- task 1
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(2)
+def test_text_write_replaces_content(target):
+    """A successful block replaces the file's content with exactly what was written"""
+    with atomic_write(str(target)) as f:
+        f.write('{"version": 2,\n')
+        f.write(' "name": "日志"}\n')
+    assert target.read_text(encoding="utf-8") == '{"version": 2,\n "name": "日志"}\n'
+    assert listing(target.parent) == ["config.json"]
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_creates_missing_file(tmp_path):
+    """atomic_write creates the file when it does not exist yet"""
+    path = tmp_path / "new.txt"
+    with atomic_write(str(path)) as f:
+        f.write("hello\n")
+    assert path.read_bytes() == b"hello\n"
+    assert listing(tmp_path) == ["new.txt"]
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(2)
+def test_target_untouched_until_block_ends(target):
+    """Inside the block the old file is intact; a temp file sits in the same folder"""
+    with atomic_write(str(target)) as f:
+        f.write("new content")
+        f.flush()
+        assert target.read_text(encoding="utf-8") == '{"version": 1}\n'
+        names = listing(target.parent)
+        assert "config.json" in names
+        assert len(names) == 2, f"expected one temporary file next to it: {names}"
+    assert target.read_text(encoding="utf-8") == "new content"
+    assert listing(target.parent) == ["config.json"]
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_reader_of_old_file_keeps_old_content(target):
+    """The file is replaced, not rewritten in place: a reader keeps the old data"""
+    with open(target, encoding="utf-8") as reader:
+        with atomic_write(str(target)) as f:
+            f.write("replacement\n")
+        assert reader.read() == '{"version": 1}\n'
+    assert target.read_text(encoding="utf-8") == "replacement\n"
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_binary_mode_writes_bytes_exactly(tmp_path):
+    """mode='wb' writes the bytes unchanged (default encoding ignored)"""
+    path = tmp_path / "blob.bin"
+    data = bytes(range(256)) + b"\r\n\x00end"
+    with atomic_write(str(path), mode="wb") as f:
+        f.write(data[:100])
+        f.write(data[100:])
+    assert path.read_bytes() == data
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_text_mode_uses_given_encoding(tmp_path):
+    """Text mode ('w' or 'wt') encodes with the encoding argument"""
+    path = tmp_path / "gbk.txt"
+    with atomic_write(str(path), "wt", encoding="gbk") as f:
+        f.write("中文日志")
+    assert path.read_bytes() == "中文日志".encode("gbk")
+    with atomic_write(str(path), "w", "utf-16") as f:
+        f.write("ab")
+    assert path.read_bytes().decode("utf-16") == "ab"
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_closing_file_inside_block_still_commits(target):
+    """Closing the file inside the block does not stop the commit"""
+    with atomic_write(str(target)) as f:
+        f.write("closed early\n")
+        f.close()
+    assert target.read_text(encoding="utf-8") == "closed early\n"
+    assert listing(target.parent) == ["config.json"]
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+@pytest.mark.parametrize("mode", ["a", "r", "w+", "x", "ab", "rb+"])
+def test_unsupported_mode_raises_value_error(tmp_path, mode):
+    """A mode other than 'w', 'wt' or 'wb' raises ValueError and creates nothing"""
+    path = tmp_path / "file.txt"
+    with pytest.raises(ValueError):
+        with atomic_write(str(path), mode=mode):
+            pass
+    assert listing(tmp_path) == []
+
+
+# --------------------------------------------------------------------- task 2
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(2)
+def test_exception_keeps_original_and_removes_temp(target):
+    """An exception in the block propagates, the old file stays, the temp file goes"""
+    before = target.read_bytes()
+    with pytest.raises(Boom):
+        with atomic_write(str(target)) as f:
+            f.write("half of the new")
+            raise Boom("disk full?")
+    assert target.read_bytes() == before
+    assert listing(target.parent) == ["config.json"]
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+def test_exception_on_new_file_creates_nothing(tmp_path):
+    """A failed block for a file that did not exist leaves the folder empty"""
+    with pytest.raises(ValueError):
+        with atomic_write(str(tmp_path / "new.txt")) as f:
+            f.write("data")
+            raise ValueError("bad data")
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(2)
+def test_keyboard_interrupt_also_rolls_back(target):
+    """KeyboardInterrupt (not an Exception) also removes the temp file and propagates"""
+    before = target.read_bytes()
+    with pytest.raises(interrupt_errors()):
+        with atomic_write(str(target)) as f:
+            f.write("partial")
+            raise KeyboardInterrupt
+    assert target.read_bytes() == before
+    assert listing(target.parent) == ["config.json"]
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+def test_write_error_inside_block_rolls_back(target):
+    """Writing str to a binary file raises TypeError and leaves the old file intact"""
+    before = target.read_bytes()
+    with pytest.raises(TypeError):
+        with atomic_write(str(target), "wb") as f:
+            f.write(b"bytes are fine, ")
+            f.write("text is not")
+    assert target.read_bytes() == before
+    assert listing(target.parent) == ["config.json"]
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(2)
+def test_missing_parent_directory_is_a_clear_error(tmp_path):
+    """A missing parent folder raises FileNotFoundError naming it, before the body"""
+    parent = tmp_path / "no" / "such"
+    ran = []
+    with pytest.raises(FileNotFoundError) as excinfo:
+        with atomic_write(str(parent / "file.txt")) as f:
+            ran.append(True)
+            f.write("x")
+    message = str(excinfo.value)
+    assert str(parent) in message
+    assert "does not exist" in message
+    assert ran == []
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+def test_parent_that_is_a_file(tmp_path):
+    """A parent path that is a regular file raises NotADirectoryError"""
+    (tmp_path / "plain").write_text("I am a file", encoding="utf-8")
+    with pytest.raises(NotADirectoryError):
+        with atomic_write(str(tmp_path / "plain" / "file.txt")) as f:
+            f.write("x")
+    assert listing(tmp_path) == ["plain"]
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+def test_target_that_is_a_directory(tmp_path):
+    """A target that is a directory raises IsADirectoryError before the body runs"""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "inside.txt").write_text("keep", encoding="utf-8")
+    ran = []
+    with pytest.raises(IsADirectoryError):
+        with atomic_write(str(tmp_path / "folder")) as f:
+            ran.append(True)
+            f.write("x")
+    assert ran == []
+    assert listing(tmp_path) == ["folder"]
+    assert listing(tmp_path / "folder") == ["inside.txt"]
+
+
+# --------------------------------------------------------------------- task 3
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(1)
+@pytest.mark.parametrize("mode", [0o604, 0o755, 0o640, 0o600], ids=oct)
+def test_existing_permissions_are_kept(target, mode):
+    """The new file gets the permission bits of the file it replaces"""
+    os.chmod(target, mode)
+    with atomic_write(str(target)) as f:
+        f.write("new")
+    assert mode_of(target) == mode
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(2)
+def test_new_file_gets_default_permissions(tmp_path):
+    """A new file gets 0o666 minus the umask, not the 0o600 of a temp file"""
+    path = tmp_path / "fresh.txt"
+    with atomic_write(str(path)) as f:
+        f.write("x")
+    assert mode_of(path) == 0o666 & ~current_umask()
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(1)
+def test_failed_write_keeps_permissions(target):
+    """A failed block leaves the old file's permissions and content alone"""
+    os.chmod(target, 0o604)
+    with pytest.raises(Boom):
+        with atomic_write(str(target), "wb") as f:
+            f.write(b"x")
+            raise Boom
+    assert mode_of(target) == 0o604
+    assert target.read_text(encoding="utf-8") == '{"version": 1}\n'
+
+
+# --------------------------------------------------------------------- task 4
+
+
+@pytest.fixture
+def site(tmp_path):
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "index.html").write_text("<h1>old</h1>", encoding="utf-8")
+    (folder / "style.css").write_text("h1 {}", encoding="utf-8")
+    (folder / "keep.txt").write_text("not touched", encoding="utf-8")
+    return folder
+
+
+def contents(folder):
+    """{name: bytes} of the regular files in folder."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(2)
+def test_writer_commits_every_file(site):
+    """On success every opened file is replaced or created; others are untouched"""
+    with AtomicWriter(str(site)) as out:
+        with out.open("index.html") as f:
+            f.write("<h1>新</h1>")
+        f = out.open("logo.png", "wb")
+        f.write(b"\x89PNG\r\n")
+        style = out.open("style.css", mode="w")
+        style.write("h1 { color: red }")
+    assert contents(site) == {
+        "index.html": "<h1>新</h1>".encode("utf-8"),
+        "keep.txt": b"not touched",
+        "logo.png": b"\x89PNG\r\n",
+        "style.css": b"h1 { color: red }",
+    }
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(2)
+def test_writer_exception_changes_nothing(site):
+    """An exception in the block changes no file, creates none and removes the temps"""
+    before = contents(site)
+    with pytest.raises(Boom):
+        with AtomicWriter(str(site)) as out:
+            with out.open("index.html") as f:
+                f.write("<h1>new</h1>")
+            out.open("new.txt").write("new file")
+            out.open("style.css").write("p {}")
+            raise Boom("template error")
+    assert contents(site) == before
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_writer_interrupt_changes_nothing(site):
+    """A KeyboardInterrupt in the block also rolls everything back"""
+    before = contents(site)
+    with pytest.raises(interrupt_errors()):
+        with AtomicWriter(str(site)) as out:
+            out.open("index.html").write("<h1>new</h1>")
+            raise KeyboardInterrupt
+    assert contents(site) == before
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_writer_targets_unchanged_inside_block(site):
+    """Inside the block no target has changed yet; temp files sit in the folder"""
+    with AtomicWriter(str(site)) as out:
+        f = out.open("index.html")
+        f.write("<h1>new</h1>")
+        f.flush()
+        out.open("added.txt").write("x")
+        assert (site / "index.html").read_text(encoding="utf-8") == "<h1>old</h1>"
+        assert not (site / "added.txt").exists()
+        assert len(listing(site)) == 5
+    assert listing(site) == ["added.txt", "index.html", "keep.txt", "style.css"]
+    assert (site / "index.html").read_text(encoding="utf-8") == "<h1>new</h1>"
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_writer_keeps_permissions_and_encoding(site):
+    """Each replaced file keeps its permissions; text uses the writer's encoding"""
+    os.chmod(site / "index.html", 0o604)
+    with AtomicWriter(str(site), encoding="gbk") as out:
+        out.open("index.html").write("中文")
+        out.open("new.txt").write("新")
+    assert mode_of(site / "index.html") == 0o604
+    assert mode_of(site / "new.txt") == 0o666 & ~current_umask()
+    assert (site / "index.html").read_bytes() == "中文".encode("gbk")
+    assert (site / "new.txt").read_bytes() == "新".encode("gbk")
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", ["", ".", "..", "sub/file.txt", "../escape.txt"])
+def test_writer_rejects_bad_names(site, name):
+    """open() raises ValueError for a name that is not a plain file name"""
+    before = contents(site)
+    with pytest.raises(ValueError):
+        with AtomicWriter(str(site)) as out:
+            out.open(name)
+    assert contents(site) == before
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_writer_rejects_same_name_twice(site):
+    """Opening the same name twice raises ValueError and commits nothing"""
+    before = contents(site)
+    with pytest.raises(ValueError):
+        with AtomicWriter(str(site)) as out:
+            out.open("index.html").write("one")
+            out.open("index.html").write("two")
+    assert contents(site) == before
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_writer_open_only_inside_with_block(site):
+    """open() before entering or after leaving the block raises RuntimeError"""
+    writer = AtomicWriter(str(site))
+    with pytest.raises(RuntimeError):
+        writer.open("early.txt")
+    with writer as out:
+        out.open("inside.txt").write("ok")
+    with pytest.raises(RuntimeError):
+        writer.open("late.txt")
+    assert (site / "inside.txt").read_text(encoding="utf-8") == "ok"
+    assert not (site / "early.txt").exists() and not (site / "late.txt").exists()
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_writer_is_used_once(site):
+    """Entering the same AtomicWriter a second time raises RuntimeError"""
+    writer = AtomicWriter(str(site))
+    with writer as out:
+        out.open("one.txt").write("1")
+    with pytest.raises(RuntimeError):
+        with writer as out:
+            out.open("two.txt").write("2")
+    assert not (site / "two.txt").exists()
+    assert (site / "one.txt").read_text(encoding="utf-8") == "1"
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_writer_needs_an_existing_directory(tmp_path):
+    """AtomicWriter raises FileNotFoundError / NotADirectoryError for a bad folder"""
+    with pytest.raises(FileNotFoundError):
+        AtomicWriter(str(tmp_path / "missing"))
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(NotADirectoryError):
+        AtomicWriter(str(tmp_path / "file"))
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(2)
+def test_writer_commit_failure_changes_nothing(site):
+    """If a target cannot be replaced at commit, no file changes and OSError rises"""
+    before = contents(site)
+    with pytest.raises(OSError):
+        with AtomicWriter(str(site)) as out:
+            out.open("index.html").write("<h1>new</h1>")
+            out.open("blocked").write("x")
+            out.open("style.css").write("p {}")
+            (site / "blocked").mkdir()  # a folder appears where a file must go
+            (site / "blocked" / "child.txt").write_text("c", encoding="utf-8")
+    assert listing(site) == ["blocked", "index.html", "keep.txt", "style.css"]
+    assert contents(site) == before
+    assert listing(site / "blocked") == ["child.txt"]
