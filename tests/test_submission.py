@@ -78,7 +78,9 @@ def test_ten_thousand_stray_files_and_odd_names_are_ignored(
     assert sorted(submission.contents) == ["tests/test_word_count.py", "word_count.py"]
 
 
-def test_influential_files_are_named_as_ignored(reference_copy: Path, word_count) -> None:
+def test_influential_files_are_named_as_ignored(
+    reference_copy: Path, word_count
+) -> None:
     (reference_copy / "conftest.py").write_text("import pytest\n")
     (reference_copy / "tests" / "pytest.ini").write_text("[pytest]\n")
     (reference_copy / "evil.pth").write_text("import os\n")

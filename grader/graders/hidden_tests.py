@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import CheckConfig
@@ -39,23 +41,30 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             config.weight,
             message=f"{message} — fix this first: no hidden test can run until {path} compiles",
         )
-    results_path = ctx.trusted_work / "hidden.jsonl"
     isolated = ctx.tests_isolation == "process"
+    # In-process suites run as the submission's uid (they share its memory), so they get a
+    # copy of the hidden tests and scratch space that uid owns. Their verdict is only as
+    # trustworthy as the submission; the scorecard's integrity section says so.
+    work = ctx.trusted_work if isolated else ctx.student_work
+    hidden = ctx.hidden if isolated else share_hidden_suite(ctx)
+    results_path = work / "hidden.jsonl"
     command = pytest_command(
         ini=write_pytest_ini(
-            ctx.trusted_work / "hidden-pytest.ini", None if isolated else ctx.submission
+            work / "hidden-pytest.ini", None if isolated else ctx.submission
         ),
-        rootdir=ctx.hidden,
+        rootdir=hidden,
         results=results_path,
         test_seconds=ctx.test_seconds,
         student_root=ctx.submission,
     )
-    command.append(f"--basetemp={ctx.work / 'tmp' / 'hidden'}")
+    command.append(
+        f"--basetemp={(ctx.work / 'tmp' if isolated else work) / 'hidden-tmp'}"
+    )
     if isolated:
         command += proxy_options(ctx)
     session = run_pytest_watched(
         command,
-        [str(ctx.hidden)],
+        [str(hidden)],
         cwd=ctx.submission,
         results_path=results_path,
         test_seconds=ctx.test_seconds,
@@ -91,6 +100,17 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         "anomalies": session.anomalies[:20] + session.isolation.get("anomalies", []),
     }
     return scored
+
+
+def share_hidden_suite(ctx: CheckContext) -> Path:
+    """A copy of the hidden suite the submission's uid can read (in-process suites only)."""
+    if ctx.student_uid is None:
+        return ctx.hidden
+    copy = ctx.student_work / "hidden"
+    shutil.copytree(ctx.hidden, copy, dirs_exist_ok=True)
+    for path in [copy, *copy.rglob("*")]:
+        os.chown(path, ctx.student_uid, ctx.student_uid)
+    return copy
 
 
 def proxy_options(ctx: CheckContext) -> list[str]:
