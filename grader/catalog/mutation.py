@@ -104,10 +104,8 @@ def find_mutations(source: str, file: str) -> list[Mutation]:
 
 def _apply(tree: ast.Module, index: int, replace: Replace) -> str:
     """The program with the node at `index` replaced, on a copy of `tree`."""
-    copied = copy.deepcopy(tree)
-    target = list(ast.walk(copied))[
-        index
-    ]  # the same node: a copy walks in the same order
+    copied = copy.deepcopy(tree)  # walks in the same order, so `index` is the same node
+    target = list(ast.walk(copied))[index]
     new = ast.copy_location(replace(target), target)
     for parent in ast.walk(copied):
         for name, value in ast.iter_fields(parent):

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from grader.catalog.mutation import (
     DEFAULT_MAX_MUTANTS,
@@ -73,6 +74,7 @@ def report_json(report: MutationReport) -> dict[str, Any]:
         "slug": report.slug,
         "total": report.total,
         "killed": report.killed,
+        "timed_out": sum(r.timed_out for r in report.results),
         "score": report.score,
         "target": TARGET_PERCENT,
         "passed": report.score >= TARGET_PERCENT,
@@ -97,26 +99,22 @@ def print_report(console: Console, report: MutationReport) -> None:
     table.add_row("all", str(report.total), str(report.killed), f"{report.score:g}%")
     console.print(table)
     timed_out = sum(r.timed_out for r in report.results)
+    summary = f"{report.killed} of {report.total} mutants killed"
+    if timed_out:
+        summary += f", {timed_out} by the {report.timeout_seconds:.0f} s time limit"
     style = "green" if report.score >= TARGET_PERCENT else "red"
     console.print(
         f"[{style}]score {report.score:g}%[/{style}] (target {TARGET_PERCENT:g}%): "
-        f"{report.killed} of {report.total} mutants killed"
-        + (
-            f", {timed_out} by the {report.timeout_seconds:.0f} s time limit"
-            if timed_out
-            else ""
-        )
-        + f"; {report.candidates} candidates; {report.duration:.1f} s",
+        f"{summary}; {report.candidates} candidates; {report.duration:.1f} s",
         highlight=False,
     )
     if not report.survived:
         return
-    survivors = Table(
-        title="Surviving mutants (no hidden test fails on them)",
-        header_style="bold",
-    )
+    survivors = Table(title="Surviving mutants", header_style="bold")
     for column in ("where", "operator", "mutated line"):
         survivors.add_column(column, overflow="fold")
     for r in report.survived:
-        survivors.add_row(f"{r.file}:{r.line}", r.operator, r.mutated_line)
-    console.print(survivors, markup=False)
+        # Text, not str: source such as `counts[word]` would read as rich markup.
+        survivors.add_row(f"{r.file}:{r.line}", r.operator, Text(r.mutated_line))
+    console.print(survivors)
+    console.print("No hidden test fails on these changes: add tests that would.")

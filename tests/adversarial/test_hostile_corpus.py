@@ -304,10 +304,11 @@ def leftover_containers(backend: Any, card: Scorecard, ids: list[str]) -> list[s
     from grader.runner.docker_backend import JOB_LABEL
 
     prefix = card.submission.sha256[:12]
+    # The low-level listing: containers of other jobs may vanish while we look.
     found = [
-        c.id
-        for c in backend.client.containers.list(all=True, filters={"label": JOB_LABEL})
-        if c.labels.get(JOB_LABEL, "").startswith(prefix)
+        c["Id"]
+        for c in backend.client.api.containers(all=True, filters={"label": JOB_LABEL})
+        if (c.get("Labels") or {}).get(JOB_LABEL, "").startswith(prefix)
     ]
     for container_id in ids:
         try:

@@ -161,6 +161,8 @@ def decode(data: Any, resolve: Resolver, depth: int = 0) -> Any:
         return _decode_ndarray(data, resolve, nested)
     if kind in ("dataframe", "series"):
         return _decode_pandas(data, resolve, nested)
+    if kind.startswith("pd."):
+        return _decode_pandas_scalar(kind, raw)
     if kind in ("ref", "callback"):
         return resolve(data)
     raise CodecError(f"unknown value kind {kind!r}")
@@ -174,31 +176,37 @@ def _namedtuple(name: str, fields: tuple[str, ...]) -> Any:
 def _encode_array_like(value: Any, refer: Referencer, depth: int) -> Any:
     import numpy as np
 
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - numpy without pandas
+        pd = None
+    if pd is not None and value is pd.NA:
+        return {"t": "pd.NA"}
+    if pd is not None and value is pd.NaT:
+        return {"t": "pd.NaT"}
+    if pd is not None and isinstance(value, pd.Timestamp):
+        return {"t": "pd.Timestamp", "v": value.isoformat()}
+    if pd is not None and isinstance(value, pd.Timedelta):
+        return {"t": "pd.Timedelta", "v": value.value}
     if isinstance(value, np.generic):
+        if isinstance(value, np.datetime64):
+            return {"t": "ndarray", **_array_fields(np.asarray(value))}
         return encode(value.item(), refer, depth)
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "biufcmM" and not value.dtype.hasobject:
-            array = np.ascontiguousarray(value)
-            return {
-                "t": "ndarray",
-                "dtype": array.dtype.str,
-                "shape": list(array.shape),
-                "v": base64.b64encode(array.tobytes()).decode("ascii"),
-            }
+            return {"t": "ndarray", **_array_fields(value)}
         return {
             "t": "ndarray",
             "dtype": "object",
             "shape": list(value.shape),
             "v": [encode(i, refer, depth) for i in value.ravel().tolist()],
         }
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - numpy without pandas
+    if pd is None:
         return None
     if isinstance(value, pd.DataFrame):
         return {
             "t": "dataframe",
-            "columns": encode(list(value.columns), refer, depth),
+            "columns": _encode_index(value.columns, refer, depth),
             "index": _encode_index(value.index, refer, depth),
             "dtypes": [str(d) for d in value.dtypes],
             "v": [encode(value[c].to_numpy(), refer, depth) for c in value.columns],
@@ -212,6 +220,17 @@ def _encode_array_like(value: Any, refer: Referencer, depth: int) -> Any:
             "v": encode(value.to_numpy(), refer, depth),
         }
     return None
+
+
+def _array_fields(value: Any) -> dict[str, Any]:
+    import numpy as np
+
+    array = np.ascontiguousarray(value)
+    return {
+        "dtype": array.dtype.str,
+        "shape": list(array.shape),
+        "v": base64.b64encode(array.tobytes()).decode("ascii"),
+    }
 
 
 def _encode_index(index: Any, refer: Referencer, depth: int) -> Any:
@@ -261,14 +280,29 @@ def _decode_pandas(data: dict[str, Any], resolve: Resolver, depth: int) -> Any:
             values, index=index, name=decode(data["name"], resolve, depth)
         )
         return _astype(series, data["dtype"])
-    columns = decode(data["columns"], resolve, depth)
+    columns = _decode_index(data["columns"], resolve, depth)
     frame = pd.DataFrame(
         {i: decode(v, resolve, depth) for i, v in enumerate(data["v"])}, index=index
     )
-    frame.columns = pd.Index(columns) if columns else frame.columns
+    if len(columns) == frame.shape[1]:
+        frame.columns = columns
     for position, dtype in enumerate(data["dtypes"]):
         frame.isetitem(position, _astype(frame.iloc[:, position], dtype))
     return frame
+
+
+def _decode_pandas_scalar(kind: str, raw: Any) -> Any:
+    import pandas as pd
+
+    if kind == "pd.NA":
+        return pd.NA
+    if kind == "pd.NaT":
+        return pd.NaT
+    if kind == "pd.Timestamp":
+        return pd.Timestamp(raw)
+    if kind == "pd.Timedelta":
+        return pd.Timedelta(int(raw))
+    raise CodecError(f"unknown value kind {kind!r}")
 
 
 def _astype(series: Any, dtype: str) -> Any:

@@ -34,8 +34,10 @@ def attack():
             except OSError as exc:
                 outcome[name] = type(exc).__name__
         try:
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
-            outcome[name + "-group"] = "killed"
+            group = os.getpgid(pid)
+            if group > 1:  # killpg(1) is kill(-1): every process of our own uid
+                os.killpg(group, signal.SIGKILL)
+                outcome[name + "-group"] = "killed"
         except OSError as exc:
             outcome[name + "-group"] = type(exc).__name__
     return outcome

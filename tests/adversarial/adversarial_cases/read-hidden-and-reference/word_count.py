@@ -3,6 +3,8 @@ whatever it finds into its error messages (which end up in the scorecard)."""
 import glob
 import os
 
+SELF = "grader-adv" + "-self"  # grader-adv-self: files holding this marker are ours, not leaks
+
 NEEDLES = ("pytest.mark.points", "to be or not to be", "ranked = sorted", "WORD = re.compile")
 PLACES = [
     "/job/hidden/test_word_count.py", "/job/hidden", "/job/job.json", "/job/out",
@@ -44,9 +46,9 @@ def hunt():
                     continue
                 path = os.path.join(folder, name)
                 text = _read(path)
-                if any(n in text for n in NEEDLES) and "grader-adv" not in path:
+                if any(n in text for n in NEEDLES) and SELF not in text:
                     found[path] = text
-    leaks = {k: v for k, v in found.items() if any(n in v for n in NEEDLES)}
+    leaks = {k: v for k, v in found.items() if any(n in v for n in NEEDLES) and SELF not in v}
     return leaks, found
 
 

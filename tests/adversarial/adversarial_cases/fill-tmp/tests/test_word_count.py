@@ -2,7 +2,8 @@ from word_count import count_words, fill, top_words
 
 
 def test_fill():
-    assert fill() == {}
+    written = fill()
+    assert False, "FILL-PROBE " + " ".join(f"{k}:{'full' if v else 'none'}" for k, v in written.items())
 
 
 def test_counts():

@@ -1,0 +1,175 @@
+"""The process split: values cross as data, the rest as handles, and the submission cannot
+reach the test process. These tests talk to a real student process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from grader.runner.proxy import codec
+from grader.runner.proxy.client import StudentConnection, StudentTimeout, install
+
+STUDENT = Path(__file__).parent / "proxy_student"
+
+
+def round_trip(value):
+    refs = []
+    data = codec.encode(
+        value, lambda v: refs.append(v) or {"t": "ref", "id": len(refs)}
+    )
+    return codec.decode(data, lambda d: refs[d["id"] - 1])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        3,
+        2.5,
+        float("inf"),
+        "文字",
+        b"\x00\xff",
+        bytearray(b"ab"),
+        [1, (2, 3)],
+        {"a": {1, 2}},
+        frozenset({"x"}),
+        {(1, 2): "tuple key"},
+        dt.datetime(2026, 11, 28, 12, 0),
+        dt.date(2026, 1, 1),
+        dt.timedelta(seconds=90),
+        Decimal("12.50"),
+        Fraction(1, 3),
+        complex(1, 2),
+        Path("/tmp/x.json"),
+    ],
+)
+def test_plain_values_cross_unchanged(value) -> None:
+    back = round_trip(value)
+    assert back == value and type(back) is type(value)
+
+
+def test_numpy_and_pandas_cross_by_value() -> None:
+    array = np.arange(6, dtype=np.int32).reshape(2, 3)
+    assert np.array_equal(round_trip(array), array)
+    frame = pd.DataFrame(
+        {
+            "when": pd.to_datetime(["2026-01-01", "2026-01-02"]),
+            "ok": pd.array([True, pd.NA]),
+        },
+        index=pd.Index(["a", "b"], name="key"),
+    )
+    frame.columns.name = "field"
+    pd.testing.assert_frame_equal(round_trip(frame), frame)
+    assert round_trip(pd.Timestamp("2026-11-28")) == pd.Timestamp("2026-11-28")
+
+
+def test_subclasses_of_builtins_cross_as_the_plain_value() -> None:
+    class Forged(int):
+        def __eq__(self, other):
+            return True
+
+    back = round_trip(Forged(3))
+    assert type(back) is int and back != 4
+
+
+@pytest.fixture(scope="module")
+def shop():
+    connection = StudentConnection(str(STUDENT), call_seconds=3)
+    finder = install(connection, ["shop"])
+    sys.modules.pop("shop", None)
+    import shop
+
+    yield shop, connection
+    sys.meta_path.remove(finder)
+    sys.modules.pop("shop", None)
+    connection.stop()
+
+
+def test_objects_stay_behind_handles_and_calls_work(shop) -> None:
+    module, _ = shop
+    basket = module.Basket().add("tea", 2).add("rice")
+    assert len(basket) == 3
+    assert list(basket) == ["rice", "tea"]
+    assert isinstance(basket, module.Basket)
+    assert list(module.count_up(3)) == [0, 1, 2]
+
+
+def test_student_exceptions_keep_type_hierarchy_and_attributes(shop) -> None:
+    module, _ = shop
+    with pytest.raises(module.OutOfStock) as info:
+        module.Basket().take("tea")
+    assert isinstance(info.value, module.ShopError) and isinstance(
+        info.value, LookupError
+    )
+    assert str(info.value) == "tea is out of stock"
+    assert info.value.item == "tea"
+    with pytest.raises(ValueError, match="count must be positive"):
+        module.Basket().add("tea", 0)
+
+
+def test_forged_equality_never_passes_an_assertion(shop) -> None:
+    module, _ = shop
+    assert module.always_equal() != 3
+    assert not (module.always_equal() == "anything")
+    number = module.sneaky_number()
+    assert type(number) is int and number == 3 and number != 4
+
+
+def test_callbacks_keep_identity_and_run_in_the_test_process(shop) -> None:
+    module, _ = shop
+    seen = []
+
+    def record(value):
+        seen.append(value)
+        return value * 2
+
+    assert module.apply(record, 21) == 42
+    assert seen == [21]
+    assert module.identity(record) is record
+
+
+def test_the_submission_cannot_reach_a_callbacks_globals(shop) -> None:
+    module, _ = shop
+    with pytest.raises(AttributeError, match="not available to the submission"):
+        module.reach_globals(test_the_submission_cannot_reach_a_callbacks_globals)
+
+
+def test_output_and_logs_are_replayed(shop, capsys, caplog) -> None:
+    module, _ = shop
+    caplog.set_level(logging.INFO, logger="shop")
+    assert module.shout("hi") == 2
+    module.Basket().add("tea")
+    assert capsys.readouterr().out == "HI\n"
+    assert [r.getMessage() for r in caplog.records] == ["added tea x1"]
+
+
+def test_a_timeout_fails_the_call_and_the_next_call_works(shop) -> None:
+    module, connection = shop
+    restarts = connection.restarts
+    with pytest.raises(StudentTimeout):
+        module.slow(10)
+    assert (
+        module.slow(0) == "done"
+    )  # a module-level name is found again in the new process
+    assert connection.restarts == restarts + 1
+
+
+def test_a_test_may_subclass_a_student_class(shop) -> None:
+    module, _ = shop
+
+    class Price(module.Money):
+        def doubled(self):
+            return self.cents * 2
+
+    price = Price.from_units(2)
+    assert isinstance(price, Price) and price.cents == 200
+    assert price.doubled() == 400
