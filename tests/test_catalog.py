@@ -38,7 +38,7 @@ def test_exercise_fields_come_from_toml() -> None:
     assert exercise.submitted_files == ("word_count.py", "tests/test_word_count.py")
     assert [c.id for c in exercise.checks] == ["tests", "flake8", "black", "coverage"]
     assert exercise.check("coverage").options == {"threshold": 70}
-    assert exercise.limits.test_seconds == 2
+    assert exercise.limits.test_seconds == 5
     assert exercise.title_zh == "词频统计"
 
 

@@ -127,7 +127,8 @@ def test_memory_bomb_fails_its_test_only(docker_backend, tmp_path: Path) -> None
     assert card.status != "pass" or card.score < card.max_score
 
 
-def test_output_flood_is_truncated(docker_backend, tmp_path: Path, word_count) -> None:
+def test_output_flood_is_truncated(docker_backend, tmp_path: Path) -> None:
+    word_count = exercise_with(tmp_path, FIXTURE_PACK, "word-count", test_seconds=15)
     ws = tmp_path / "ws"
     shutil.copytree(word_count.reference_dir, ws)
     source = (ws / "word_count.py").read_text()
