@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from grader.catalog import ExercisePack
+from grader.catalog.model import Exercise
 
 SLUG = "grade-book"
 
@@ -30,6 +31,53 @@ def timed(commands: list[tuple[list[str], Path]]) -> float:
     for command, cwd in commands:
         subprocess.run(command, cwd=cwd, capture_output=True, check=False, env=ENV)
     return time.perf_counter() - start
+
+
+def bare_commands(exercise: Exercise, tmp: Path) -> list[tuple[list[str], Path]]:
+    """The four tools run bare on a copy of the reference, as a person would type them."""
+    py = sys.executable
+    bare_dir = tmp / "bare"
+    shutil.copytree(exercise.reference_dir, bare_dir)
+    files = [str(bare_dir / f) for f in exercise.solution_files + exercise.test_files]
+    solution = ",".join(str(bare_dir / f) for f in exercise.solution_files)
+    pythonpath = f"pythonpath={bare_dir}"
+    return [
+        (
+            [
+                py,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-o",
+                pythonpath,
+                str(exercise.hidden_dir),
+            ],
+            bare_dir,
+        ),
+        ([py, "-m", "flake8", "--max-line-length=88", *files], bare_dir),
+        ([py, "-m", "black", "--check", "-q", *files], bare_dir),
+        (
+            [
+                py,
+                "-m",
+                "coverage",
+                "run",
+                f"--include={solution}",
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-o",
+                "pythonpath=.",
+                *exercise.test_files,
+            ],
+            bare_dir,
+        ),
+        ([py, "-m", "coverage", "json", "-q", "-o", str(tmp / "cov.json")], bare_dir),
+    ]
 
 
 def main() -> None:
@@ -47,52 +95,7 @@ def main() -> None:
         )
         for rel in exercise.solution_files + exercise.test_files:
             shutil.copy(exercise.reference_dir / rel, ws / rel)
-        bare_dir = Path(tmp) / "bare"
-        shutil.copytree(exercise.reference_dir, bare_dir)
-        files = [
-            str(bare_dir / f) for f in exercise.solution_files + exercise.test_files
-        ]
-        solution = ",".join(str(bare_dir / f) for f in exercise.solution_files)
-        bare = [
-            (
-                [
-                    py,
-                    "-m",
-                    "pytest",
-                    "-q",
-                    "-p",
-                    "no:cacheprovider",
-                    "-o",
-                    f"pythonpath={bare_dir}",
-                    str(exercise.hidden_dir),
-                ],
-                bare_dir,
-            ),
-            ([py, "-m", "flake8", "--max-line-length=88", *files], bare_dir),
-            ([py, "-m", "black", "--check", "-q", *files], bare_dir),
-            (
-                [
-                    py,
-                    "-m",
-                    "coverage",
-                    "run",
-                    f"--include={solution}",
-                    "-m",
-                    "pytest",
-                    "-q",
-                    "-p",
-                    "no:cacheprovider",
-                    "-o",
-                    "pythonpath=.",
-                    *exercise.test_files,
-                ],
-                bare_dir,
-            ),
-            (
-                [py, "-m", "coverage", "json", "-q", "-o", str(Path(tmp) / "cov.json")],
-                bare_dir,
-            ),
-        ]
+        bare = bare_commands(exercise, Path(tmp))
         grader = [
             (
                 [py, "-m", "grader", "submit", str(ws), "--backend", "local", "--json"],

@@ -86,6 +86,8 @@ class FlakyServer:
             return self.send(request, 200, extra.encode("utf-8"))
         if path.startswith("/pages/") and path[7:] in self.pages:
             return self.send(request, 200, self.pages[path[7:]])
+        if path.startswith("/status/") and path[8:].isdigit():
+            return self.send(request, int(path[8:]), b"status page")
         if path.startswith("/gen/") and path[5:].isdigit():
             return self.send(request, 200, gen_page(int(path[5:])).encode("utf-8"))
         return self.send(request, 404, b"<h1>404 not found</h1>")
@@ -303,7 +305,9 @@ def test_text_is_stripped_and_whitespace_collapsed():
 )
 def test_rating_cleaning(text, expected):
     """A rating is a float between 0 and 10 inclusive, otherwise None"""
-    movies = parse_page(movie_html(f'<b class="title">X</b><i class="rating">{text}</i>'))
+    movies = parse_page(
+        movie_html(f'<b class="title">X</b><i class="rating">{text}</i>')
+    )
     assert movies[0]["rating"] == expected
     if expected is not None:
         assert type(movies[0]["rating"]) is float
@@ -324,7 +328,9 @@ def test_rating_cleaning(text, expected):
 )
 def test_votes_cleaning(text, expected):
     """Votes are the first number in the text with thousands separators removed, else None"""
-    movies = parse_page(movie_html(f'<b class="title">X</b><i class="votes">{text}</i>'))
+    movies = parse_page(
+        movie_html(f'<b class="title">X</b><i class="votes">{text}</i>')
+    )
     assert movies[0]["votes"] == expected
 
 
@@ -399,6 +405,17 @@ def test_fetch_does_not_retry_404(server):
         fetch_with_retry(server.url("/pages/nope.html"), attempts=5, backoff=0.01)
     assert info.value.status == 404
     assert server.paths() == ["/pages/nope.html"]
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(2)
+def test_fetch_does_not_retry_other_non_2xx_statuses(server):
+    """Statuses such as 301, 403 and 410 raise FetchError after one request each"""
+    for status in (301, 403, 410):
+        with pytest.raises(FetchError) as info:
+            fetch_with_retry(server.url(f"/status/{status}"), attempts=3, backoff=0.01)
+        assert info.value.status == status
+    assert server.paths() == ["/status/301", "/status/403", "/status/410"]
 
 
 @pytest.mark.task(3)
@@ -490,7 +507,11 @@ def test_fetch_rejects_bad_arguments():
             "http://other/x",
         ),
         ('<span class="next">后页&gt;</span>', "http://h/p/9", None),
-        ('<link rel="next" href="  "><span class="next">后页</span>', "http://h/", None),
+        (
+            '<link rel="next" href="  "><span class="next">后页</span>',
+            "http://h/",
+            None,
+        ),
         ('<a rel="prev" href="/p/1">前页</a>', "http://h/p/2", None),
         (
             '<link rel="next" href=""><div class="next"><a>x</a>'

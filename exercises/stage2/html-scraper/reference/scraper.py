@@ -94,6 +94,15 @@ def _parse_votes(text: str | None) -> int | None:
     return int(match.group().replace(",", "")) if match else None
 
 
+def _href(element: Tag | None) -> str | None:
+    if element is None:
+        return None
+    href = element.get("href")
+    if not isinstance(href, str) or not href.strip():
+        return None
+    return href.strip()
+
+
 def _parse_movie(movie: Tag) -> dict[str, Any] | None:
     """One movie dict, or ``None`` when the block has no usable title."""
     title = _field_text(movie, "title")
@@ -107,7 +116,7 @@ def _parse_movie(movie: Tag) -> dict[str, Any] | None:
         "id": movie_id or None,
         "rank": _parse_int(_field_text(movie, "rank")),
         "title": title,
-        "url": link["href"].strip() if link is not None else None,
+        "url": _href(link),
         "year": _parse_year(_field_text(movie, "year")),
         "rating": _parse_rating(_field_text(movie, "rating")),
         "votes": _parse_votes(_field_text(movie, "votes")),
@@ -134,15 +143,6 @@ def parse_page(html: str) -> list[dict[str, Any]]:
         if movie is not None:
             movies.append(movie)
     return movies
-
-
-def _href(element: Tag | None) -> str | None:
-    if element is None:
-        return None
-    href = element.get("href")
-    if not isinstance(href, str) or not href.strip():
-        return None
-    return href.strip()
 
 
 def next_page_url(html: str, base_url: str) -> str | None:

@@ -2,10 +2,10 @@
 
 Two limiters share one interface::
 
-    limiter.allow(key="default", cost=1) -> bool      # admit (and record) or reject
-    limiter.retry_after(key="default", cost=1) -> float  # seconds until allow succeeds
-    limiter.cleanup() -> int                           # drop idle keys, return how many
-    len(limiter)                                       # number of keys stored
+    limiter.allow(key="default", cost=1) -> bool     # admit (and record) or reject
+    limiter.retry_after(key="default", cost=1)       # seconds until allow succeeds
+    limiter.cleanup() -> int                         # drop idle keys, return how many
+    len(limiter)                                     # number of keys stored
 
 :class:`TokenBucket` refills ``rate`` tokens per second up to ``capacity``;
 :class:`SlidingWindowLimiter` admits at most ``limit`` events in any
