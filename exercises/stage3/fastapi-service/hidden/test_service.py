@@ -1,0 +1,328 @@
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service import LinearModel, create_app, load_model
+
+KEY = {"X-API-Key": "dev-key"}
+ROW = {"tenure_months": 12, "monthly_charges": 70.0, "support_calls": 2}
+COEF = {"tenure_months": -0.08, "monthly_charges": 0.03, "support_calls": 0.6}
+
+
+def expected_proba(row, coef=COEF, intercept=-1.5):
+    z = intercept + sum(coef[k] * row[k] for k in coef)
+    return 1 / (1 + math.exp(-z))
+
+
+def write_model(tmp_path, **changes):
+    raw = json.loads(Path("data/model.json").read_text(encoding="utf-8"))
+    raw.update(changes)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    return path
+
+
+def tiny_model(tmp_path, version="9.9.9"):
+    return load_model(
+        write_model(
+            tmp_path,
+            name="tiny",
+            version=version,
+            features=["x"],
+            coef=[1.0],
+            intercept=0.0,
+            threshold=0.5,
+        )
+    )
+
+
+@pytest.fixture
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+# --------------------------------------------------------------------- task 1
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(2)
+def test_load_model_reads_shipped_json():
+    """load_model reads data/model.json into a LinearModel with its metadata"""
+    model = load_model()
+    assert isinstance(model, LinearModel)
+    assert model.name == "churn-logit"
+    assert model.version == "1.2.0"
+    assert list(model.features) == list(COEF)
+    assert list(model.coef) == pytest.approx(list(COEF.values()))
+    assert model.intercept == pytest.approx(-1.5)
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(2)
+@pytest.mark.parametrize("row", [ROW, {"tenure_months": 0, "monthly_charges": 0,
+                                       "support_calls": 0}, {"tenure_months": 72,
+                                       "monthly_charges": 20, "support_calls": 9}],
+                         ids=["typical", "zeros", "many-calls"])
+def test_predict_proba_is_sigmoid_of_linear_score(row):
+    """predict_proba is sigmoid(intercept + sum of coef times feature)"""
+    assert load_model().predict_proba(row) == pytest.approx(expected_proba(row))
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_predict_proba_is_stable_for_huge_scores(tmp_path):
+    """predict_proba returns 0..1 without overflow for very large |score|"""
+    model = tiny_model(tmp_path)
+    assert model.predict_proba({"x": 1e6}) == pytest.approx(1.0)
+    assert model.predict_proba({"x": -1e6}) == pytest.approx(0.0)
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(2)
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"coef": [0.1, 0.2]},
+        {"features": []},
+        {"features": ["a", "a", "b"]},
+        {"coef": [0.1, "x", 0.3]},
+        {"threshold": 1.5},
+        {"intercept": None},
+    ],
+    ids=["coef-length", "no-features", "dup-features", "coef-not-number",
+         "threshold-range", "intercept-null"],
+)
+def test_load_model_rejects_invalid_file(tmp_path, changes):
+    """load_model raises ValueError for an inconsistent model file"""
+    with pytest.raises(ValueError):
+        load_model(write_model(tmp_path, **changes))
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_load_model_rejects_broken_json_and_missing_key(tmp_path):
+    """load_model raises ValueError for broken JSON or a missing key"""
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_model(bad)
+    raw = json.loads(Path("data/model.json").read_text(encoding="utf-8"))
+    del raw["version"]
+    bad.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_model(bad)
+
+
+# --------------------------------------------------------------------- task 2
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+def test_health_needs_no_key(client):
+    """GET /health answers 200 {"status": "ok"} without an API key"""
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(2)
+def test_version_reports_model_version(tmp_path):
+    """GET /version returns the name, version and features of the given model"""
+    with TestClient(create_app(model=tiny_model(tmp_path, "3.1.4"))) as c:
+        response = c.get("/version")
+    assert response.status_code == 200
+    assert response.json() == {"name": "tiny", "version": "3.1.4", "features": ["x"]}
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(3)
+def test_predict_returns_probability_label_and_version(client):
+    """POST /predict returns probability, label and the model version"""
+    response = client.post("/predict", json={"features": ROW}, headers=KEY)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["probability"] == pytest.approx(expected_proba(ROW))
+    assert body["label"] == int(expected_proba(ROW) >= 0.5)
+    assert body["version"] == "1.2.0"
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(2)
+def test_predict_label_uses_threshold_inclusive(tmp_path):
+    """The label is 1 exactly when probability >= the model threshold"""
+    with TestClient(create_app(model=tiny_model(tmp_path))) as c:
+        at = c.post("/predict", json={"features": {"x": 0}}, headers=KEY).json()
+        below = c.post("/predict", json={"features": {"x": -0.01}}, headers=KEY)
+    assert at["probability"] == pytest.approx(0.5)
+    assert at["label"] == 1
+    assert below.json()["label"] == 0
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(2)
+def test_predict_without_key_is_401(client):
+    """POST /predict without the X-API-Key header answers 401"""
+    response = client.post("/predict", json={"features": ROW})
+    assert response.status_code == 401
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(2)
+def test_predict_with_wrong_key_is_403():
+    """A wrong key answers 403, and create_app's api_key is the one accepted"""
+    with TestClient(create_app(api_key="s3cret")) as c:
+        assert c.post("/predict", json={"features": ROW}, headers=KEY).status_code == 403
+        ok = c.post("/predict", json={"features": ROW}, headers={"X-API-Key": "s3cret"})
+    assert ok.status_code == 200
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(3)
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"features": "12,70,2"},
+        {"features": {**ROW, "tenure_months": "twelve"}},
+        {"features": {"tenure_months": 12, "monthly_charges": 70.0}},
+        {"features": {**ROW, "age": 30}},
+        {"features": ROW, "extra": 1},
+    ],
+    ids=["empty", "not-a-dict", "not-a-number", "missing-feature",
+         "unknown-feature", "extra-field"],
+)
+def test_predict_invalid_body_is_422(client, body):
+    """An invalid /predict body answers 422 and never a 500"""
+    response = client.post("/predict", json=body, headers=KEY)
+    assert response.status_code == 422
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+def test_openapi_documents_request_schema(client):
+    """The OpenAPI schema lists /predict with a JSON request body"""
+    spec = client.get("/openapi.json").json()
+    post = spec["paths"]["/predict"]["post"]
+    assert "application/json" in post["requestBody"]["content"]
+    assert "/health" in spec["paths"] and "/version" in spec["paths"]
+
+
+# --------------------------------------------------------------------- task 3
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(3)
+def test_batch_predicts_every_row_in_order(client):
+    """POST /predict/batch returns one prediction per item, in request order"""
+    rows = [
+        ROW,
+        {"tenure_months": 60, "monthly_charges": 20, "support_calls": 0},
+        {"tenure_months": 1, "monthly_charges": 110, "support_calls": 6},
+    ]
+    body = {"items": [{"features": r} for r in rows]}
+    response = client.post("/predict/batch", json=body, headers=KEY)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["version"] == "1.2.0"
+    got = [p["probability"] for p in data["predictions"]]
+    assert got == pytest.approx([expected_proba(r) for r in rows])
+    assert [p["label"] for p in data["predictions"]] == [
+        int(expected_proba(r) >= 0.5) for r in rows
+    ]
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(2)
+def test_batch_limit_is_enforced_at_boundary():
+    """max_batch rows are accepted; one more answers 413 or 422"""
+    with TestClient(create_app(max_batch=3)) as c:
+        ok = c.post("/predict/batch", json={"items": [{"features": ROW}] * 3},
+                    headers=KEY)
+        big = c.post("/predict/batch", json={"items": [{"features": ROW}] * 4},
+                     headers=KEY)
+    assert ok.status_code == 200
+    assert len(ok.json()["predictions"]) == 3
+    assert big.status_code in (413, 422)
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(1)
+def test_batch_default_limit_is_32(client):
+    """The default batch limit is 32 rows"""
+    ok = client.post("/predict/batch", json={"items": [{"features": ROW}] * 32},
+                     headers=KEY)
+    big = client.post("/predict/batch", json={"items": [{"features": ROW}] * 33},
+                      headers=KEY)
+    assert ok.status_code == 200
+    assert big.status_code in (413, 422)
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(2)
+def test_batch_rejects_empty_and_bad_items(client):
+    """An empty batch or one invalid item answers 422"""
+    assert client.post("/predict/batch", json={"items": []}, headers=KEY).status_code == 422
+    bad = {"items": [{"features": ROW}, {"features": {"tenure_months": 1}}]}
+    assert client.post("/predict/batch", json=bad, headers=KEY).status_code == 422
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(1)
+def test_batch_needs_the_key(client):
+    """POST /predict/batch is protected by the same API key"""
+    body = {"items": [{"features": ROW}]}
+    assert client.post("/predict/batch", json=body).status_code == 401
+    wrong = {"X-API-Key": "nope"}
+    assert client.post("/predict/batch", json=body, headers=wrong).status_code == 403
+
+
+# --------------------------------------------------------------------- task 4
+
+
+def dockerfile_instructions():
+    text = Path("Dockerfile").read_text(encoding="utf-8")
+    joined = re.sub(r"\\\n", " ", text)
+    lines = [line.strip() for line in joined.splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(2)
+def test_dockerfile_is_multi_stage_from_slim_base():
+    """The Dockerfile has at least two FROM stages, based on python:3.11-slim"""
+    froms = [line.split() for line in dockerfile_instructions()
+             if line.upper().startswith("FROM ")]
+    assert len(froms) >= 2
+    assert any("as" in [w.lower() for w in words] for words in froms)
+    assert any(words[1] == "python:3.11-slim" for words in froms)
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_dockerfile_runs_the_server_and_ships_the_model():
+    """The final stage copies data/model.json and has a CMD or ENTRYPOINT"""
+    lines = dockerfile_instructions()
+    upper = [line.upper() for line in lines]
+    last_from = max(i for i, line in enumerate(upper) if line.startswith("FROM "))
+    final = upper[last_from:]
+    assert any(line.startswith(("CMD", "ENTRYPOINT")) for line in final)
+    text = "\n".join(lines)
+    assert "model.json" in text or re.search(r"COPY\s+.*data", text)
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_requirements_pin_the_service_dependencies():
+    """requirements.txt lists fastapi, pydantic and uvicorn"""
+    names = set()
+    for line in Path("requirements.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            names.add(re.split(r"[<>=!~\[; ]", line)[0].lower())
+    assert {"fastapi", "pydantic", "uvicorn"} <= names
