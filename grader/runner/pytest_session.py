@@ -189,6 +189,9 @@ def drop_privileges(uid: int) -> Callable[[], None]:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+        # The trusted test process uses the same umask: files either side creates in a
+        # test's tmp_path stay usable by the other, and permission checks agree.
+        os.umask(0)
 
     return drop
 

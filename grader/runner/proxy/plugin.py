@@ -41,6 +41,10 @@ def pytest_configure(config: pytest.Config) -> None:
         uid=config.getoption("grader_proxy_uid"),
         env=env,
     )
+    if connection.uid is not None:
+        # The student process runs as another uid: what the tests create in tmp_path must
+        # be writable by it (see pytest_session.drop_privileges, which matches this umask).
+        os.umask(0)
     modules = [m for m in config.getoption("grader_proxy_modules").split(",") if m]
     install(connection, modules)
     config.stash[CONNECTION] = connection
