@@ -8,6 +8,7 @@ import click
 
 from grader import __version__
 from grader.cli.authoring import exercises_group
+from grader.cli.mutate_cmd import mutate_command
 from grader.cli.runner_cmd import runner_group
 from grader.cli.teacher import batch_command
 from grader.cli.student import (
@@ -52,6 +53,7 @@ for command in (
     schema_command,
 ):
     cli.add_command(command)
+exercises_group.add_command(mutate_command)
 cli.add_command(exercises_group)
 cli.add_command(runner_group)
 cli.add_command(batch_command)
