@@ -29,7 +29,7 @@ MISSING = {
 
 
 def make_houses(n, seed, unseen_share=0.0):
-    """Generate n houses; unseen_share of them lie in a district absent from training."""
+    """Generate n houses; unseen_share of them lie in a district never trained on."""
     rng = np.random.default_rng(seed)
     districts = list(PRICE_PER_SQM)
     district = rng.choice(districts, size=n, p=[0.12, 0.18, 0.15, 0.2, 0.2, 0.15])
