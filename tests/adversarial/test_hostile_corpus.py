@@ -2,8 +2,9 @@
 
 Each folder in `adversarial_cases/` is a workspace for the word-count fixture exercise: a
 BROKEN solution (so a pass could only come from forgery) plus an attack, and an
-`expect.json` with the safe outcome. Each case is graded once (the state case twice) with the
-real Docker backend, and every case must end in:
+`expect.json` with the safe outcome; a case may add hidden tests to its copy of the
+exercise in `hidden_extra/` (never part of the workspace). Each case is graded once (the
+state case twice) with the real Docker backend, and every case must end in:
 
 - no false pass: the hidden tests never score more than an honest broken solution would,
   and the tests the broken code cannot pass are not "passed";
@@ -28,7 +29,9 @@ expect.json keys (all optional except "attack"):
   settle_seconds    wait before the leftover checks (late writers)
   harness_bug       a known hole this case exposes: xfail, unless GRADER_ADVERSARIAL_STRICT=1
 
-Skipped without an engine and runner image, unless GRADER_REQUIRE_DOCKER=1.
+Evidence strings ("includes") are built at run time, never literal in a case's source: a
+black diff of the submission would otherwise show them. Skipped without an engine and runner
+image, unless GRADER_REQUIRE_DOCKER=1.
 """
 
 from __future__ import annotations

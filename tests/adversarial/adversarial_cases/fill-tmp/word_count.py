@@ -1,5 +1,8 @@
 """Broken word count that fills every writable scratch filesystem and keeps the files."""
 import os
+import time
+
+DONE = "/dev/shm/fill-probe-done"
 
 
 def fill(folders=("/tmp", "/dev/shm", os.environ.get("HOME", "/tmp"), "/tmp/.cache")):
@@ -24,6 +27,11 @@ def fill(folders=("/tmp", "/dev/shm", os.environ.get("HOME", "/tmp"), "/tmp/.cac
 
 
 def count_words(text):
+    # let the student's own tests report first (see tests/), then fill from this side too
+    for _ in range(80):
+        if os.path.exists(DONE):
+            break
+        time.sleep(0.05)
     fill()
     return {}
 
