@@ -88,7 +88,11 @@ def read_results(job: Job, outcome: RunOutcome) -> tuple[list[CheckResult], str]
             raise ValueError(
                 f"the results file is larger than {RESULTS_MAX_BYTES} bytes"
             )
-        document = json.loads(path.read_text(encoding="utf-8"))
+        if outcome.exit_code != 0:
+            raise ValueError("the grading process did not finish cleanly")
+        document = scrub(json.loads(path.read_text(encoding="utf-8")))
+        if not isinstance(document, dict) or document.get("nonce") != job.nonce:
+            raise ValueError("the results file was not written by this run's grader")
         checks = _validated_checks(document, exercise)
     except (ValueError, OSError) as exc:
         tail = clean_text(outcome.log_tail)[-1000:]
@@ -99,6 +103,17 @@ def read_results(job: Job, outcome: RunOutcome) -> tuple[list[CheckResult], str]
             exercise, cap_text(reason, MESSAGE_CHARS - 100), status="error"
         ), cap_text(reason, MESSAGE_CHARS - 100)
     return checks, ""
+
+
+def scrub(value: Any) -> Any:
+    """Replace lone surrogates (valid in JSON escapes, not in UTF-8) throughout a document."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {scrub(k): scrub(v) for k, v in value.items()}
+    return value
 
 
 def _validated_checks(document: Any, exercise: Exercise) -> list[CheckResult]:

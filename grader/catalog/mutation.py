@@ -326,9 +326,10 @@ def mutation_score(
         (root / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
         code, baseline, output = _run_suite(exercise, root, "reference", {}, None)
         if code != 0:
+            why = f"pytest exit code {code}" if code is not None else "out of time"
             raise ExerciseError(
                 f"{exercise.qualified_slug}: the reference fails its hidden suite "
-                f"(pytest exit code {code}); fix that first: {output[-800:]}"
+                f"({why}); fix that first: {output[-800:]}"
             )
         timeout = max(MIN_TIMEOUT_SECONDS, TIMEOUT_FACTOR * baseline)
 
@@ -340,8 +341,11 @@ def mutation_score(
             return MutantResult(*where, code != 0, code is None, seconds)
 
         workers = max(1, jobs or os.cpu_count() or 1)
-        with ThreadPoolExecutor(workers) as pool:  # each mutant is its own process
+        pool = ThreadPoolExecutor(workers)  # threads suffice: each mutant is a process
+        try:
             results = list(pool.map(run, enumerate(chosen)))
+        finally:  # on Ctrl-C, start no more mutants
+            pool.shutdown(cancel_futures=True)
     elapsed, slug = time.monotonic() - clock, exercise.qualified_slug
     return MutationReport(slug, len(mutations), results, elapsed, baseline, timeout)
 

@@ -22,7 +22,9 @@ def write_coveragerc(ctx: CheckContext) -> Path:
     """Our own configuration: the submission's .coveragerc / pyproject settings are ignored,
     and the data file lives in the work folder, not beside the student's code."""
     solution = "\n    ".join(str(ctx.submission / rel) for rel in ctx.solution_files)
-    path = ctx.student_work / "coveragerc"
+    # Readable by the student's processes, writable only by the trusted one: the trusted
+    # `coverage json` reads it.
+    path = ctx.work / "tmp" / "coveragerc"
     path.write_text(
         "[run]\n"
         f"data_file = {ctx.student_work / 'coverage.data'}\n"
@@ -66,7 +68,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     rcfile = write_coveragerc(ctx)
     results_path = ctx.student_work / "student.jsonl"
     command = pytest_command(
-        ini=write_pytest_ini(ctx.student_work / "student-pytest.ini", ctx.submission),
+        ini=write_pytest_ini(ctx.work / "tmp" / "student-pytest.ini", ctx.submission),
         rootdir=ctx.submission,
         results=results_path,
         test_seconds=ctx.test_seconds,
@@ -82,6 +84,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         deadline=ctx.deadline,
         env=pytest_env(),
         uid=ctx.student_uid,
+        log_path=ctx.trusted_work / "student.log",
     )
     outcomes = [
         session.results.get(m["id"], {**m, "status": "error"})

@@ -40,8 +40,10 @@ def syntax_errors(submission: Path, python_files: list[str]) -> dict[str, str]:
             errors[rel] = (
                 f"{rel}:{exc.lineno}:{exc.offset or 0}: SyntaxError: {exc.msg}"
             )
-        except ValueError as exc:
-            errors[rel] = f"{rel}: cannot compile: {exc}"
+        except (ValueError, MemoryError, RecursionError) as exc:
+            errors[rel] = (
+                f"{rel}: cannot compile ({type(exc).__name__}): simplify this file"
+            )
     return errors
 
 
@@ -111,8 +113,10 @@ def _run_check(ctx: CheckContext, config: CheckConfig) -> CheckResult:
 def main(argv: list[str]) -> int:
     job_root = Path(argv[1])
     document = run_job(job_root)
+    document["nonce"] = json.loads((job_root / "job.json").read_text())["nonce"]
+    # ASCII escapes: a lone surrogate in a student's output cannot break the encoding.
     write_atomic(
-        job_root / "out" / RESULTS_NAME, json.dumps(document, ensure_ascii=False)
+        job_root / "out" / RESULTS_NAME, json.dumps(document, ensure_ascii=True)
     )
     return 0
 

@@ -10,6 +10,7 @@ JOB/out/results.json   the only thing that comes back
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -27,15 +28,19 @@ class Job:
     root: Path
     exercise: Exercise
     submission: Submission
+    nonce: str = ""
 
     @property
     def results_path(self) -> Path:
         return self.root / "out" / RESULTS_NAME
 
 
-def job_spec(exercise: Exercise, submission: Submission) -> dict[str, Any]:
+def job_spec(exercise: Exercise, submission: Submission, nonce: str) -> dict[str, Any]:
     python_files = [f.path for f in submission.files if f.path.endswith(".py")]
     return {
+        # Echoed back in the results: a results file planted by the submission lacks it
+        # (job.json is readable only by the trusted uid in the sandbox).
+        "nonce": nonce,
         "slug": exercise.qualified_slug,
         "solution_files": list(exercise.solution_files),
         "test_files": list(exercise.test_files),
@@ -72,13 +77,15 @@ def prepare_job(
         shutil.copytree(exercise.hidden_dir, root / "hidden", ignore=_no_caches)
         (root / "work").mkdir()
         (root / "out").mkdir()
+        nonce = secrets.token_hex(16)
         (root / "job.json").write_text(
-            json.dumps(job_spec(exercise, submission), indent=2), encoding="utf-8"
+            json.dumps(job_spec(exercise, submission, nonce), indent=2),
+            encoding="utf-8",
         )
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise
-    return Job(root=root, exercise=exercise, submission=submission)
+    return Job(root=root, exercise=exercise, submission=submission, nonce=nonce)
 
 
 def remove_job(job: Job) -> None:

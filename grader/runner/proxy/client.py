@@ -133,7 +133,10 @@ class _TrustedEndpoint(Endpoint):
             ) from None
         except ChannelClosed:
             process = self.connection.process
-            code = process.wait() if process is not None else None
+            try:
+                code = process.wait(timeout=1) if process is not None else None
+            except subprocess.TimeoutExpired:
+                code = None
             self.connection.stop(f"the student process ended (exit code {code})")
             raise StudentCrashed(_death(code)) from None
         except BaseException:
@@ -169,6 +172,9 @@ def replay_output(message: dict[str, Any]) -> None:
 
 class StudentModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Answers imports of the submission's modules with proxies."""
+
+    def load_module(self, fullname: str) -> Any:
+        raise ImportError("load_module is not supported")
 
     def __init__(self, connection: StudentConnection, modules: Sequence[str]) -> None:
         self.connection = connection

@@ -64,12 +64,25 @@ class _StudentFiles:
     def _grader_share_tmp_path(self, request: pytest.FixtureRequest) -> Iterator[None]:
         if "tmp_path" in request.fixturenames and self.connection.uid is not None:
             path: Path = request.getfixturevalue("tmp_path")
-            for folder in (path, *path.parents[:2]):
-                try:
-                    os.chmod(folder, 0o777)
-                except OSError:
-                    pass
+            # Through descriptors opened without following links: the student cannot
+            # redirect these changes. Parents only become traversable, never writable.
+            for folder, mode in (
+                (path, 0o777),
+                *((p, 0o711) for p in path.parents[:2]),
+            ):
+                _chmod_no_follow(folder, mode)
         yield
+
+
+def _chmod_no_follow(folder: Path, mode: int) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

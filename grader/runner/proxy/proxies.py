@@ -257,6 +257,11 @@ class RemoteModule(types.ModuleType):
         return getattr(object.__getattribute__(self, "_grader_remote"), name)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("__") and name.endswith("__"):
+            # __loader__, __spec__ and friends belong to this process's import machinery:
+            # forwarding them would hand the submission a handle to trusted objects.
+            object.__setattr__(self, name, value)
+            return
         setattr(object.__getattribute__(self, "_grader_remote"), name, value)
 
     def __dir__(self) -> list[str]:
@@ -422,6 +427,7 @@ def rebuild_exception(endpoint: Endpoint, error: dict[str, Any]) -> BaseExceptio
         args = tuple(endpoint.decode(error["args"]))
     if endpoint.side == "trusted" and (
         not isinstance(kind, type)
+        or issubclass(kind, (KeyboardInterrupt, GeneratorExit))
         or (not issubclass(kind, Exception) and kind is not SystemExit)
     ):
         # A KeyboardInterrupt or GeneratorExit from student code must not stop the test run.
