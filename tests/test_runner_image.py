@@ -61,21 +61,27 @@ def test_current_hash_covers_the_checkout(tmp_path: Path) -> None:
     with pytest.raises(img.ImageError, match="checkout"):
         img.current_hash(tmp_path)
     (tmp_path / "Dockerfile").write_text("FROM a\n")
-    without_grader = img.current_hash(tmp_path)
-    (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "grader"\nversion = "1.2"\n'
-    )
+    with pytest.raises(img.ImageError, match="pyproject.toml"):
+        img.current_hash(tmp_path)
+    pyproject = tmp_path / "pyproject.toml"
+    extra = '[project]\nversion = "1.2"\n[project.optional-dependencies]\nexercises = [{}]\n'
+    pyproject.write_text(extra.format('"numpy>=1.26"'))
     assert img.requirements(tmp_path)[-1] == "grader"
-    with_grader = img.current_hash(tmp_path)
-    assert with_grader != without_grader
+    assert "numpy>=1.26" in img.requirements(tmp_path)
+    first = img.current_hash(tmp_path)
+    pyproject.write_text(extra.format('"numpy>=1.26", "pandas>=2.1"'))
+    with_pandas = img.current_hash(tmp_path)
+    assert with_pandas != first
     (tmp_path / "Dockerfile").write_text("FROM b\n")
-    assert img.current_hash(tmp_path) != with_grader
+    assert img.current_hash(tmp_path) != with_pandas
     assert img.grader_version(tmp_path) == "1.2"
 
 
 def test_repo_hash_is_stable() -> None:
     assert img.current_hash() == img.current_hash()
     assert set(img.RUNNER_REQUIREMENTS) <= set(img.requirements())
+    # The exercises' libraries are the ones the host installs with grader[exercises].
+    assert "pandas>=2.1" in img.exercise_libraries()
 
 
 def test_mirror_comes_from_the_apt_sources(

@@ -33,22 +33,6 @@ else:  # pyproject.toml pulls tomli in for 3.10
 # doctor's staleness check all read this list. dumb-init is the container's PID 1
 # (reaps zombies, forwards signals); as a wheel it works on any base image.
 RUNNER_REQUIREMENTS = ["pytest>=8", "flake8>=7", "black>=24", "coverage>=7"]
-# What the bundled exercises of all four stages import (data, web, ML). One image for every
-# stage: together they stay well inside the 500 MB budget (see `grader runner doctor`).
-EXERCISE_LIBRARIES = [
-    "numpy>=1.26",
-    "pandas>=2.1",
-    "scikit-learn>=1.4",
-    "joblib>=1.3",
-    "beautifulsoup4>=4.12",
-    "tenacity>=8.2",
-    "flask>=3.0",
-    "fastapi>=0.110",
-    "pydantic>=2.5",
-    "httpx>=0.27",
-    "uvicorn>=0.29",
-    "aiohttp>=3.9",
-]
 INIT_REQUIREMENT = "dumb-init>=1.2.5"
 DEFAULT_TAG = "grader-runner:latest"
 DEFAULT_BASE = "python:3.11-slim"
@@ -217,9 +201,26 @@ def _remove_tree(root: Path) -> None:
 
 
 def requirements(context: Path = REPO_ROOT) -> list[str]:
-    """What the image installs: the tools, the init, and grader when it is buildable."""
-    grader = ["grader"] if (context / "pyproject.toml").is_file() else []
-    return [*RUNNER_REQUIREMENTS, *EXERCISE_LIBRARIES, INIT_REQUIREMENT, *grader]
+    """What the image installs: the tools, the exercises' libraries, the init, and grader."""
+    return [
+        *RUNNER_REQUIREMENTS,
+        *exercise_libraries(context),
+        INIT_REQUIREMENT,
+        "grader",
+    ]
+
+
+def exercise_libraries(context: Path = REPO_ROOT) -> list[str]:
+    """What the bundled exercises import: the `exercises` extra of pyproject.toml.
+
+    One list for the image and for hosts grading locally. One image for every stage:
+    together these stay well inside the 500 MB budget (see `grader runner doctor`).
+    """
+    pyproject = context / "pyproject.toml"
+    if not pyproject.is_file():
+        raise ImageError(f"no pyproject.toml in {context}: run in a grader checkout")
+    meta = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    return list(meta["project"]["optional-dependencies"]["exercises"])
 
 
 def staleness_hash(dockerfile: bytes, reqs: Iterable[str]) -> str:
@@ -267,13 +268,12 @@ def make_wheelhouse(context: Path = REPO_ROOT, progress: Progress = _quiet) -> P
     house.mkdir(parents=True)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
     reqs = requirements(context)
+    # grader is built from the working tree; naming the wheel file in `pip download` below
+    # resolves its dependencies for the container.
+    cmd = [*pip, "wheel", "--no-deps", "-w", str(house), str(context)]
+    _run("pip wheel", cmd, progress, "fix pyproject.toml so `pip wheel .` works")
     wanted = [r for r in reqs if r != "grader"]
-    if "grader" in reqs:
-        # Built from the working tree; naming the wheel file in `pip download` below
-        # resolves its dependencies for the container.
-        cmd = [*pip, "wheel", "--no-deps", "-w", str(house), str(context)]
-        _run("pip wheel", cmd, progress, "fix pyproject.toml so `pip wheel .` works")
-        wanted += [str(p) for p in house.glob("grader-*.whl")]
+    wanted += [str(p) for p in house.glob("grader-*.whl")]
     # Resolve for the container, not for this host's Python. pip does not widen a
     # manylinux_2_X platform to older glibcs by itself, so each one is named.
     plats = [f"manylinux_2_{m}_{machine}" for m in range(GLIBC_MINOR, 16, -1)]
