@@ -69,17 +69,54 @@ def find_workspace(start: Path) -> Workspace:
     for folder in (start, *start.parents):
         marker = folder / MARKER_DIR / MARKER_FILE
         if marker.is_file():
-            try:
-                slug = json.loads(marker.read_text(encoding="utf-8"))["exercise"]
-            except (ValueError, KeyError, TypeError):
-                raise WorkspaceError(
-                    f"{marker} is damaged; restore it or start a new workspace with `grader start`"
-                ) from None
-            return Workspace(root=folder, slug=str(slug))
+            return _read_marker(folder)
     raise WorkspaceError(
         f"{start} is not a grader workspace (no {MARKER_DIR}/{MARKER_FILE} here or above); "
         "run `grader start SLUG DIR` first, or cd into your exercise folder"
     )
+
+
+# Folders a repository search never enters: tools' caches and environments, not exercises.
+_NOT_WORKSPACES = {"node_modules", "__pycache__", "site-packages", "venv", "env"}
+
+
+def find_workspaces(root: Path) -> list[Workspace]:
+    """Every workspace at or below `root` (a student's repository), sorted by path.
+
+    Hidden folders (.git, .venv, ...) and environments are not entered, and a workspace's
+    own subfolders are not searched for further workspaces.
+    """
+    root = root.resolve()
+    found: list[Workspace] = []
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        if (folder / MARKER_DIR / MARKER_FILE).is_file():
+            found.append(_read_marker(folder))
+            continue
+        try:
+            children = [
+                c for c in folder.iterdir() if c.is_dir() and not c.is_symlink()
+            ]
+        except OSError:
+            continue
+        pending.extend(
+            c
+            for c in children
+            if not c.name.startswith(".") and c.name not in _NOT_WORKSPACES
+        )
+    return sorted(found, key=lambda w: w.root)
+
+
+def _read_marker(folder: Path) -> Workspace:
+    marker = folder / MARKER_DIR / MARKER_FILE
+    try:
+        slug = json.loads(marker.read_text(encoding="utf-8"))["exercise"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise WorkspaceError(
+            f"{marker} is damaged; restore it or start a new workspace with `grader start`"
+        ) from None
+    return Workspace(root=folder, slug=str(slug))
 
 
 def save_scorecard(workspace: Workspace, card: Scorecard) -> Path:
