@@ -1,9 +1,12 @@
 """Hidden tests for the atomic-write exercise.
 
-The solution may run in another process: paths are passed as str, files are used
-only through their methods, and interrupts may arrive as RuntimeError there.
+Paths are passed as str and files are used only through their methods. The suite
+runs in the solution's process (the files it checks must share an owner with the
+code writing them), so a few tests stand in for a disk error or watch os.fsync by
+patching the os module.
 """
 
+import errno
 import os
 import stat
 
@@ -142,6 +145,26 @@ def test_unsupported_mode_raises_value_error(tmp_path, mode):
     assert listing(tmp_path) == []
 
 
+@pytest.mark.task(1)
+@pytest.mark.points(2)
+def test_commit_fsyncs_the_file_then_the_directory(tmp_path, monkeypatch):
+    """The data is fsynced before the rename and the directory after it (os.fsync)"""
+    path = tmp_path / "a.txt"
+    synced = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd):
+        is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+        synced.append((is_dir, path.exists()))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    with atomic_write(str(path)) as f:
+        f.write("x")
+    assert (False, False) in synced, "the temporary file was not fsynced before os.replace"
+    assert synced[-1] == (True, True), "the directory was not fsynced after os.replace"
+
+
 # --------------------------------------------------------------------- task 2
 
 
@@ -237,6 +260,17 @@ def test_target_that_is_a_directory(tmp_path):
     assert ran == []
     assert listing(tmp_path) == ["folder"]
     assert listing(tmp_path / "folder") == ["inside.txt"]
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+def test_unknown_encoding_leaves_no_temporary_file(tmp_path):
+    """An encoding with no codec raises LookupError and leaves no temporary file"""
+    (tmp_path / "keep.txt").write_text("keep", encoding="utf-8")
+    with pytest.raises(LookupError):
+        with atomic_write(str(tmp_path / "out.txt"), encoding="no-such-codec") as f:
+            f.write("x")
+    assert listing(tmp_path) == ["keep.txt"]
 
 
 # --------------------------------------------------------------------- task 3
@@ -449,3 +483,28 @@ def test_writer_commit_failure_changes_nothing(site):
     assert listing(site) == ["blocked", "index.html", "keep.txt", "style.css"]
     assert contents(site) == before
     assert listing(site / "blocked") == ["child.txt"]
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(2)
+def test_writer_replace_failing_halfway_puts_everything_back(site, monkeypatch):
+    """If os.replace fails halfway through the commit, replaced files come back"""
+    before = contents(site)
+    real_replace = os.replace
+    failed = []
+
+    def replace_with_disk_error(src, dst, *args, **kwargs):
+        if os.path.basename(os.fspath(dst)) == "style.css" and not failed:
+            failed.append(dst)
+            raise OSError(errno.EIO, "simulated disk error")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace_with_disk_error)
+    with pytest.raises(OSError):
+        with AtomicWriter(str(site)) as out:
+            out.open("new.txt").write("n")
+            out.open("index.html").write("<h1>new</h1>")
+            out.open("style.css").write("p {}")
+    assert failed, "os.replace was never asked to replace style.css"
+    assert listing(site) == ["index.html", "keep.txt", "style.css"]
+    assert contents(site) == before

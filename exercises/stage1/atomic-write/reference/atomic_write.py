@@ -31,11 +31,9 @@ BINARY_MODES = ("wb",)
 
 def _check_mode(mode: str) -> bool:
     """Return True for a binary mode; raise ValueError for an unsupported one."""
-    if mode in TEXT_MODES:
-        return False
-    if mode in BINARY_MODES:
-        return True
-    raise ValueError(f"unsupported mode {mode!r}: use 'w', 'wt' or 'wb'")
+    if mode not in TEXT_MODES + BINARY_MODES:
+        raise ValueError(f"unsupported mode {mode!r}: use 'w', 'wt' or 'wb'")
+    return mode in BINARY_MODES
 
 
 def _check_target(target: Path) -> None:
@@ -66,9 +64,7 @@ def _target_mode(target: Path) -> int:
 
 def _open_temp(target: Path, binary: bool, encoding: str) -> tuple[IO[Any], str]:
     """Create a temporary file next to ``target``; return it and its path."""
-    fd, temp = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     os.close(fd)
     try:
         if binary:
@@ -109,9 +105,7 @@ def _discard(handle: IO[Any], temp: str) -> None:
 
 
 def _sync_directory(directory: Path) -> None:
-    """fsync a directory so a rename in it survives a crash (POSIX only)."""
-    if os.name != "posix":  # pragma: no cover - Windows cannot open directories
-        return
+    """fsync a directory so a rename in it survives a crash (POSIX)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -177,13 +171,14 @@ class AtomicWriter:
         if not self.directory.is_dir():
             raise NotADirectoryError(f"not a directory: {self.directory}")
         self.encoding = encoding
-        self._state = "new"
+        self._used = False
+        self._open = False
         self._files: dict[str, tuple[IO[Any], str]] = {}
 
     def __enter__(self) -> AtomicWriter:
-        if self._state != "new":
+        if self._used:
             raise RuntimeError("an AtomicWriter can only be used once")
-        self._state = "open"
+        self._used = self._open = True
         return self
 
     def open(self, name: str, mode: str = "w") -> IO[Any]:
@@ -195,7 +190,7 @@ class AtomicWriter:
                 was already opened, or an unsupported ``mode``.
             IsADirectoryError: if ``directory/name`` is a directory.
         """
-        if self._state != "open":
+        if not self._open:
             raise RuntimeError("open() only works inside the with block")
         binary = _check_mode(mode)
         separators = {os.sep, "/", os.altsep} - {None}
@@ -219,13 +214,12 @@ class AtomicWriter:
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool:
-        self._state = "closed"
+    ) -> None:
+        self._open = False
         if exc_type is None:
             self._commit()
         else:
             self._rollback()
-        return False
 
     def _rollback(self) -> None:
         for handle, temp in self._files.values():
