@@ -117,3 +117,42 @@ def test_import_error_is_a_collect_error_with_location(pytester) -> None:
     (error,) = [r for r in recs if r["event"] == "collect_error"]
     assert "No module named 'not_a_module_anywhere'" in error["message"]
     assert error["location"].startswith("student.py:1")
+
+
+def test_unittest_methods_take_their_task_from_taskno(pytester) -> None:
+    recs = run_plugin(
+        pytester,
+        """
+import unittest
+import pytest
+
+class SampleTest(unittest.TestCase):
+    @pytest.mark.task(taskno=3)
+    def test_one(self):
+        self.assertEqual(1, 1)
+""",
+    )
+    (result,) = [r for r in recs if r["event"] == "result"]
+    assert (result["task"], result["status"]) == (3, "passed")
+
+
+def test_a_failing_subtest_fails_its_test_and_prints_no_progress_letters(
+    pytester,
+) -> None:
+    recs = run_plugin(
+        pytester,
+        """
+import unittest
+
+class SampleTest(unittest.TestCase):
+    def test_variations(self):
+        for n in (1, 2, 3):
+            with self.subTest(f"variation #{n}", n=n):
+                print("checking", n)
+                self.assertNotEqual(n, 2)
+""",
+    )
+    (result,) = [r for r in recs if r["event"] == "result"]
+    assert result["status"] == "failed"
+    assert result["message"] == "2 == 2"
+    assert result["output"] == "checking 1\nchecking 2\nchecking 3\n"

@@ -39,7 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "task(n): the exercise task this test belongs to"
+        "markers",
+        "task(n) or task(taskno=n): the exercise task this test belongs to",
     )
     config.addinivalue_line("markers", "points(p): how many points the test is worth")
     path = config.getoption("grader_results")
@@ -191,7 +192,10 @@ class JsonLinesReporter:
         )
         record["duration"] = round(record["duration"] + report.duration, 4)
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            record["status"] = _status(report, call)
+            # Subtests report before their test does: a failed one stays failed when the
+            # test's own call report then passes.
+            if not (report.passed and record.get("status", "passed") != "passed"):
+                record["status"] = _status(report, call)
             if call.excinfo is not None and not report.skipped:
                 record["message"], record["location"] = describe_failure(
                     call.excinfo, self.root
@@ -216,6 +220,13 @@ class JsonLinesReporter:
             record["message"], record["location"] = describe_failure(
                 call.excinfo, self.root
             )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report: Any) -> tuple[str, str, str] | None:
+        """No progress letter for subtests: written mid-test, it would land in the output."""
+        if report.when == "call" and type(report).__name__ == "SubtestReport":
+            return ("failed" if report.failed else "subtests passed"), "", ""
+        return None
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
         record = self.pending.pop(nodeid, None)
