@@ -9,7 +9,9 @@ import click
 from grader import __version__
 from grader.cli.authoring import exercises_group
 from grader.cli.mutate_cmd import mutate_command
+from grader.cli.progress_cmd import progress_command
 from grader.cli.runner_cmd import runner_group
+from grader.cli.stage_cmd import stage_group
 from grader.cli.teacher import batch_command
 from grader.cli.student import (
     list_command,
@@ -57,6 +59,8 @@ exercises_group.add_command(mutate_command)
 cli.add_command(exercises_group)
 cli.add_command(runner_group)
 cli.add_command(batch_command)
+cli.add_command(progress_command)
+cli.add_command(stage_group)
 
 
 def main() -> None:

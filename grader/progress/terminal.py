@@ -1,0 +1,77 @@
+"""The terminal view of a student's progress: a table per stage and a completion line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from grader.progress.collect import ExerciseProgress, ProgressReport
+from grader.stages.titles import stage_heading
+
+STYLE = {"pass": "green", "fail": "red", "error": "magenta"}
+BAR_WIDTH = 20
+SHOWN_DAMAGED = 3
+
+
+def print_progress(console: Console, report: ProgressReport) -> None:
+    """Every stage of the report; text from files is shown as text, never as markup."""
+    console.print(Text(f"Progress in {report.repo}", style="bold"))
+    if report.damaged:
+        console.print(damaged_note(report), style="yellow")
+    if not report.exercises:
+        console.print("No exercises in the pack and no workspaces in this repository.")
+    for stage in report.stages():
+        console.print(_stage_table(report.for_stage(stage), stage))
+        console.print(completion_line(report, stage))
+        console.print()
+
+
+def damaged_note(report: ProgressReport) -> Text:
+    """`note: 2 damaged scorecard files skipped: a.json, b.json`, paths relative to the repo."""
+    names = [_relative(p, report.repo) for p in report.damaged[:SHOWN_DAMAGED]]
+    more = len(report.damaged) - len(names)
+    listed = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+    return Text(
+        f"note: {len(report.damaged)} damaged scorecard file(s) skipped "
+        f"(they are not valid scorecards; delete them or submit again): {listed}"
+    )
+
+
+def completion_line(report: ProgressReport, stage: int) -> Text:
+    passed, total = report.completion(stage)
+    share = passed / total if total else 0.0
+    filled = round(share * BAR_WIDTH)
+    line = Text(f"Stage {stage}: ", style="bold")
+    line.append("█" * filled, style="green")
+    line.append("░" * (BAR_WIDTH - filled), style="dim")
+    line.append(f" {passed} of {total} exercises passed ({share:.0%})")
+    return line
+
+
+def _stage_table(exercises: list[ExerciseProgress], stage: int) -> Table:
+    table = Table(title=stage_heading(stage), title_justify="left", title_style="bold")
+    for column in ("exercise", "title / 标题", "best", "attempts", "last status"):
+        table.add_column(column, overflow="fold")
+    table.add_column("last attempt", no_wrap=True)
+    for entry in exercises:
+        best, last = entry.best, entry.last
+        status = entry.last_status
+        table.add_row(
+            Text(entry.slug),
+            Text(f"{entry.title_en} / {entry.title_zh}"),
+            Text(f"{best.card.score:g}/{best.card.max_score:g}" if best else "-"),
+            Text(str(len(entry.attempts))),
+            Text(status, style=STYLE.get(status, "")),
+            Text(last.when if last else "-"),
+        )
+    return table
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,147 @@
+"""Criteria judged from saved scorecards: exercises passed, engineering checks green."""
+
+from __future__ import annotations
+
+from grader.progress.collect import ExerciseProgress
+from grader.stages.model import Evaluate, Finding, StageContext
+
+ENGINEERING_CHECKS = ("flake8", "black", "coverage", "dockerfile")
+FIX_COMMAND = {
+    "flake8": "flake8 . and fix each line it names",
+    "black": "black .",
+    "coverage": "pytest --cov=. --cov-report=term-missing and test the lines it lists",
+    "dockerfile": "docker build -t app . and fix what the check's message names",
+}
+MESSAGE_CHARS = 160
+
+
+def exercises_passed(ctx: StageContext) -> Finding:
+    """Every exercise of the stage has a saved scorecard with status pass."""
+    if not ctx.exercises:
+        return Finding(True, f"the exercise pack has no stage {ctx.stage} exercises")
+    details: list[str] = []
+    not_started: list[ExerciseProgress] = []
+    not_passed: list[ExerciseProgress] = []
+    for entry in ctx.exercises:
+        best = entry.best
+        if entry.passed and best:
+            details.append(
+                f"{entry.slug}: passed (best {_score(entry)}, "
+                f"{len(entry.attempts)} attempt(s))"
+            )
+        elif not entry.started:
+            not_started.append(entry)
+            details.append(f"{entry.slug}: not started")
+        else:
+            not_passed.append(entry)
+            details.append(
+                f"{entry.slug}: not passed yet "
+                + (
+                    f"(best {_score(entry)} {best.card.status}, "
+                    f"{len(entry.attempts)} attempt(s))"
+                    if best
+                    else "(started, never submitted)"
+                )
+            )
+    total = len(ctx.exercises)
+    done = total - len(not_started) - len(not_passed)
+    evidence = f"{done} of {total} stage {ctx.stage} exercises passed"
+    if not_started:
+        evidence += f"; {len(not_started)} not started"
+    if done == total:
+        return Finding(True, evidence, details=tuple(details))
+    if not_passed:
+        first = not_passed[0]
+        step = f"grader submit {_workspace(ctx, first)}"
+        if first.last and first.last.card.message:
+            step += f" (last time: {first.last.card.message[:MESSAGE_CHARS]})"
+    else:
+        first = not_started[0]
+        name = first.slug.rpartition("/")[2]
+        step = (
+            f"grader start {first.slug} {name} (in {ctx.repo}), solve it, "
+            f"then grader submit {name}"
+        )
+    others = len(not_started) + len(not_passed) - 1
+    if others:
+        step += f"; {others} more exercise(s) to go after that"
+    return Finding(False, evidence, step, tuple(details))
+
+
+def engineering_checks(min_coverage: float | None = None) -> Evaluate:
+    """flake8, black, coverage (and dockerfile where graded) pass on each latest scorecard.
+
+    `min_coverage`: a coverage percent the stage demands above the exercise's own threshold.
+    """
+
+    def evaluate(ctx: StageContext) -> Finding:
+        graded = [e for e in ctx.exercises if e.last]
+        if not graded:
+            return Finding(
+                False,
+                f"no scorecard for a stage {ctx.stage} exercise yet",
+                f"grader submit DIR in a stage {ctx.stage} workspace "
+                f"(grader list --stage {ctx.stage} shows the exercises)",
+            )
+        seen: list[str] = []
+        problems: list[tuple[ExerciseProgress, str, str]] = []
+        for entry in graded:
+            assert entry.last is not None
+            card = entry.last.card
+            for check_id in ENGINEERING_CHECKS:
+                check = card.check(check_id)
+                if check is None:
+                    continue
+                if check_id not in seen:
+                    seen.append(check_id)
+                if check.status != "pass":
+                    why = check.message[:MESSAGE_CHARS] or "no message"
+                    problems.append((entry, check_id, f"{check.status}: {why}"))
+                elif check_id == "coverage" and min_coverage is not None:
+                    percent = check.details.get("percent")
+                    if not isinstance(percent, (int, float)) or percent <= min_coverage:
+                        shown = (
+                            f"{percent:.1f}%"
+                            if isinstance(percent, (int, float))
+                            else "?"
+                        )
+                        problems.append(
+                            (
+                                entry,
+                                check_id,
+                                f"{shown}, more than {min_coverage:g}% needed",
+                            )
+                        )
+        names = ", ".join(seen) or "no engineering checks"
+        if min_coverage is not None:
+            names += f" (coverage > {min_coverage:g}%)"
+        details = tuple(f"{e.slug}: {cid} {why}" for e, cid, why in problems)
+        if not problems:
+            return Finding(
+                True,
+                f"{names} pass on the latest scorecard of all {len(graded)} graded "
+                f"stage {ctx.stage} exercise(s)",
+            )
+        entry, check_id, _ = problems[0]
+        failing = len({e.slug for e, _, _ in problems})
+        return Finding(
+            False,
+            f"{len(problems)} engineering check(s) not green on the latest scorecards of "
+            f"{failing} of {len(graded)} graded exercise(s); checked: {names}",
+            f"cd {_workspace(ctx, entry)} && {FIX_COMMAND[check_id]}, "
+            "then grader submit",
+            details,
+        )
+
+    return evaluate
+
+
+def _score(entry: ExerciseProgress) -> str:
+    best = entry.best
+    return f"{best.card.score:g}/{best.card.max_score:g}" if best else "-"
+
+
+def _workspace(ctx: StageContext, entry: ExerciseProgress) -> str:
+    if entry.workspaces:
+        return ctx.relative(entry.workspaces[0])
+    return entry.slug.rpartition("/")[2]
