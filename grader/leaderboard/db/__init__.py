@@ -1,0 +1,121 @@
+"""Opening the database: an engine, sessions, and the migrations applied first.
+
+SQLite (the default, one file in the data dir) runs in WAL mode with a busy timeout so the
+API and the worker threads can share it; any other URL (PostgreSQL) is used as given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from grader.errors import GraderError
+
+SQLITE_BUSY_MS = 15_000
+
+
+class DatabaseError(GraderError):
+    """The database cannot be opened or migrated."""
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success, rolled back on error, always closed."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str) -> Database:
+    """Connect to `url` and bring its schema up to date (Alembic, from the package)."""
+    try:
+        engine = _engine(url)
+        migrate(engine)
+    except ArgumentError:
+        raise DatabaseError(
+            f"database URL {_redacted(url)!r} is not valid; use sqlite:///PATH or "
+            "postgresql://USER:PASSWORD@HOST/DB"
+        ) from None
+    except OperationalError as exc:
+        raise DatabaseError(
+            f"cannot open the database {_redacted(url)}: {exc.orig}; "
+            "check DATABASE_URL (or --data-dir) and that the database server is running"
+        ) from None
+    return Database(
+        engine=engine, sessions=sessionmaker(engine, expire_on_commit=False)
+    )
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every migration shipped in grader/leaderboard/db/migrations."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def migrations_dir() -> Path:
+    return Path(str(resources.files("grader.leaderboard.db").joinpath("migrations")))
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    database = url.split("///", 1)[-1]
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000}
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets readers (the page, the API) run while a worker writes a result.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"
+
+
+__all__ = ["Database", "DatabaseError", "migrate", "open_database"]

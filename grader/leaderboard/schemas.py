@@ -1,0 +1,79 @@
+"""The API's response bodies (they make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+JobStatus = Literal["queued", "running", "done", "error"]
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a stable code and a sentence that says what to do."""
+
+    error: str = Field(examples=["unknown_exercise"])
+    message: str = Field(examples=["this server has no exercise 'grade-bok'"])
+
+
+class SubmissionAccepted(BaseModel):
+    id: str
+    exercise: str = Field(description="The qualified slug, e.g. stage1/grade-book.")
+    status: JobStatus
+    position: int | None = Field(
+        description="Place in the grading queue (1 = next); null once grading started."
+    )
+    status_url: str = Field(description="Poll this URL for the status and scorecard.")
+
+
+class SubmissionStatus(BaseModel):
+    id: str
+    exercise: str
+    student: str
+    status: JobStatus
+    position: int | None
+    submitted_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    result: Literal["pass", "fail", "error"] | None = Field(
+        description="The scorecard's status once graded."
+    )
+    score: float | None
+    max_score: float | None
+    message: str
+    scorecard: dict[str, Any] | None = Field(
+        description="The scorecard (see `grader schema`) once status is done."
+    )
+
+
+class LeaderboardRow(BaseModel):
+    rank: int
+    student: str = Field(description="The name, or the pseudonym when asked for.")
+    score: float
+    max_score: float
+    percent: float
+    exercises: int = Field(description="Exercises with a graded submission.")
+    submissions: int
+    reached_at: datetime = Field(description="When this score was first reached.")
+
+
+class Leaderboard(BaseModel):
+    stage: int | None
+    exercise: str | None
+    pseudonyms: bool
+    rows: list[LeaderboardRow]
+
+
+class ExerciseInfo(BaseModel):
+    slug: str
+    stage: int
+    title: str
+    title_zh: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    queue: str
+    workers: int
+    jobs: dict[str, int]

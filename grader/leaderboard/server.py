@@ -1,0 +1,37 @@
+"""What every request handler shares: settings, database, exercises and the queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from grader.leaderboard.db import Database
+from grader.leaderboard.errors import ApiError
+from grader.leaderboard.exercises import Catalog
+from grader.leaderboard.queue import JobQueue
+from grader.leaderboard.settings import Settings
+
+
+@dataclass
+class ServerContext:
+    settings: Settings
+    db: Database
+    catalog: Catalog
+    queue: JobQueue
+
+    def resolve_exercise(self, slug: str | None) -> str | None:
+        """The qualified slug, None for none; ApiError 404 for an unknown one."""
+        if slug is None or slug == "":
+            return None
+        exercise = self.catalog.find(slug)
+        if exercise is None:
+            raise ApiError(
+                404, "unknown_exercise", f"this server has no exercise {slug!r}"
+            )
+        return exercise.qualified_slug
+
+
+def server_context(request: Request) -> ServerContext:
+    context: ServerContext = request.app.state.context
+    return context

@@ -1,0 +1,201 @@
+"""Taking a submission in: rate limit, archive inspection, storage, a queued job.
+
+The archive is on disk and its row and job committed before the API answers 202, so a
+submission acknowledged is never lost, whatever happens to the server afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from grader.leaderboard import queue
+from grader.leaderboard.archives import archive_kind, inspect_archive
+from grader.leaderboard.db import Database
+from grader.leaderboard.db.models import (
+    QUEUED,
+    RUNNING,
+    Job,
+    Submission,
+    as_utc,
+    utcnow,
+)
+from grader.leaderboard.errors import ApiError
+from grader.leaderboard.exercises import Catalog
+from grader.leaderboard.settings import Settings
+
+
+@dataclass(frozen=True)
+class Accepted:
+    submission_id: str
+    job_id: int
+    exercise: str
+    position: int | None
+
+
+def accept_submission(
+    db: Database,
+    *,
+    settings: Settings,
+    catalog: Catalog,
+    account_id: int,
+    slug: str,
+    data: bytes,
+) -> Accepted:
+    """Check, store and queue an upload; ApiError for anything refused."""
+    exercise = catalog.find(slug)
+    if exercise is None:
+        known = ", ".join(e.qualified_slug for e in catalog.exercises)
+        raise ApiError(
+            404,
+            "unknown_exercise",
+            f"this server has no exercise {slug!r}; it accepts: {known}",
+        )
+    with db.session() as session:
+        check_rate_limit(session, settings=settings, account_id=account_id)
+    if len(data) > settings.max_upload_bytes:
+        raise ApiError(413, "upload_too_large", upload_too_large(settings))
+    inspect_archive(data, settings.archive)
+    submission_id = uuid.uuid4().hex
+    relative = Path("archives") / f"{submission_id}.{archive_kind(data)}"
+    write_atomic_bytes(settings.data_dir / relative, data)
+    with db.session() as session:
+        submission = Submission(
+            id=submission_id,
+            account_id=account_id,
+            exercise=exercise.qualified_slug,
+            stage=exercise.stage,
+            archive_path=relative.as_posix(),
+            archive_sha256=hashlib.sha256(data).hexdigest(),
+            archive_bytes=len(data),
+            created_at=utcnow(),
+            status=QUEUED,
+            message="",
+        )
+        session.add(submission)
+        session.flush()
+        job = queue.enqueue(session, submission, reason="submit")
+        where = queue.position(session, job)
+        return Accepted(submission_id, job.id, exercise.qualified_slug, where)
+
+
+def check_rate_limit(session: Session, *, settings: Settings, account_id: int) -> None:
+    """ApiError 429 (with Retry-After) past `rate_limit` uploads per window."""
+    since = utcnow() - timedelta(seconds=settings.rate_window_seconds)
+    recent = list(
+        session.scalars(
+            select(Submission.created_at)
+            .where(Submission.account_id == account_id, Submission.created_at > since)
+            .order_by(Submission.created_at)
+        )
+    )
+    if len(recent) < settings.rate_limit:
+        return
+    oldest = as_utc(recent[-settings.rate_limit])
+    assert oldest is not None
+    wait = settings.rate_window_seconds - (utcnow() - oldest).total_seconds()
+    retry = max(1, math.ceil(wait))
+    raise ApiError(
+        429,
+        "rate_limited",
+        f"you sent {len(recent)} submissions in the last "
+        f"{settings.rate_window_seconds:g} s (the limit is {settings.rate_limit}); "
+        f"try again in {retry} s",
+        headers={"Retry-After": str(retry)},
+    )
+
+
+def upload_too_large(settings: Settings) -> str:
+    return (
+        f"the upload is larger than {settings.max_upload_bytes // 1024} KB; "
+        "send only your exercise's files"
+    )
+
+
+def regrade(db: Database, submission_id: str) -> Accepted:
+    """Queue the submission again (teacher only); refused while it is queued or running."""
+    with db.session() as session:
+        submission = session.get(Submission, submission_id)
+        if submission is None:
+            raise not_found(submission_id)
+        pending = session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(
+                Job.submission_id == submission_id, Job.status.in_((QUEUED, RUNNING))
+            )
+        )
+        if pending:
+            raise ApiError(
+                409,
+                "already_queued",
+                f"submission {submission_id} is already waiting to be graded",
+            )
+        job = queue.enqueue(session, submission, reason="regrade")
+        where = queue.position(session, job)
+        return Accepted(submission_id, job.id, submission.exercise, where)
+
+
+def submission_view(
+    db: Database, submission_id: str, *, account_id: int, is_teacher: bool
+) -> dict[str, Any]:
+    """A submission as its owner (or the teacher) sees it; 404 for anyone else."""
+    with db.session() as session:
+        submission = session.get(Submission, submission_id)
+        if submission is None or (
+            not is_teacher and submission.account_id != account_id
+        ):
+            raise not_found(submission_id)
+        job = queue.latest_job(session, submission_id)
+        return {
+            "id": submission.id,
+            "exercise": submission.exercise,
+            "student": submission.account.name,
+            "status": submission.status,
+            "position": queue.position(session, job) if job else None,
+            "submitted_at": as_utc(submission.created_at),
+            "started_at": as_utc(job.started_at) if job else None,
+            "finished_at": as_utc(job.finished_at) if job else None,
+            "result": submission.result,
+            "score": submission.score,
+            "max_score": submission.max_score,
+            "message": submission.message,
+            "scorecard": (
+                json.loads(submission.scorecard) if submission.scorecard else None
+            ),
+        }
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> None:
+    """All of `data` on disk (fsynced) under `path`, or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def not_found(submission_id: str) -> ApiError:
+    # The same answer for "no such submission" and "someone else's": ids are not probed.
+    return ApiError(
+        404,
+        "submission_not_found",
+        f"no submission {submission_id!r} of yours on this server",
+    )
