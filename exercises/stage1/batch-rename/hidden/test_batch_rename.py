@@ -1,9 +1,12 @@
 """Hidden tests for the batch-rename exercise.
 
-The solution may run in another process: paths are passed as str and only plain
-data (lists of tuples, ints, printed text) is compared.
+Paths are passed as str and only plain data (lists of tuples, ints, printed
+text) is compared. The suite runs in the solution's process (the folders it
+checks must share an owner with the code renaming them), so one test stands in
+for a disk error by patching the os module.
 """
 
+import errno
 import json
 import os
 from datetime import datetime, timezone
@@ -178,8 +181,21 @@ def test_bad_start_and_directory(tmp_path):
     make(tmp_path, "a.txt")
     with pytest.raises(RenameError):
         plan_renames(str(tmp_path), r".*", "{n}", start=-1)
-    with pytest.raises(OSError):
+    with pytest.raises(FileNotFoundError):
         plan_renames(str(tmp_path / "missing"), r".*", "{n}")
+    with pytest.raises(NotADirectoryError):
+        plan_renames(str(tmp_path / "a.txt"), r".*", "{n}")
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+@pytest.mark.parametrize("group", ["n", "name", "ext", "date"])
+def test_reserved_group_names_raise_rename_error(tmp_path, group):
+    """A named group called like a built-in field (n, name, ext, date) raises RenameError"""
+    make(tmp_path, "2024.txt")
+    with pytest.raises(RenameError):
+        plan_renames(str(tmp_path), rf"(?P<{group}>\d+)\.txt", "x{n}.txt")
+    assert state(tmp_path) == {"2024.txt": "<2024.txt>"}
 
 
 # --------------------------------------------------------------------- task 2
@@ -585,5 +601,34 @@ def test_cli_undo_takes_no_pattern(tmp_path, capsys):
     make(tmp_path, "a.txt")
     assert run(capsys, tmp_path, r"a\.txt", "b.txt")[0] == 0
     assert main([str(tmp_path), r"b\.txt", "a.txt", "--undo"]) == 2
+    assert main([str(tmp_path), r"b\.txt", "--undo"]) == 2
     capsys.readouterr()
     assert state(tmp_path) == {"b.txt": "<a.txt>"}
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(2)
+def test_rename_failing_halfway_gives_every_file_its_name_back(tmp_path, monkeypatch):
+    """If a rename fails halfway (a disk error), every file gets its old name back"""
+    make(tmp_path, "a.txt", "b.txt", "c.txt")
+    before = state(tmp_path)
+    failed = []
+
+    def with_disk_error(real):
+        def rename(src, dst, *args, **kwargs):
+            if os.path.basename(os.fspath(dst)) == "2.txt" and not failed:
+                failed.append(dst)
+                raise OSError(errno.EIO, "simulated disk error")
+            return real(src, dst, *args, **kwargs)
+
+        return rename
+
+    monkeypatch.setattr(os, "rename", with_disk_error(os.rename))
+    monkeypatch.setattr(os, "replace", with_disk_error(os.replace))
+    plan = [("a.txt", "1.txt"), ("b.txt", "2.txt"), ("c.txt", "3.txt")]
+    with pytest.raises(OSError):
+        apply_renames(str(tmp_path), plan)
+    assert failed, "no file was ever renamed to 2.txt"
+    monkeypatch.undo()
+    assert state(tmp_path) == before
+    assert not (tmp_path / JOURNAL_NAME).exists()

@@ -162,7 +162,7 @@ def _execute(folder: Path, plan: Plan) -> None:
     if missing:
         raise RenameError(f"files to rename are missing: {', '.join(missing)}")
     _check_collisions(plan, names)
-    token = uuid.uuid4().hex[:12]
+    token = uuid.uuid4().hex
     parked: list[tuple[str, str, str]] = []
     done: list[tuple[str, str]] = []
     try:
@@ -221,9 +221,9 @@ def apply_renames(
         return
     _execute(folder, pairs)
     path = _journal_path(folder, journal)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     document = {"version": 1, "renames": [[old, new] for old, new in pairs]}
-    temp.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
+    temp.write_text(json.dumps(document), "utf-8")
     os.replace(temp, path)
 
 
@@ -303,12 +303,6 @@ def _run(args: argparse.Namespace) -> None:
         apply_renames(args.directory, pairs, journal=args.journal)
     for old, new in pairs:
         print(f"{old} -> {new}")
-    if args.dry_run:
-        print(f"dry run: {len(pairs)} file(s) would be renamed")
-    elif args.undo:
-        print(f"undid {len(pairs)} rename(s)")
-    else:
-        print(f"renamed {len(pairs)} file(s)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
