@@ -8,9 +8,11 @@ import click
 
 from grader import __version__
 from grader.cli.authoring import exercises_group
+from grader.cli.class_cmd import class_group
 from grader.cli.mutate_cmd import mutate_command
 from grader.cli.progress_cmd import progress_command
 from grader.cli.runner_cmd import runner_group
+from grader.cli.serve_cmd import serve_command
 from grader.cli.stage_cmd import stage_group
 from grader.cli.teacher import batch_command
 from grader.cli.student import (
@@ -59,6 +61,8 @@ exercises_group.add_command(mutate_command)
 cli.add_command(exercises_group)
 cli.add_command(runner_group)
 cli.add_command(batch_command)
+cli.add_command(serve_command)
+cli.add_command(class_group)
 cli.add_command(progress_command)
 cli.add_command(stage_group)
 

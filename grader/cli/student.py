@@ -12,11 +12,13 @@ from rich.console import Console
 
 from grader.catalog import ExercisePack
 from grader.cli.render import exercise_table, print_scorecard
-from grader.errors import EXIT_FAIL, EXIT_PASS
+from grader.errors import EXIT_FAIL, EXIT_PASS, GraderError
 from grader.grading import grade_workspace
 from grader.runner import BACKEND_NAMES, Backend, NoSandboxWarning, get_backend
 from grader.scorecard import serialize
+from grader.scorecard.model import Scorecard
 from grader.workspace import (
+    Workspace,
     find_workspace,
     run_visible_tests,
     save_scorecard,
@@ -129,18 +131,39 @@ def test_command(
     show_default=True,
     help="Where to run: docker, bwrap, local (not a sandbox), or auto (the strongest available).",
 )
+@click.option(
+    "--server",
+    envvar="GRADER_SERVER",
+    metavar="URL",
+    help="Grade on your class's server instead of here (env: GRADER_SERVER).",
+)
+@click.option(
+    "--token",
+    envvar="GRADER_TOKEN",
+    metavar="TOKEN",
+    help="Your token for --server, from your teacher (env: GRADER_TOKEN).",
+)
 @click.pass_context
 def submit_command(
-    ctx: click.Context, directory: Path, as_json: bool, backend: str
+    ctx: click.Context,
+    directory: Path,
+    as_json: bool,
+    backend: str,
+    server: str | None,
+    token: str | None,
 ) -> None:
     """Grade the workspace: hidden tests, flake8, black, coverage of your tests.
 
-    The scorecard is saved under .grader/scorecards/ in the workspace.
+    With --server the class server grades it (and it counts on the leaderboard); the
+    scorecard is saved under .grader/scorecards/ in the workspace either way.
     """
     workspace = find_workspace(directory)
-    exercise = workspace.exercise(pack_from(ctx))
-    runner = backend_with_warning(backend)
-    card = grade_workspace(workspace.root, exercise=exercise, backend=runner)
+    if server:
+        card = _submit_to_server(workspace, server=server, token=token)
+    else:
+        exercise = workspace.exercise(pack_from(ctx))
+        runner = backend_with_warning(backend)
+        card = grade_workspace(workspace.root, exercise=exercise, backend=runner)
     path = save_scorecard(workspace, card)
     if as_json:
         click.echo(serialize.dumps(card), nl=False)
@@ -149,6 +172,29 @@ def submit_command(
         print_scorecard(console, card)
         console.print(f"[dim]scorecard saved: {path}[/dim]")
     sys.exit(EXIT_PASS if card.status == "pass" else EXIT_FAIL)
+
+
+def _submit_to_server(
+    workspace: Workspace, *, server: str, token: str | None
+) -> Scorecard:
+    """The server's scorecard, with its progress on stderr (stdout stays the result)."""
+    if not token:
+        raise GraderError(
+            "--server needs your token: pass --token TOKEN or set GRADER_TOKEN "
+            "(your teacher gives it to you)"
+        )
+    from grader.leaderboard.client import submit_to_server
+
+    def progress(line: str) -> None:
+        click.echo(f"  {line}", err=True)
+
+    return submit_to_server(
+        server=server,
+        token=token,
+        slug=workspace.slug,
+        workspace=workspace.root,
+        progress=progress,
+    )
 
 
 @click.command("schema", epilog="Example: grader schema > scorecard.schema.json")

@@ -1,0 +1,96 @@
+"""`grader serve`: the class server, with no other service needed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from grader.cli.class_cmd import data_dir_option, echo_tokens, server_settings
+from grader.cli.student import backend_with_warning
+from grader.runner import BACKEND_NAMES
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@click.command(
+    "serve",
+    epilog="Example: grader serve --host 0.0.0.0 --port 8000 --workers 2\n\n"
+    "Then: grader class add-student NAME; students run "
+    "grader submit --server http://HOST:8000 --token TOKEN",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (0.0.0.0 for the whole network).",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Submissions graded at once (default: the number of CPUs, at most 4).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(BACKEND_NAMES),
+    default="auto",
+    show_default=True,
+    help="Where to grade: docker, bwrap, local (not a sandbox), or auto.",
+)
+@data_dir_option
+@click.option(
+    "--pseudonyms",
+    is_flag=True,
+    help="Show only pseudonyms on the page and in the public API, never names.",
+)
+@click.pass_context
+def serve_command(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers: int | None,
+    backend: str,
+    data_dir: Path,
+    pseudonyms: bool,
+) -> None:
+    """Run the class server: submissions API, grading queue and leaderboard page.
+
+    The database (SQLite in --data-dir, or DATABASE_URL) is migrated at start, and
+    submissions queued or being graded when the server last stopped are graded now.
+    """
+    settings = server_settings(
+        data_dir,
+        exercises_dir=(ctx.obj or {}).get("exercises_dir"),
+        backend=backend,
+        workers=workers if workers is not None else min(os.cpu_count() or 1, 4),
+        force_pseudonyms=pseudonyms or None,
+    )
+    import uvicorn
+
+    from grader.leaderboard.app import create_app
+    from grader.leaderboard.classroom import ensure_teacher
+
+    runner = backend_with_warning(backend)
+    if not runner.sandboxed and host not in LOOPBACK:
+        click.secho(
+            "WARNING: grading without a sandbox on a network address: student code "
+            "runs with your permissions",
+            fg="yellow",
+            bold=True,
+            err=True,
+        )
+    issued = ensure_teacher(settings)
+    if issued is not None:
+        echo_tokens([issued], "A new class: the teacher token")
+    app = create_app(settings, backend=runner)
+    click.echo(
+        f"Serving the leaderboard on http://{host}:{port}/ "
+        f"({settings.workers} workers, {runner.name} backend); Ctrl-C stops"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+__all__ = ["serve_command"]

@@ -1,0 +1,205 @@
+"""Submitting a workspace to a class server and waiting for its scorecard.
+
+Used by `grader submit --server` and `grader ci --server`. Only the files grading reads are
+sent: the exercise's allow-list when this machine knows the exercise, else the workspace's
+Python sources (the server applies its own allow-list either way).
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+
+from grader.catalog import ExercisePack
+from grader.errors import ExerciseError, GraderError
+from grader.runner.submission import INFLUENTIAL
+from grader.scorecard import serialize
+from grader.scorecard.model import Scorecard
+
+REQUEST_SECONDS = 60.0
+FIRST_POLL, MAX_POLL = 0.5, 5.0
+FALLBACK_NAMES = ("Dockerfile", "requirements.txt")
+SKIPPED_FOLDERS = {"__pycache__", "node_modules", "venv", "env", "site-packages"}
+MAX_FILES = 200
+
+
+class ServerError(GraderError):
+    """The class server refused the submission or could not grade it."""
+
+
+class ServerUnreachable(ServerError):
+    """No answer from the server at all."""
+
+
+class ServerAuthError(ServerError):
+    """The token was missing, wrong or not allowed to do this."""
+
+
+def submit_to_server(
+    *,
+    server: str,
+    token: str,
+    slug: str,
+    workspace: Path,
+    progress: Callable[[str], None] | None = None,
+    timeout: float = 900.0,
+) -> Scorecard:
+    """Upload the workspace for `slug`, wait (at most `timeout` s) and return the scorecard.
+
+    `progress` receives one short line whenever something changes (uploaded, place in the
+    queue, grading). Refusals and failures raise ServerError subclasses with the server's
+    own message; an unreachable server is ServerUnreachable.
+    """
+    say = progress or (lambda _line: None)
+    base = server.rstrip("/") + "/"
+    archive, count = pack_workspace(workspace, slug)
+    deadline = time.monotonic() + timeout
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=REQUEST_SECONDS) as http:
+        say(f"uploading {count} files ({len(archive) / 1024:.1f} KB) to {base}")
+        accepted = _call(
+            http,
+            "POST",
+            "api/v1/submissions",
+            server=base,
+            data={"exercise": slug},
+            files={"archive": ("workspace.tar.gz", archive, "application/gzip")},
+        )
+        status_url = urljoin(base, str(accepted["status_url"]))
+        say(f"submission {accepted['id']} accepted")
+        return _wait(http, status_url, base, deadline, timeout, say)
+
+
+def pack_workspace(workspace: Path, slug: str) -> tuple[bytes, int]:
+    """The files to send as a tar.gz (no links, no metadata), and how many there are."""
+    root = workspace.resolve()
+    try:
+        exercise = ExercisePack().get(slug)
+        names = [rel for rel in exercise.submitted_files if _regular(root / rel, root)]
+    except ExerciseError:  # an exercise of the teacher's own pack: send the sources
+        names = _sources(root)
+    if not names:
+        raise ServerError(
+            f"{root} holds none of the files of {slug}; run this in your exercise folder"
+        )
+    if len(names) > MAX_FILES:
+        raise ServerError(
+            f"{root} holds {len(names)} source files, more than the {MAX_FILES} a "
+            "server accepts; submit from the exercise's own folder"
+        )
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for rel in sorted(names):
+            data = (root / rel).read_bytes()
+            info = tarfile.TarInfo(rel)
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue(), len(names)
+
+
+def _wait(
+    http: httpx.Client,
+    status_url: str,
+    base: str,
+    deadline: float,
+    timeout: float,
+    say: Callable[[str], None],
+) -> Scorecard:
+    delay, last = FIRST_POLL, ""
+    while True:
+        try:
+            status = _call(http, "GET", status_url, server=base)
+        except ServerUnreachable:
+            # A restarting server keeps its queue: keep asking until the deadline.
+            status = {"status": "unreachable"}
+        state = str(status["status"])
+        if state == "done":
+            return _scorecard(status.get("scorecard"), base)
+        if state == "error":
+            raise ServerError(
+                f"the server could not grade the submission: {status.get('message')}"
+            )
+        line = {
+            "queued": f"queued: number {status.get('position')} in line",
+            "running": "grading…",
+            "unreachable": "the server is not answering; still trying",
+        }.get(state, state)
+        if line != last:
+            say(line)
+            last = line
+        if time.monotonic() + delay > deadline:
+            raise ServerError(
+                f"no scorecard after {timeout:g} s (still {state}); it will be graded "
+                f"anyway: look at {status_url} later"
+            )
+        time.sleep(delay)
+        delay = min(delay * 1.5, MAX_POLL)
+
+
+def _call(
+    http: httpx.Client, method: str, url: str, *, server: str, **kwargs: Any
+) -> dict[str, Any]:
+    try:
+        response = http.request(method, url, **kwargs)
+    except httpx.TransportError as exc:
+        raise ServerUnreachable(
+            f"cannot reach the grading server at {server} ({exc.__class__.__name__}: "
+            f"{exc}); check --server (or GRADER_SERVER) and that the server is running"
+        ) from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ServerError(
+            f"{server} answered {response.status_code} without a grader message; "
+            "is it a grader server?"
+        )
+    if response.status_code >= 400:
+        message = str(body.get("message") or body.get("detail") or body)
+        if response.status_code in (401, 403):
+            raise ServerAuthError(
+                f"{message} (the token comes from --token or GRADER_TOKEN)"
+            )
+        raise ServerError(f"the server refused: {message}")
+    return body
+
+
+def _scorecard(document: Any, server: str) -> Scorecard:
+    try:
+        if not isinstance(document, dict):
+            raise ValueError("no scorecard in the answer")
+        return serialize.from_dict(document)
+    except (ValueError, TypeError) as exc:
+        raise ServerError(
+            f"{server} sent a scorecard this grader cannot read ({exc}); "
+            "the server and this grader may be different versions"
+        ) from None
+
+
+def _regular(path: Path, root: Path) -> bool:
+    return (
+        path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(root)
+    )
+
+
+def _sources(root: Path) -> list[str]:
+    found = []
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if any(p.startswith(".") or p in SKIPPED_FOLDERS for p in rel.parts[:-1]):
+            continue
+        if rel.name in INFLUENTIAL or rel.name.startswith("."):
+            continue
+        if (path.suffix == ".py" or rel.name in FALLBACK_NAMES) and _regular(
+            path, root
+        ):
+            found.append(rel.as_posix())
+    return found
