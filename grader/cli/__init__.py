@@ -9,6 +9,7 @@ import click
 from grader import __version__
 from grader.cli.authoring import exercises_group
 from grader.cli.class_cmd import class_group
+from grader.cli.export_cmd import exercism_run_command, export_command
 from grader.cli.mutate_cmd import mutate_command
 from grader.cli.progress_cmd import progress_command
 from grader.cli.runner_cmd import runner_group
@@ -63,6 +64,8 @@ cli.add_command(runner_group)
 cli.add_command(batch_command)
 cli.add_command(serve_command)
 cli.add_command(class_group)
+cli.add_command(export_command)
+cli.add_command(exercism_run_command)
 cli.add_command(progress_command)
 cli.add_command(stage_group)
 
