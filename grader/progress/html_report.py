@@ -40,7 +40,7 @@ th { background: #f5f5f5; } td.num { text-align: right; white-space: nowrap; }
 .charts { display: flex; flex-wrap: wrap; gap: .8rem; }
 figure { margin: 0; border: 1px solid #e0e0e0; border-radius: 6px; padding: .4rem; }
 figcaption { font-size: .8rem; color: #424242; }
-section { margin-bottom: 2rem; }
+section { margin-bottom: 2rem; } svg text { font-family: inherit; }
 """
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"

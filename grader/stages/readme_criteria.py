@@ -44,7 +44,8 @@ SECTION_EXAMPLE = {
 }
 
 _ATX = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
-_UNDERLINE = re.compile(r"^\s*([=\-~^\"'`#*+:_])\1{2,}\s*$")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)\s*$")
+_RST_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:_.])\1{2,}\s*$")
 _IMAGE = re.compile(
     r"!\[[^\]]*\]\(\s*([^)\s]+)[^)]*\)|<img\s[^>]*src=\"?([^\"\s>]+)", re.I
 )
@@ -66,27 +67,28 @@ def find_readme(repo: Path) -> Path | None:
     return next((names[n.lower()] for n in README_NAMES if n.lower() in names), None)
 
 
-def headings(text: str) -> list[str]:
-    """Markdown (`# Title`, setext) and reStructuredText headings, in order."""
-    lines = text.splitlines()
+def headings(text: str, *, rst: bool = False) -> list[str]:
+    """Markdown (`# Title`, setext) or, with `rst`, reStructuredText headings, in order.
+
+    Headings inside Markdown code fences do not count.
+    """
+    underline = _RST_UNDERLINE if rst else _SETEXT_UNDERLINE
     found: list[str] = []
     in_fence = False
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith(("```", "~~~")):
+    previous = ""  # the text line just before, which an underline turns into a heading
+    for line in text.splitlines():
+        if not in_fence and previous and underline.match(line):
+            found.append(previous)
+            previous = ""
+            continue
+        if not rst and line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
+            previous = ""
             continue
-        if in_fence:
-            continue
-        atx = _ATX.match(line)
+        atx = None if (in_fence or rst) else _ATX.match(line)
         if atx:
             found.append(atx[1])
-        elif (
-            line.strip()
-            and i + 1 < len(lines)
-            and _UNDERLINE.match(lines[i + 1])
-            and not _UNDERLINE.match(line)
-        ):
-            found.append(line.strip())
+        previous = "" if (in_fence or atx) else line.strip()
     return found
 
 
@@ -103,7 +105,7 @@ def readme_sections(*sections: str) -> Evaluate:
                 f"create README.md with the sections {wanted}: "
                 + "; ".join(SECTION_EXAMPLE[s] for s in sections),
             )
-        found = headings(read_text(readme))
+        found = headings(read_text(readme), rst=readme.suffix.lower() == ".rst")
         matched = {
             s: next((h for h in found if SECTION_PATTERNS[s].search(h)), None)
             for s in sections
