@@ -168,16 +168,15 @@ def write_exercise(
     run_seconds: float,
 ) -> Exercise:
     """A one-check exercise in `root`: the test files are its hidden suite."""
-    for name in layout.tests:
+    for name in filter(is_test_file, layout.tests):
         target = root / "hidden" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(input_dir / name, target)
-    # Read-only helper files are imported by the tests and the solution alike: they go
-    # with the solution, so the tests reach them the way they reach the solution.
-    solution = [
-        *layout.solution,
-        *(n for n in layout.editor if n not in layout.solution),
-    ]
+    # Helper files (read-only `editor` files, test data listed with the tests) are imported
+    # by the tests and the solution alike. The hidden suite cannot import its neighbours, so
+    # they go with the solution, and the tests reach them the way they reach the solution.
+    helpers = [*layout.editor, *(n for n in layout.tests if not is_test_file(n))]
+    solution = [*layout.solution, *(n for n in helpers if n not in layout.solution)]
     title = json.dumps(slug)
     (root / "exercise.toml").write_text(
         "\n".join(
@@ -200,6 +199,14 @@ def write_exercise(
         encoding="utf-8",
     )
     return load_exercise(root)
+
+
+def is_test_file(name: str) -> bool:
+    """Whether pytest collects `name` as a test module (its default file patterns)."""
+    base = name.rsplit("/", 1)[-1]
+    return base.endswith(".py") and (
+        base.startswith("test_") or base.endswith("_test.py")
+    )
 
 
 def _grade(
@@ -283,6 +290,7 @@ __all__ = [
     "ExercismLayout",
     "ExercismRun",
     "find_layout",
+    "is_test_file",
     "run_exercism",
     "read_test_sources",
     "write_exercise",

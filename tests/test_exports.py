@@ -370,6 +370,22 @@ def test_exercism_error_scorecard_is_status_error_with_its_message() -> None:
     assert "could not import your code" in document["message"]
 
 
+def test_exercism_error_in_another_check_after_the_tests_ran_is_a_fail() -> None:
+    card = golden_card("full-marks")
+    coverage = card.check("coverage")
+    coverage.status, coverage.message = "error", "the coverage check failed inside"
+    card.status, card.message = "error", coverage.message
+    document = results(card)
+    assert exercism_problems(document) == []
+    assert document["status"] == "fail"
+    assert document["tests"][-1] == {
+        "name": "Coverage of your tests",
+        "status": "error",
+        "test_code": "",
+        "message": "the coverage check failed inside",
+    }
+
+
 def test_exercism_partial_credit_names_statuses_tasks_and_messages() -> None:
     document = results(golden_card("failing-tests"))
     assert document["status"] == "fail"
