@@ -1,0 +1,174 @@
+"""Fixtures for the class server: settings on tmp_path, apps, accounts, archives, scorecards."""
+
+from __future__ import annotations
+
+import io
+import socket
+import tarfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from grader.catalog import ExercisePack
+from grader.grading import grade_workspace
+from grader.leaderboard import auth
+from grader.leaderboard.app import create_app
+from grader.leaderboard.settings import Settings
+from grader.runner import LocalBackend
+from grader.scorecard.model import Scorecard
+from tests.conftest import FIXTURE_PACK, WORD_COUNT
+
+SLUG = "stage1/word-count"
+REFERENCE = WORD_COUNT / "reference"
+STARTER = WORD_COUNT / "starter"
+SOURCES = ("word_count.py", "tests/test_word_count.py")
+
+
+@dataclass
+class Tokens:
+    teacher: str
+    ann: str
+    bob: str
+
+    @staticmethod
+    def header(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """No workers by default: a test that needs grading asks for them."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        exercises_dir=FIXTURE_PACK,
+        backend="local",
+        workers=0,
+        idle_poll_seconds=0.1,
+    )
+
+
+@pytest.fixture
+def make_app(settings: Settings) -> Callable[..., FastAPI]:
+    def make(**changes: object) -> FastAPI:
+        return create_app(settings.with_changes(**changes), backend=LocalBackend())
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., FastAPI]) -> FastAPI:
+    return make_app()
+
+
+@pytest.fixture
+def tokens(app: FastAPI) -> Tokens:
+    with app.state.context.db.session() as session:
+        teacher = auth.create_teacher(session)
+        ann = auth.add_student(session, "Ann", pseudonym="owl")
+        bob = auth.add_student(session, "Bob", pseudonym="fox")
+    return Tokens(teacher=teacher.token, ann=ann.token, bob=bob.token)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def tar_gz(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def zip_bytes(
+    files: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED
+) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def workspace_archive(folder: Path = REFERENCE) -> bytes:
+    return tar_gz({rel: (folder / rel).read_bytes() for rel in SOURCES})
+
+
+def upload(
+    client: TestClient, token: str, data: bytes, exercise: str = SLUG
+) -> "object":
+    return client.post(
+        "/api/v1/submissions",
+        data={"exercise": exercise},
+        files={"archive": ("work.tar.gz", data, "application/gzip")},
+        headers=Tokens.header(token),
+    )
+
+
+def wait_until_graded(
+    client: TestClient, submission_id: str, token: str, seconds: float = 120.0
+) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = client.get(
+            f"/api/v1/submissions/{submission_id}", headers=Tokens.header(token)
+        ).json()
+        if body["status"] in ("done", "error"):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"submission {submission_id} was not graded in {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def graded_cards() -> dict[str, Scorecard]:
+    """Real scorecards of the reference (full marks) and the starter, graded once."""
+    exercise = ExercisePack(FIXTURE_PACK).get("word-count")
+    return {
+        name: grade_workspace(folder, exercise=exercise, backend=LocalBackend())
+        for name, folder in (("reference", REFERENCE), ("starter", STARTER))
+    }
+
+
+class LiveServer:
+    """The app under a real uvicorn on a loopback port, in a thread."""
+
+    def __init__(self, app: FastAPI) -> None:
+        import uvicorn
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="error"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise AssertionError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(20)

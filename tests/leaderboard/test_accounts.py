@@ -1,0 +1,112 @@
+"""Tokens: hashed at rest, checked on every call, replaced by rotation; roles and ownership."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from grader.cli import cli
+from grader.leaderboard import auth
+from tests.leaderboard.conftest import Tokens, upload, workspace_archive
+
+
+def database_bytes(data_dir: Path) -> bytes:
+    """The SQLite file and its write-ahead log: everything the database holds on disk."""
+    return b"".join(p.read_bytes() for p in sorted(data_dir.glob("grader.db*")))
+
+
+def test_the_database_never_holds_a_token_or_its_secret(
+    client: TestClient, tokens: Tokens, settings
+) -> None:
+    stored = database_bytes(settings.data_dir)
+    for token in (tokens.teacher, tokens.ann, tokens.bob):
+        secret = token.split("_", 2)[2]
+        assert token.encode() not in stored
+        assert secret.encode() not in stored
+    assert (
+        client.get(
+            "/api/v1/export.csv", headers=Tokens.header(tokens.teacher)
+        ).status_code
+        == 200
+    )
+
+
+def test_missing_or_wrong_token_is_401_with_a_clear_message(
+    client: TestClient, tokens: Tokens
+) -> None:
+    missing = client.get("/api/v1/submissions/abc")
+    assert missing.status_code == 401
+    assert missing.headers["WWW-Authenticate"] == "Bearer"
+    assert "Authorization: Bearer" in missing.json()["message"]
+    wrong_secret = tokens.ann[:-4] + "AAAA"
+    for token in (wrong_secret, "grt_000000000000_x", "garbage", "grt__"):
+        response = client.get("/api/v1/submissions/abc", headers=Tokens.header(token))
+        assert response.status_code == 401, token
+        assert response.json()["error"] == "unauthorized"
+
+
+def test_rotating_a_token_locks_out_the_old_one(
+    client: TestClient, tokens: Tokens
+) -> None:
+    with client.app.state.context.db.session() as session:
+        new = auth.rotate_token(session, auth.find_account(session, "Ann"))
+    assert upload(client, tokens.ann, workspace_archive()).status_code == 401
+    assert upload(client, new.token, workspace_archive()).status_code == 202
+
+
+def test_students_cannot_use_teacher_endpoints_and_teachers_cannot_submit(
+    client: TestClient, tokens: Tokens
+) -> None:
+    accepted = upload(client, tokens.ann, workspace_archive()).json()
+    for method, path in (
+        ("GET", "/api/v1/export.csv"),
+        ("POST", f"/api/v1/submissions/{accepted['id']}/regrade"),
+    ):
+        response = client.request(method, path, headers=Tokens.header(tokens.ann))
+        assert response.status_code == 403
+        assert response.json()["error"] == "teacher_only"
+    refused = upload(client, tokens.teacher, workspace_archive())
+    assert refused.status_code == 403 and "add-student" in refused.json()["message"]
+
+
+def test_a_student_sees_only_their_own_submissions(
+    client: TestClient, tokens: Tokens
+) -> None:
+    accepted = upload(client, tokens.ann, workspace_archive()).json()
+    path = f"/api/v1/submissions/{accepted['id']}"
+    mine = client.get(path, headers=Tokens.header(tokens.ann))
+    assert mine.status_code == 200 and mine.json()["student"] == "Ann"
+    theirs = client.get(path, headers=Tokens.header(tokens.bob))
+    nothing = client.get("/api/v1/submissions/nope", headers=Tokens.header(tokens.bob))
+    assert theirs.status_code == nothing.status_code == 404
+    assert theirs.json()["error"] == nothing.json()["error"] == "submission_not_found"
+    assert client.get(path, headers=Tokens.header(tokens.teacher)).status_code == 200
+
+
+def test_class_commands_issue_list_and_rotate_tokens(tmp_path: Path) -> None:
+    runner = CliRunner()
+    data = ["--data-dir", str(tmp_path / "data")]
+    init = runner.invoke(cli, ["class", "init", *data])
+    assert init.exit_code == 0, init.output
+    assert "teacher\tgrt_" in init.output
+    again = runner.invoke(cli, ["class", "init", *data])
+    assert again.exit_code == 2 and "already has a teacher token" in again.output
+    added = runner.invoke(
+        cli, ["class", "add-student", "Li Wei", "--pseudonym", "owl", *data]
+    )
+    assert added.exit_code == 0 and "Li Wei\tgrt_" in added.output
+    token = added.output.split("Li Wei\t")[1].split()[0]
+    duplicate = runner.invoke(cli, ["class", "add-student", "Li Wei", *data])
+    assert duplicate.exit_code == 2 and "already exists" in duplicate.output
+    listing = runner.invoke(cli, ["class", "tokens", *data])
+    assert "Li Wei\towl\t" in listing.output and "grt_" not in listing.output
+    rotated = runner.invoke(cli, ["class", "tokens", "--rotate", "Li Wei", *data])
+    assert rotated.exit_code == 0
+    new_token = rotated.output.split("Li Wei\t")[1].split()[0]
+    assert new_token.startswith("grt_") and new_token != token
+    unknown = runner.invoke(cli, ["class", "tokens", "--rotate", "Nobody", *data])
+    assert unknown.exit_code == 2 and "no student named 'Nobody'" in unknown.output
+    stored = database_bytes(tmp_path / "data")
+    assert token.encode() not in stored and new_token.encode() not in stored
