@@ -26,7 +26,7 @@ def data_dir_option(command: F) -> F:
     )(command)
 
 
-def server_settings(data_dir: Path, **overrides: object) -> Any:
+def server_settings(data_dir: Path, **overrides: Any) -> Any:
     """Settings for the server, or one clear line when the server extra is missing."""
     try:
         from grader.leaderboard.settings import settings_from_env

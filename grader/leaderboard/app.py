@@ -58,6 +58,9 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
             "from `grader class`). Every error is `{error, message}`."
         ),
         lifespan=lifespan,
+        # The interactive docs pages load scripts from a CDN; the document itself is local.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = context
     app.include_router(api.router)

@@ -9,9 +9,9 @@ SQLite and PostgreSQL run alike.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from grader.leaderboard.db import Database
@@ -82,11 +82,12 @@ def next_queued(db: Database) -> int | None:
 def claim(db: Database, job_id: int) -> bool:
     """Move the job from queued to running; False when another worker was first."""
     with db.session() as session:
-        claimed = session.execute(
+        result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(Job)
             .where(Job.id == job_id, Job.status == QUEUED)
             .values(status=RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
-        ).rowcount
+        )
+        claimed = result.rowcount
         if claimed:
             job = session.get(Job, job_id)
             assert job is not None

@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from grader.leaderboard.db.models import STUDENT, Account, Submission, as_utc
@@ -47,8 +47,8 @@ class Standing:
         return 100.0 * self.score / self.max_score if self.max_score else 0.0
 
 
-def _filters(stage: int | None, exercise: str | None) -> list[object]:
-    where: list[object] = []
+def _filters(stage: int | None, exercise: str | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if stage is not None:
         where.append(Submission.stage == stage)
     if exercise is not None:
