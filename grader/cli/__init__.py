@@ -8,6 +8,7 @@ import click
 
 from grader import __version__
 from grader.cli.authoring import exercises_group
+from grader.cli.ci_cmd import ci_command, init_group
 from grader.cli.class_cmd import class_group
 from grader.cli.export_cmd import exercism_run_command, export_command
 from grader.cli.mutate_cmd import mutate_command
@@ -62,6 +63,8 @@ exercises_group.add_command(mutate_command)
 cli.add_command(exercises_group)
 cli.add_command(runner_group)
 cli.add_command(batch_command)
+cli.add_command(ci_command)
+cli.add_command(init_group)
 cli.add_command(serve_command)
 cli.add_command(class_group)
 cli.add_command(export_command)

@@ -1,0 +1,86 @@
+"""Which workspaces a CI run grades: all of them, or those with files changed since a ref."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from grader.errors import GraderError
+from grader.workspace import Workspace
+
+
+class ChangesError(GraderError):
+    """The changed files cannot be worked out (not a git repository, unknown ref)."""
+
+
+def git_toplevel(folder: Path) -> Path | None:
+    """The root of the git repository holding `folder`, or None outside one."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return None
+    if done.returncode != 0 or not done.stdout.strip():
+        return None
+    return Path(done.stdout.strip()).resolve()
+
+
+def changed_files(repo: Path, ref: str) -> list[Path]:
+    """Files changed since `ref`: `git diff REF...HEAD`, plus uncommitted and new files.
+
+    Paths are absolute. Raises ChangesError when `repo` is not in a git repository or
+    `ref` names no commit there.
+    """
+    top = git_toplevel(repo)
+    if top is None:
+        raise ChangesError(
+            f"{repo} is not inside a git repository, so --changed cannot work; "
+            "run `grader ci` without --changed to grade every workspace"
+        )
+    # A ref starting with "-" would be read as an option by git.
+    commit = f"{ref}^{{commit}}"
+    if (
+        not ref
+        or ref.startswith("-")
+        or _git(top, "rev-parse", "-q", "--verify", commit) is None
+    ):
+        raise ChangesError(
+            f"--changed {ref!r} is not a commit in {top}; give a branch, tag or commit "
+            "that is in the history (in GitHub Actions check out with fetch-depth: 0), "
+            "or leave --changed out to grade every workspace"
+        )
+    committed = _git(top, "diff", "--name-only", "--no-renames", "-z", f"{ref}...HEAD")
+    if committed is None:
+        raise ChangesError(
+            f"cannot compare {ref!r} with HEAD in {top} (no common history); "
+            "leave --changed out to grade every workspace"
+        )
+    uncommitted = _git(top, "diff", "--name-only", "--no-renames", "-z", "HEAD") or ""
+    untracked = _git(top, "ls-files", "--others", "--exclude-standard", "-z") or ""
+    names = {n for n in (committed + uncommitted + untracked).split("\0") if n}
+    return sorted(top / name for name in names)
+
+
+def touched_workspaces(
+    workspaces: list[Workspace], files: list[Path]
+) -> list[Workspace]:
+    """The workspaces (in their order) that hold at least one of `files`."""
+    roots = [(w, w.root.resolve()) for w in workspaces]
+    touched = {
+        w.root
+        for path in files
+        for w, root in roots
+        if path == root or root in path.parents
+    }
+    return [w for w in workspaces if w.root in touched]
+
+
+def _git(top: Path, *args: str) -> str | None:
+    """git's stdout, or None when it fails."""
+    done = subprocess.run(
+        ["git", "-C", str(top), *args], capture_output=True, text=True
+    )
+    return done.stdout if done.returncode == 0 else None

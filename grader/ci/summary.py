@@ -1,0 +1,216 @@
+"""The Markdown job summary of a CI run ($GITHUB_STEP_SUMMARY).
+
+A table of every graded exercise, then, for each one that did not pass, what to fix:
+failing tests, lint problems, the coverage shortfall. GitHub refuses a step summary over
+1 MiB, so the text is cut to fit what the step has left, table first.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from grader.ci.annotations import FAILED_TESTS, line_ranges
+from grader.ci.run import CiRun, GradedWorkspace
+
+GITHUB_LIMIT_BYTES = 1024 * 1024
+MARGIN_BYTES = 4 * 1024
+FIRST_N = 20
+LINE_CHARS = 300
+ICON = {"pass": "✅", "fail": "❌", "error": "⚠️"}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+
+
+def append_summary(path: Path, run: CiRun, *, out_name: str) -> None:
+    """Append the summary to `path`, within what is left of GitHub's 1 MiB."""
+    try:
+        used = path.stat().st_size
+    except OSError:
+        used = 0
+    budget = GITHUB_LIMIT_BYTES - used - MARGIN_BYTES
+    if budget <= 0:
+        return
+    text = render_summary(run, limit=budget, out_name=out_name)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def append_error(path: Path, message: str) -> None:
+    """Append why nothing was graded (a bad ref, no sandbox, ...)."""
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"## grader: could not grade\n\n{_plain(message)}\n")
+
+
+def render_summary(run: CiRun, *, limit: int, out_name: str) -> str:
+    """The summary as Markdown, at most `limit` bytes of UTF-8."""
+    if not run.graded:
+        why = (
+            f"no exercise workspace changed since `{_plain(run.changed_since)}`"
+            if run.changed_since is not None
+            else "no exercise workspace in this repository"
+        )
+        return _fit(
+            f"## grader: nothing to grade\n\n{why} ({run.found} found).\n", limit
+        )
+    passed = sum(g.card.status == "pass" for g in run.graded)
+    head = [
+        f"## grader: {passed} of {len(run.graded)} exercises passed\n",
+        "| Exercise | Folder | Status | Score | Checks | Backend |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    rows = [_row(g) for g in run.graded]
+    footer = (
+        f"\nFull scorecards: `{_plain(out_name)}/` "
+        "(uploaded by the workflow as an artifact).\n"
+    )
+    parts = "\n".join(head) + "\n"
+    budget = limit - len(footer.encode()) - 200
+    for index, row in enumerate(rows):
+        if _size(parts + row + "\n") > budget:
+            parts += f"\n… and {len(rows) - index} more exercises: see the scorecards\n"
+            return _fit(parts + footer, limit)
+        parts += row + "\n"
+    failing = [g for g in run.graded if g.card.status != "pass"]
+    for index, graded in enumerate(failing):
+        section = "\n" + _section(graded)
+        if _size(parts + section) > budget:
+            parts += (
+                f"\n… details of {len(failing) - index} more exercises are in "
+                "the scorecards\n"
+            )
+            break
+        parts += section
+    return _fit(parts + footer, limit)
+
+
+def _row(graded: GradedWorkspace) -> str:
+    card = graded.card
+    checks = " · ".join(f"{c.id} {c.score:g}/{c.max_score:g}" for c in card.checks)
+    backend = card.runner.backend + ("" if card.runner.sandboxed else " (no sandbox)")
+    cells = [
+        _plain(card.exercise.slug),
+        f"`{_cell_code(graded.folder)}`",
+        f"{ICON[card.status]} {card.status}",
+        f"{card.score:g} / {card.max_score:g}",
+        checks,
+        _plain(backend),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _section(graded: GradedWorkspace) -> str:
+    card = graded.card
+    lines = [
+        f"### {ICON[card.status]} {_plain(card.exercise.slug)} in "
+        f"`{_cell_code(graded.folder)}`: {card.status}, "
+        f"{card.score:g} / {card.max_score:g}",
+        "",
+        _plain(_first_line(card.message)),
+        "",
+    ]
+    for check in card.checks:
+        details = check.details
+        if check.id == "tests":
+            lines += _failing_tests(graded, details)
+        elif check.id == "flake8" and details.get("violations"):
+            lines += _flake8(graded, details)
+        elif check.id == "black" and check.status != "pass":
+            names = ", ".join(_code(_path(graded, n)) for n in details.get("files", []))
+            lines += [f"**black** would reformat {names}: run `black .` there.", ""]
+        elif check.id == "coverage" and check.status != "pass":
+            lines += _coverage(graded, details, check.message)
+        elif check.status == "error":
+            lines += [f"**{_plain(check.title)}**: {_code(check.message)}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _failing_tests(graded: GradedWorkspace, details: dict[str, Any]) -> list[str]:
+    tests = details.get("tests", [])
+    failing = [t for t in tests if t.get("status") in FAILED_TESTS]
+    if not failing:
+        return []
+    lines = [f"**Failing tests** ({len(failing)} of {len(tests)}):", ""]
+    lines += [_test_item(graded, t) for t in failing[:FIRST_N]]
+    if len(failing) > FIRST_N:
+        lines.append(f"- … and {len(failing) - FIRST_N} more")
+    return lines + [""]
+
+
+def _test_item(graded: GradedWorkspace, test: dict[str, Any]) -> str:
+    facts = [f"{test['status']}"]
+    if test.get("task") is not None:
+        facts.append(f"task {test['task']}")
+    if test.get("location"):
+        facts.append(_code(_path(graded, test["location"])))
+    item = f"- **{_plain(test['title'])}** ({', '.join(facts)}) {_code(test['id'])}"
+    if test.get("message"):
+        item += f": {_code(_first_line(test['message']))}"
+    return item
+
+
+def _flake8(graded: GradedWorkspace, details: dict[str, Any]) -> list[str]:
+    violations = details["violations"]
+    lines = [f"**flake8**: {len(violations)} problem(s)", ""]
+    for v in violations[:FIRST_N]:
+        where = _path(graded, f"{v['path']}:{v['line']}:{v['col']}")
+        lines.append(f"- {_code(where)} {_plain(v['code'])} {_plain(v['text'])}")
+    if len(violations) > FIRST_N:
+        lines.append(f"- … and {len(violations) - FIRST_N} more")
+    return lines + [""]
+
+
+def _coverage(
+    graded: GradedWorkspace, details: dict[str, Any], message: str
+) -> list[str]:
+    lines = [f"**Coverage of your tests**: {_plain(_first_line(message))}", ""]
+    for name, facts in list(details.get("files", {}).items())[:FIRST_N]:
+        missing = facts.get("missing_lines") or []
+        if missing:
+            lines.append(
+                f"- {_code(_path(graded, name))}: not run by any test: "
+                f"{_plain(line_ranges(missing)[:LINE_CHARS])}"
+            )
+    for failure in details.get("student_tests", {}).get("failures", [])[:FIRST_N]:
+        lines.append(f"- your test fails: {_test_item(graded, failure)[2:]}")
+    return lines + [""]
+
+
+def _path(graded: GradedWorkspace, name: str) -> str:
+    return name if graded.folder == "." else f"{graded.folder}/{name}"
+
+
+def _first_line(text: str) -> str:
+    stripped = text.strip()
+    return stripped.splitlines()[0][:LINE_CHARS] if stripped else ""
+
+
+def _plain(text: str | None) -> str:
+    """Text shown as text: one line, Markdown and HTML characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))
+
+
+def _code(text: str) -> str:
+    """Inline code that survives any backticks inside it."""
+    text = " ".join(text.split())[:LINE_CHARS]
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _cell_code(text: str) -> str:
+    """A folder name inside a table cell's code span: no backticks, pipes escaped."""
+    return text.replace("`", "'").replace("|", "\\|")
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _fit(text: str, limit: int) -> str:
+    """`text` cut to `limit` bytes on a character boundary."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[: max(limit, 0)].decode("utf-8", errors="ignore")

@@ -1,0 +1,422 @@
+"""`grader ci` on real git repositories of workspaces, and the workflow `grader init ci` writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from grader.catalog import ExercisePack
+from grader.ci import GradedWorkspace, annotations_for, render_summary
+from grader.ci.annotations import escape_data, escape_property
+from grader.ci.run import CiRun
+from grader.cli import cli
+from grader.errors import BackendUnavailable
+from grader.scorecard import serialize
+from grader.workspace import find_workspaces, start_workspace
+from tests.conftest import FIXTURE_PACK, TESTS, WORD_COUNT
+from tests.leaderboard.conftest import (  # noqa: F401 (fixtures of the class server)
+    LiveServer,
+    app,
+    make_app,
+    settings,
+    tokens,
+)
+
+REFERENCE = WORD_COUNT / "reference"
+UNFORMATTED = TESTS / "golden" / "unformatted" / "submission" / "word_count.py"
+# A folder whose name needs the workflow-command escaping of properties (",", "%").
+ODD = "lint,100%"
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=Ann", "-c", "user.email=ann@x.test",
+         *args],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def make_workspace(repo: Path, folder: str, *, solved: bool = False) -> Path:
+    dest = repo / folder
+    start_workspace(ExercisePack(FIXTURE_PACK).get("word-count"), dest)
+    if solved:
+        shutil.copy(REFERENCE / "word_count.py", dest / "word_count.py")
+        shutil.copy(REFERENCE / "tests" / "test_word_count.py", dest / "tests")
+    return dest
+
+
+def grader_ci(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(
+        cli, ["--exercises", str(FIXTURE_PACK), "ci", *args], env=env
+    )
+
+
+def github_env(tmp: Path) -> dict[str, str]:
+    return {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp / "summary.md")}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A repository of three workspaces (solved, starter, unformatted), graded once."""
+    tmp = tmp_path_factory.mktemp("ci")
+    repo = tmp / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    make_workspace(repo, "solved", solved=True)
+    make_workspace(repo, "starter")
+    odd = make_workspace(repo, f"work/{ODD}", solved=True)
+    shutil.copy(UNFORMATTED, odd / "word_count.py")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "three exercises")
+    result = grader_ci("--repo", str(repo), "--backend", "local", env=github_env(tmp))
+    summary = (tmp / "summary.md").read_text(encoding="utf-8")
+    return {"repo": repo, "result": result, "summary": summary}
+
+
+def test_a_failing_exercise_fails_the_job_with_a_line_per_exercise(graded) -> None:
+    result = graded["result"]
+    assert result.exit_code == 1, result.output
+    assert "[1/3] solved: grading stage1/word-count" in result.stderr
+    assert "[2/3] starter: FAIL" in result.stderr
+    assert f"[3/3] work/{ODD}: PASS 80/100" in result.stderr
+    assert "2 of 3 exercises passed; scorecards in grader-scorecards/" in result.stdout
+
+
+def test_the_summary_has_a_row_per_exercise_and_the_failing_tests(graded) -> None:
+    summary = graded["summary"]
+    assert summary.startswith("## grader: 2 of 3 exercises passed")
+    rows = [line for line in summary.splitlines() if line.startswith("| stage1/")]
+    assert [row.split(" | ")[1:4] for row in rows] == [
+        ["`solved`", "✅ pass", "100 / 100"],
+        ["`starter`", "❌ fail", "20 / 100"],
+        [f"`work/{ODD}`", "✅ pass", "80 / 100"],
+    ]
+    details = summary.split("### ", 1)[1]
+    assert details.startswith("❌ stage1/word-count in `starter`: fail")
+    assert "**Failing tests** (5 of 5)" in details
+    assert "**A negative n raises ValueError**" in details
+    assert "`starter/word_count.py:11 in top_words`" in details
+    assert "**Coverage of your tests**" in details
+    assert "### " not in details  # passing exercises get no section
+
+
+def test_failing_tests_are_annotated_at_the_students_file_and_line(graded) -> None:
+    lines = graded["result"].stdout.splitlines()
+    assert (
+        "::error file=starter/word_count.py,line=6,"
+        "title=stage1/word-count%3A Each word is counted::NotImplementedError"
+        "%0A(test_word_count.py::test_counts_each_word)"
+    ) in lines
+    assert any(
+        line.startswith("::error file=starter/word_count.py,line=11,title=")
+        and "ties alphabetically" in line
+        and "%2C" in line.split("::")[1]  # the "," in the title is escaped
+        for line in lines
+    )
+
+
+def test_lint_problems_of_a_passing_exercise_are_warnings(graded) -> None:
+    lines = graded["result"].stdout.splitlines()
+    where = "work/lint%2C100%25/word_count.py"
+    assert (
+        f"::warning file={where},line=19,col=26,title=flake8 E201::whitespace after '('"
+        in lines
+    )
+    assert f"::warning file={where},line=19,col=51,title=flake8 E202::" in "\n".join(
+        lines
+    )
+    assert any(
+        line.startswith(f"::warning file={where},title=black::") for line in lines
+    )
+    assert not any("file=solved/" in line for line in lines)
+
+
+def test_scorecards_are_saved_in_workspaces_and_copied_for_the_artifact(
+    graded,
+) -> None:
+    repo = graded["repo"]
+    out = sorted((repo / "grader-scorecards").iterdir())
+    assert [p.name for p in out] == [
+        "solved.json",
+        "starter.json",
+        f"work__{ODD}.json",
+    ]
+    for workspace, copy in zip(find_workspaces(repo), out):
+        (saved,) = workspace.scorecards()
+        assert saved.read_bytes() == copy.read_bytes()
+    assert [serialize.load(p).status for p in out] == ["pass", "fail", "pass"]
+    assert not list(repo.glob("grader-scorecards/.*"))  # no temporary files left
+
+
+def test_changed_grades_only_workspaces_changed_since_the_ref(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    make_workspace(repo, "one", solved=True)
+    make_workspace(repo, "two")
+    (repo / "README.md").write_text("my exercises\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "start")
+    base = git(repo, "rev-parse", "HEAD")
+
+    nothing = grader_ci("--repo", str(repo), "--changed", base)
+    assert nothing.exit_code == 0, nothing.output
+    assert "Nothing to grade: no exercise workspace changed since" in nothing.stdout
+    assert not (repo / "grader-scorecards").exists()
+
+    # An uncommitted new file counts as a change; the other workspace is left alone.
+    (repo / "two" / "notes.txt").write_text("todo\n")
+    result = grader_ci("--repo", str(repo), "--changed", base, "--backend", "local")
+    assert result.exit_code == 1, result.output
+    assert "[1/1] two: FAIL" in result.stderr
+    assert not (repo / "one" / ".grader" / "scorecards").exists()
+    # Outside GitHub Actions the problems are plain compiler-style lines.
+    assert "two/word_count.py:6: error: stage1/word-count: Each word is counted: " \
+        "NotImplementedError" in result.stdout  # fmt: skip
+    assert "::error" not in result.stdout
+
+    # A change committed since the ref.
+    shutil.rmtree(repo / "grader-scorecards")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "notes")
+    (repo / "one" / "word_count.py").write_text(
+        (REFERENCE / "word_count.py").read_text() + "\n\n# done\n"
+    )
+    git(repo, "commit", "-qam", "finish one")
+    result = grader_ci("--repo", str(repo), "--changed", "HEAD~1", "--backend", "local")
+    assert result.exit_code == 0, result.output
+    assert "[1/1] one: PASS 100/100" in result.stderr
+    assert [p.name for p in (repo / "grader-scorecards").iterdir()] == ["one.json"]
+
+
+def test_a_bad_ref_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    make_workspace(repo, "one")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "start")
+    result = grader_ci(
+        "--repo", str(repo), "--changed", "no-such-branch", env=github_env(tmp_path)
+    )
+    assert result.exit_code == 2
+    assert "'no-such-branch' is not a commit" in result.stderr
+    assert "fetch-depth: 0" in result.stderr
+    assert "Traceback" not in result.output
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## grader: could not grade")
+
+    outside = tmp_path / "plain"
+    make_workspace(outside, "one")
+    result = grader_ci("--repo", str(outside), "--changed", "HEAD")
+    assert result.exit_code == 2 and "not inside a git repository" in result.stderr
+
+
+def test_an_unknown_exercise_or_missing_sandbox_stops_before_grading(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "repo"
+    make_workspace(repo, "one")
+    result = grader_ci(
+        "--repo", str(repo), "--backend", "docker",
+        env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"},
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "Docker engine is not reachable" in result.stderr
+    marker = repo / "two" / ".grader" / "exercise.json"
+    make_workspace(repo, "two")
+    marker.write_text(json.dumps({"exercise": "stage9/nope"}))
+    result = grader_ci("--repo", str(repo), "--backend", "local")
+    assert result.exit_code == 2 and "nope" in result.stderr
+    assert not (repo / "one" / ".grader" / "scorecards").exists()
+
+
+def test_an_empty_repository_passes_and_says_so(tmp_path: Path) -> None:
+    result = grader_ci("--repo", str(tmp_path), env=github_env(tmp_path))
+    assert result.exit_code == 0
+    assert "Nothing to grade: no exercise workspace (0 found)" in result.stdout
+    assert "nothing to grade" in (tmp_path / "summary.md").read_text()
+
+
+def test_workflow_command_escaping() -> None:
+    assert escape_data("100%\r\nnext") == "100%25%0D%0Anext"
+    assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_the_summary_stays_within_its_byte_budget(graded) -> None:
+    card = serialize.load(graded["repo"] / "grader-scorecards" / "starter.json")
+    for test in card.check("tests").details["tests"]:
+        test["title"] = "<script>|" * 50
+        test["message"] = "`x` | y " * 500
+    card.check("flake8").details["violations"] = [
+        {"path": "word_count.py", "line": n, "col": 1, "code": "E1", "text": "x"}
+        for n in range(1, 101)
+    ]
+    workspace = find_workspaces(graded["repo"])[1]
+    many = [
+        GradedWorkspace(f"w{i}", workspace, card, Path("s"), Path("c"))
+        for i in range(3000)
+    ]
+    run = CiRun(root=graded["repo"], found=3000, changed_since=None, graded=many)
+    text = render_summary(run, limit=200_000, out_name="grader-scorecards")
+    assert len(text.encode()) <= 200_000
+    assert "more exercises: see the scorecards" in text
+    assert text.rstrip().endswith("(uploaded by the workflow as an artifact).")
+    roomy = render_summary(run, limit=1_000_000, out_name="grader-scorecards")
+    assert "details of" in roomy
+    assert "<script>" not in roomy and "\\<script\\>\\|" in roomy
+    assert (
+        ": `` `x` | y `x` | y" in roomy
+    )  # a code span fenced past the backticks inside
+    notes = annotations_for(many[0])
+    assert len(notes) == 30 and "more problems" in notes[-1].title
+
+
+@pytest.fixture
+def live(make_app) -> Iterator[LiveServer]:  # noqa: F811
+    with LiveServer(make_app(workers=1)) as server:
+        yield server
+
+
+def test_the_class_server_grades_with_server_and_token(
+    tmp_path: Path, live, tokens, monkeypatch  # noqa: F811
+) -> None:
+    monkeypatch.setenv("GRADER_TOKEN", tokens.ann)
+    monkeypatch.setenv("GRADER_EXERCISES", str(FIXTURE_PACK))
+    repo = tmp_path / "repo"
+    make_workspace(repo, "one", solved=True)
+    result = grader_ci("--repo", str(repo), "--server", live.url)
+    assert result.exit_code == 0, result.output
+    assert "uploading" in result.stderr
+    card = serialize.load(repo / "grader-scorecards" / "one.json")
+    assert card.status == "pass" and card.score == 100
+
+
+@pytest.mark.docker
+def test_ci_grades_in_the_docker_sandbox(tmp_path: Path) -> None:
+    from grader.runner.docker_backend import DockerBackend
+
+    try:
+        DockerBackend()
+    except BackendUnavailable as exc:
+        if os.environ.get("GRADER_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"Docker is required here: {exc.message}")
+        pytest.skip(exc.message)
+    repo = tmp_path / "repo"
+    make_workspace(repo, "one", solved=True)
+    result = grader_ci("--repo", str(repo), "--backend", "docker")
+    assert result.exit_code == 0, result.output
+    card = serialize.load(repo / "grader-scorecards" / "one.json")
+    assert card.status == "pass" and card.runner.backend == "docker"
+    assert card.runner.sandboxed
+
+
+# --- grader init ci ----------------------------------------------------------------
+
+
+def init_ci(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["init", "ci", *args])
+
+
+def test_init_ci_writes_a_valid_github_workflow(tmp_path: Path) -> None:
+    result = init_ci("--repo", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    path = tmp_path / ".github" / "workflows" / "grader.yml"
+    workflow = yaml.safe_load(path.read_text())
+    schema_file = resources.files("check_jsonschema.builtin_schemas.vendor")
+    schema = json.loads(schema_file.joinpath("github-workflows.json").read_text())
+    jsonschema.validate(workflow, schema)
+
+    assert set(workflow["on"]) >= {"push", "pull_request"}
+    assert workflow["env"]["GRADER_PIP_SPEC"] == "grader"  # the distribution's name
+    steps = workflow["jobs"]["grade"]["steps"]
+    uses = {s.get("uses", "").split("@")[0]: s for s in steps}
+    assert uses["actions/checkout"]["with"]["fetch-depth"] == 0
+    assert uses["actions/setup-python"]["with"]["python-version"] == "3.11"
+    upload = uses["actions/upload-artifact"]
+    assert upload["if"] == "always()" and upload["with"]["path"] == "grader-scorecards/"
+    script = "\n".join(s.get("run", "") for s in steps)
+    for needed in ("docker.io", "grader runner build", "bubblewrap", "grader ci"):
+        assert needed in script
+
+
+def grade_step_args(tmp_path: Path, before: str, repo: Path) -> list[str]:
+    """Run the workflow's Grade step with a stand-in `grader` that prints its arguments."""
+    text = (tmp_path / ".github" / "workflows" / "grader.yml").read_text()
+    (step,) = [
+        s
+        for s in yaml.safe_load(text)["jobs"]["grade"]["steps"]
+        if s.get("name") == "Grade"
+    ]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "grader"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    fake.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "BEFORE": before,
+        "BACKEND": "docker",
+        "GRADER_SERVER": "",
+    }
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=repo, env=env,
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.split("\n")
+
+
+def test_the_workflow_grades_changes_or_everything_on_a_first_push(
+    tmp_path: Path,
+) -> None:
+    assert init_ci("--repo", str(tmp_path)).exit_code == 0
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "first")
+    sha = git(repo, "rev-parse", "HEAD")
+    changed = grade_step_args(tmp_path, sha, repo)
+    assert changed[:5] == ["ci", "--backend", "docker", "--changed", sha]
+    first_push = grade_step_args(tmp_path, "0" * 40, repo)
+    assert "--changed" not in first_push and "First push" in first_push[0]
+    gone = grade_step_args(tmp_path, "1" * 40, repo)
+    assert "--changed" not in gone and "not in the history" in gone[0]
+
+
+def test_init_ci_never_overwrites_without_force(tmp_path: Path) -> None:
+    path = tmp_path / ".github" / "workflows" / "grader.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text("name: mine\n")
+    result = init_ci("--repo", str(tmp_path))
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert path.read_text() == "name: mine\n"
+    assert init_ci("--repo", str(tmp_path), "--force").exit_code == 0
+    assert "grader ci" in path.read_text()
+
+
+def test_init_ci_finds_the_repository_root_from_a_subfolder(
+    tmp_path: Path, monkeypatch
+) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "stage1").mkdir()
+    monkeypatch.chdir(tmp_path / "stage1")
+    assert init_ci().exit_code == 0
+    assert (tmp_path / ".github" / "workflows" / "grader.yml").is_file()
