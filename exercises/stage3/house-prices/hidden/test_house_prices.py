@@ -370,6 +370,15 @@ def test_evaluate_rejects_bad_cv(small_train, cv):
 
 @pytest.mark.task(4)
 @pytest.mark.points(1)
+def test_evaluate_uses_five_folds_by_default_and_accepts_two(small_train):
+    """evaluate makes 5 folds when cv is not given, and cv=2 (the smallest) works"""
+    X, y = small_train
+    assert len(evaluate(build_pipeline(), X, y)["fold_rmse"]) == 5
+    assert len(evaluate(build_pipeline(), X, y, cv=2)["fold_r2"]) == 2
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
 def test_evaluate_rejects_length_mismatch(small_train):
     """evaluate raises ValueError when X and y have different lengths"""
     X, y = small_train
