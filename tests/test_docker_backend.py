@@ -41,7 +41,9 @@ def leftover_containers(backend, card) -> list:
     prefix = card.submission.sha256[:12]
     return [
         c
-        for c in backend.client.containers.list(all=True, filters={"label": JOB_LABEL})
+        for c in backend.client.containers.list(
+            all=True, filters={"label": JOB_LABEL}, ignore_removed=True
+        )
         if c.labels.get(JOB_LABEL, "").startswith(prefix)
     ]
 

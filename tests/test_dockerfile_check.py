@@ -74,7 +74,7 @@ def events(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> A
     yield seen
     label = {"label": f"{CHECK_LABEL}=dockerfile"}
     assert client.images.list(all=True, filters=label) == []
-    assert client.containers.list(all=True, filters=label) == []
+    assert client.containers.list(all=True, filters=label, ignore_removed=True) == []
     log = "".join(event.get("stream", "") for event in seen)
     base_id = client.images.get(BASE).id
     for image_id in re.findall(r"^ ---> ([0-9a-f]{12})$", log, re.MULTILINE):

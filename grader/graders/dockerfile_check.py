@@ -303,7 +303,9 @@ def _watchdog(
     label = {"label": f"{BUILD_LABEL}={build.token}"}
     while not finished.is_set():
         try:
-            for container in client.containers.list(all=True, filters=label):
+            for container in client.containers.list(
+                all=True, filters=label, ignore_removed=True
+            ):
                 _quietly(client.api.remove_container, container.id, force=True)
         except Exception:  # the engine hiccuped: the stream's own timeout still ends it
             pass
@@ -403,7 +405,9 @@ def cleanup(client: Any, build: Build) -> None:
 
     label = {"label": f"{BUILD_LABEL}={build.token}"}
     try:
-        for container in client.containers.list(all=True, filters=label):
+        for container in client.containers.list(
+            all=True, filters=label, ignore_removed=True
+        ):
             _quietly(client.api.remove_container, container.id, force=True, v=True)
         _quietly(client.images.remove, build.tag, force=True, noprune=False)
         # A failed or multi-stage build leaves untagged layers. A parent cannot go before its

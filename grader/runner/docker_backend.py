@@ -186,8 +186,9 @@ class DockerBackend:
         }
 
     def _kill_by_label(self, label: str) -> None:
+        # ignore_removed: a container that exits and is removed mid-listing is not an error.
         for container in self.client.containers.list(
-            all=True, filters={"label": f"{JOB_LABEL}={label}"}
+            all=True, filters={"label": f"{JOB_LABEL}={label}"}, ignore_removed=True
         ):
             self._remove(container)
 
