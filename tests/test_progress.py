@@ -161,10 +161,16 @@ def test_damaged_scorecards_are_skipped_and_counted(
     (folder / "20260101T000001Z_not-a-card.json").write_text('{"hello": "world"}')
     (folder / "20260101T000002Z_binary.json").write_bytes(b"\xff\xfe\x00garbage")
 
-    result = invoke(two_stage_pack.root, "progress", "--repo", str(repo))
+    report_path = tmp_path / "progress.html"
+    result = invoke(
+        two_stage_pack.root, "progress", "--repo", str(repo), "--html", str(report_path)
+    )
     assert result.exit_code == 0
     assert result.exception is None
     assert "3 damaged scorecard file(s) skipped" in result.output
+    page = _Page()
+    page.feed(report_path.read_text(encoding="utf-8"))
+    assert "3 damaged scorecard file(s) skipped" in "".join(page.text)
     assert "Traceback" not in result.output
     row = next(line for line in result.output.splitlines() if "word-count" in line)
     assert "100/100" in row and " 1 " in row
@@ -296,3 +302,21 @@ def test_default_repository_is_the_git_top_level(
     output = invoke(two_stage_pack.root, "progress").output
     assert f"Progress in {repo.resolve()}" in output
     assert "1 of 2 exercises passed" in output
+
+
+def test_reading_one_stage_skips_the_scorecards_of_other_stages(
+    tmp_path: Path, two_stage_pack: ExercisePack
+) -> None:
+    repo = tmp_path / "repo"
+    save_scorecard(
+        start(two_stage_pack, "word-count", repo, "wc"), golden_card("full-marks")
+    )
+    stats = start(two_stage_pack, "word-stats", repo, "stats")
+    save_scorecard(stats, golden_card("full-marks", slug="stage2/word-stats", stage=2))
+    (stats.scorecards_dir / "broken.json").write_text("{")
+
+    report = collect_progress(repo=repo, pack=two_stage_pack, stage=1)
+    assert report.completion(1) == (1, 2)
+    assert report.for_stage(2)[0].workspaces and not report.for_stage(2)[0].attempts
+    assert report.damaged == []
+    assert len(collect_progress(repo=repo, pack=two_stage_pack).damaged) == 1

@@ -111,8 +111,14 @@ def exercise_key(slug: str) -> str:
     return slug.rpartition("/")[2]
 
 
-def collect_progress(*, repo: Path, pack: ExercisePack) -> ProgressReport:
-    """Read every workspace and saved scorecard under `repo`; never raises on a bad file."""
+def collect_progress(
+    *, repo: Path, pack: ExercisePack, stage: int | None = None
+) -> ProgressReport:
+    """Read every workspace and saved scorecard under `repo`; never raises on a bad file.
+
+    With `stage`, only the scorecards in that stage's workspaces are read: loading validates
+    each scorecard against the schema, the slow part of a large repository.
+    """
     by_key: dict[str, ExerciseProgress] = {
         exercise_key(e.qualified_slug): ExerciseProgress(
             slug=e.qualified_slug,
@@ -124,7 +130,10 @@ def collect_progress(*, repo: Path, pack: ExercisePack) -> ProgressReport:
     }
     damaged: list[Path] = []
     for workspace in find_workspaces(repo):
-        _entry(by_key, workspace.slug, None).workspaces.append(workspace.root)
+        home = _entry(by_key, workspace.slug, None)
+        home.workspaces.append(workspace.root)
+        if stage is not None and home.stage not in (stage, 0):
+            continue
         for path in workspace.scorecards():
             card = _load_or_none(path)
             if card is None:

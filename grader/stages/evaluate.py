@@ -28,7 +28,7 @@ def check_stage(*, stage: int, repo: Path, pack: ExercisePack) -> StageReport:
             f"there is no stage {stage}; the learning path has stages {known}"
         ) from None
     definition = STAGES[stage]
-    progress = collect_progress(repo=repo, pack=pack)
+    progress = collect_progress(repo=repo, pack=pack, stage=stage)
     context = StageContext(
         repo=repo,
         stage=stage,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grader.progress.collect import ExerciseProgress
+from grader.scorecard.model import Scorecard
 from grader.stages.model import Evaluate, Finding, StageContext
 
 ENGINEERING_CHECKS = ("flake8", "black", "coverage", "dockerfile")
@@ -86,32 +87,13 @@ def engineering_checks(min_coverage: float | None = None) -> Evaluate:
         seen: list[str] = []
         problems: list[tuple[ExerciseProgress, str, str]] = []
         for entry in graded:
-            assert entry.last is not None
-            card = entry.last.card
-            for check_id in ENGINEERING_CHECKS:
-                check = card.check(check_id)
-                if check is None:
-                    continue
-                if check_id not in seen:
-                    seen.append(check_id)
-                if check.status != "pass":
-                    why = check.message[:MESSAGE_CHARS] or "no message"
-                    problems.append((entry, check_id, f"{check.status}: {why}"))
-                elif check_id == "coverage" and min_coverage is not None:
-                    percent = check.details.get("percent")
-                    if not isinstance(percent, (int, float)) or percent <= min_coverage:
-                        shown = (
-                            f"{percent:.1f}%"
-                            if isinstance(percent, (int, float))
-                            else "?"
-                        )
-                        problems.append(
-                            (
-                                entry,
-                                check_id,
-                                f"{shown}, more than {min_coverage:g}% needed",
-                            )
-                        )
+            card = entry.attempts[-1].card
+            seen += [c.id for c in card.checks if c.id in ENGINEERING_CHECKS]
+            problems += [
+                (entry, check_id, why)
+                for check_id, why in _not_green(card, min_coverage)
+            ]
+        seen = [c for c in ENGINEERING_CHECKS if c in seen]
         names = ", ".join(seen) or "no engineering checks"
         if min_coverage is not None:
             names += f" (coverage > {min_coverage:g}%)"
@@ -134,6 +116,26 @@ def engineering_checks(min_coverage: float | None = None) -> Evaluate:
         )
 
     return evaluate
+
+
+def _not_green(card: Scorecard, min_coverage: float | None) -> list[tuple[str, str]]:
+    """(check id, why) for each engineering check of `card` that is not green."""
+    found = []
+    for check in card.checks:
+        if check.id not in ENGINEERING_CHECKS:
+            continue
+        if check.status != "pass":
+            why = check.message[:MESSAGE_CHARS] or "no message"
+            found.append((check.id, f"{check.status}: {why}"))
+        elif check.id == "coverage" and min_coverage is not None:
+            percent = check.details.get("percent")
+            if not isinstance(percent, (int, float)):
+                found.append((check.id, "no coverage figure in the scorecard"))
+            elif percent <= min_coverage:
+                found.append(
+                    (check.id, f"{percent:.1f}%, more than {min_coverage:g}% needed")
+                )
+    return found
 
 
 def _score(entry: ExerciseProgress) -> str:
