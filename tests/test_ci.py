@@ -191,10 +191,17 @@ def test_changed_grades_only_workspaces_changed_since_the_ref(
         "NotImplementedError" in result.stdout  # fmt: skip
     assert "::error" not in result.stdout
 
+    # The scorecard that run saved in the workspace is no reason to grade it again.
+    git(repo, "add", "two/notes.txt")
+    git(repo, "commit", "-qm", "notes")
+    assert list((repo / "two" / ".grader" / "scorecards").glob("*.json"))
+    again = grader_ci("--repo", str(repo), "--changed", "HEAD")
+    assert again.exit_code == 0 and "Nothing to grade" in again.stdout
+
     # A change committed since the ref.
     shutil.rmtree(repo / "grader-scorecards")
     git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "notes")
+    git(repo, "commit", "-qm", "scorecards")
     (repo / "one" / "word_count.py").write_text(
         (REFERENCE / "word_count.py").read_text() + "\n\n# done\n"
     )

@@ -6,7 +6,9 @@ import subprocess
 from pathlib import Path
 
 from grader.errors import GraderError
-from grader.workspace import Workspace
+from grader.workspace import MARKER_DIR, SCORECARDS_DIR, Workspace
+
+_CACHES = {"__pycache__", ".pytest_cache", ".coverage"}
 
 
 class ChangesError(GraderError):
@@ -31,8 +33,8 @@ def git_toplevel(folder: Path) -> Path | None:
 def changed_files(repo: Path, ref: str) -> list[Path]:
     """Files changed since `ref`: `git diff REF...HEAD`, plus uncommitted and new files.
 
-    Paths are absolute. Raises ChangesError when `repo` is not in a git repository or
-    `ref` names no commit there.
+    Paths are absolute; saved scorecards and caches are left out. Raises ChangesError
+    when `repo` is not in a git repository or `ref` names no commit there.
     """
     top = git_toplevel(repo)
     if top is None:
@@ -61,7 +63,14 @@ def changed_files(repo: Path, ref: str) -> list[Path]:
     uncommitted = _git(top, "diff", "--name-only", "--no-renames", "-z", "HEAD") or ""
     untracked = _git(top, "ls-files", "--others", "--exclude-standard", "-z") or ""
     names = {n for n in (committed + uncommitted + untracked).split("\0") if n}
-    return sorted(top / name for name in names)
+    return sorted(top / name for name in names if not _generated(name))
+
+
+def _generated(name: str) -> bool:
+    """Files the tools write themselves (saved scorecards, caches): no reason to regrade."""
+    parts = name.split("/")
+    pairs = set(zip(parts, parts[1:]))
+    return bool(_CACHES & set(parts)) or (MARKER_DIR, SCORECARDS_DIR) in pairs
 
 
 def touched_workspaces(
