@@ -9,6 +9,8 @@ from grader.grading import grade_workspace
 from grader.scorecard import serialize
 from grader.scorecard.caps import cap_text, clean_text
 
+GOLDEN = Path(__file__).parent / "golden"
+
 
 def test_cap_text_marks_what_it_cut() -> None:
     assert cap_text("abc", 5) == "abc"
@@ -84,3 +86,53 @@ def test_write_atomic_leaves_old_file_when_interrupted(
         serialize.write_atomic(path, "new")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["card.json"]
+
+
+def _with_volatile_fields(document: dict) -> dict:
+    """A golden scorecard with the fields its comparison leaves out put back."""
+    stamp = "2026-01-01T00:00:00+00:00"
+    document.update(started_at=stamp, finished_at=stamp, duration=1.0)
+    document["submission"]["sha256"] = "0" * 64
+    for submitted in document["submission"]["files"]:
+        submitted["sha256"] = "0" * 64
+    document["runner"]["grader_version"] = "0.1.0"
+    for check in document["checks"]:
+        check["duration"] = 0.5
+        details = check.get("details", {})
+        failures = details.get("student_tests", {}).get("failures", [])
+        for test in details.get("tests", []) + failures:
+            test["duration"] = 0.1
+    return document
+
+
+def _variants(document: dict) -> list[object]:
+    """Broken copies of a valid scorecard: each key dropped, each value retyped."""
+    variants: list[object] = [None, [], "scorecard"]
+    for key in document:
+        dropped = dict(document)
+        del dropped[key]
+        variants.append(dropped)
+        for wrong in (None, "x", -1, 1.5, [], {}):
+            retyped = dict(document)
+            retyped[key] = wrong
+            variants.append(retyped)
+    for i, check in enumerate(document["checks"]):
+        for key in check:
+            for wrong in (None, "bogus", -3, []):
+                checks = [dict(c) for c in document["checks"]]
+                checks[i][key] = wrong
+                variants.append({**document, "checks": checks})
+    return variants
+
+
+@pytest.mark.parametrize(
+    "golden", sorted(GOLDEN.glob("*/expected.json")), ids=lambda p: p.parent.name
+)
+def test_fast_validation_agrees_with_jsonschema(golden: Path) -> None:
+    import jsonschema
+
+    reference = jsonschema.Draft202012Validator(serialize.scorecard_schema())
+    document = _with_volatile_fields(json.loads(golden.read_text(encoding="utf-8")))
+    assert reference.is_valid(document)
+    for variant in [document, *_variants(document)]:
+        assert serialize.is_valid(variant) == reference.is_valid(variant), variant
