@@ -25,13 +25,6 @@ from grader.errors import BackendUnavailable
 from grader.scorecard import serialize
 from grader.workspace import find_workspaces, start_workspace
 from tests.conftest import FIXTURE_PACK, TESTS, WORD_COUNT
-from tests.leaderboard.conftest import (  # noqa: F401 (fixtures of the class server)
-    LiveServer,
-    app,
-    make_app,
-    settings,
-    tokens,
-)
 
 REFERENCE = WORD_COUNT / "reference"
 UNFORMATTED = TESTS / "golden" / "unformatted" / "submission" / "word_count.py"
@@ -138,7 +131,8 @@ def test_lint_problems_of_a_passing_exercise_are_warnings(graded) -> None:
         lines
     )
     assert any(
-        line.startswith(f"::warning file={where},title=black::") for line in lines
+        line.startswith(f"::warning file={where},title=black::1 file(s) would be")
+        for line in lines
     )
     assert not any("file=solved/" in line for line in lines)
 
@@ -296,23 +290,42 @@ def test_the_summary_stays_within_its_byte_budget(graded) -> None:
 
 
 @pytest.fixture
-def live(make_app) -> Iterator[LiveServer]:  # noqa: F811
-    with LiveServer(make_app(workers=1)) as server:
-        yield server
+def class_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A class server on loopback that grades with the fixture pack: (url, a token)."""
+    from grader.leaderboard import auth
+    from grader.leaderboard.app import create_app
+    from grader.leaderboard.settings import Settings
+    from grader.runner import LocalBackend
+    from tests.leaderboard.conftest import LiveServer
+
+    settings = Settings(
+        data_dir=tmp_path / "server",
+        exercises_dir=FIXTURE_PACK,
+        backend="local",
+        workers=1,
+        idle_poll_seconds=0.1,
+    )
+    app = create_app(settings, backend=LocalBackend())
+    with app.state.context.db.session() as session:
+        token = auth.add_student(session, "Ann", pseudonym="owl").token
+    with LiveServer(app) as server:
+        yield server.url, token
 
 
 def test_the_class_server_grades_with_server_and_token(
-    tmp_path: Path, live, tokens, monkeypatch  # noqa: F811
+    tmp_path: Path, class_server: tuple[str, str], monkeypatch
 ) -> None:
-    monkeypatch.setenv("GRADER_TOKEN", tokens.ann)
+    url, token = class_server
+    monkeypatch.setenv("GRADER_TOKEN", token)
     monkeypatch.setenv("GRADER_EXERCISES", str(FIXTURE_PACK))
     repo = tmp_path / "repo"
     make_workspace(repo, "one", solved=True)
-    result = grader_ci("--repo", str(repo), "--server", live.url)
+    result = grader_ci("--repo", str(repo), "--server", url)
     assert result.exit_code == 0, result.output
     assert "uploading" in result.stderr
     card = serialize.load(repo / "grader-scorecards" / "one.json")
     assert card.status == "pass" and card.score == 100
+    assert "1 of 1 exercises passed" in result.stdout
 
 
 @pytest.mark.docker

@@ -110,11 +110,7 @@ def _problems(graded: GradedWorkspace, level: str) -> Iterator[Annotation]:
         elif check.id == "black" and check.status != "pass":
             for name in details.get("files", []):
                 yield Annotation(
-                    level,
-                    "black",
-                    f"black would reformat this file: run `black {name}` "
-                    f"in {graded.folder}",
-                    _in_workspace(graded, name),
+                    level, "black", check.message, _in_workspace(graded, name)
                 )
         elif check.id == "coverage" and check.status != "pass":
             yield from _coverage_notes(graded, level, details, check.message)

@@ -116,8 +116,7 @@ def _section(graded: GradedWorkspace) -> str:
         elif check.id == "flake8" and details.get("violations"):
             lines += _flake8(graded, details)
         elif check.id == "black" and check.status != "pass":
-            names = ", ".join(_code(_path(graded, n)) for n in details.get("files", []))
-            lines += [f"**black** would reformat {names}: run `black .` there.", ""]
+            lines += [f"**black**: {_plain(_first_line(check.message))}", ""]
         elif check.id == "coverage" and check.status != "pass":
             lines += _coverage(graded, details, check.message)
         elif check.status == "error":
