@@ -17,6 +17,7 @@ from grader.cli.runner_cmd import runner_group
 from grader.cli.serve_cmd import serve_command
 from grader.cli.stage_cmd import stage_group
 from grader.cli.teacher import batch_command
+from grader.cli.worker_cmd import worker_command
 from grader.cli.student import (
     list_command,
     schema_command,
@@ -66,6 +67,7 @@ cli.add_command(batch_command)
 cli.add_command(ci_command)
 cli.add_command(init_group)
 cli.add_command(serve_command)
+cli.add_command(worker_command)
 cli.add_command(class_group)
 cli.add_command(export_command)
 cli.add_command(exercism_run_command)

@@ -2,21 +2,22 @@
 
 The table is the record of truth: a job is `queued` until a worker claims it (one UPDATE that
 only succeeds while it is still queued), `running` while graded, then `done` or `error`.
-What a queue implementation adds is only how workers learn of new jobs; the in-process pool
-(`grader.leaderboard.worker.InProcessPool`) is one. Every statement here is plain SQL that
+What a queue implementation adds is only how workers learn of new jobs: the in-process pool
+(`grader.leaderboard.worker.InProcessPool`) or Celery workers on other machines
+(`grader.leaderboard.celery_queue.CeleryQueue`). Every statement here is plain SQL that
 SQLite and PostgreSQL run alike.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from grader.leaderboard.db import Database
 from grader.leaderboard.db.models import (
-    ERROR,
     QUEUED,
     RUNNING,
     Job,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 
 class JobQueue(Protocol):
-    """How queued jobs reach workers. Implementations: in-process threads (more to come)."""
+    """How queued jobs reach workers. Implementations: in-process threads, Celery."""
 
     name: str
 
@@ -52,6 +53,10 @@ def make_queue(ctx: "GradingContext", *, kind: str, workers: int) -> JobQueue:
 
     if kind == "inprocess":
         return InProcessPool(ctx, workers=workers)
+    if kind == "celery":
+        from grader.leaderboard.celery_queue import CeleryQueue
+
+        return CeleryQueue(ctx)
     raise ValueError(f"unknown queue kind {kind!r}")
 
 
@@ -99,28 +104,76 @@ def claim(db: Database, job_id: int) -> bool:
         return bool(claimed)
 
 
-def recover(db: Database, *, max_attempts: int) -> int:
-    """Re-queue jobs a stopped server left running; give up on those tried too often.
+Delivery = Literal["claimed", "exhausted", "skip"]
+
+
+def claim_delivery(
+    db: Database, job_id: int, *, redelivered: bool, max_attempts: int
+) -> Delivery:
+    """Whether a worker that received `job_id` from a broker should grade it.
+
+    "claimed": it was queued (or it is a redelivery of a job whose worker died mid-job,
+    taken over now); "exhausted": a redelivery of a job already tried `max_attempts` times;
+    "skip": it is done, or another worker holds it (a duplicate message).
+    """
+    if claim(db, job_id):
+        return "claimed"
+    if not redelivered:
+        return "skip"
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status != RUNNING:
+            return "skip"
+        if job.attempts >= max_attempts:
+            return "exhausted"
+        # Compare-and-set on the attempt count: one taker even if the message doubled.
+        result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            update(Job)
+            .where(
+                Job.id == job_id, Job.status == RUNNING, Job.attempts == job.attempts
+            )
+            .values(started_at=utcnow(), attempts=Job.attempts + 1)
+        )
+        return "claimed" if result.rowcount else "skip"
+
+
+def queued_ids(db: Database) -> list[int]:
+    """Every queued job, oldest first."""
+    with db.session() as session:
+        return list(
+            session.scalars(select(Job.id).where(Job.status == QUEUED).order_by(Job.id))
+        )
+
+
+def interrupted_message(attempts: int, where: str) -> str:
+    return (
+        f"grading was interrupted {attempts} times before it finished ({where}); "
+        "nothing was graded: ask your teacher to regrade it"
+    )
+
+
+def recover(
+    db: Database, *, max_attempts: int, give_up: Callable[[int, str], None]
+) -> int:
+    """Re-queue jobs a stopped server left running; `give_up` on those tried too often.
 
     Only for a queue whose workers all live in this process: their jobs cannot be running
     anywhere else once the process starts again. Returns how many were re-queued.
     """
+    exhausted: list[tuple[int, int]] = []
     with db.session() as session:
         stale = list(session.scalars(select(Job).where(Job.status == RUNNING)))
         requeued = 0
         for job in stale:
             if job.attempts >= max_attempts:
-                message = (
-                    f"grading stopped {job.attempts} times before it finished (the server "
-                    "was stopped or crashed); ask your teacher to regrade"
-                )
-                job.status, job.error, job.finished_at = ERROR, message, utcnow()
-                job.submission.status, job.submission.message = ERROR, message
+                exhausted.append((job.id, job.attempts))
             else:
                 job.status, job.started_at = QUEUED, None
                 job.submission.status = QUEUED
                 requeued += 1
-        return requeued
+    for job_id, attempts in exhausted:
+        give_up(job_id, interrupted_message(attempts, "the server stopped or crashed"))
+    return requeued
 
 
 def position(session: Session, job: Job) -> int | None:

@@ -9,7 +9,8 @@ from pathlib import Path
 from grader.errors import GraderError
 
 DATABASE_FILE = "grader.db"
-QUEUE_KINDS = ("inprocess",)
+QUEUE_KINDS = ("inprocess", "celery")
+DEFAULT_BROKER_URL = "redis://localhost:6379/0"
 MIB = 1024 * 1024
 
 
@@ -47,6 +48,10 @@ class Settings:
     force_pseudonyms: bool = False
     idle_poll_seconds: float = 1.0
     max_attempts: int = 3
+    broker_url: str = DEFAULT_BROKER_URL
+    # Seconds before Redis hands a job whose worker vanished to another worker; must be
+    # longer than the slowest grading (an exercise's run_seconds plus the sandbox's start).
+    visibility_timeout: float = 900.0
 
     @property
     def db_url(self) -> str:
@@ -76,7 +81,8 @@ def settings_from_env(
 ) -> Settings:
     """Settings from options (`overrides`) over the environment over the defaults.
 
-    Environment: GRADER_DATA_DIR, DATABASE_URL, GRADER_QUEUE, GRADER_RATE_LIMIT (submissions
+    Environment: GRADER_DATA_DIR, DATABASE_URL, GRADER_QUEUE (inprocess or celery),
+    GRADER_BROKER_URL, GRADER_VISIBILITY_TIMEOUT (seconds), GRADER_RATE_LIMIT (submissions
     per minute), GRADER_MAX_UPLOAD_MB.
     """
     env = os.environ
@@ -85,7 +91,12 @@ def settings_from_env(
         "database_url": env.get("DATABASE_URL") or None,
         "exercises_dir": exercises_dir,
         "queue": env.get("GRADER_QUEUE", "inprocess"),
+        "broker_url": env.get("GRADER_BROKER_URL") or DEFAULT_BROKER_URL,
     }
+    if "GRADER_VISIBILITY_TIMEOUT" in env:
+        values["visibility_timeout"] = float(
+            _positive_int("GRADER_VISIBILITY_TIMEOUT", env)
+        )
     if "GRADER_RATE_LIMIT" in env:
         values["rate_limit"] = _positive_int("GRADER_RATE_LIMIT", env)
     if "GRADER_MAX_UPLOAD_MB" in env:

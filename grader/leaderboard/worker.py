@@ -3,20 +3,25 @@
 A job's archive is inspected and extracted into a fresh folder, graded with
 `grade_workspace` (the same collection, sandbox and scorecard as `grader submit`), and the
 scorecard stored on the submission. A fault of the harness ends the job as `error` with its
-message; the student's own failures are data in the scorecard.
+message and an error scorecard; the student's own failures are data in the scorecard.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
+from grader import __version__
+from grader.catalog import Exercise
 from grader.errors import GraderError
+from grader.graders.base import TITLES
 from grader.grading import grade_workspace
 from grader.leaderboard import queue
 from grader.leaderboard.archives import ArchiveRejected, extract_archive
@@ -26,7 +31,14 @@ from grader.leaderboard.exercises import Catalog
 from grader.leaderboard.settings import Settings
 from grader.runner import Backend
 from grader.scorecard import serialize
-from grader.scorecard.model import Scorecard
+from grader.scorecard.caps import MESSAGE_CHARS, cap_text
+from grader.scorecard.model import (
+    CheckResult,
+    ExerciseRef,
+    RunnerInfo,
+    Scorecard,
+    SubmissionRef,
+)
 
 log = logging.getLogger("grader.leaderboard")
 
@@ -41,29 +53,36 @@ class GradingContext:
     backend: Backend
 
 
-def run_job(ctx: GradingContext, job_id: int) -> None:
-    """Grade a claimed (running) job and record the outcome; never raises for a submission."""
+def run_job(ctx: GradingContext, job_id: int, *, archive: bytes | None = None) -> None:
+    """Grade a claimed (running) job and record the outcome; never raises for a submission.
+
+    `archive` is the upload's bytes as a remote worker received them; None reads the stored
+    file from the data dir (a worker on the server's machine).
+    """
     with ctx.db.session() as session:
         job = session.get(Job, job_id)
         if job is None:
             return
-        archive = ctx.settings.data_dir / job.submission.archive_path
-        slug = job.submission.exercise
+        stored = ctx.settings.data_dir / job.submission.archive_path
+        slug, digest = job.submission.exercise, job.submission.archive_sha256
     exercise = ctx.catalog.find(slug)
     if exercise is None:
-        fail_job(ctx.db, job_id, f"the exercise {slug} is no longer on this server")
+        fail_job(ctx.db, job_id, f"the exercise {slug} is not in this worker's pack")
         return
     ctx.settings.work_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"job{job_id}-", dir=ctx.settings.work_dir))
     try:
-        extract_archive(archive.read_bytes(), scratch / "ws", ctx.settings.archive)
+        data = stored.read_bytes() if archive is None else archive
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise GraderError("the archive is not the one that was uploaded")
+        extract_archive(data, scratch / "ws", ctx.settings.archive)
         card = grade_workspace(scratch / "ws", exercise=exercise, backend=ctx.backend)
     except (ArchiveRejected, GraderError, OSError) as exc:
-        fail_job(ctx.db, job_id, f"the submission could not be graded: {exc}")
+        give_up(ctx, job_id, f"the submission could not be graded: {exc}")
         return
     except Exception as exc:  # a harness bug: keep the pool alive, say what happened
         log.exception("grading job %s failed", job_id)
-        fail_job(ctx.db, job_id, f"the grader failed ({type(exc).__name__}: {exc})")
+        give_up(ctx, job_id, f"the grader failed ({type(exc).__name__}: {exc})")
         return
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -90,13 +109,87 @@ def finish_job(db: Database, job_id: int, card: Scorecard) -> None:
         submission.graded_at = now
 
 
-def fail_job(db: Database, job_id: int, message: str) -> None:
-    """End the job as `error`; an earlier scorecard of the submission (regrade) is kept."""
+def fail_job(
+    db: Database, job_id: int, message: str, card: Scorecard | None = None
+) -> None:
+    """End the job as `error` with `message` and, when given, an error scorecard.
+
+    The error scorecard is stored only on a submission that has none yet: a regrade that
+    fails keeps the earlier grading. Nothing here changes a score, so it ranks nowhere.
+    """
     with db.session() as session:
         job = session.get(Job, job_id)
         assert job is not None
         job.status, job.error, job.finished_at = ERROR, message, utcnow()
-        job.submission.status, job.submission.message = ERROR, message
+        submission = job.submission
+        submission.status, submission.message = ERROR, message
+        if card is not None and submission.scorecard is None:
+            submission.result = card.status
+            submission.scorecard = json.dumps(
+                serialize.to_dict(card), ensure_ascii=False
+            )
+
+
+def give_up(ctx: GradingContext, job_id: int, message: str) -> None:
+    """End the job as `error` with an error scorecard that carries `message`."""
+    with ctx.db.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        slug, digest = job.submission.exercise, job.submission.archive_sha256
+    exercise = ctx.catalog.find(slug)
+    card = None
+    if exercise is not None:
+        card = error_scorecard(
+            exercise,
+            message,
+            archive_sha256=digest,
+            backend=ctx.backend.name,
+            sandboxed=ctx.backend.sandboxed,
+        )
+    fail_job(ctx.db, job_id, message, card)
+
+
+def error_scorecard(
+    exercise: Exercise,
+    message: str,
+    *,
+    archive_sha256: str,
+    backend: str,
+    sandboxed: bool,
+) -> Scorecard:
+    """A scorecard for a submission the server could not grade: every check `error`, 0."""
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = now.replace("+00:00", "Z")
+    message = cap_text(message, MESSAGE_CHARS)
+    return Scorecard(
+        exercise=ExerciseRef(
+            slug=exercise.qualified_slug, stage=exercise.stage, version=exercise.version
+        ),
+        submission=SubmissionRef(sha256=archive_sha256),
+        runner=RunnerInfo(
+            grader_version=__version__, backend=backend, sandboxed=sandboxed
+        ),
+        started_at=now,
+        finished_at=now,
+        duration=0.0,
+        status="error",
+        score=0.0,
+        max_score=float(sum(c.weight for c in exercise.checks)),
+        pass_percent=exercise.pass_percent,
+        message=message,
+        checks=[
+            CheckResult(
+                id=c.id,
+                title=TITLES[c.id],
+                status="error",
+                score=0.0,
+                max_score=float(c.weight),
+                message=cap_text(f"not graded: {message}", MESSAGE_CHARS),
+            )
+            for c in exercise.checks
+        ],
+        integrity={"sandboxed": sandboxed, "graded": False},
+    )
 
 
 class InProcessPool:
@@ -116,7 +209,9 @@ class InProcessPool:
 
     def start(self) -> None:
         requeued = queue.recover(
-            self.ctx.db, max_attempts=self.ctx.settings.max_attempts
+            self.ctx.db,
+            max_attempts=self.ctx.settings.max_attempts,
+            give_up=lambda job_id, message: give_up(self.ctx, job_id, message),
         )
         if requeued:
             log.info("re-queued %d jobs left running by the previous start", requeued)

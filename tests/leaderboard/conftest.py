@@ -1,4 +1,9 @@
-"""Fixtures for the class server: settings on tmp_path, apps, accounts, archives, scorecards."""
+"""Fixtures for the class server: settings on tmp_path, apps, accounts, archives, scorecards.
+
+Every test that uses `settings` runs twice: on SQLite and on a real PostgreSQL
+(`tests/leaderboard/services.py` starts a throwaway cluster, or uses
+GRADER_TEST_POSTGRES_URL).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from grader.leaderboard.settings import Settings
 from grader.runner import LocalBackend
 from grader.scorecard.model import Scorecard
 from tests.conftest import FIXTURE_PACK, WORD_COUNT
+from tests.leaderboard.services import PostgresCluster, RedisServer
 
 SLUG = "stage1/word-count"
 REFERENCE = WORD_COUNT / "reference"
@@ -42,11 +48,39 @@ class Tokens:
         return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None for the SQLite file in the data dir, else a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield None
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    url = cluster.new_database()
+    yield url
+    if cluster.external:
+        cluster.drop_database(url)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
     """No workers by default: a test that needs grading asks for them."""
     return Settings(
         data_dir=tmp_path / "data",
+        database_url=database_url,
         exercises_dir=FIXTURE_PACK,
         backend="local",
         workers=0,

@@ -87,7 +87,7 @@ def migrations_dir() -> Path:
 
 def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(driver_url(url), pool_pre_ping=True)
     database = url.split("///", 1)[-1]
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -96,6 +96,14 @@ def _engine(url: str) -> Engine:
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def driver_url(url: str) -> str:
+    """PostgreSQL URLs as people write them, on psycopg 3 (the driver the extra installs)."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -1,0 +1,311 @@
+"""GRADER_QUEUE=celery: a real Redis, real `grader worker` processes, workers that die."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+
+from grader.cli import cli
+from grader.leaderboard import auth
+from grader.leaderboard.app import create_app
+from grader.leaderboard.celery_queue import MAX_TRIES, grade_delivery
+from grader.leaderboard.db.models import RUNNING, Job
+from grader.leaderboard.settings import SettingsError, Settings, settings_from_env
+from grader.runner import LocalBackend
+from tests.leaderboard.conftest import Tokens, tar_gz, upload, wait_until_graded
+from tests.leaderboard.services import RedisServer
+
+NAP_PACK = Path(__file__).parent / "fixtures" / "pack"
+NAP = "stage1/nap"
+GRADER = Path(sys.executable).with_name("grader")
+
+
+def nap_archive(seconds: float) -> bytes:
+    """A passing `nap` submission whose grading takes `seconds` longer."""
+    source = (NAP_PACK / "stage1" / "nap" / "reference" / "nap.py").read_text()
+    source = source.replace("NAP_SECONDS = 0.0", f"NAP_SECONDS = {seconds!r}")
+    return tar_gz({"nap.py": source.encode()})
+
+
+class Workers:
+    """`grader worker` processes, each in its own session so it can be killed whole."""
+
+    def __init__(self, settings: Settings, logs: Path) -> None:
+        self.settings, self.logs = settings, logs
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "GRADER_BROKER_URL": self.settings.broker_url,
+            "GRADER_VISIBILITY_TIMEOUT": str(int(self.settings.visibility_timeout)),
+        }
+        env.pop("DATABASE_URL", None)
+        if self.settings.database_url:
+            env["DATABASE_URL"] = self.settings.database_url
+        log = open(self.logs / f"worker{len(self.processes)}.log", "wb")
+        process = subprocess.Popen(
+            [str(GRADER), "--exercises", str(NAP_PACK), "worker"]
+            + ["--backend", "local", "--concurrency", "1"]
+            + ["--data-dir", str(self.settings.data_dir)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL the worker and everything it started, as a machine dying would."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(10)
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in self.logs.glob("*.log"))
+
+
+@pytest.fixture
+def celery_settings(settings: Settings, redis_server: RedisServer) -> Settings:
+    redis_server.flush()
+    return settings.with_changes(
+        queue="celery",
+        broker_url=redis_server.url,
+        exercises_dir=NAP_PACK,
+        visibility_timeout=30.0,
+    )
+
+
+@pytest.fixture
+def make_celery_app(celery_settings: Settings) -> Callable[..., FastAPI]:
+    def make(**changes: object) -> FastAPI:
+        return create_app(
+            celery_settings.with_changes(**changes), backend=LocalBackend()
+        )
+
+    return make
+
+
+@pytest.fixture
+def student(make_celery_app: Callable[..., FastAPI]) -> Tokens:
+    app = make_celery_app()
+    with app.state.context.db.session() as session:
+        teacher = auth.create_teacher(session).token
+        ann = auth.add_student(session, "Ann").token
+        bob = auth.add_student(session, "Bob").token
+    app.state.context.db.close()
+    return Tokens(teacher=teacher, ann=ann, bob=bob)
+
+
+@pytest.fixture
+def workers(celery_settings: Settings, tmp_path: Path) -> Iterator[Workers]:
+    pool = Workers(celery_settings, tmp_path)
+    yield pool
+    pool.stop_all()
+
+
+def job_rows(app: FastAPI) -> list[tuple[str, str, int]]:
+    with app.state.context.db.session() as session:
+        rows = session.execute(
+            select(Job.submission_id, Job.status, Job.attempts).order_by(Job.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def wait_for_status(
+    client: TestClient, sid: str, token: str, status: str, seconds: float = 60
+) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        path = f"/api/v1/submissions/{sid}"
+        if client.get(path, headers=Tokens.header(token)).json()["status"] == status:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"submission {sid} never became {status}")
+
+
+@pytest.mark.slow
+def test_a_celery_worker_grades_a_submission_end_to_end(
+    make_celery_app: Callable[..., FastAPI], student: Tokens, workers: Workers
+) -> None:
+    app = make_celery_app()
+    with TestClient(app) as client:
+        assert client.get("/api/v1/health").json()["queue"] == "celery"
+        accepted = upload(client, student.ann, nap_archive(0), exercise=NAP)
+        assert accepted.status_code == 202, accepted.text
+        workers.start()
+        result = wait_until_graded(client, accepted.json()["id"], student.ann, 90)
+    assert result["status"] == "done", (result, workers.log_text())
+    assert result["result"] == "pass" and result["score"] == 100
+    assert result["scorecard"]["exercise"]["slug"] == NAP
+    assert job_rows(app) == [(accepted.json()["id"], "done", 1)]
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_job_loses_nothing(
+    make_celery_app: Callable[..., FastAPI], student: Tokens, workers: Workers
+) -> None:
+    # Redis hands an abandoned job to another worker 8 s after it was taken.
+    app = make_celery_app(visibility_timeout=8.0)
+    workers.settings = app.state.context.settings
+    with TestClient(app) as client:
+        sid = upload(client, student.ann, nap_archive(3), exercise=NAP).json()["id"]
+        first = workers.start()
+        wait_for_status(client, sid, student.ann, "running")
+        time.sleep(1.0)  # the grading is under way
+        workers.kill(first)
+        assert job_rows(app) == [(sid, "running", 1)]
+        killed_at = time.monotonic()
+        workers.start()
+        result = wait_until_graded(client, sid, student.ann, 120)
+        waited = time.monotonic() - killed_at
+    assert result["status"] == "done", (result, workers.log_text())
+    assert result["result"] == "pass" and result["score"] == 100
+    assert job_rows(app) == [(sid, "done", 2)]  # the first try and the one retry
+    assert waited >= 5.0  # it was Redis's redelivery, after the visibility timeout
+
+
+def test_a_job_interrupted_twice_ends_as_an_error_scorecard(
+    make_celery_app: Callable[..., FastAPI], student: Tokens
+) -> None:
+    app = make_celery_app()
+    grading = app.state.context.queue.ctx
+    archive = nap_archive(0)
+    with TestClient(app) as client:
+        sid = upload(client, student.ann, archive, exercise=NAP).json()["id"]
+        [(_, _, _)] = job_rows(app)
+        with app.state.context.db.session() as session:
+            job_id = session.scalar(select(Job.id))
+            session.execute(update(Job).values(status=RUNNING, attempts=1))
+        # A duplicate message while another worker holds the job: left alone.
+        assert grade_delivery(grading, job_id, archive=archive, redelivered=False) == (
+            "skipped"
+        )
+        assert job_rows(app) == [(sid, "running", 1)]
+        # Redelivered after its worker died, tried MAX_TRIES times already: given up.
+        with app.state.context.db.session() as session:
+            session.execute(update(Job).values(attempts=MAX_TRIES))
+        outcome = grade_delivery(grading, job_id, archive=archive, redelivered=True)
+        result = client.get(
+            f"/api/v1/submissions/{sid}", headers=Tokens.header(student.ann)
+        ).json()
+    assert outcome == "gave up"
+    assert result["status"] == "error" and result["result"] == "error"
+    assert "interrupted 2 times" in result["message"]
+    assert "regrade" in result["message"]
+    card = result["scorecard"]
+    assert card["status"] == "error" and card["message"] == result["message"]
+    assert {c["status"] for c in card["checks"]} == {"error"}
+    assert result["score"] is None  # an error of the grader ranks nowhere
+    assert job_rows(app) == [(sid, "error", MAX_TRIES)]
+
+
+def test_a_redelivered_job_under_the_limit_is_graded_again(
+    make_celery_app: Callable[..., FastAPI], student: Tokens
+) -> None:
+    app = make_celery_app()
+    grading = app.state.context.queue.ctx
+    archive = nap_archive(0)
+    with TestClient(app) as client:
+        sid = upload(client, student.ann, archive, exercise=NAP).json()["id"]
+        with app.state.context.db.session() as session:
+            job_id = session.scalar(select(Job.id))
+            session.execute(update(Job).values(status=RUNNING, attempts=1))
+        outcome = grade_delivery(grading, job_id, archive=archive, redelivered=True)
+        again = grade_delivery(grading, job_id, archive=archive, redelivered=True)
+    assert (outcome, again) == ("graded", "skipped")  # a late duplicate changes nothing
+    assert job_rows(app) == [(sid, "done", 2)]
+
+
+def test_an_archive_changed_on_the_way_is_not_graded(
+    make_celery_app: Callable[..., FastAPI], student: Tokens
+) -> None:
+    app = make_celery_app()
+    grading = app.state.context.queue.ctx
+    with TestClient(app) as client:
+        sid = upload(client, student.ann, nap_archive(0), exercise=NAP).json()["id"]
+        with app.state.context.db.session() as session:
+            job_id = session.scalar(select(Job.id))
+        other = nap_archive(1)
+        assert grade_delivery(grading, job_id, archive=other, redelivered=False) == (
+            "graded"
+        )
+        result = client.get(
+            f"/api/v1/submissions/{sid}", headers=Tokens.header(student.ann)
+        ).json()
+    assert result["status"] == "error"
+    assert "not the one that was uploaded" in result["message"]
+
+
+@pytest.mark.slow
+def test_a_restart_resends_queued_jobs_even_when_the_broker_lost_them(
+    make_celery_app: Callable[..., FastAPI],
+    student: Tokens,
+    workers: Workers,
+    redis_server: RedisServer,
+) -> None:
+    first = make_celery_app()
+    with TestClient(first) as client:
+        lost = upload(client, student.ann, nap_archive(0), exercise=NAP).json()["id"]
+        redis_server.flush()  # the broker restarted without its messages
+        kept = upload(client, student.bob, nap_archive(0), exercise=NAP).json()["id"]
+    first.state.context.db.close()
+    # The next start sends both again: `kept` now has two messages, graded once.
+    second = make_celery_app()
+    with TestClient(second) as client:
+        workers.start()
+        results = [
+            wait_until_graded(client, sid, student.teacher, 90) for sid in (lost, kept)
+        ]
+        time.sleep(2.0)  # room for the duplicate to arrive and be dropped
+    assert [r["status"] for r in results] == ["done", "done"], workers.log_text()
+    assert sorted(job_rows(second)) == sorted([(lost, "done", 1), (kept, "done", 1)])
+    with second.state.context.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Job)) == 2
+
+
+def test_the_queue_is_chosen_from_the_environment(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GRADER_QUEUE", "celery")
+    monkeypatch.setenv("GRADER_BROKER_URL", "redis://queue.example:6379/3")
+    monkeypatch.setenv("GRADER_VISIBILITY_TIMEOUT", "1200")
+    settings = settings_from_env(data_dir=tmp_path)
+    assert settings.queue == "celery"
+    assert settings.broker_url == "redis://queue.example:6379/3"
+    assert settings.visibility_timeout == 1200
+    monkeypatch.setenv("GRADER_QUEUE", "rabbit")
+    with pytest.raises(SettingsError, match="inprocess, celery"):
+        settings_from_env(data_dir=tmp_path)
+
+
+def test_grader_worker_says_in_one_line_when_the_database_is_unreachable(
+    monkeypatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://grader@127.0.0.1:9/none")
+    result = CliRunner().invoke(
+        cli, ["worker", "--backend", "local", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "cannot open the database" in result.output
+    assert "Traceback" not in result.output
