@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,3 +38,38 @@ def reference_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "submission"
     shutil.copytree(WORD_COUNT / "reference", dest)
     return dest
+
+
+@pytest.fixture
+def created_containers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Ids of the containers the Docker SDK creates during the test.
+
+    Checking these ids, not a label pattern, keeps a test blind to the containers of
+    other gradings sharing the engine (another run may grade the same submission).
+    """
+    from docker.models.containers import ContainerCollection
+
+    ids: list[str] = []
+    create = ContainerCollection.create
+
+    def recording_create(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        container = create(self, *args, **kwargs)
+        ids.append(container.id)
+        return container
+
+    monkeypatch.setattr(ContainerCollection, "create", recording_create)
+    return ids
+
+
+def leftover_containers(client: Any, ids: list[str]) -> list[str]:
+    """Which of the containers `ids` still exist."""
+    import docker.errors
+
+    found = []
+    for container_id in ids:
+        try:
+            client.containers.get(container_id)
+        except docker.errors.NotFound:
+            continue
+        found.append(container_id)
+    return found

@@ -16,7 +16,7 @@ from grader.catalog import ExercisePack
 from grader.cli import cli
 from grader.errors import BackendUnavailable
 from grader.grading import grade_workspace
-from tests.conftest import FIXTURE_PACK, TESTS
+from tests.conftest import FIXTURE_PACK, TESTS, leftover_containers
 
 pytestmark = pytest.mark.docker
 SANDBOX_PACK = TESTS / "fixtures" / "sandbox_pack"
@@ -32,20 +32,6 @@ def docker_backend():
         if os.environ.get("GRADER_REQUIRE_DOCKER") == "1":
             pytest.fail(f"Docker is required here: {exc.message}")
         pytest.skip(exc.message)
-
-
-def leftover_containers(backend, card) -> list:
-    """Containers of this card's job (labels start with the submission's hash)."""
-    from grader.runner.docker_backend import JOB_LABEL
-
-    prefix = card.submission.sha256[:12]
-    return [
-        c
-        for c in backend.client.containers.list(
-            all=True, filters={"label": JOB_LABEL}, ignore_removed=True
-        )
-        if c.labels.get(JOB_LABEL, "").startswith(prefix)
-    ]
 
 
 def exercise_with(tmp_path: Path, pack: Path, slug: str, **limits: float):
@@ -64,7 +50,7 @@ def exercise_with(tmp_path: Path, pack: Path, slug: str, **limits: float):
 
 
 def test_reference_gets_full_marks_in_docker(
-    docker_backend, word_count, reference_copy
+    docker_backend, word_count, reference_copy, created_containers: list[str]
 ) -> None:
     card = grade_workspace(reference_copy, exercise=word_count, backend=docker_backend)
     assert card.status == "pass", card.message
@@ -72,10 +58,13 @@ def test_reference_gets_full_marks_in_docker(
     assert card.runner.backend == "docker" and card.runner.sandboxed
     assert card.runner.image_digest and card.runner.image_digest.startswith("sha256:")
     assert card.integrity["network"] == "none"
-    assert leftover_containers(docker_backend, card) == []
+    assert created_containers, "the backend created no container"
+    assert leftover_containers(docker_backend.client, created_containers) == []
 
 
-def test_every_limit_holds_inside_the_container(docker_backend, tmp_path: Path) -> None:
+def test_every_limit_holds_inside_the_container(
+    docker_backend, tmp_path: Path, created_containers: list[str]
+) -> None:
     exercise = ExercisePack(SANDBOX_PACK).get("sandbox-probe")
     workspace = tmp_path / "ws"
     shutil.copytree(exercise.reference_dir, workspace)
@@ -87,7 +76,8 @@ def test_every_limit_holds_inside_the_container(docker_backend, tmp_path: Path) 
     }
     assert failing == {}
     assert len(card.check("tests").details["tests"]) == 12
-    assert leftover_containers(docker_backend, card) == []
+    assert created_containers, "the backend created no container"
+    assert leftover_containers(docker_backend.client, created_containers) == []
 
 
 def write_solution(workspace: Path, body: str) -> None:
@@ -95,7 +85,7 @@ def write_solution(workspace: Path, body: str) -> None:
 
 
 def test_endless_import_ends_in_an_error_scorecard(
-    docker_backend, tmp_path: Path
+    docker_backend, tmp_path: Path, created_containers: list[str]
 ) -> None:
     exercise = exercise_with(tmp_path, FIXTURE_PACK, "word-count", run_seconds=12)
     ws = tmp_path / "ws"
@@ -106,7 +96,8 @@ def test_endless_import_ends_in_an_error_scorecard(
     assert card.check("tests").status == "error"
     message = card.check("tests").message
     assert "did not return within" in message or "time limit" in message
-    assert leftover_containers(docker_backend, card) == []
+    assert created_containers, "the backend created no container"
+    assert leftover_containers(docker_backend.client, created_containers) == []
 
 
 def test_memory_bomb_fails_its_test_only(docker_backend, tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ from grader.grading import grade_workspace
 from grader.scorecard.caps import DIFF_CHARS, MESSAGE_CHARS, OUTPUT_CHARS
 from grader.scorecard.model import Scorecard
 from grader.scorecard.serialize import dumps, schema_errors, to_dict
-from tests.conftest import FIXTURE_PACK, WORD_COUNT
+from tests.conftest import FIXTURE_PACK, WORD_COUNT, leftover_containers
 
 pytestmark = pytest.mark.docker
 
@@ -156,23 +156,6 @@ def docker_backend():
         if os.environ.get("GRADER_REQUIRE_DOCKER") == "1":
             pytest.fail(f"Docker is required here: {exc.message}")
         pytest.skip(exc.message)
-
-
-@pytest.fixture
-def created_containers(monkeypatch) -> list[str]:
-    """Ids of the containers the backend creates during the test."""
-    from docker.models.containers import ContainerCollection
-
-    ids: list[str] = []
-    create = ContainerCollection.create
-
-    def recording_create(self, *args, **kwargs):
-        container = create(self, *args, **kwargs)
-        ids.append(container.id)
-        return container
-
-    monkeypatch.setattr(ContainerCollection, "create", recording_create)
-    return ids
 
 
 def exercise_for(case: Case, tmp_path: Path) -> Exercise:
@@ -301,27 +284,6 @@ def capped_fields(value: Any, path: str = "") -> list[str]:
     return over
 
 
-def leftover_containers(backend: Any, card: Scorecard, ids: list[str]) -> list[str]:
-    """Containers of this card's job, by label prefix or by the ids created."""
-    import docker.errors
-    from grader.runner.docker_backend import JOB_LABEL
-
-    prefix = card.submission.sha256[:12]
-    # The low-level listing: containers of other jobs may vanish while we look.
-    found = [
-        c["Id"]
-        for c in backend.client.api.containers(all=True, filters={"label": JOB_LABEL})
-        if (c.get("Labels") or {}).get(JOB_LABEL, "").startswith(prefix)
-    ]
-    for container_id in ids:
-        try:
-            backend.client.containers.get(container_id)
-        except docker.errors.NotFound:
-            continue
-        found.append(container_id)
-    return found
-
-
 def leftover_processes(card: Scorecard, ids: list[str]) -> list[str]:
     """Host processes inside the job's containers or naming the job's folder."""
     job = f"grader-{card.submission.sha256[:12]}-"
@@ -372,7 +334,7 @@ def test_hostile_submission_is_graded_safely(
         if case.settle_seconds:
             time.sleep(case.settle_seconds)
         assert snapshot(workspace) == before, "the grading run changed the workspace"
-        assert leftover_containers(docker_backend, card, created_containers) == []
+        assert leftover_containers(docker_backend.client, created_containers) == []
         assert leftover_processes(card, created_containers) == []
         assert leftover_files(card) == []
         assert_valid_card(card, case, exercise)
