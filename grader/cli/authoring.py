@@ -7,6 +7,7 @@ import sys
 import click
 
 from grader.catalog.validate import validate_exercise_dir
+from grader.cli.options import backend_option
 from grader.cli.student import pack_from
 from grader.errors import EXIT_FAIL, EXIT_PASS
 from grader.runner import get_backend
@@ -21,12 +22,7 @@ def exercises_group() -> None:
     "validate", epilog="Example: grader exercises validate grade-book"
 )
 @click.argument("slugs", nargs=-1)
-@click.option(
-    "--backend",
-    default="local",
-    show_default=True,
-    help="Backend that grades the reference and starter.",
-)
+@backend_option(default="local", help="Where the reference and starter are graded.")
 @click.pass_context
 def validate_command(ctx: click.Context, slugs: tuple[str, ...], backend: str) -> None:
     """Prove each exercise (all when no SLUG is given): valid metadata, every file present,

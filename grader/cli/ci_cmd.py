@@ -23,7 +23,7 @@ from grader.ci import (
 from grader.ci.summary import append_error
 from grader.cli.student import backend_with_warning, pack_from
 from grader.errors import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, GraderError
-from grader.runner import BACKEND_NAMES
+from grader.cli.options import backend_option
 
 CI_EPILOG = """\b
 Examples:
@@ -53,13 +53,7 @@ summary is appended to $GITHUB_STEP_SUMMARY."""
     help="Only workspaces with files changed since the git ref REF "
     "(git diff REF...HEAD, plus uncommitted and new files).",
 )
-@click.option(
-    "--backend",
-    type=click.Choice(BACKEND_NAMES),
-    default="auto",
-    show_default=True,
-    help="Where to run: docker, bwrap, local (not a sandbox), or auto (the strongest available).",
-)
+@backend_option()
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

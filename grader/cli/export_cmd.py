@@ -12,7 +12,7 @@ from grader.exercism_runner import (
     DEFAULT_TEST_SECONDS,
     run_exercism,
 )
-from grader.runner import BACKEND_NAMES
+from grader.cli.options import backend_option
 from grader.scorecard.exports import FORMATS, export_file
 from grader.scorecard.serialize import write_atomic
 
@@ -58,13 +58,7 @@ def export_command(scorecard: Path, fmt: str, output: Path | None) -> None:
 @click.argument("slug")
 @click.argument("input_dir", type=click.Path(path_type=Path))
 @click.argument("output_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--backend",
-    type=click.Choice(BACKEND_NAMES),
-    default="auto",
-    show_default=True,
-    help="Where to run: docker, bwrap, local (not a sandbox), or auto (the strongest available).",
-)
+@backend_option()
 @click.option(
     "--test-seconds",
     type=click.FloatRange(min=0.1, max=600),

@@ -14,7 +14,8 @@ from grader.catalog import ExercisePack
 from grader.cli.render import exercise_table, print_scorecard
 from grader.errors import EXIT_FAIL, EXIT_PASS, GraderError
 from grader.grading import grade_workspace
-from grader.runner import BACKEND_NAMES, Backend, NoSandboxWarning, get_backend
+from grader.cli.options import backend_option
+from grader.runner import Backend, NoSandboxWarning, get_backend
 from grader.scorecard import serialize
 from grader.scorecard.model import Scorecard
 from grader.workspace import (
@@ -124,13 +125,7 @@ def test_command(
 @click.option(
     "--json", "as_json", is_flag=True, help="Print only the scorecard JSON on stdout."
 )
-@click.option(
-    "--backend",
-    type=click.Choice(BACKEND_NAMES),
-    default="auto",
-    show_default=True,
-    help="Where to run: docker, bwrap, local (not a sandbox), or auto (the strongest available).",
-)
+@backend_option()
 @click.option(
     "--server",
     envvar="GRADER_SERVER",

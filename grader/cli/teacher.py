@@ -21,7 +21,7 @@ from grader.batch import StudentResult, default_out_dir, find_students, grade_ba
 from grader.cli.student import pack_from
 from grader.errors import EXIT_PASS
 from grader.cli.student import backend_with_warning
-from grader.runner import BACKEND_NAMES
+from grader.cli.options import backend_option
 
 EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by Ctrl-C"
 
@@ -42,13 +42,7 @@ EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by Ctrl-C"
     type=click.Path(path_type=Path),
     help="Where the grades go (default: DIR/../<dirname>-grades).",
 )
-@click.option(
-    "--backend",
-    type=click.Choice(BACKEND_NAMES),
-    default="auto",
-    show_default=True,
-    help="Where to run: docker, bwrap, local (not a sandbox), or auto (the strongest available).",
-)
+@backend_option()
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
