@@ -291,7 +291,7 @@ def _batch_files(out_dir: Path) -> list[Path]:
 
 def _write_csv(path: Path, rows: list[StudentResult]) -> None:
     buffer = io.StringIO()
-    # "\n": write_atomic writes in text mode, which already turns it into the platform's ending.
+    # "\n" line endings, like every other file grader writes.
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(r.csv_row() for r in rows)

@@ -125,13 +125,15 @@ def load(path: Path) -> Scorecard:
     return from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write all of `text` or nothing: a crash never leaves a half-written file."""
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write all of `content` (text as UTF-8) or nothing: a crash never leaves a
+    half-written file."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
