@@ -17,15 +17,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from grader.catalog import Exercise
 from grader.leaderboard import queue
 from grader.leaderboard.archives import archive_kind, inspect_archive
 from grader.leaderboard.db import Database
 from grader.leaderboard.db.models import (
     QUEUED,
     RUNNING,
+    Account,
     Job,
     Submission,
     as_utc,
@@ -62,7 +64,7 @@ def accept_submission(
             "unknown_exercise",
             f"this server has no exercise {slug!r}; it accepts: {known}",
         )
-    with db.session() as session:
+    with db.session() as session:  # refuse early, before reading the archive
         check_rate_limit(session, settings=settings, account_id=account_id)
     if len(data) > settings.max_upload_bytes:
         raise ApiError(413, "upload_too_large", upload_too_large(settings))
@@ -70,7 +72,40 @@ def accept_submission(
     submission_id = uuid.uuid4().hex
     relative = Path("archives") / f"{submission_id}.{archive_kind(data)}"
     write_atomic_bytes(settings.data_dir / relative, data)
+    try:
+        return _store(
+            db,
+            settings=settings,
+            account_id=account_id,
+            submission_id=submission_id,
+            exercise=exercise,
+            relative=relative,
+            data=data,
+        )
+    except BaseException:
+        (settings.data_dir / relative).unlink(missing_ok=True)
+        raise
+
+
+def _store(
+    db: Database,
+    *,
+    settings: Settings,
+    account_id: int,
+    submission_id: str,
+    exercise: Exercise,
+    relative: Path,
+    data: bytes,
+) -> Accepted:
+    """The submission and its job, counted against the rate limit in the same transaction."""
     with db.session() as session:
+        # A no-op write to the student's row: on PostgreSQL a row lock, on SQLite the write
+        # lock. Concurrent uploads of one student are counted one after the other, so a
+        # burst cannot slip past the limit between the count and the insert.
+        session.execute(
+            update(Account).where(Account.id == account_id).values(role=Account.role)
+        )
+        check_rate_limit(session, settings=settings, account_id=account_id)
         submission = Submission(
             id=submission_id,
             account_id=account_id,

@@ -32,6 +32,9 @@ from tests.conftest import FIXTURE_PACK, WORD_COUNT
 from tests.leaderboard.services import PostgresCluster, RedisServer
 
 SLUG = "stage1/word-count"
+# The class server's own pack: `nap`, whose submissions say how long their grading takes.
+NAP_PACK = Path(__file__).parent / "fixtures" / "pack"
+NAP = "stage1/nap"
 REFERENCE = WORD_COUNT / "reference"
 STARTER = WORD_COUNT / "starter"
 SOURCES = ("word_count.py", "tests/test_word_count.py")
@@ -138,6 +141,13 @@ def zip_bytes(
 
 def workspace_archive(folder: Path = REFERENCE) -> bytes:
     return tar_gz({rel: (folder / rel).read_bytes() for rel in SOURCES})
+
+
+def nap_archive(seconds: float = 0.0) -> bytes:
+    """A passing `nap` submission whose grading takes `seconds` longer."""
+    source = (NAP_PACK / "stage1" / "nap" / "reference" / "nap.py").read_text()
+    source = source.replace("NAP_SECONDS = 0.0", f"NAP_SECONDS = {seconds!r}")
+    return tar_gz({"nap.py": source.encode()})
 
 
 def upload(

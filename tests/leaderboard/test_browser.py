@@ -103,7 +103,9 @@ def board(
 
 
 def rows(page: Any) -> list[str]:
-    return [cell.strip() for cell in page.locator("tbody td:nth-child(2)").all_inner_texts()]
+    return [
+        cell.strip() for cell in page.locator("tbody td:nth-child(2)").all_inner_texts()
+    ]
 
 
 def assert_fits_a_phone(page: Any) -> None:

@@ -23,19 +23,17 @@ from grader.leaderboard.celery_queue import MAX_TRIES, grade_delivery
 from grader.leaderboard.db.models import RUNNING, Job
 from grader.leaderboard.settings import SettingsError, Settings, settings_from_env
 from grader.runner import LocalBackend
-from tests.leaderboard.conftest import Tokens, tar_gz, upload, wait_until_graded
+from tests.leaderboard.conftest import (
+    NAP,
+    NAP_PACK,
+    Tokens,
+    nap_archive,
+    upload,
+    wait_until_graded,
+)
 from tests.leaderboard.services import RedisServer
 
-NAP_PACK = Path(__file__).parent / "fixtures" / "pack"
-NAP = "stage1/nap"
 GRADER = Path(sys.executable).with_name("grader")
-
-
-def nap_archive(seconds: float) -> bytes:
-    """A passing `nap` submission whose grading takes `seconds` longer."""
-    source = (NAP_PACK / "stage1" / "nap" / "reference" / "nap.py").read_text()
-    source = source.replace("NAP_SECONDS = 0.0", f"NAP_SECONDS = {seconds!r}")
-    return tar_gz({"nap.py": source.encode()})
 
 
 class Workers:
