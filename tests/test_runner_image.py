@@ -12,8 +12,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,8 @@ from typing import Any
 import pytest
 
 from grader.runner import image as img
+
+REPO = Path(__file__).resolve().parents[1]
 
 SUFFIX = uuid.uuid4().hex[:8]
 DEB822 = """\
@@ -295,3 +300,45 @@ def test_doctor_reports_a_missing_image_with_the_fix(engine: Any) -> None:
     assert not runner.ok and "not found" in runner.detail
     assert "build" in runner.fix and missing in runner.fix
     assert "image-stale" not in findings
+
+
+@pytest.mark.slow
+def test_a_wheel_install_builds_from_a_context_like_a_checkout(tmp_path: Path) -> None:
+    """`grader runner build` works from `pip install git+URL` too, with no checkout."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp_path, REPO],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("grader-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    probe = (
+        "import subprocess, sys\n"
+        "from grader.runner import image\n"
+        "with image.build_context() as context:\n"
+        "    names = sorted(p.name for p in context.iterdir())\n"
+        "    print(names)\n"
+        "    print(image.exercise_libraries(context))\n"
+        "    print(image.current_hash(context))\n"
+        "    print((context / 'exercises' / 'stage1' / 'grade-book').is_dir())\n"
+        "    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',\n"
+        "                    '-w', sys.argv[1] + '/rebuilt', str(context)], check=True)\n"
+        "print(context.exists())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(site)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    names, libraries, digest, has_pack, kept = done.stdout.splitlines()
+    for name in ("Dockerfile", "pyproject.toml", "grader", "exercises"):
+        assert f"'{name}'" in names
+    assert "pandas>=2.1" in libraries
+    assert len(digest) == 64
+    assert has_pack == "True"
+    assert kept == "False", "the temporary context is removed after the build"
+    assert list((tmp_path / "rebuilt").glob("grader-*.whl"))

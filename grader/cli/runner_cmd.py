@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -20,6 +23,18 @@ def _call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return function(*args, **kwargs)
     except ImageError as exc:
+        raise ImageBuildError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def _build_context() -> Iterator[Path]:
+    """image.build_context, with its errors as one clear line."""
+    from grader.runner import image
+
+    try:
+        with image.build_context() as context:
+            yield context
+    except image.ImageError as exc:
         raise ImageBuildError(str(exc)) from None
 
 
@@ -58,14 +73,16 @@ def build_command(tag: str | None, base: str | None) -> None:
     """Build the runner image, bootstrapping the base offline when it cannot be pulled."""
     from grader.runner import image
 
-    click.echo(
-        _call(
-            image.build_image,
-            tag or image.DEFAULT_TAG,
-            base=base or image.DEFAULT_BASE,
-            progress=_progress,
+    with _build_context() as context:
+        click.echo(
+            _call(
+                image.build_image,
+                tag or image.DEFAULT_TAG,
+                base=base or image.DEFAULT_BASE,
+                progress=_progress,
+                context=context,
+            )
         )
-    )
 
 
 @runner_group.command("doctor", epilog="Example: grader runner doctor")
@@ -74,7 +91,8 @@ def doctor_command(tag: str | None) -> None:
     """Say what stands between this machine and sandboxed grading, and how to fix it."""
     from grader.runner import image
 
-    findings = image.doctor(tag or image.DEFAULT_TAG)
+    with _build_context() as context:
+        findings = image.doctor(tag or image.DEFAULT_TAG, context=context)
     for finding in findings:
         mark = (
             click.style("ok ", fg="green")

@@ -86,6 +86,38 @@ def _run(what: str, cmd: list[str], progress: Progress, fix: str) -> str:
 
 
 @contextlib.contextmanager
+def build_context() -> Iterator[Path]:
+    """The folder the runner image is built from: the checkout grader runs from, or, for a
+    wheel install, a temporary one laid out like a checkout from the installed package.
+    """
+    if (REPO_ROOT / "Dockerfile").is_file() and (
+        REPO_ROOT / "pyproject.toml"
+    ).is_file():
+        yield REPO_ROOT
+        return
+    package = Path(__file__).resolve().parents[1]
+    shipped = package / "_build_context"
+    if not (shipped / "Dockerfile").is_file():
+        raise ImageError(
+            f"this grader installation ({package}) carries no Dockerfile: reinstall it from "
+            "a wheel built by `pip install .`, or run from a grader checkout"
+        )
+    with tempfile.TemporaryDirectory(prefix="grader-build-context-") as tmp:
+        context = Path(tmp)
+        shutil.copytree(shipped, context, dirs_exist_ok=True)
+        skip = shutil.ignore_patterns(
+            "__pycache__", "_bundled_exercises", "_build_context"
+        )
+        shutil.copytree(package, context / "grader", ignore=skip)
+        shutil.copytree(
+            package / "_bundled_exercises",
+            context / "exercises",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        yield context
+
+
+@contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Take turns over `path` with other processes on this machine."""
     path.parent.mkdir(parents=True, exist_ok=True)
