@@ -15,7 +15,13 @@ import pandas as pd
 import pytest
 
 from grader.runner.proxy import codec
-from grader.runner.proxy.client import StudentConnection, StudentTimeout, install
+from grader.runner.proxy import client
+from grader.runner.proxy.client import (
+    StudentConnection,
+    StudentCrashed,
+    StudentTimeout,
+    install,
+)
 
 STUDENT = Path(__file__).parent / "proxy_student"
 
@@ -173,3 +179,37 @@ def test_a_test_may_subclass_a_student_class(shop) -> None:
     price = Price.from_units(2)
     assert isinstance(price, Price) and price.cents == 200
     assert price.doubled() == 400
+
+
+def test_start_up_does_not_count_against_the_first_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An interpreter that takes 0.5 s to start (a loaded machine), a 0.25 s call limit:
+    # only the import itself is timed.
+    slow_python = tmp_path / "slow-python"
+    slow_python.write_text(f'#!/bin/sh\nsleep 0.5\nexec "{sys.executable}" "$@"\n')
+    slow_python.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(slow_python))
+    student = tmp_path / "student"
+    student.mkdir()
+    (student / "quick.py").write_text("VALUE = 41 + 1\n")
+    connection = StudentConnection(str(student), call_seconds=0.25)
+    try:
+        module = connection.import_module("quick")
+        assert module.VALUE == 42
+        assert connection.restarts == 0 and connection.anomalies == []
+    finally:
+        connection.stop()
+
+
+def test_a_student_process_that_never_starts_is_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "STARTUP_SECONDS", 0.001)
+    connection = StudentConnection(str(tmp_path), call_seconds=5)
+    try:
+        with pytest.raises(StudentCrashed, match="did not start within"):
+            connection.import_module("anything")
+        assert connection.anomalies == ["the student process did not start"]
+    finally:
+        connection.stop()

@@ -28,6 +28,9 @@ class StudentTimeout(Exception):
     """A call into the submission did not return within the test's time limit."""
 
 
+STARTUP_SECONDS = 60
+
+
 class StudentCrashed(Exception):
     """The student process died during a call (exit, signal, out of memory)."""
 
@@ -80,12 +83,22 @@ class StudentConnection:
             preexec_fn=drop_privileges(self.uid) if self.uid is not None else None,
         )
         child.close()
-        parent.settimeout(self.call_seconds)
         endpoint = _TrustedEndpoint(parent, self)
         endpoint.make_proxy = make_proxy
         endpoint.handle_request = serve_trusted
         endpoint.on_response = replay_output
         self.endpoint = endpoint
+        # Start-up (an interpreter, our modules) has its own limit, so that a slow machine
+        # does not eat into the time of the first call into the submission.
+        parent.settimeout(STARTUP_SECONDS)
+        try:
+            Endpoint.request(endpoint, "ready")
+        except (ChannelTimeout, ChannelClosed):
+            self.stop("the student process did not start")
+            raise StudentCrashed(
+                f"the process that runs your code did not start within {STARTUP_SECONDS} s"
+            ) from None
+        parent.settimeout(self.call_seconds)
 
     def request(self, op: str, **fields: Any) -> Any:
         return self.live().request(op, **fields)

@@ -72,6 +72,8 @@ PUBLIC_SPECIALS = {"__name__", "__qualname__", "__module__", "__doc__", "__wrapp
 def serve_student(endpoint: Endpoint, message: dict[str, Any]) -> Any:
     """The student end: any operation on the student's own objects, and imports."""
     op = message["op"]
+    if op == "ready":  # the start-up handshake: answered before any student code runs
+        return True
     if op == "import":
         return importlib.import_module(str(message["module"]))
     if op == "subclass":
