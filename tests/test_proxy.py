@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import sys
 from decimal import Decimal
 from fractions import Fraction
@@ -161,8 +162,12 @@ def test_output_and_logs_are_replayed(shop, capsys, caplog) -> None:
 def test_a_timeout_fails_the_call_and_the_next_call_works(shop) -> None:
     module, connection = shop
     restarts = connection.restarts
-    with pytest.raises(StudentTimeout):
+    with pytest.raises(StudentTimeout, match=r"it was at shop\.py:\d+ in slow") as info:
         module.slow(10)
+    # The failure points at the line the submission was stuck on.
+    assert re.fullmatch(
+        r"shop\.py:\d+ in slow", info.value.__dict__["_grader_location"]
+    )
     assert (
         module.slow(0) == "done"
     )  # a module-level name is found again in the new process

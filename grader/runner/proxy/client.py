@@ -12,10 +12,12 @@ import importlib.abc
 import importlib.machinery
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import time
 from typing import Any, Sequence
 
 from grader.runner.proxy.endpoint import ChannelClosed, ChannelTimeout, Endpoint
@@ -29,6 +31,21 @@ class StudentTimeout(Exception):
 
 
 STARTUP_SECONDS = 60
+DUMP_WAIT_SECONDS = 1.0
+DUMP_BYTES = 64 * 1024
+_FRAME = re.compile(
+    r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<name>\S+)', re.M
+)
+
+
+def innermost_student_frame(dump: str, root: str) -> str:
+    """The most recent frame of a faulthandler dump that lies in the submission's folder."""
+    base = os.path.realpath(root) + os.sep
+    for match in _FRAME.finditer(dump):  # faulthandler lists the most recent call first
+        path = os.path.realpath(match["path"])
+        if path.startswith(base):
+            return f"{path[len(base):]}:{match['line']} in {match['name']}"
+    return ""
 
 
 class StudentCrashed(Exception):
@@ -53,6 +70,7 @@ class StudentConnection:
         self.mirrors: dict[Any, type] = {}
         self.restarts = 0
         self.anomalies: list[str] = []
+        self.dump: Any = None  # read end of the student process's stack dumps
 
     def live(self) -> Endpoint:
         if self.endpoint is None or self.endpoint.closed:
@@ -64,6 +82,7 @@ class StudentConnection:
         if self.process is not None:
             self.restarts += 1
         parent, child = socket.socketpair()
+        dump_read, dump_write = os.pipe()
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -72,8 +91,9 @@ class StudentConnection:
                 "grader.runner.proxy.server",
                 str(child.fileno()),
                 self.root,
+                str(dump_write),
             ],
-            pass_fds=[child.fileno()],
+            pass_fds=[child.fileno(), dump_write],
             cwd=self.root,
             env=self.env,
             stdin=subprocess.DEVNULL,
@@ -83,6 +103,11 @@ class StudentConnection:
             preexec_fn=drop_privileges(self.uid) if self.uid is not None else None,
         )
         child.close()
+        os.close(dump_write)
+        if self.dump is not None:
+            self.dump.close()
+        self.dump = os.fdopen(dump_read, "rb", buffering=0)
+        os.set_blocking(dump_read, False)
         endpoint = _TrustedEndpoint(parent, self)
         endpoint.make_proxy = make_proxy
         endpoint.handle_request = serve_trusted
@@ -114,6 +139,32 @@ class StudentConnection:
             value = getattr(value, name)
         return value
 
+    def where_stuck(self) -> str:
+        """`file:line in function` of the submission's innermost frame right now, or "".
+
+        Asks the student process for its stacks (SIGUSR1, answered by faulthandler) and
+        reads them for a short while; the text is the student's, so it is only parsed.
+        """
+        if self.process is None or self.dump is None or self.process.poll() is not None:
+            return ""
+        try:
+            self.process.send_signal(signal.SIGUSR1)
+        except OSError:
+            return ""
+        text = b""
+        deadline = time.monotonic() + DUMP_WAIT_SECONDS
+        while time.monotonic() < deadline and len(text) < DUMP_BYTES:
+            try:
+                chunk = self.dump.read(DUMP_BYTES)
+            except BlockingIOError:
+                chunk = None
+            if chunk:
+                text += chunk
+            elif text:
+                break  # the dump is written in one go: a pause after data means done
+            time.sleep(0.02)
+        return innermost_student_frame(text.decode("utf-8", "replace"), self.root)
+
     def stop(self, reason: str | None = None) -> None:
         if self.endpoint is not None:
             self.endpoint.closed = True
@@ -127,6 +178,9 @@ class StudentConnection:
             except (ProcessLookupError, PermissionError):
                 self.process.kill()
             self.process.wait()
+        if self.dump is not None:
+            self.dump.close()
+            self.dump = None
         if reason:
             self.anomalies.append(reason)
 
@@ -140,10 +194,12 @@ class _TrustedEndpoint(Endpoint):
         try:
             return super().request(op, **fields)
         except ChannelTimeout:
+            where = self.connection.where_stuck()
             self.connection.stop("a call into the submission timed out")
-            raise StudentTimeout(
-                f"your code did not return within {self.connection.call_seconds:g} s"
-            ) from None
+            seconds = self.connection.call_seconds
+            timeout = StudentTimeout(f"your code did not return within {seconds:g} s")
+            _point_at(timeout, where)
+            raise timeout from None
         except ChannelClosed:
             process = self.connection.process
             try:
@@ -152,10 +208,11 @@ class _TrustedEndpoint(Endpoint):
                 code = None
             self.connection.stop(f"the student process ended (exit code {code})")
             raise StudentCrashed(_death(code)) from None
-        except BaseException:
+        except BaseException as exc:
             if self.pending:
-                # Interrupted mid-conversation (the test's own timer fired): the student
-                # process is in an unknown state, so it is replaced before the next call.
+                # Interrupted mid-conversation (the test's own timer fired): say where the
+                # submission was, then replace its process, whose state is now unknown.
+                _point_at(exc, self.connection.where_stuck())
                 self.connection.stop(
                     "a test timed out during a call into the submission"
                 )
@@ -230,3 +287,12 @@ def _death(code: int | None) -> str:
             return "your code was killed (SIGKILL): it probably ran out of memory"
         return f"your code was killed by signal {-code}"
     return f"your code ended the process (exit code {code}); do not call sys.exit() or os._exit()"
+
+
+def _point_at(exc: BaseException, where: str) -> None:
+    """Make a timeout name the submission's line it interrupted (the plugin reports it)."""
+    if not where:
+        return
+    exc.__dict__["_grader_location"] = where
+    if exc.args and isinstance(exc.args[0], str):
+        exc.args = (f"{exc.args[0]} (it was at {where})", *exc.args[1:])
