@@ -22,7 +22,7 @@ from grader.leaderboard.schemas import (
     SubmissionStatus,
 )
 from grader.leaderboard.server import ServerContext, server_context
-from grader.leaderboard.standings import export_csv, leaderboard
+from grader.leaderboard.standings import Standing, export_csv, leaderboard
 
 router = APIRouter(prefix="/api/v1")
 bearer = HTTPBearer(auto_error=False, description="A student's or the teacher's token.")
@@ -143,7 +143,7 @@ def regrade(
     summary="Best score per student, for an exercise, a stage or the class",
     responses=_errors(404, 422),
 )
-def get_leaderboard(
+async def get_leaderboard(
     ctx: Annotated[ServerContext, Depends(server_context)],
     stage: Annotated[int | None, Query(ge=1, le=99)] = None,
     exercise: Annotated[str | None, Query(max_length=120)] = None,
@@ -152,8 +152,9 @@ def get_leaderboard(
     """Ties are broken by the earlier time; `pseudonyms=true` hides names."""
     slug = ctx.resolve_exercise(exercise)
     hide = pseudonyms or ctx.settings.force_pseudonyms
-    with ctx.db.session() as session:
-        standings = leaderboard(session, stage=stage, exercise=slug)
+    standings = await ctx.boards.get(
+        ("standings", stage, slug), lambda: cached_standings(ctx, stage, slug)
+    )
     return Leaderboard(
         stage=stage,
         exercise=slug,
@@ -217,6 +218,13 @@ def health(ctx: Annotated[ServerContext, Depends(server_context)]) -> Health:
     return Health(
         status="ok", queue=ctx.queue.name, workers=ctx.settings.workers, jobs=jobs
     )
+
+
+def cached_standings(
+    ctx: ServerContext, stage: int | None, slug: str | None
+) -> list[Standing]:
+    with ctx.db.session() as session:
+        return leaderboard(session, stage=stage, exercise=slug)
 
 
 def _accepted(request: Request, accepted: submissions.Accepted) -> SubmissionAccepted:

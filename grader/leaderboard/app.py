@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grader import __version__
 from grader.leaderboard import api, pages
+from grader.leaderboard.boards import BoardCache
 from grader.leaderboard.db import open_database
 from grader.leaderboard.errors import ApiError
 from grader.leaderboard.exercises import load_catalog
@@ -39,7 +40,13 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
         backend=backend or get_backend(settings.backend),
     )
     jobs = make_queue(grading, kind=settings.queue, workers=settings.workers)
-    context = ServerContext(settings=settings, db=db, catalog=catalog, queue=jobs)
+    context = ServerContext(
+        settings=settings,
+        db=db,
+        catalog=catalog,
+        queue=jobs,
+        boards=BoardCache(db),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

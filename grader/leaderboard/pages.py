@@ -46,7 +46,7 @@ def templates() -> Environment:
 
 
 @router.get("/", response_class=HTMLResponse, summary="The leaderboard page")
-def leaderboard_page(
+async def leaderboard_page(
     ctx: Annotated[ServerContext, Depends(server_context)],
     stage: Annotated[int | None, Query(ge=1, le=99)] = None,
     exercise: Annotated[str | None, Query(max_length=120)] = None,
@@ -58,6 +58,24 @@ def leaderboard_page(
     if chosen is not None:
         stage = chosen.stage
     hide = pseudonyms or ctx.settings.force_pseudonyms
+    html = await ctx.boards.get(
+        ("page", stage, slug, hide), lambda: render_page(ctx, stage, slug, hide)
+    )
+    return HTMLResponse(
+        html,
+        headers={
+            "Content-Security-Policy": PAGE_POLICY,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+def render_page(
+    ctx: ServerContext, stage: int | None, slug: str | None, hide: bool
+) -> str:
+    """The page's HTML for a tab (`stage`, `slug`), with names or pseudonyms."""
+    chosen = ctx.catalog.find(slug) if slug else None
     with ctx.db.session() as session:
         standings = leaderboard(session, stage=stage, exercise=slug)
 
@@ -84,7 +102,7 @@ def leaderboard_page(
         if not hide:
             params["pseudonyms"] = "true"
         toggle = "/" + (f"?{urlencode(params)}" if params else "")
-    html = (
+    return (
         templates()
         .get_template("leaderboard.html")
         .render(
@@ -97,14 +115,6 @@ def leaderboard_page(
             toggle=toggle,
             refresh=ctx.settings.refresh_seconds,
         )
-    )
-    return HTMLResponse(
-        html,
-        headers={
-            "Content-Security-Policy": PAGE_POLICY,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-        },
     )
 
 

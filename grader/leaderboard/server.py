@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from grader.leaderboard.boards import BoardCache
 from grader.leaderboard.db import Database
 from grader.leaderboard.errors import ApiError
 from grader.leaderboard.exercises import Catalog
@@ -19,6 +20,7 @@ class ServerContext:
     db: Database
     catalog: Catalog
     queue: JobQueue
+    boards: BoardCache
 
     def resolve_exercise(self, slug: str | None) -> str | None:
         """The qualified slug, None for none; ApiError 404 for an unknown one."""
@@ -32,6 +34,7 @@ class ServerContext:
         return exercise.qualified_slug
 
 
-def server_context(request: Request) -> ServerContext:
+async def server_context(request: Request) -> ServerContext:
+    # async: a plain function would cost every request a trip to the thread pool.
     context: ServerContext = request.app.state.context
     return context

@@ -107,6 +107,7 @@ def finish_job(db: Database, job_id: int, card: Scorecard) -> None:
         submission.message = card.message
         submission.scorecard = json.dumps(document, ensure_ascii=False)
         submission.graded_at = now
+    db.results_changed()
 
 
 def fail_job(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from grader.leaderboard import auth
+from grader.leaderboard.db import open_database
 from grader.leaderboard.queue import latest_job
 from grader.leaderboard.worker import finish_job
 from grader.scorecard.model import ExerciseRef, Scorecard
@@ -157,3 +159,21 @@ def test_csv_export_has_each_students_best_per_exercise(board, graded_cards) -> 
     # A name that is a formula is exported as text, not run by the spreadsheet.
     assert table[("'" + evil, "stage1/word-count")]["max_score"] == "100"
     assert len(rows) == 3
+
+
+def test_results_stored_by_another_process_reach_the_board_within_seconds(
+    board, graded_cards, settings
+) -> None:
+    client, tokens = board
+    assert ranking(client) == []  # computed once, then served from the cache
+    sid = upload(client, tokens["Ann"], workspace_archive()).json()["id"]
+    # A Celery worker on another machine: its own connection, its own process.
+    worker_db = open_database(settings.db_url)
+    with worker_db.session() as session:
+        job_id = latest_job(session, sid).id
+    finish_job(worker_db, job_id, replace(graded_cards["reference"], score=77))
+    worker_db.close()
+    stored = time.monotonic()
+    while ranking(client) != [("Ann", 77)]:
+        assert time.monotonic() - stored < 5, "the board never showed the new result"
+        time.sleep(0.1)

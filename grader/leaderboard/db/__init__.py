@@ -1,7 +1,7 @@
 """Opening the database: an engine, sessions, and the migrations applied first.
 
 SQLite (the default, one file in the data dir) runs in WAL mode with a busy timeout so the
-API and the worker threads can share it; any other URL (PostgreSQL) is used as given.
+API and the worker threads can share it; `postgresql://` URLs run on psycopg 3.
 """
 
 from __future__ import annotations
@@ -31,6 +31,11 @@ class DatabaseError(GraderError):
 class Database:
     engine: Engine
     sessions: sessionmaker[Session]
+    # Counts the results this process stored: cached leaderboards compare it.
+    generation: int = 0
+
+    def results_changed(self) -> None:
+        self.generation += 1
 
     @contextmanager
     def session(self) -> Iterator[Session]:
