@@ -86,7 +86,7 @@ def next_queued(db: Database) -> int | None:
 
 def claim(db: Database, job_id: int) -> bool:
     """Move the job from queued to running; False when another worker was first."""
-    with db.session() as session:
+    with db.write_session() as session:
         result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(Job)
             .where(Job.id == job_id, Job.status == QUEUED)

@@ -98,7 +98,7 @@ def _store(
     data: bytes,
 ) -> Accepted:
     """The submission and its job, counted against the rate limit in the same transaction."""
-    with db.session() as session:
+    with db.write_session() as session:
         # A no-op write to the student's row: on PostgreSQL a row lock, on SQLite the write
         # lock. Concurrent uploads of one student are counted one after the other, so a
         # burst cannot slip past the limit between the count and the insert.

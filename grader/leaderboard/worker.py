@@ -96,7 +96,7 @@ def finish_job(db: Database, job_id: int, card: Scorecard) -> None:
     if errors:
         fail_job(db, job_id, "the grader produced an invalid scorecard: " + errors[0])
         return
-    with db.session() as session:
+    with db.write_session() as session:
         job = session.get(Job, job_id)
         assert job is not None
         now = utcnow()

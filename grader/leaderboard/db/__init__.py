@@ -6,9 +6,10 @@ API and the worker threads can share it; `postgresql://` URLs run on psycopg 3.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,9 @@ class Database:
     sessions: sessionmaker[Session]
     # Counts the results this process stored: cached leaderboards compare it.
     generation: int = 0
+    # SQLite only: this process's writers take turns on a lock, which wakes the next one at
+    # once, where SQLite's busy handler would sleep up to 100 ms between tries.
+    writer: threading.Lock | None = field(default=None, repr=False)
 
     def results_changed(self) -> None:
         self.generation += 1
@@ -49,6 +53,13 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session for a transaction that writes (see `writer`)."""
+        with self.writer or nullcontext():
+            with self.session() as session:
+                yield session
 
     def close(self) -> None:
         self.engine.dispose()
@@ -70,7 +81,9 @@ def open_database(url: str) -> Database:
             "check DATABASE_URL (or --data-dir) and that the database server is running"
         ) from None
     return Database(
-        engine=engine, sessions=sessionmaker(engine, expire_on_commit=False)
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        writer=threading.Lock() if url.startswith("sqlite") else None,
     )
 
 
