@@ -215,9 +215,8 @@ def exercises(
 def health(ctx: Annotated[ServerContext, Depends(server_context)]) -> Health:
     with ctx.db.session() as session:
         jobs = queue.counts(session)
-    return Health(
-        status="ok", queue=ctx.queue.name, workers=ctx.settings.workers, jobs=jobs
-    )
+    local = ctx.settings.workers if ctx.queue.name == "inprocess" else 0
+    return Health(status="ok", queue=ctx.queue.name, workers=local, jobs=jobs)
 
 
 def cached_standings(

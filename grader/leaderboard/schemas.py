@@ -74,6 +74,6 @@ class ExerciseInfo(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
-    queue: str
-    workers: int
+    queue: str = Field(description="inprocess, or celery (grader worker processes).")
+    workers: int = Field(description="Grading threads in this server process.")
     jobs: dict[str, int]
