@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from grader.cli import cli
+from grader.errors import BackendUnavailable
 from grader.leaderboard import auth
 from grader.leaderboard.app import create_app
 from grader.leaderboard.celery_queue import MAX_TRIES, grade_delivery
@@ -43,7 +44,7 @@ class Workers:
         self.settings, self.logs = settings, logs
         self.processes: list[subprocess.Popen] = []
 
-    def start(self) -> subprocess.Popen:
+    def start(self, backend: str = "local") -> subprocess.Popen:
         env = {
             **os.environ,
             "GRADER_BROKER_URL": self.settings.broker_url,
@@ -55,7 +56,7 @@ class Workers:
         log = open(self.logs / f"worker{len(self.processes)}.log", "wb")
         process = subprocess.Popen(
             [str(GRADER), "--exercises", str(NAP_PACK), "worker"]
-            + ["--backend", "local", "--concurrency", "1"]
+            + ["--backend", backend, "--concurrency", "1"]
             + ["--data-dir", str(self.settings.data_dir)],
             env=env,
             stdout=log,
@@ -160,6 +161,30 @@ def test_a_celery_worker_grades_a_submission_end_to_end(
     assert result["result"] == "pass" and result["score"] == 100
     assert result["scorecard"]["exercise"]["slug"] == NAP
     assert job_rows(app) == [(accepted.json()["id"], "done", 1)]
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("database_url", [None], ids=["sqlite"])
+def test_a_celery_worker_grades_in_its_machines_docker_sandbox(
+    make_celery_app: Callable[..., FastAPI], student: Tokens, workers: Workers
+) -> None:
+    from grader.runner.docker_backend import DockerBackend
+
+    try:
+        DockerBackend()
+    except BackendUnavailable as exc:
+        if os.environ.get("GRADER_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"Docker is required here: {exc.message}")
+        pytest.skip(exc.message)
+    app = make_celery_app()
+    with TestClient(app) as client:
+        sid = upload(client, student.ann, nap_archive(0), exercise=NAP).json()["id"]
+        workers.start(backend="docker")
+        result = wait_until_graded(client, sid, student.ann, 300)
+    assert result["status"] == "done", (result, workers.log_text())
+    runner = result["scorecard"]["runner"]
+    assert (runner["backend"], runner["sandboxed"]) == ("docker", True)
+    assert result["result"] == "pass" and result["score"] == 100
 
 
 @pytest.mark.slow
