@@ -83,9 +83,13 @@ class CeleryQueue:
 
     def start(self) -> None:
         """Send every queued job again: a duplicate is dropped by the worker's claim."""
-        sent = sum(self._send(job_id) for job_id in queue.queued_ids(self.ctx.db))
-        if sent:
-            log.info("sent %d queued jobs to the workers", sent)
+        queued = queue.queued_ids(self.ctx.db)
+        for sent, job_id in enumerate(queued):
+            if not self._send(job_id):  # the broker is down: the rest would wait too
+                log.error("%d queued jobs wait for the next start", len(queued) - sent)
+                return
+        if queued:
+            log.info("sent %d queued jobs to the workers", len(queued))
 
     def notify(self, job_id: int) -> None:
         self._send(job_id)

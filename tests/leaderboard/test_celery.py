@@ -32,7 +32,7 @@ from tests.leaderboard.conftest import (
     upload,
     wait_until_graded,
 )
-from tests.leaderboard.services import RedisServer
+from tests.leaderboard.services import RedisServer, free_port
 
 GRADER = Path(sys.executable).with_name("grader")
 
@@ -333,3 +333,16 @@ def test_grader_worker_says_in_one_line_when_the_database_is_unreachable(
     assert result.exit_code == 2
     assert "cannot open the database" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_submission_is_kept_while_the_broker_is_down(
+    make_celery_app: Callable[..., FastAPI], student: Tokens
+) -> None:
+    app = make_celery_app(broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    began = time.monotonic()
+    with TestClient(app) as client:
+        response = upload(client, student.ann, nap_archive(0), exercise=NAP)
+    assert time.monotonic() - began < 20  # bounded retries, no hang
+    assert response.status_code == 202, response.text
+    # Stored and queued: the server's next start sends it to the workers.
+    assert job_rows(app) == [(response.json()["id"], "queued", 0)]
