@@ -182,6 +182,8 @@ def run_worker(
     settings: Settings, *, backend: str, concurrency: int, loglevel: str = "INFO"
 ) -> None:
     """Run a Celery worker in this process until it is stopped (Ctrl-C, SIGTERM)."""
+    # Each pool process checks the migrations on its first job: quietly.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     app = worker_app(settings, backend=backend)
     app.worker_main(
         [
