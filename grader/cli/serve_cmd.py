@@ -86,9 +86,13 @@ def serve_command(
     if issued is not None:
         echo_tokens([issued], "A new class: the teacher token")
     app = create_app(settings, backend=runner)
+    grading = (
+        "grading on `grader worker` machines (GRADER_QUEUE=celery)"
+        if settings.queue == "celery"
+        else f"{settings.workers} workers, {runner.name} backend"
+    )
     click.echo(
-        f"Serving the leaderboard on http://{host}:{port}/ "
-        f"({settings.workers} workers, {runner.name} backend); Ctrl-C stops"
+        f"Serving the leaderboard on http://{host}:{port}/ ({grading}); Ctrl-C stops"
     )
     uvicorn.run(app, host=host, port=port, log_level="info")
 
