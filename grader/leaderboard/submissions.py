@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,6 +34,7 @@ from grader.leaderboard.db.models import (
 from grader.leaderboard.errors import ApiError
 from grader.leaderboard.exercises import Catalog
 from grader.leaderboard.settings import Settings
+from grader.scorecard.serialize import write_atomic
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def accept_submission(
     inspect_archive(data, settings.archive)
     submission_id = uuid.uuid4().hex
     relative = Path("archives") / f"{submission_id}.{archive_kind(data)}"
-    write_atomic_bytes(settings.data_dir / relative, data)
+    write_atomic(settings.data_dir / relative, data)
     try:
         return _store(
             db,
@@ -210,21 +209,6 @@ def submission_view(
                 json.loads(submission.scorecard) if submission.scorecard else None
             ),
         }
-
-
-def write_atomic_bytes(path: Path, data: bytes) -> None:
-    """All of `data` on disk (fsynced) under `path`, or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def not_found(submission_id: str) -> ApiError:
