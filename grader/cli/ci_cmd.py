@@ -23,7 +23,7 @@ from grader.ci import (
 from grader.ci.summary import append_error
 from grader.cli.student import backend_with_warning, pack_from
 from grader.errors import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, GraderError
-from grader.cli.options import backend_option
+from grader.cli.options import backend_option, repo_option
 
 CI_EPILOG = """\b
 Examples:
@@ -143,11 +143,8 @@ def init_group() -> None:
 
 
 @init_group.command("ci", epilog="Example: grader init ci && git add .github")
-@click.option(
-    "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Repository root (default: the git repository holding the current folder).",
+@repo_option(
+    help="Repository root (default: the git repository holding the current folder)."
 )
 @click.option(
     "--force", is_flag=True, help="Replace an existing .github/workflows/grader.yml."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -24,5 +25,23 @@ def backend_option(
         type=click.Choice(BACKEND_NAMES),
         default=default,
         show_default=True,
+        help=help,
+    )
+
+
+REPO_HELP = (
+    "The student's repository (default: the git top level of the current folder, "
+    "else the current folder)."
+)
+
+
+def repo_option(
+    help: str = REPO_HELP,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--repo DIR`: the repository holding the exercise workspaces."""
+    return click.option(
+        "--repo",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
         help=help,
     )

@@ -11,12 +11,8 @@ from grader.cli.student import pack_from
 from grader.errors import GraderError
 from grader.progress import collect_progress, resolve_repo
 from grader.progress.html_report import write_html_report
+from grader.cli.options import repo_option
 from grader.progress.terminal import print_progress
-
-REPO_HELP = (
-    "The student's repository (default: the git top level of the current folder, "
-    "else the current folder)."
-)
 
 
 class ReportWriteError(GraderError):
@@ -28,12 +24,7 @@ class ReportWriteError(GraderError):
     epilog="Example: grader progress --html progress.html\n\n"
     "Exit codes: 0 the report was shown, 2 the repository or the report file is unusable.",
 )
-@click.option(
-    "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help=REPO_HELP,
-)
+@repo_option()
 @click.option(
     "--html",
     "html_path",
@@ -58,4 +49,4 @@ def progress_command(
         click.echo(f"HTML report written: {html_path}")
 
 
-__all__ = ["REPO_HELP", "progress_command"]
+__all__ = ["progress_command"]

@@ -9,7 +9,7 @@ import click
 
 from grader.cli.class_cmd import data_dir_option, echo_tokens, server_settings
 from grader.cli.student import backend_with_warning
-from grader.runner import BACKEND_NAMES
+from grader.cli.options import backend_option
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -33,13 +33,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
     default=None,
     help="Submissions graded at once (default: the number of CPUs, at most 4).",
 )
-@click.option(
-    "--backend",
-    type=click.Choice(BACKEND_NAMES),
-    default="auto",
-    show_default=True,
-    help="Where to grade: docker, bwrap, local (not a sandbox), or auto.",
-)
+@backend_option(help="Where to grade: docker, bwrap, local (not a sandbox), or auto.")
 @data_dir_option
 @click.option(
     "--pseudonyms",

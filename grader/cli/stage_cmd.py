@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from grader.cli.progress_cmd import REPO_HELP
+from grader.cli.options import repo_option
 from grader.cli.student import pack_from
 from grader.errors import EXIT_FAIL, EXIT_PASS
 from grader.progress import resolve_repo
@@ -29,12 +29,7 @@ def stage_group() -> None:
     "2 bad stage number or unreadable repository.",
 )
 @click.argument("stage", type=click.IntRange(1, 4))
-@click.option(
-    "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help=REPO_HELP,
-)
+@repo_option()
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the result as JSON (for CI)."
 )

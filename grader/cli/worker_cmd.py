@@ -10,7 +10,7 @@ import click
 from grader.cli.class_cmd import data_dir_option, server_settings
 from grader.cli.student import backend_with_warning
 from grader.errors import GraderError
-from grader.runner import BACKEND_NAMES
+from grader.cli.options import backend_option
 
 
 @click.command(
@@ -24,13 +24,9 @@ from grader.runner import BACKEND_NAMES
     default=None,
     help="Submissions graded at once (default: the number of CPUs, at most 4).",
 )
-@click.option(
-    "--backend",
-    type=click.Choice(BACKEND_NAMES),
-    default="auto",
-    show_default=True,
+@backend_option(
     help="Where to grade: docker (this machine's engine), bwrap, local (not a "
-    "sandbox), or auto.",
+    "sandbox), or auto."
 )
 @click.option(
     "--broker",
