@@ -1,4 +1,4 @@
-"""Commands for exercise authors: `grader exercises validate`."""
+"""Commands for exercise authors: `grader exercises validate` and `grader exercises new`."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import sys
 
 import click
 
+from grader.catalog.scaffold import new_exercise
 from grader.catalog.validate import validate_exercise_dir
 from grader.cli.options import backend_option
 from grader.cli.student import pack_from
-from grader.errors import EXIT_FAIL, EXIT_PASS
+from grader.errors import EXIT_FAIL, EXIT_PASS, ExerciseError
 from grader.runner import get_backend
 
 
@@ -46,3 +47,35 @@ def validate_command(ctx: click.Context, slugs: tuple[str, ...], backend: str) -
         failed += not report.ok
     click.echo(f"{len(dirs) - failed} of {len(dirs)} exercises valid")
     sys.exit(EXIT_FAIL if failed else EXIT_PASS)
+
+
+@exercises_group.command(
+    "new",
+    epilog="Example: grader --exercises ./my-pack exercises new word-count --stage 1 "
+    "--title-en 'Word count' --title-zh '单词计数'",
+)
+@click.argument("slug")
+@click.option("--stage", type=click.IntRange(1, 4), required=True, help="Stage 1-4.")
+@click.option("--title-en", required=True, help="The title in English.")
+@click.option("--title-zh", required=True, help="The title in Chinese.")
+@click.pass_context
+def new_command(
+    ctx: click.Context, slug: str, stage: int, title_en: str, title_zh: str
+) -> None:
+    """Create stage<N>/SLUG in the exercise pack (--exercises DIR, or the bundled pack of a
+    grader checkout): exercise.toml, both instruction files, starter, reference and a
+    hidden suite around an example function that already validates but for its size."""
+    pack = pack_from(ctx)
+    if "_bundled_exercises" in pack.root.parts:
+        raise ExerciseError(
+            "the bundled pack of an installed grader is not for editing: "
+            "pass --exercises DIR to write into your own pack"
+        )
+    root = new_exercise(
+        pack, slug=slug, stage=stage, title_en=title_en, title_zh=title_zh
+    )
+    click.echo(f"created {root}")
+    click.echo(
+        "next: replace the example in reference/, starter/ and hidden/, describe the "
+        f"tasks in both instruction files, then run: grader exercises validate {slug}"
+    )

@@ -1,0 +1,83 @@
+"""`grader exercises new`: a scaffold that already holds together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.catalog import ExercisePack
+from grader.catalog.validate import validate_exercise_dir
+from grader.cli import cli
+from grader.runner import LocalBackend
+
+
+def _new(pack: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        cli, ["--exercises", str(pack), "exercises", "new", *args]
+    )
+    return result.exit_code, result.output
+
+
+@pytest.mark.slow
+def test_a_new_exercise_validates_but_for_the_size_of_its_suite(tmp_path: Path) -> None:
+    code, output = _new(
+        tmp_path,
+        "word-count",
+        "--stage",
+        "2",
+        "--title-en",
+        'Word "count" \\ tally',
+        "--title-zh",
+        "单词计数",
+    )
+    assert code == 0, output
+    root = tmp_path / "stage2" / "word-count"
+    assert f"created {root}" in output
+    exercise = ExercisePack(tmp_path).get("word-count")
+    assert (exercise.title_en, exercise.title_zh) == (
+        'Word "count" \\ tally',
+        "单词计数",
+    )
+    assert exercise.stage == 2 and exercise.solution_files == ("word_count.py",)
+    report = validate_exercise_dir(root, LocalBackend())
+    # Reference full marks, starter failing, layout and both instruction files: all hold.
+    assert report.problems == [
+        "hidden suite has 8 tests; at least 15 are needed"
+    ], report.problems
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["Word-Count", "--stage", "1"], "is not valid"),
+        (["word--count", "--stage", "1"], "is not valid"),
+        (["grade-book", "--stage", "2"], "already used"),
+    ],
+    ids=["uppercase", "double-hyphen", "slug-taken"],
+)
+def test_bad_slugs_are_refused_and_nothing_is_written(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    existing = tmp_path / "stage1" / "grade-book"
+    existing.mkdir(parents=True)
+    (existing / "exercise.toml").write_text('slug = "grade-book"\n')
+    code, output = _new(tmp_path, *args, "--title-en", "T", "--title-zh", "题")
+    assert code == 2
+    assert message in output
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_dir()) == [
+        "grade-book",
+        "stage1",
+    ]
+
+
+def test_the_bundled_pack_of_an_install_is_not_edited(tmp_path: Path) -> None:
+    installed = tmp_path / "site-packages" / "grader" / "_bundled_exercises"
+    installed.mkdir(parents=True)
+    code, output = _new(
+        installed, "word-count", "--stage", "1", "--title-en", "T", "--title-zh", "题"
+    )
+    assert code == 2
+    assert "--exercises DIR" in output
+    assert list(installed.iterdir()) == []
