@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -212,3 +214,40 @@ def test_in_process_suites_run_as_the_student_uid(
     card = grade_workspace(ws, exercise=exercise, backend=docker_backend)
     assert card.status == "pass", card.message
     assert card.integrity["hidden_tests"]["mode"] == "in-process"
+
+
+def test_containers_of_a_killed_grader_are_swept_and_live_ones_kept(
+    docker_backend,
+) -> None:
+    """A grader killed with SIGKILL never reaches `finally`: the next backend sweeps."""
+    from grader.runner.docker_backend import JOB_LABEL
+
+    client = docker_backend.client
+    tag = f"sweep-test-{uuid.uuid4().hex[:8]}"
+
+    def container(command: list[str]) -> Any:
+        made = client.containers.create(
+            docker_backend.image,
+            command=command,
+            labels={JOB_LABEL: tag},
+            network_mode="none",
+        )
+        made.start()
+        return made
+
+    finished = container(["true"])
+    finished.wait(timeout=60)
+    running = container(["sleep", "60"])
+    try:
+        # Young and stopped: kept (its owner may still be reading it).
+        assert finished.id not in docker_backend.sweep_abandoned()
+        removed = docker_backend.sweep_abandoned(older_than_seconds=0)
+        assert finished.id in removed
+        assert running.id not in removed
+        assert leftover_containers(client, [finished.id, running.id]) == [running.id]
+    finally:
+        for made in (finished, running):
+            try:
+                made.remove(force=True)
+            except Exception:
+                pass

@@ -8,6 +8,7 @@ job's containers by label; everything is removed in `finally`.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from grader.runner.job import Job
 DEFAULT_IMAGE = "grader-runner:latest"
 JOB_LABEL = "io.grader.job"
 HOST_MARGIN_SECONDS = 15.0
+# A grading container that stopped this long ago has no live owner.
+ABANDONED_SECONDS = 3600.0
 LOG_CHARS = 4_000
 # The entrypoint starts as root inside the container only to run the submission's processes
 # as STUDENT_UID; it holds just the capabilities that needs, and never runs student code.
@@ -79,6 +82,37 @@ class DockerBackend:
                 f"the runner image {image} is not built; run `grader runner build` "
                 "(it works offline), or use --backend bwrap or local"
             )
+        self.sweep_abandoned()
+
+    def sweep_abandoned(
+        self, older_than_seconds: float = ABANDONED_SECONDS
+    ) -> list[str]:
+        """Remove grading containers left behind by a grader process that was killed.
+
+        `finally` cannot run in a process killed with SIGKILL. Only containers that are
+        not running (exited, or created and never started) and were created long ago go:
+        a live grading run never keeps its container that long. Returns the removed ids.
+        """
+        removed = []
+        try:
+            candidates = self.client.api.containers(
+                all=True, filters={"label": JOB_LABEL}
+            )
+        except Exception:  # best effort: grading goes on without the sweep
+            return removed
+        now = time.time()
+        for entry in candidates:
+            state = entry.get("State")
+            if state not in ("exited", "created", "dead"):
+                continue
+            if now - float(entry.get("Created", now)) < older_than_seconds:
+                continue
+            try:
+                self.client.api.remove_container(entry["Id"], force=True, v=True)
+            except Exception:  # already gone, or being removed by its owner
+                continue
+            removed.append(entry["Id"])
+        return removed
 
     def run(self, job: Job) -> RunOutcome:
         label = f"{job.submission.sha256[:12]}-{uuid.uuid4().hex[:12]}"
