@@ -9,6 +9,7 @@ from typing import Any
 
 from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
 from grader.graders.base import CheckContext, result, write_pytest_ini
+from grader.graders import coverage_tamper
 from grader.graders.hidden_tests import pytest_env
 from grader.runner.pytest_session import (
     early_exit_message,
@@ -65,6 +66,10 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
                 "student_tests": {"passed": 0, "failed": 0, "failures": []},
             },
         )
+    # Read before anything runs: tests that forge coverage are refused, not measured.
+    tampered = coverage_tamper.refuse_tampering(ctx, config, threshold)
+    if tampered is not None:
+        return tampered
     rcfile = write_coveragerc(ctx)
     results_path = ctx.student_work / "student.jsonl"
     command = pytest_command(
