@@ -1,12 +1,20 @@
-"""flake8 over every submitted Python file, with the exercise's rules only."""
+"""flake8 over every submitted Python file, with the exercise's rules only.
+
+`# noqa` comments and a file-level `# flake8: noqa` silence nothing (`--disable-noqa`): a
+submission could otherwise pass with any style. An exercise may list codes a line may excuse
+(`noqa_allowed`): `# noqa: E501` then excuses exactly E501 on that line.
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
+from pathlib import Path
 
 from grader.catalog.model import CheckConfig
 from grader.graders.base import CheckContext, result
 from grader.graders.hidden_tests import pytest_env
+from grader.graders.pragmas import has_noqa, noqa_codes
 from grader.scorecard.caps import MAX_VIOLATIONS
 from grader.scorecard.model import CheckResult
 
@@ -22,6 +30,7 @@ def flake8_command(ctx: CheckContext, config: CheckConfig) -> list[str]:
         "-m",
         "flake8",
         "--isolated",  # the submission's setup.cfg / tox.ini / .flake8 are ignored
+        "--disable-noqa",  # excuses are applied by us, only for `noqa_allowed` codes
         f"--max-line-length={options.get('max_line_length', 88)}",
         f"--format={FORMAT}",
     ]
@@ -51,6 +60,8 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             message="flake8 could not run: "
             + proc.stderr.decode("utf-8", "replace").strip()[-500:],
         )
+    allowed = {str(c).upper() for c in config.options.get("noqa_allowed", [])}
+    violations = excuse_allowed(ctx.submission, violations, allowed)
     details = {"violations": violations[:MAX_VIOLATIONS], "count": len(violations)}
     if not violations:
         return result(
@@ -62,9 +73,54 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         "fail",
         config.weight,
         message=f"{len(violations)} problem(s); first: {first['path']}:{first['line']}:"
-        f"{first['col']} {first['code']} {first['text']}",
+        f"{first['col']} {first['code']} {first['text']}"
+        + _noqa_hint(ctx.submission, ctx.python_files, allowed),
         details=details,
     )
+
+
+def excuse_allowed(
+    submission: Path, violations: list[dict[str, object]], allowed: set[str]
+) -> list[dict[str, object]]:
+    """The violations left once each line's `# noqa: CODE` has excused the codes that are
+    both named on that very line and allowed by the exercise."""
+    if not allowed:
+        return violations
+    excuses: dict[str, dict[int, set[str]]] = {}
+    kept = []
+    for violation in violations:
+        path = os.path.normpath(str(violation["path"]))
+        if path not in excuses:
+            try:
+                source = (submission / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError, ValueError):
+                source = ""
+            excuses[path] = noqa_codes(source)
+        named = excuses[path].get(int(str(violation["line"])), set())
+        if violation["code"] in allowed and violation["code"] in named:
+            continue
+        kept.append(violation)
+    return kept
+
+
+def _noqa_hint(
+    submission: Path, python_files: tuple[str, ...], allowed: set[str]
+) -> str:
+    """A note for a student who expected `# noqa` to work."""
+    for rel in python_files:
+        try:
+            source = (submission / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if has_noqa(source):
+            if allowed:
+                return (
+                    " (`# noqa` is ignored here, except `# noqa: CODE` on the line for "
+                    + ", ".join(sorted(allowed))
+                    + ")"
+                )
+            return " (`# noqa` and `# flake8: noqa` are ignored here: fix the code)"
+    return ""
 
 
 def parse_violations(stdout: str) -> list[dict[str, object]]:
