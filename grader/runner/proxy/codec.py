@@ -4,6 +4,12 @@ Built-in values, containers, bytes, datetimes, Decimal, Fraction, complex, numpy
 pandas objects cross by value. Everything else stays where it was made and crosses as a handle
 (`{"t": "ref", ...}`); the side that owns it keeps it in a table. Subclasses of built-in types
 cross as the plain base value, so an `int` subclass with a forged `__eq__` arrives as an int.
+
+The trusted test process decodes with `trusted=True`: what the student process sends becomes
+plain data only. A path is a `PurePosixPath` (equal to the `Path` it stands for, with no I/O),
+a built-in type is one of the inert data types or a built-in `Exception` class, a namedtuple
+class is built by `collections.namedtuple` from checked identifiers, and a pandas dtype is
+only applied when it cannot name a file (`dateutil/...` time zones read one) or an import.
 """
 
 from __future__ import annotations
@@ -12,15 +18,30 @@ import base64
 import builtins
 import collections
 import datetime as dt
+import keyword
 import math
+import re
 from functools import lru_cache
-from pathlib import Path, PurePath
+from pathlib import Path, PurePath, PurePosixPath
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable
 
 MAX_DEPTH = 64
 MAX_ITEMS = 1_000_000
+MAX_FIELDS = 255
+# Built-in types the trusted process accepts from the student process as values: the types of
+# plain data. Never `type`, `object`, `property` and the like, whose calls reach further.
+INERT_BUILTINS: frozenset[type] = frozenset(
+    (bool, int, float, complex, str, bytes, bytearray)
+    + (list, tuple, dict, set, frozenset)
+)
+# A pandas dtype the trusted process applies: a name, optionally with [unit] or [unit, zone].
+_DTYPE = re.compile(
+    r"[A-Za-z][A-Za-z0-9_]*(\[[A-Za-z0-9_]+(, ?[A-Za-z0-9_+:-]+(/[A-Za-z0-9_+-]+)*)?\])?"
+)
+# Time zones that load a named file or the local zone, and pandas types that import pyarrow.
+_DTYPE_REFUSED = ("dateutil", "tzlocal", "tzfile", "pyarrow")
 
 
 class CodecError(ValueError):
@@ -103,69 +124,178 @@ def encode(value: Any, refer: Referencer, depth: int = 0) -> Any:
         return {"t": "complex", "v": [value.real, value.imag]}
     module = getattr(exact, "__module__", "") or ""
     if module.startswith("numpy") or module.startswith("pandas"):
-        encoded = _encode_array_like(value, refer, nested)
+        encoded = _arrays().encode_array_like(value, refer, nested)
         if encoded is not None:
             return encoded
     return refer(value)
 
 
-def decode(data: Any, resolve: Resolver, depth: int = 0) -> Any:
+def decode(
+    data: Any, resolve: Resolver, depth: int = 0, *, trusted: bool = False
+) -> Any:
+    """The value `data` describes; handles become `resolve(data)`.
+
+    `trusted=True` in the trusted process: only plain data (see the module's docstring).
+    """
     if depth > MAX_DEPTH:
         raise CodecError("value nested too deeply")
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
-    if not isinstance(data, dict) or "t" not in data:
+    if not isinstance(data, dict) or not isinstance(data.get("t"), str):
         raise CodecError(f"malformed value {type(data).__name__}")
     kind, raw = data["t"], data.get("v")
     nested = depth + 1
     if kind in ("list", "tuple", "set", "frozenset"):
-        items = [decode(i, resolve, nested) for i in raw]
-        return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[kind](
-            items
-        )
+        items = [decode(i, resolve, nested, trusted=trusted) for i in _items(raw)]
+        return _build(_CONTAINERS[kind], items)
     if kind == "dict":
-        return {decode(k, resolve, nested): decode(v, resolve, nested) for k, v in raw}
-    if kind == "namedtuple":
-        return _namedtuple(str(data["name"]), tuple(data["fields"]))(
-            *[decode(i, resolve, nested) for i in raw]
+        pairs = [_pair(p) for p in _items(raw)]
+        return _build(
+            dict,
+            [
+                (
+                    decode(k, resolve, nested, trusted=trusted),
+                    decode(v, resolve, nested, trusted=trusted),
+                )
+                for k, v in pairs
+            ],
         )
+    if kind == "namedtuple":
+        items = [decode(i, resolve, nested, trusted=trusted) for i in _items(raw)]
+        return _build(_namedtuple_of(data), *items)
+    if kind in ("ref", "callback"):
+        if trusted and kind != "ref":
+            raise CodecError(f"unknown value kind {kind!r}")
+        return resolve(data)
+    try:
+        if kind == "ndarray":
+            return _arrays().decode_ndarray(data, resolve, nested, trusted)
+        if kind in ("dataframe", "series"):
+            return _arrays().decode_pandas(data, resolve, nested, trusted)
+        return _decode_leaf(kind, raw, data, trusted)
+    except CodecError:
+        raise
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise CodecError(f"malformed {kind} value ({type(exc).__name__})") from None
+
+
+_CONTAINERS: dict[str, type] = {
+    "list": list,
+    "tuple": tuple,
+    "set": set,
+    "frozenset": frozenset,
+}
+
+
+def _decode_leaf(kind: str, raw: Any, data: dict[str, Any], trusted: bool) -> Any:
+    """A value with no nested values in it."""
     if kind == "namedtuple_class":
-        return _namedtuple(str(data["name"]), tuple(data["fields"]))
+        return _namedtuple_of(data)
     if kind == "path":
+        if trusted:  # data in the trusted process: no read_text, unlink, chmod, ...
+            return PurePosixPath(_text(raw))
         return Path(raw)
     if kind == "builtin":
-        found = getattr(builtins, str(raw), None)
-        if not isinstance(found, type):
-            raise CodecError(f"unknown built-in type {raw!r}")
-        return found
+        return _builtin_type(raw, trusted)
     if kind == "float":
-        return float(raw)
+        return float(_text(raw))
     if kind in ("bytes", "bytearray"):
-        payload = base64.b64decode(raw)
+        payload = base64.b64decode(_text(raw), validate=True)
         return payload if kind == "bytes" else bytearray(payload)
     if kind == "datetime":
-        return dt.datetime.fromisoformat(raw)
+        return dt.datetime.fromisoformat(_text(raw))
     if kind == "date":
-        return dt.date.fromisoformat(raw)
+        return dt.date.fromisoformat(_text(raw))
     if kind == "time":
-        return dt.time.fromisoformat(raw)
+        return dt.time.fromisoformat(_text(raw))
     if kind == "timedelta":
-        return dt.timedelta(days=raw[0], seconds=raw[1], microseconds=raw[2])
+        days, seconds, microseconds = _numbers(raw, 3)
+        return dt.timedelta(days=days, seconds=seconds, microseconds=microseconds)
     if kind == "decimal":
-        return Decimal(raw)
+        return Decimal(_text(raw))
     if kind == "fraction":
-        return Fraction(raw[0], raw[1])
+        numerator, denominator = _numbers(raw, 2, int)
+        return Fraction(numerator, denominator)
     if kind == "complex":
-        return complex(raw[0], raw[1])
-    if kind == "ndarray":
-        return _decode_ndarray(data, resolve, nested)
-    if kind in ("dataframe", "series"):
-        return _decode_pandas(data, resolve, nested)
+        real, imag = _numbers(raw, 2)
+        return complex(real, imag)
     if kind.startswith("pd."):
-        return _decode_pandas_scalar(kind, raw)
-    if kind in ("ref", "callback"):
-        return resolve(data)
-    raise CodecError(f"unknown value kind {kind!r}")
+        return _arrays().decode_pandas_scalar(kind, raw)
+    raise CodecError(f"unknown value kind {kind!r:.60}")
+
+
+def _build(factory: Callable[..., Any], *args: Any) -> Any:
+    """`factory(*args)`, a malformed value's error as a CodecError."""
+    try:
+        return factory(*args)
+    except (TypeError, ValueError) as exc:
+        raise CodecError(f"malformed value ({type(exc).__name__})") from None
+
+
+def _items(raw: Any) -> list[Any]:
+    if not isinstance(raw, list):
+        raise CodecError("malformed container")
+    if len(raw) > MAX_ITEMS:
+        raise CodecError("container too large")
+    return raw
+
+
+def _pair(raw: Any) -> tuple[Any, Any]:
+    if not isinstance(raw, list) or len(raw) != 2:
+        raise CodecError("malformed dict item")
+    return raw[0], raw[1]
+
+
+def _text(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise CodecError("malformed value: expected text")
+    return raw
+
+
+def _numbers(raw: Any, count: int, kind: Any = (int, float)) -> list[Any]:
+    if (
+        not isinstance(raw, list)
+        or len(raw) != count
+        or not all(isinstance(n, kind) and not isinstance(n, bool) for n in raw)
+    ):
+        raise CodecError("malformed value: expected numbers")
+    return raw
+
+
+def _builtin_type(raw: Any, trusted: bool) -> type:
+    found = getattr(builtins, _text(raw), None)
+    if not isinstance(found, type):
+        raise CodecError(f"unknown built-in type {raw!r:.60}")
+    if trusted and not (
+        found in INERT_BUILTINS
+        or (issubclass(found, Exception) and found.__module__ == "builtins")
+    ):
+        raise CodecError(
+            f"the built-in type {found.__name__} does not cross as a value"
+        )
+    return found
+
+
+def _namedtuple_of(data: dict[str, Any]) -> Any:
+    """The namedtuple class `data` describes, from checked identifiers only."""
+    name, fields = data.get("name"), data.get("fields")
+    if (
+        not isinstance(name, str)
+        or not isinstance(fields, list)
+        or len(fields) > MAX_FIELDS
+        or not all(_identifier(f) for f in [name, *fields])
+    ):
+        raise CodecError("malformed namedtuple")
+    return _namedtuple(name, tuple(fields))
+
+
+def _identifier(name: Any) -> bool:
+    return (
+        isinstance(name, str)
+        and name.isidentifier()
+        and not keyword.iskeyword(name)
+        and not name.startswith("_")
+    )
 
 
 @lru_cache(maxsize=256)
@@ -173,140 +303,18 @@ def _namedtuple(name: str, fields: tuple[str, ...]) -> Any:
     return collections.namedtuple(name, fields)  # type: ignore[misc]
 
 
-def _encode_array_like(value: Any, refer: Referencer, depth: int) -> Any:
-    import numpy as np
-
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - numpy without pandas
-        pd = None
-    if pd is not None and value is pd.NA:
-        return {"t": "pd.NA"}
-    if pd is not None and value is pd.NaT:
-        return {"t": "pd.NaT"}
-    if pd is not None and isinstance(value, pd.Timestamp):
-        return {"t": "pd.Timestamp", "v": value.isoformat()}
-    if pd is not None and isinstance(value, pd.Timedelta):
-        return {"t": "pd.Timedelta", "v": value.value}
-    if isinstance(value, np.generic):
-        if isinstance(value, np.datetime64):
-            return {"t": "ndarray", **_array_fields(np.asarray(value))}
-        return encode(value.item(), refer, depth)
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "biufcmM" and not value.dtype.hasobject:
-            return {"t": "ndarray", **_array_fields(value)}
-        return {
-            "t": "ndarray",
-            "dtype": "object",
-            "shape": list(value.shape),
-            "v": [encode(i, refer, depth) for i in value.ravel().tolist()],
-        }
-    if pd is None:
-        return None
-    if isinstance(value, pd.DataFrame):
-        return {
-            "t": "dataframe",
-            "columns": _encode_index(value.columns, refer, depth),
-            "index": _encode_index(value.index, refer, depth),
-            "dtypes": [str(d) for d in value.dtypes],
-            "v": [encode(value[c].to_numpy(), refer, depth) for c in value.columns],
-        }
-    if isinstance(value, pd.Series):
-        return {
-            "t": "series",
-            "name": encode(value.name, refer, depth),
-            "index": _encode_index(value.index, refer, depth),
-            "dtype": str(value.dtype),
-            "v": encode(value.to_numpy(), refer, depth),
-        }
-    return None
-
-
-def _array_fields(value: Any) -> dict[str, Any]:
-    import numpy as np
-
-    array = np.ascontiguousarray(value)
-    return {
-        "dtype": array.dtype.str,
-        "shape": list(array.shape),
-        "v": base64.b64encode(array.tobytes()).decode("ascii"),
-    }
-
-
-def _encode_index(index: Any, refer: Referencer, depth: int) -> Any:
-    return {
-        "names": encode(list(index.names), refer, depth),
-        "values": encode(index.tolist(), refer, depth),
-        "multi": index.nlevels > 1,
-        "dtype": str(index.dtype),
-    }
-
-
-def _decode_ndarray(data: dict[str, Any], resolve: Resolver, depth: int) -> Any:
-    import numpy as np
-
-    if data["dtype"] == "object":
-        items = [decode(i, resolve, depth) for i in data["v"]]
-        array = np.empty(len(items), dtype=object)
-        array[:] = items
-        return array.reshape(data["shape"])
-    raw = base64.b64decode(data["v"])
+def safe_dtype(dtype: Any) -> bool:
+    """May the trusted process apply this pandas dtype? Not one that names a file or imports."""
     return (
-        np.frombuffer(raw, dtype=np.dtype(data["dtype"])).reshape(data["shape"]).copy()
+        isinstance(dtype, str)
+        and len(dtype) <= 100
+        and _DTYPE.fullmatch(dtype) is not None
+        and not any(word in dtype.lower() for word in _DTYPE_REFUSED)
     )
 
 
-def _decode_index(data: dict[str, Any], resolve: Resolver, depth: int) -> Any:
-    import pandas as pd
+def _arrays() -> Any:
+    """numpy and pandas support, imported when a value needs it (it imports this module)."""
+    from grader.runner.proxy import arrays
 
-    values = decode(data["values"], resolve, depth)
-    names = decode(data["names"], resolve, depth)
-    if data["multi"]:
-        return pd.MultiIndex.from_tuples(values, names=names)
-    index = pd.Index(values, name=names[0] if names else None)
-    try:
-        return index.astype(data["dtype"])
-    except (TypeError, ValueError):
-        return index
-
-
-def _decode_pandas(data: dict[str, Any], resolve: Resolver, depth: int) -> Any:
-    import pandas as pd
-
-    index = _decode_index(data["index"], resolve, depth)
-    if data["t"] == "series":
-        values = decode(data["v"], resolve, depth)
-        series = pd.Series(
-            values, index=index, name=decode(data["name"], resolve, depth)
-        )
-        return _astype(series, data["dtype"])
-    columns = _decode_index(data["columns"], resolve, depth)
-    frame = pd.DataFrame(
-        {i: decode(v, resolve, depth) for i, v in enumerate(data["v"])}, index=index
-    )
-    if len(columns) == frame.shape[1]:
-        frame.columns = columns
-    for position, dtype in enumerate(data["dtypes"]):
-        frame.isetitem(position, _astype(frame.iloc[:, position], dtype))
-    return frame
-
-
-def _decode_pandas_scalar(kind: str, raw: Any) -> Any:
-    import pandas as pd
-
-    if kind == "pd.NA":
-        return pd.NA
-    if kind == "pd.NaT":
-        return pd.NaT
-    if kind == "pd.Timestamp":
-        return pd.Timestamp(raw)
-    if kind == "pd.Timedelta":
-        return pd.Timedelta(int(raw))
-    raise CodecError(f"unknown value kind {kind!r}")
-
-
-def _astype(series: Any, dtype: str) -> Any:
-    try:
-        return series.astype(dtype)
-    except (TypeError, ValueError):
-        return series
+    return arrays

@@ -7,6 +7,12 @@ that callback), so `request` serves incoming requests until its own answer arriv
 Each end keeps a table of its own objects that the other end holds handles to, and makes
 proxies (see `proxies.py`) for the other end's objects. A handle sent back to its owner turns
 into the original object again, so identity survives a round trip.
+
+The two ends are not equal. The student end serves anything on its own objects. The trusted
+end (`side="trusted"`) acts only on handles it exported itself as values, decodes what it
+receives as plain data (`codec.decode(..., trusted=True)`), rebuilds the student's exceptions
+as new local ones of allowed classes (`errors.py`), and answers a frame that breaks these rules
+with a `ProtocolViolation` for the call the test is making: that test fails.
 """
 
 from __future__ import annotations
@@ -34,6 +40,24 @@ class ChannelTimeout(TimeoutError):
     """The other process did not answer in time."""
 
 
+class ProtocolViolation(Exception):
+    """The student process sent the trusted end something it never accepts; the test fails.
+
+    A plain `Exception` (not a ValueError or PermissionError), so that only a test expecting
+    any exception at all could mistake it for the one it expects.
+    """
+
+
+# What the trusted end never hands to the peer, even when raised while serving it: an
+# interrupt, an exit, and the grader's own control flow (a test's timeout) stop the
+# conversation in this process instead.
+def _local_only(exc: BaseException) -> bool:
+    return isinstance(exc, (KeyboardInterrupt, SystemExit)) or (
+        not isinstance(exc, Exception)
+        and str(getattr(type(exc), "__module__", "")).startswith("grader.")
+    )
+
+
 class Endpoint:
     def __init__(self, sock: socket.socket, side: str) -> None:
         self.sock = sock
@@ -50,15 +74,27 @@ class Endpoint:
         self.pending = 0  # requests sent whose answer has not arrived
         self.connection: Any = None  # the trusted side's StudentConnection, if any
         self.timeout: float | None = None
+        self.trusted = (
+            side == "trusted"
+        )  # the restricted end: see the module's docstring
+        self.targets: set[int] = (
+            set()
+        )  # handles the peer may act on: exported as values
+        self.waiting: list[int] = []  # ids of this end's requests awaiting their answer
+        # Exceptions this end raised to the peer -> the requests that were waiting then: the
+        # only answers in which the very same exception may come back (see errors.py).
+        self.raised: dict[int, frozenset[int]] = {}
+        self.violation: str | None = None  # the first broken rule of the current call
+        self.mirroring = 0  # nesting of exception classes being mirrored
 
     # ---- values --------------------------------------------------------------------
     def encode(self, value: Any) -> Any:
         return codec.encode(value, self._refer)
 
     def decode(self, data: Any) -> Any:
-        return codec.decode(data, self._resolve)
+        return codec.decode(data, self._resolve, trusted=self.trusted)
 
-    def _refer(self, value: Any) -> dict[str, Any]:
+    def _refer(self, value: Any, target: bool = True) -> dict[str, Any]:
         if getattr(type(value), "_grader_proxy", False) and (
             object.__getattribute__(value, "_endpoint") is self
         ):  # a proxy of the peer's object: send it home
@@ -67,33 +103,60 @@ class Endpoint:
                 "home": "yours",
                 "id": object.__getattribute__(value, "_ref"),
             }
-        mirrored = getattr(value, "_grader_ref", None)
-        if mirrored is not None and isinstance(value, type):
-            return {"t": "ref", "home": "yours", "id": mirrored}
-        remote = getattr(value, "_grader_remote_id", None)
-        if remote is not None and isinstance(value, BaseException):
-            return {"t": "ref", "home": "yours", "id": remote}
-        return {"t": "ref", "home": "mine", **self.export(value)}
+        # Checked on the class or the instance's own dict, never through __getattr__, which
+        # on a proxy or a mirrored exception would ask the peer.
+        if isinstance(value, type):
+            mirrored = getattr(value, "_grader_ref", None)
+            if mirrored is not None:
+                return {"t": "ref", "home": "yours", "id": mirrored}
+        if isinstance(value, BaseException):
+            remote = value.__dict__.get("_grader_remote_id")
+            if remote is not None:
+                return {"t": "ref", "home": "yours", "id": remote}
+        return {"t": "ref", "home": "mine", **self.export(value, target)}
 
-    def export(self, value: Any) -> dict[str, Any]:
-        """Put `value` in this end's table; describe it so the peer can build a proxy."""
+    def export(self, value: Any, target: bool = True) -> dict[str, Any]:
+        """Put `value` in this end's table; describe it so the peer can build a proxy.
+
+        `target`: the peer may act on it (a value this end handed over). Classes named only
+        to describe an exception (its class, their bases) are for identity, not for use.
+        """
         key = id(value)
         ref = self.ids_by_identity.get(key)
         if ref is None or self.objects.get(ref) is not value:
             ref = len(self.objects) + 1
             self.objects[ref] = value
             self.ids_by_identity[key] = ref
+        if target:
+            self.targets.add(ref)
         return {"id": ref, **describe(value, self)}
 
+    def exported(self, handle: Any) -> Any:
+        """The trusted end's object that `handle` names, if it was handed over as a value."""
+        ref = handle.get("id") if isinstance(handle, dict) else None
+        if (
+            not isinstance(handle, dict)
+            or handle.get("t") != "ref"
+            or handle.get("home") != "yours"
+            or type(ref) is not int
+            or ref not in self.targets
+        ):
+            raise ProtocolViolation(
+                f"a request on {_brief(handle)}, not on a handle the tests gave it"
+            )
+        return self.objects[ref]
+
     def _resolve(self, data: dict[str, Any]) -> Any:
-        if data.get("home") == "yours":
+        ref, home = data.get("id"), data.get("home")
+        if self.trusted and (type(ref) is not int or home not in ("yours", "mine")):
+            raise codec.CodecError(f"malformed handle {_brief(data)}")
+        if home == "yours":
             try:
-                return self.objects[data["id"]]
-            except KeyError:
+                return self.objects[ref]
+            except (KeyError, TypeError):
                 raise codec.CodecError(
-                    f"unknown handle {data.get('id')!r} (this end holds {len(self.objects)})"
+                    f"unknown handle {_brief(ref)} (this end holds {len(self.objects)})"
                 ) from None
-        ref = data["id"]
         proxy = self.proxies.get(ref)
         if proxy is None:
             proxy = self.make_proxy(self, data)
@@ -107,13 +170,23 @@ class Endpoint:
         )
         if len(payload) > MAX_FRAME:
             raise codec.CodecError("message too large to send")
-        self.sock.sendall(HEADER.pack(len(payload)) + payload)
+        try:
+            self.sock.sendall(HEADER.pack(len(payload)) + payload)
+        except socket.timeout:
+            raise ChannelTimeout(f"the {self._peer()} did not read in time") from None
+        except OSError as exc:
+            raise ChannelClosed(f"the {self._peer()} went away ({exc})") from None
 
     def receive(self) -> dict[str, Any]:
         (size,) = HEADER.unpack(self._read_exact(HEADER.size))
         if size > MAX_FRAME:
             raise ChannelClosed(f"the {self._peer()} sent a frame of {size} bytes")
-        message = json.loads(self._read_exact(size).decode("utf-8"))
+        try:  # JSON only: no NaN or Infinity, which no reply could echo
+            message = json.loads(
+                self._read_exact(size).decode("utf-8"), parse_constant=_no_constant
+            )
+        except (ValueError, RecursionError):
+            raise ChannelClosed(f"the {self._peer()} sent a malformed frame") from None
         if not isinstance(message, dict):
             raise ChannelClosed(f"the {self._peer()} sent a malformed message")
         return message
@@ -146,32 +219,62 @@ class Endpoint:
             self.next_id += 1
             self.send({"id": message_id, "op": op, **fields})
             self.pending += 1
-            while True:
-                message = self.receive()
-                if "op" in message:
-                    self.serve(message)
-                    continue
-                if message.get("id") != message_id:
-                    raise ChannelClosed(f"the {self._peer()} answered out of turn")
-                self.pending -= 1
-                self.on_response(message)
-                if message.get("ok"):
-                    return self.decode(message.get("value"))
-                raise self.rebuild_error(message.get("error") or {})
+            self.waiting.append(message_id)
+            try:
+                while True:
+                    message = self.receive()
+                    if "op" in message:
+                        self.serve(message)
+                        continue
+                    if message.get("id") != message_id:
+                        raise ChannelClosed(f"the {self._peer()} answered out of turn")
+                    break
+            finally:
+                self.waiting.remove(message_id)
+            self.pending -= 1
+            try:
+                return self._answer(message, message_id)
+            finally:
+                if not self.waiting:  # the test's own call is over
+                    self.raised.clear()
+                    self.violation = None
+
+    def _answer(self, message: dict[str, Any], message_id: int) -> Any:
+        if not self.trusted:
+            self.on_response(message)
+            if message.get("ok"):
+                return self.decode(message.get("value"))
+            raise self.rebuild_error(message.get("error") or {}, message_id)
+        self.on_response(_replayable(message))
+        if self.violation is None and message.get("ok"):
+            try:
+                return self.decode(message.get("value"))
+            except codec.CodecError as exc:
+                self.violation = f"an answer the tests do not accept ({exc})"
+        if self.violation is not None:
+            raise ProtocolViolation(
+                f"the process running your code broke the rules of its conversation "
+                f"with the tests: {self.violation}; this test fails"
+            )
+        raise self.rebuild_error(message.get("error"), message_id)
 
     def serve(self, message: dict[str, Any]) -> None:
         """Answer one request from the peer."""
+        message_id = message.get("id")
+        if self.trusted and type(message_id) is not int:
+            self.violation = self.violation or "a request without a number"
+            return  # nothing on the other side can be waiting for its answer
         try:
             value = self.handle_request(self, message)
-            reply = {"id": message["id"], "ok": True, "value": self.encode(value)}
+            reply = {"id": message_id, "ok": True, "value": self.encode(value)}
         except BaseException as exc:  # every failure goes back to the caller as data
             if isinstance(exc, (ChannelClosed, ChannelTimeout)):
                 raise
-            reply = {
-                "id": message["id"],
-                "ok": False,
-                "error": self.describe_error(exc),
-            }
+            if self.trusted and _local_only(exc):
+                raise  # the tests' own interrupt or timeout: never the peer's to catch
+            if self.trusted and isinstance(exc, ProtocolViolation):
+                self.violation = self.violation or str(exc)
+            reply = {"id": message_id, "ok": False, "error": self._error_data(exc)}
         self.send(self.decorate(reply))
 
     def decorate(self, reply: dict[str, Any]) -> dict[str, Any]:
@@ -179,6 +282,12 @@ class Endpoint:
         return reply
 
     # ---- errors --------------------------------------------------------------------
+    def _error_data(self, exc: BaseException) -> dict[str, Any]:
+        try:
+            return self.describe_error(exc)
+        except Exception:  # an exception whose class or args cannot be described
+            return {"type": "Exception", "builtin": "Exception", "message": ""}
+
     def describe_error(self, exc: BaseException) -> dict[str, Any]:
         kind = type(exc)
         builtin = next(
@@ -193,13 +302,16 @@ class Endpoint:
             "type": kind.__name__,
             "builtin": builtin,
             "message": _safe_str(exc)[:4000],
-            "location": error_location(exc),
+            # Where a test's code raised is none of the submission's business.
+            "location": "" if self.trusted else error_location(exc),
         }
         if getattr(builtins, kind.__name__, None) is not kind:
-            error["class"] = self._refer(kind)
+            error["class"] = self._refer(kind, target=False)
         # The instance travels as a handle too: when it comes home (a test's exception
         # raised through the student's code) it is the very same object again.
         error["instance"] = self._refer(exc)
+        if self.trusted and error["instance"]["home"] == "mine":
+            self.raised[error["instance"]["id"]] = frozenset(self.waiting)
         try:
             error["args"] = self.encode(list(exc.args))
         except codec.CodecError:
@@ -208,10 +320,10 @@ class Endpoint:
             error["value"] = self.encode(exc.args[0])
         return error
 
-    def rebuild_error(self, error: dict[str, Any]) -> BaseException:
-        from grader.runner.proxy.proxies import rebuild_exception
+    def rebuild_error(self, error: Any, answering: int | None = None) -> BaseException:
+        from grader.runner.proxy.errors import rebuild_exception
 
-        return rebuild_exception(self, error)
+        return rebuild_exception(self, error, answering)
 
 
 def describe(value: Any, endpoint: Endpoint) -> dict[str, Any]:
@@ -228,7 +340,7 @@ def describe(value: Any, endpoint: Endpoint) -> dict[str, Any]:
                 (
                     {"builtin": b.__name__}
                     if getattr(builtins, b.__name__, None) is b
-                    else endpoint._refer(b)
+                    else endpoint._refer(b, target=False)
                 )
                 for b in value.__bases__
             ]
@@ -253,9 +365,11 @@ def error_location(exc: BaseException) -> str:
     """`file:line in function` of the innermost frame outside the grader itself."""
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{exc.filename}:{exc.lineno}"
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if "/grader/" not in frame.filename.replace("\\", "/"):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    # walk_tb, not extract_tb: names and numbers only, no source file read for the lines.
+    for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        filename = frame.f_code.co_filename
+        if "/grader/" not in filename.replace("\\", "/"):
+            return f"{filename}:{line} in {frame.f_code.co_name}"
     return ""
 
 
@@ -276,3 +390,53 @@ def _no_proxies(endpoint: Endpoint, data: dict[str, Any]) -> Any:
 
 def _no_requests(endpoint: Endpoint, message: dict[str, Any]) -> Any:
     raise PermissionError("this end does not take requests")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _brief(value: Any) -> str:
+    """A short description of something the peer sent, for a message."""
+    return json.dumps(value, default=repr)[:120] if value is not None else "nothing"
+
+
+# What the student may attach to an answer: its output and log records, as plain text and
+# numbers only (a record's exc_info or stack_info would be formatted by this process).
+LOG_FIELDS = {
+    "name": str,
+    "levelno": int,
+    "levelname": str,
+    "msg": str,
+    "funcName": str,
+    "lineno": int,
+    "exc_text": str,
+}
+MAX_LOGS = 1_000
+MAX_TEXT = 256 * 1024
+
+
+def _replayable(message: dict[str, Any]) -> dict[str, Any]:
+    """The output and logs of a student's answer, checked field by field."""
+    logs = message.get("logs")
+    clean: dict[str, Any] = {
+        "out": _capped(message.get("out")),
+        "err": _capped(message.get("err")),
+        "logs": [],
+    }
+    for record in logs[:MAX_LOGS] if isinstance(logs, list) else []:
+        if isinstance(record, dict):
+            clean["logs"].append(
+                {
+                    key: (value[:MAX_TEXT] if isinstance(value, str) else value)
+                    for key, value in record.items()
+                    if key in LOG_FIELDS
+                    and type(value) is LOG_FIELDS[key]
+                    and (key != "levelno" or 0 <= value <= 100)
+                }
+            )
+    return clean
+
+
+def _capped(text: Any) -> str:
+    return text[:MAX_TEXT] if isinstance(text, str) else ""

@@ -1,9 +1,17 @@
 """What one end will do for the other: the requests and the policy that limits them.
 
 The student end serves every operation on its own objects. The trusted end serves only what a
-callback needs (call it, iterate it, compare it, read its public attributes): a student must
-not reach a test function's globals, code or closure, so no private or dunder attribute of a
-trusted object is ever handed out, and nothing trusted is set, deleted or imported.
+callback needs (call it, iterate it, compare it, read its public attributes), and only on a
+handle it handed over itself (`Endpoint.exported`): never on a path, a type or any other value
+the student describes. A student must not reach a test function's globals, code or closure,
+so no private or dunder attribute of a trusted object is ever handed out, and nothing trusted
+is set, deleted or imported.
+
+Two kinds of no at the trusted end. What our own student end sends for ordinary Python (read
+`__dict__`, set an attribute, `dir()`) is declined with the exception Python would raise, which
+the student's code may handle. Anything else (another target, an unknown operation, arguments
+that do not decode as plain data) is a `ProtocolViolation`: the test's call fails whatever the
+student answers afterwards.
 """
 
 from __future__ import annotations
@@ -13,7 +21,8 @@ import inspect
 import operator
 from typing import Any
 
-from grader.runner.proxy.endpoint import Endpoint
+from grader.runner.proxy.endpoint import Endpoint, ProtocolViolation
+from grader.runner.proxy.codec import CodecError
 
 # Dunder operations either end may ask for, mapped to how Python itself performs them.
 DUNDERS = {
@@ -80,27 +89,67 @@ def serve_student(endpoint: Endpoint, message: dict[str, Any]) -> Any:
         from grader.runner.proxy.proxies import define_subclass
 
         return define_subclass(endpoint, message)
-    return _perform(endpoint, message, trusted=False)
+    return _perform(endpoint, message)
+
+
+# Operations the trusted end serves on its handles, and those it declines as Python would.
+TRUSTED_OPS = frozenset({"getattr", "dunder", "call", "isinstance", "signature"})
+DECLINED_OPS = frozenset({"setattr", "delattr", "dir", "static", "subclass"})
+EMPTY_LIST = {"t": "list", "v": []}
+EMPTY_DICT = {"t": "dict", "v": []}
 
 
 def serve_trusted(endpoint: Endpoint, message: dict[str, Any]) -> Any:
-    """The trusted end: only what a callback legitimately needs."""
-    op = message["op"]
-    if op in ("getattr",):
-        name = str(message["name"])
+    """The trusted end: only what a callback legitimately needs, on its own handles."""
+    op = message.get("op")
+    if not isinstance(op, str) or op not in TRUSTED_OPS | DECLINED_OPS:
+        raise ProtocolViolation(f"an unknown operation {str(op)[:40]!r}")
+    if op == "subclass":
+        raise PermissionError("a test's class cannot be subclassed by the submission")
+    target = endpoint.exported(message.get("target"))
+    if op in DECLINED_OPS:
+        raise PermissionError(f"{op} is not allowed on a test object")
+    name = message.get("name")
+    if op in ("getattr", "dunder") and not isinstance(name, str):
+        raise ProtocolViolation(f"a {op} without a name")
+    if op == "getattr":
         if name.startswith("_") and name not in PUBLIC_SPECIALS:
             raise AttributeError(
                 f"{name} of a test object is not available to the submission"
             )
-    elif op == "dunder":
-        if message["name"] not in TRUSTED_DUNDERS:
-            raise TypeError(f"{message['name']} is not available on a test object")
-    elif op not in ("call", "isinstance", "signature"):
-        raise PermissionError(f"{op} is not allowed on a test object")
-    return _perform(endpoint, message, trusted=True)
+        return getattr(target, name)
+    if op == "dunder":
+        if name not in TRUSTED_DUNDERS:
+            raise TypeError(f"{name} is not available on a test object")
+        return DUNDERS[name](target, *_data(endpoint, message, "args", EMPTY_LIST))
+    if op == "call":
+        args = _data(endpoint, message, "args", EMPTY_LIST)
+        kwargs = _data(endpoint, message, "kwargs", EMPTY_DICT)
+        return target(*args, **kwargs)
+    if op == "isinstance":
+        return isinstance(target, _data(endpoint, message, "cls", None))
+    return describe_signature(target)
 
 
-def _perform(endpoint: Endpoint, message: dict[str, Any], trusted: bool) -> Any:
+def _data(endpoint: Endpoint, message: dict[str, Any], key: str, default: Any) -> Any:
+    """A request's argument decoded as plain data, of the shape the operation needs."""
+    try:
+        value = endpoint.decode(message.get(key, default))
+    except CodecError as exc:
+        raise ProtocolViolation(
+            f"an argument the tests do not accept ({exc})"
+        ) from None
+    if default is EMPTY_LIST and not isinstance(value, list):
+        raise ProtocolViolation(f"{key} that are not a list")
+    if default is EMPTY_DICT and not (
+        isinstance(value, dict) and all(isinstance(k, str) for k in value)
+    ):
+        raise ProtocolViolation(f"{key} that are not a dict of names")
+    return value
+
+
+def _perform(endpoint: Endpoint, message: dict[str, Any]) -> Any:
+    """Any operation on the student end's own objects (the trusted end: `serve_trusted`)."""
     op = message["op"]
     target = endpoint.decode(message["target"])
     if op == "getattr":
@@ -127,7 +176,7 @@ def _perform(endpoint: Endpoint, message: dict[str, Any], trusted: bool) -> Any:
         inner = getattr(found, "__func__", getattr(found, "fget", found))
         return [type(found).__name__, inner]
     if op == "dir":
-        return sorted(n for n in dir(target) if not (trusted and n.startswith("_")))
+        return sorted(dir(target))
     raise PermissionError(f"unknown operation {op!r}")
 
 

@@ -1,21 +1,20 @@
 """Proxies: local stand-ins for the other process's objects.
 
 Attribute access, calls and Python's operators on a proxy become requests. Exception classes
-are mirrored as real local classes (so `pytest.raises(GradeBookError)` and `except` work), with
-the peer's builtin base (a student's `InvalidScoreError(ValueError)` is a `ValueError` here).
+are mirrored as real local classes (see `errors.py`).
 Comparing a proxy with a plain local value never asks the peer: a student object whose
 `__eq__` always says True stays unequal to the test's expected value.
 """
 
 from __future__ import annotations
 
-import builtins
 import inspect
 import textwrap
 import types
 from typing import Any
 
 from grader.runner.proxy.endpoint import Endpoint
+from grader.runner.proxy.errors import mirror_exception_class
 
 _DESCRIBED = frozenset({"__name__", "__qualname__", "__module__", "__doc__"})
 
@@ -324,7 +323,17 @@ def define_subclass(endpoint: Endpoint, message: dict[str, Any]) -> Any:
     return made
 
 
+# What a handle's description may say; in the trusted process only these, and only as text.
+DESCRIPTION = ("kind", "type", "name", "qualname", "module", "doc")
+
+
 def make_proxy(endpoint: Endpoint, data: dict[str, Any]) -> Any:
+    if endpoint.trusted:
+        data = {
+            **{k: data[k] for k in DESCRIPTION if isinstance(data.get(k), str)},
+            "id": data["id"],
+            "bases": data.get("bases"),
+        }
     kind = data.get("kind")
     if kind == "exception_class":
         return mirror_exception_class(endpoint, data)
@@ -357,92 +366,6 @@ def _revive(proxy: RemoteObject) -> Endpoint:
     object.__setattr__(proxy, "_endpoint", object.__getattribute__(fresh, "_endpoint"))
     object.__setattr__(proxy, "_ref", object.__getattribute__(fresh, "_ref"))
     return object.__getattribute__(proxy, "_endpoint")
-
-
-def mirror_exception_class(endpoint: Endpoint, data: dict[str, Any]) -> type:
-    """A real local exception class standing for the peer's, with mirrored bases."""
-    bases: list[type] = []
-    for base in data.get("bases", []):
-        if "builtin" in base:
-            found = getattr(builtins, base["builtin"], Exception)
-            bases.append(found if isinstance(found, type) else Exception)
-        else:
-            bases.append(endpoint.decode(base))
-    bases = [b for b in bases if isinstance(b, type) and issubclass(b, BaseException)]
-    key = (data.get("module"), data.get("qualname"))
-    mirrors = getattr(getattr(endpoint, "connection", None), "mirrors", None)
-    if mirrors is not None and key in mirrors:
-        known = mirrors[key]
-        known._grader_ref = data["id"]  # the same class, now living in a new process
-        return known
-    namespace = {
-        "__module__": data.get("module", "student"),
-        "__qualname__": data.get("qualname", data.get("name", "StudentError")),
-        "__doc__": data.get("doc"),
-        "_grader_ref": data["id"],
-        "__getattr__": _remote_exception_attribute,
-        "__str__": _remote_exception_text,
-    }
-    mirror = type(
-        data.get("name", "StudentError"), tuple(bases) or (Exception,), namespace
-    )
-    if mirrors is not None:
-        mirrors[key] = mirror
-    return mirror
-
-
-def _remote_exception_text(self: BaseException) -> str:
-    """The peer's str() of the exception, which its own __str__ may have shaped."""
-    return str(self.__dict__.get("_grader_message", BaseException.__str__(self)))
-
-
-def _remote_exception_attribute(self: BaseException, name: str) -> Any:
-    remote = self.__dict__.get("_grader_remote")
-    if remote is None or name.startswith("__"):
-        raise AttributeError(name)
-    return getattr(remote, name)
-
-
-def rebuild_exception(endpoint: Endpoint, error: dict[str, Any]) -> BaseException:
-    """The peer's exception as a local one of the same type, args, message and location."""
-    instance = error.get("instance")
-    if instance and instance.get("home") == "yours":
-        original = endpoint.decode(instance)
-        if isinstance(original, BaseException):
-            return (
-                original  # our own exception, back from a trip through the peer's code
-            )
-    message = str(error.get("message", ""))
-    if "class" in error:
-        kind = endpoint.decode(error["class"])
-    else:
-        found = getattr(builtins, str(error.get("builtin", "Exception")), Exception)
-        kind = (
-            found
-            if isinstance(found, type) and issubclass(found, BaseException)
-            else Exception
-        )
-    args: tuple[Any, ...] = (message,)
-    if "args" in error:
-        args = tuple(endpoint.decode(error["args"]))
-    if endpoint.side == "trusted" and (
-        not isinstance(kind, type)
-        or issubclass(kind, (KeyboardInterrupt, GeneratorExit))
-        or (not issubclass(kind, Exception) and kind is not SystemExit)
-    ):
-        # A KeyboardInterrupt or GeneratorExit from student code must not stop the test run.
-        kind, args = RuntimeError, (f"{error.get('type')}: {message}",)
-    try:
-        exc: BaseException = kind.__new__(kind)
-        exc.args = args
-    except TypeError:
-        exc = RuntimeError(f"{error.get('type')}: {message}")
-    exc.__dict__["_grader_message"] = message
-    if instance:
-        exc.__dict__["_grader_remote"] = endpoint.decode(instance)
-        exc.__dict__["_grader_remote_id"] = instance.get("id")
-    exc.__dict__["_grader_location"] = str(error.get("location", ""))
-    return exc
 
 
 def _info(proxy: RemoteObject) -> dict[str, Any]:
