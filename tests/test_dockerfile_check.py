@@ -2,7 +2,9 @@
 
 Skipped when no engine (or no `python:3.11-slim` base) is available, unless
 GRADER_REQUIRE_DOCKER=1 (CI). After every test nothing this check built may remain: no
-image or container with its label, and no layer or build container the build reported.
+image or container with its label, no layer or build container the build reported, and no
+new dangling image. A Dockerfile that names what a graded build may not use is refused
+before the engine is asked to build anything, so nothing can be pulled.
 """
 
 from __future__ import annotations
@@ -18,16 +20,13 @@ import pytest
 from grader.catalog.model import CheckConfig
 from grader.errors import BackendUnavailable
 from grader.graders import dockerfile_check
-from grader.graders.dockerfile_check import (
-    CHECK_LABEL,
-    NO_NETWORK,
-    base_images,
-    labelled,
-)
+from grader.graders.dockerfile_check import BUILD_LABEL, CHECK_LABEL, NO_NETWORK
 
 pytestmark = pytest.mark.docker
 BASE = "python:3.11-slim"
+PROBE_IMAGE = "grader-runner:latest"
 APP = 'print("hello from the app")\n'
+REGISTRY_IMAGE = "registry.example.com/attacker/tools:1"
 
 
 def _unavailable(reason: str) -> None:
@@ -64,8 +63,10 @@ def events(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> A
         return
     client = request.getfixturevalue("client")
     original = client.api.build
+    dangling = _dangling(client)
 
     def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append({"build": kwargs})  # the call itself, before any event
         for event in original(*args, **kwargs):
             seen.append(event)
             yield event
@@ -74,8 +75,14 @@ def events(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> A
     yield seen
     label = {"label": f"{CHECK_LABEL}=dockerfile"}
     assert client.images.list(all=True, filters=label) == []
-    assert client.containers.list(all=True, filters=label, ignore_removed=True) == []
+    # Others may build on this engine meanwhile: a new dangling image is ours when it has
+    # our label key (whatever a student's LABEL set it to) or the build log named it.
     log = "".join(event.get("stream", "") for event in seen)
+    for image_id in _dangling(client) - dangling:
+        labels = client.images.get(image_id).labels or {}
+        assert not {CHECK_LABEL, BUILD_LABEL} & set(labels), labels
+        assert image_id.split(":")[1][:12] not in log
+    assert client.containers.list(all=True, filters=label, ignore_removed=True) == []
     base_id = client.images.get(BASE).id
     for image_id in re.findall(r"^ ---> ([0-9a-f]{12})$", log, re.MULTILINE):
         if not base_id.startswith(f"sha256:{image_id}"):
@@ -86,9 +93,13 @@ def events(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> A
             client.containers.get(container_id)
 
 
+def _dangling(client: Any) -> set[str]:
+    return {image.id for image in client.images.list(filters={"dangling": True})}
+
+
 def grade(client: Any, tmp_path: Path, dockerfile: str | None, **options: Any) -> Any:
     context = tmp_path / "context"
-    context.mkdir()
+    context.mkdir(parents=True)
     (context / "app.py").write_text(APP)
     if dockerfile is not None:
         (context / "Dockerfile").write_text(dockerfile)
@@ -151,11 +162,130 @@ def test_failed_multi_stage_build_leaves_no_layers(client: Any, tmp_path: Path) 
     # the autouse fixture proves the first stage's layers are gone too
 
 
-def test_base_image_not_on_the_machine_is_named(client: Any, tmp_path: Path) -> None:
-    outcome = grade(client, tmp_path, "FROM alpine:3.19\nRUN true\n")
+def test_base_image_not_allowed_is_refused_with_its_line(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    outcome = grade(client, tmp_path, "# a comment\nFROM alpine:3.19\nRUN true\n")
+    assert outcome.status == "fail" and outcome.score == 0
+    assert "line 2: `FROM alpine:3.19`" in outcome.message
+    assert f"use {BASE} or scratch" in outcome.message
+    assert events == []  # refused before the engine was asked to build
+
+
+def test_from_arg_naming_a_registry_is_refused_without_a_pull(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    dockerfile = (
+        f"ARG TOOLS={REGISTRY_IMAGE}\nFROM {BASE} AS app\n"
+        "FROM ${TOOLS} AS tools\nRUN cat /etc/shadow\n"
+    )
+    outcome = grade(client, tmp_path, dockerfile)
     assert outcome.status == "fail"
-    assert "`alpine:3.19` is not on this machine" in outcome.message
-    assert BASE in outcome.message
+    assert f"line 3: `FROM ${{TOOLS}}` (= `{REGISTRY_IMAGE}`)" in outcome.message
+    assert f"use {BASE}, scratch or an earlier stage (app)" in outcome.message
+    assert events == []
+    assert not _images_named(client, "registry.example.com")
+
+
+def test_from_arg_without_a_default_is_refused(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    outcome = grade(client, tmp_path, "ARG BASE_IMAGE\nFROM $BASE_IMAGE\n")
+    assert outcome.status == "fail"
+    assert "line 2: `BASE_IMAGE` has no default" in outcome.message
+    assert events == []
+
+
+def test_copy_from_a_registry_image_is_refused(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    dockerfile = (
+        f"FROM {BASE}\nCOPY app.py /app.py\n"
+        f"copy \\\n  --from={REGISTRY_IMAGE} /bin/busybox /bin/\n"
+    )
+    outcome = grade(client, tmp_path, dockerfile)
+    assert outcome.status == "fail"
+    assert f"line 3: `--from={REGISTRY_IMAGE}`" in outcome.message
+    assert events == []
+    assert not _images_named(client, "registry.example.com")
+
+
+def test_a_local_image_by_short_id_is_refused(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    # Someone else's untagged image on the same engine: its files must not reach the log.
+    other = client.containers.create(BASE, ["true"], labels={"io.grader.test": "other"})
+    image = other.commit(changes=['LABEL io.grader.test="secret-holder"'])
+    short = image.id.split(":")[1][:12]
+    try:
+        for number, dockerfile in enumerate(
+            (
+                f"FROM {BASE}\nCOPY --from={short} /etc/hostname /stolen\n",
+                f"FROM {short}\nRUN cat /etc/hostname\n",
+                f"FROM {image.id}\n",
+            )
+        ):
+            outcome = grade(client, tmp_path / str(number), dockerfile)
+            assert outcome.status == "fail", dockerfile
+            assert "only when it is an allowed base" in outcome.message
+            assert events == []
+    finally:
+        other.remove(force=True)
+        client.images.remove(image.id, force=True)
+
+
+def test_add_of_a_url_is_refused(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    for source in ("https://example.com/tool.tar.gz", "git@github.com:a/b.git"):
+        dockerfile = f"FROM {BASE}\nADD --chown=1:1 {source} /opt/\n"
+        outcome = grade(client, tmp_path / source[:5], dockerfile)
+        assert outcome.status == "fail"
+        assert "line 2: ADD may only copy files of your workspace" in outcome.message
+    assert events == []
+
+
+def test_run_mount_from_another_image_is_refused(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    dockerfile = f"FROM {BASE}\nRUN --mount=from={REGISTRY_IMAGE},target=/t ls /t\n"
+    outcome = grade(client, tmp_path, dockerfile)
+    assert outcome.status == "fail" and "line 2: `RUN --mount`" in outcome.message
+    assert events == []
+
+
+def test_allowed_base_missing_on_the_machine_is_an_error_not_a_pull(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    missing = "grader-test-missing-base:1"
+    outcome = grade(
+        client, tmp_path, f"FROM {missing}\n", allowed_bases=[BASE, missing]
+    )
+    assert outcome.status == "error"
+    assert f"`{missing}` is allowed but not on this machine" in outcome.message
+    assert events == []
+
+
+def test_multi_stage_build_from_the_allowed_base_passes(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    base_id = client.images.get(BASE).id
+    dockerfile = (
+        "# syntax=docker/dockerfile:1\n"
+        f"ARG PY=docker.io/library/{BASE}\n"
+        "from --platform=$BUILDPLATFORM ${PY} as Build\n"
+        "RUN echo built \\\n  > /artifact  # one step\n"
+        f"FROM {base_id.split(':')[1][:12]}\n"
+        "COPY --from=build /artifact /from-name\n"
+        "COPY --from=0 /artifact /from-index\n"
+        "LABEL io.grader.dockerfile.build=forged\n"
+        "RUN cat /from-name /from-index\n"
+    )
+    outcome = grade(client, tmp_path, dockerfile)
+    log = "".join(event.get("stream", "") for event in events)
+    assert outcome.status == "pass", outcome.message
+    assert "built\nbuilt" in log  # both copies of the first stage's file
+    assert f"FROM {BASE} AS build" in log and log.count(f"FROM {BASE}") == 2
 
 
 def test_build_past_its_time_limit_is_stopped(client: Any, tmp_path: Path) -> None:
@@ -275,30 +405,7 @@ def test_unreachable_engine_is_an_error(
     assert "not reachable" in outcome.message
 
 
-def test_base_images_skips_stages_scratch_and_args() -> None:
-    dockerfile = (
-        "# syntax comment\nARG TAG=3.11\n"
-        "FROM --platform=linux/amd64 python:3.11-slim AS build\n"
-        "FROM python:${TAG}\nFROM scratch\nfrom build as final\n"
-        "FROM \\\n  debian:bookworm\n"
-    )
-    assert base_images(dockerfile) == ["python:3.11-slim", "debian:bookworm"]
-
-
-def test_labelled_adds_the_label_after_every_from() -> None:
-    dockerfile = (
-        "# escape=`\nFROM python:3.11-slim AS build\nRUN echo a `\n  b\n"
-        "FROM `\n  build\nCOPY . .\n"
-    )
-    label = 'LABEL "k"="v"'
-    assert labelled(dockerfile, {"k": "v"}).splitlines() == [
-        "# escape=`",
-        "FROM python:3.11-slim AS build",
-        label,
-        "RUN echo a `",
-        "  b",
-        "FROM `",
-        "  build",
-        label,
-        "COPY . .",
+def _images_named(client: Any, prefix: str) -> list[str]:
+    return [
+        t for i in client.images.list(all=True) for t in i.tags if t.startswith(prefix)
     ]

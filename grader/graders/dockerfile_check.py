@@ -1,16 +1,20 @@
 """The Dockerfile check: the submission's Dockerfile builds, offline, into a small image.
 
-It runs on the host's Docker engine, not inside the sandbox: building needs the engine. The
-build has no network and never pulls (every base must already be on the machine), it is
-stopped at `build_seconds`, the image's size is held against `max_image_mb` (MB = 10**6
-bytes, as `docker images` shows), and an optional probe runs the image in a hardened
-container until `health_command` / `health_url` answers. Everything the check created is
-removed in `finally`, whatever the outcome.
+It runs on the host's Docker engine, not inside the sandbox: building needs the engine. Before
+anything is built the Dockerfile is parsed (`dockerfile_parse`): a stage may only start from
+an allowed base (`allowed_bases`, default the runner's base), `scratch` or an earlier stage,
+`COPY --from` likewise, and `ADD <url>` or `RUN --mount` are refused, with the line that
+asks. The engine builds our rendering of it, never the student's text, with no network, no
+pull, capped memory, CPU, disk and processes, and is stopped at `build_seconds`. The image's
+size is held against `max_image_mb` (MB = 10**6 bytes, as `docker images` shows). The health
+probe starts the image with no network and asks `health_url` from a container of our own
+that shares only its network namespace, so a fake `python3` in the image proves nothing.
+Everything the check created is removed in `finally`, whatever the outcome.
 
 What is ours is known by label, never by ids read from the build log: a RUN step prints into
-that log, so a hostile Dockerfile could name another user's container there. The Dockerfile
-is built with our LABEL added after every FROM, so every layer and every RUN container of
-every stage carries this run's token.
+that log, so a hostile Dockerfile could name another user's container there. Our LABEL is
+added after every FROM and every LABEL, so every layer and build container carries this run's
+token.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -32,7 +35,8 @@ import urllib3
 from grader.catalog.model import CheckConfig
 from grader.errors import BackendUnavailable
 from grader.graders.base import result, timed
-from grader.runner.docker_backend import connect
+from grader.graders.dockerfile_parse import Plan, Refused, plan
+from grader.runner.docker_backend import DEFAULT_IMAGE, connect
 from grader.runner.image import DEFAULT_BASE
 from grader.scorecard.caps import MESSAGE_CHARS, OUTPUT_CHARS, cap_text, clean_text
 from grader.scorecard.model import CheckResult, CheckStatus
@@ -44,6 +48,8 @@ TAG_REPO = "grader-dockerfile"
 DEFAULT_MAX_MB = 500
 DEFAULT_BUILD_SECONDS = 300.0
 DEFAULT_HEALTH_SECONDS = 30.0
+DEFAULT_BUILD_DISK_MB = 2_000  # layers and build containers together
+DEFAULT_BUILD_PIDS = 512  # processes in one build container
 # One probe attempt: a hanging health command must not eat the whole deadline.
 ATTEMPT_SECONDS = 5.0
 MB = 1_000_000
@@ -63,17 +69,28 @@ NETWORK_RE = re.compile(
     re.IGNORECASE,
 )
 STEP_RE = re.compile(r"^Step \d+/\d+ : (.*)$")
-DIRECTIVE_RE = re.compile(r"^#\s*(\w+)\s*=\s*(\S+)\s*$")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-# HTTP errors (4xx/5xx) raise, so the probe exits 1; proxies from the image's env are ignored.
-URL_PROBE = (
-    "import sys, urllib.request as r\n"
-    "r.build_opener(r.ProxyHandler({})).open(sys.argv[1], timeout=3)\n"
-)
-# The probe container: no network (its own loopback still works), a read-only root with a
-# small /tmp, memory/process/CPU limits, and only the capabilities an entrypoint that
-# switches users needs.
-PROBE_SANDBOX: dict[str, Any] = {
+# Runs in our probe container, in the student's network namespace: GET the URL until it
+# answers 2xx/3xx (urllib raises on 4xx/5xx) or the time is up. Proxies are never used.
+URL_PROBE = """\
+import sys, time, urllib.request as r
+url, until = sys.argv[1], time.monotonic() + float(sys.argv[2])
+opener = r.build_opener(r.ProxyHandler({}))
+while True:
+    try:
+        opener.open(url, timeout=3).close()
+        sys.exit(0)
+    except Exception as exc:
+        last = f"{type(exc).__name__}: {exc}"
+    if time.monotonic() > until:
+        print(last[:300], flush=True)
+        sys.exit(1)
+    time.sleep(0.5)
+"""
+# The student's container while probed: no network (its own loopback still works), a
+# read-only root with a small /tmp, memory/process/CPU limits, and only the capabilities an
+# entrypoint that switches users needs.
+STUDENT_SANDBOX: dict[str, Any] = {
     "network_mode": "none",
     "read_only": True,
     "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m,mode=1777"},
@@ -87,9 +104,25 @@ PROBE_SANDBOX: dict[str, Any] = {
     "init": True,
     "detach": True,
 }
+# Our prober: the runner image, nobody, nothing writable, no capabilities, small.
+PROBER_SANDBOX: dict[str, Any] = {
+    "user": "65534:65534",
+    "read_only": True,
+    "mem_limit": "128m",
+    "memswap_limit": "128m",
+    "pids_limit": 16,
+    "nano_cpus": 500_000_000,
+    "cap_drop": ["ALL"],
+    "security_opt": ["no-new-privileges"],
+    "detach": True,
+}
 # How a broken or timed-out connection to the engine surfaces while a stream is read.
 TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
-BUILD_LIMITS = {"memory": 1 << 30, "memswap": 1 << 30}  # RUN steps: 1 GiB, no swap
+# RUN steps: 1 GiB and no swap (the memory cgroup also bounds a fork bomb: measured ~10k
+# processes before its OOM kill), half the default CPU weight, at most two CPUs.
+BUILD_LIMITS: dict[str, Any] = {"memory": 1 << 30, "memswap": 1 << 30, "cpushares": 512}
+BUILD_CPUS = 2
+GUARD_SECONDS = 0.5
 
 
 @dataclass
@@ -102,6 +135,7 @@ class Build:
     step: str = ""
     error: str = ""
     timed_out: bool = False
+    stopped: str = ""  # why the guard stopped the build (disk, processes)
     seconds: float = 0.0
 
     @property
@@ -111,6 +145,10 @@ class Build:
     @property
     def labels(self) -> dict[str, str]:
         return {CHECK_LABEL: "dockerfile", BUILD_LABEL: self.token}
+
+    @property
+    def filters(self) -> dict[str, str]:
+        return {"label": f"{BUILD_LABEL}={self.token}"}
 
     def feed(self, text: str) -> None:
         # The engine splits lines across events ("Step 1/2 : FROM x", then "\n"); a step's
@@ -127,13 +165,22 @@ class Build:
 
 
 def run(
-    context_dir: Path, config: CheckConfig, *, client: Any | None = None
+    context_dir: Path,
+    config: CheckConfig,
+    *,
+    client: Any | None = None,
+    probe_image: str = DEFAULT_IMAGE,
 ) -> CheckResult:
-    """Build `context_dir`'s Dockerfile, measure the image, probe it; remove all of it."""
-    return timed(lambda: _run(context_dir, config, client))
+    """Build `context_dir`'s Dockerfile, measure the image, probe it; remove all of it.
+
+    `probe_image` is the image our health prober runs (it needs `python3`): the runner's.
+    """
+    return timed(lambda: _run(context_dir, config, client, probe_image))
 
 
-def _run(context: Path, config: CheckConfig, client: Any | None) -> CheckResult:
+def _run(
+    context: Path, config: CheckConfig, client: Any | None, probe_image: str
+) -> CheckResult:
     if not (context / "Dockerfile").is_file():
         message = "no Dockerfile: add one named `Dockerfile` at your workspace's root"
         return _result(config, "fail", message, _details(config))
@@ -147,7 +194,7 @@ def _run(context: Path, config: CheckConfig, client: Any | None) -> CheckResult:
 
     build = Build()
     try:
-        return _grade(client, context, config, build)
+        return _grade(client, context, config, build, probe_image)
     except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
         # The engine failed us, not the student: an error, never a fail.
         return _result(config, "error", f"the Docker engine failed: {exc}")
@@ -155,27 +202,45 @@ def _run(context: Path, config: CheckConfig, client: Any | None) -> CheckResult:
         cleanup(client, build)
 
 
-def _grade(
-    client: Any, context: Path, config: CheckConfig, build: Build
-) -> CheckResult:
-    import docker.errors
+def allowed_bases(config: CheckConfig) -> list[str]:
+    """The images a stage may start from (besides `scratch` and earlier stages)."""
+    bases = config.options.get("allowed_bases") or [DEFAULT_BASE]
+    return [str(base) for base in bases]
 
+
+def _grade(
+    client: Any, context: Path, config: CheckConfig, build: Build, probe_image: str
+) -> CheckResult:
     options, details = config.options, _details(config)
     limit_mb = details["limit_mb"]
     text = (context / "Dockerfile").read_text(encoding="utf-8", errors="replace")
-    for image in base_images(text):
-        try:  # checked first: a missing base would make the engine try to pull it
-            client.images.get(image)
-        except docker.errors.ImageNotFound:
+    allowed = allowed_bases(config)
+    local = {name: image_id for name in allowed if (image_id := _local(client, name))}
+    try:
+        checked = plan(text, allowed, base_ids=local)
+    except Refused as refused:
+        message = f"the Dockerfile was not built: {refused}"
+        return _result(config, "fail", message, details)
+    for base in checked.bases:
+        if (
+            base not in local
+        ):  # checked here: the engine would try to pull a missing base
             message = (
-                f"the base image `{image}` is not on this machine and cannot be pulled "
-                f"({NO_NETWORK}, e.g. FROM {DEFAULT_BASE})"
+                f"the base image `{base}` is allowed but not on this machine, and a graded "
+                "build pulls nothing: the grader's operator must load it "
+                f"(`grader runner bootstrap` creates {DEFAULT_BASE})"
             )
-            return _result(config, "fail", message, details)
+            return _result(config, "error", message, details)
+    if options.get("health_url") and not _local(client, probe_image):
+        message = (
+            f"the health probe runs in the runner image `{probe_image}`, which is not "
+            "built: run `grader runner build`"
+        )
+        return _result(config, "error", message, details)
     seconds = float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
-    _build(client, context, text, seconds, build)
+    _build(client, context, checked, seconds, build, options)
     details["build_seconds"] = round(build.seconds, 2)
-    if build.timed_out or build.error:
+    if build.timed_out or build.stopped or build.error:
         details["log_tail"] = build.tail()
         return _result(config, "fail", _build_failure(build, seconds), details)
     size = client.images.get(build.tag).attrs["Size"]
@@ -186,7 +251,7 @@ def _grade(
         return _result(config, "fail", message + SIZE_HINT, details)
     summary = f"the image builds in {build.seconds:.1f} s and is {size / MB:.1f} MB"
     if options.get("health_command") or options.get("health_url"):
-        healthy, why, logs = probe(client, build, options)
+        healthy, why, logs = probe(client, build, options, probe_image)
         details["healthy"] = healthy
         if not healthy:
             details["log_tail"] = logs
@@ -195,65 +260,52 @@ def _grade(
     return _result(config, "pass", f"{summary} (limit {limit_mb} MB)", details)
 
 
-def instructions(dockerfile: str) -> Iterator[tuple[int, list[str]]]:
-    """Each instruction as (index of its last line, words), continuation lines joined."""
-    lines = dockerfile.splitlines()
-    escape = "\\"
-    for line in lines:  # parser directives: only comments of this form, at the very top
-        if not (directive := DIRECTIVE_RE.match(line.strip())):
-            break
-        if directive.group(1).lower() == "escape":
-            escape = directive.group(2)
-    words: list[str] = []
-    for index, line in enumerate(lines):
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
-        continued = text.endswith(escape)
-        words += (text[: -len(escape)] if continued else text).split()
-        if not continued:
-            yield index, words
-            words = []
+def _local(client: Any, name: str) -> str | None:
+    """The id of a local image, None when the engine does not have it (never a pull)."""
+    import docker.errors
+
+    try:
+        return str(client.images.get(name).id)
+    except docker.errors.ImageNotFound:
+        return None
 
 
-def base_images(dockerfile: str) -> list[str]:
-    """The images the FROM lines name, minus stages, `scratch` and ARG-built names."""
-    images: list[str] = []
-    stages = {"scratch"}
-    for _, words in instructions(dockerfile):
-        words = [word for word in words if not word.startswith("--")]
-        if len(words) < 2 or words[0].upper() != "FROM":
-            continue
-        if words[1].lower() not in stages and "$" not in words[1]:
-            images.append(words[1])
-        if len(words) >= 4 and words[2].upper() == "AS":
-            stages.add(words[3].lower())
-    return images
+def _cpus(client: Any, token: str) -> str:
+    """BUILD_CPUS of the engine's CPUs, a different window per build (`cpusetcpus`)."""
+    count = int(client.info().get("NCPU") or 1)
+    first = int(token[:8], 16) % count
+    return ",".join(str((first + i) % count) for i in range(min(BUILD_CPUS, count)))
 
 
-def labelled(dockerfile: str, labels: dict[str, str]) -> str:
-    """The Dockerfile with a LABEL after each FROM: every later layer and container has it."""
-    lines = dockerfile.splitlines()
-    label = "LABEL " + " ".join(f'"{key}"="{value}"' for key, value in labels.items())
-    for index, words in reversed(list(instructions(dockerfile))):
-        if words[0].upper() == "FROM":
-            lines.insert(index + 1, label)
-    return "\n".join(lines) + "\n"
-
-
-def _build(client: Any, context: Path, text: str, seconds: float, build: Build) -> None:
-    """Stream the build into `build`, stopping it at the deadline."""
+def _build(
+    client: Any,
+    context: Path,
+    checked: Plan,
+    seconds: float,
+    build: Build,
+    options: dict[str, Any],
+) -> None:
+    """Stream the build into `build`, stopping it at the deadline or over a limit."""
     import docker.errors
 
     scratch = tempfile.TemporaryDirectory(prefix="grader-dockerfile-")
     dockerfile = Path(scratch.name) / "Dockerfile"
-    dockerfile.write_text(labelled(text, build.labels), encoding="utf-8")
+    dockerfile.write_text(checked.render(build.labels), encoding="utf-8")
+    limits = {**BUILD_LIMITS, "cpusetcpus": _cpus(client, build.token)}
     start = time.monotonic()
     finished = threading.Event()
-    watchdog = threading.Thread(
-        target=_watchdog, args=(client, build, start + seconds, finished), daemon=True
-    )
-    watchdog.start()
+    threads = [
+        threading.Thread(
+            target=_watchdog,
+            args=(client, build, start + seconds, finished),
+            daemon=True,
+        ),
+        threading.Thread(
+            target=_guard, args=(client, build, options, finished), daemon=True
+        ),
+    ]
+    for thread in threads:
+        thread.start()
     stream = None
     try:
         stream = client.api.build(
@@ -267,7 +319,8 @@ def _build(client: Any, context: Path, text: str, seconds: float, build: Build) 
             pull=False,
             decode=True,
             network_mode="none",
-            container_limits=BUILD_LIMITS,
+            container_limits=limits,
+            use_config_proxy=False,  # no proxy build-args from the grader's own config
             timeout=seconds,  # a silent stall as long as the whole budget ends the read
         )
         for event in stream:
@@ -287,7 +340,8 @@ def _build(client: Any, context: Path, text: str, seconds: float, build: Build) 
         if stream is not None:
             stream.close()  # dropping the connection makes the engine cancel the build
         finished.set()
-        watchdog.join()
+        for thread in threads:
+            thread.join()
         build.seconds = time.monotonic() - start
         scratch.cleanup()
 
@@ -300,26 +354,86 @@ def _watchdog(
     if finished.wait(max(0.0, deadline - time.monotonic())):
         return
     build.timed_out = True
-    label = {"label": f"{BUILD_LABEL}={build.token}"}
     while not finished.is_set():
-        try:
-            for container in client.containers.list(
-                all=True, filters=label, ignore_removed=True
-            ):
-                _quietly(client.api.remove_container, container.id, force=True)
-        except Exception:  # the engine hiccuped: the stream's own timeout still ends it
-            pass
+        _kill_containers(client, build)
         finished.wait(0.5)
 
 
+def _guard(
+    client: Any, build: Build, options: dict[str, Any], finished: threading.Event
+) -> None:
+    """Stop the build when it writes too much or starts too many processes.
+
+    The classic builder has no disk quota and no pids limit for RUN steps, so both are
+    polled: the layers built so far plus each running step's writable layer, and each
+    step's process count. A poll every GUARD_SECONDS bounds how long a step can go on,
+    not how fast it writes or forks (the memory cgroup bounds the forks).
+    """
+    disk_mb = float(options.get("build_disk_mb", DEFAULT_BUILD_DISK_MB))
+    pids = int(options.get("build_pids", DEFAULT_BUILD_PIDS))
+    while not finished.wait(GUARD_SECONDS) and not build.stopped:
+        try:
+            why = _over_limits(client, build, disk_mb, pids)
+        except Exception:  # the engine hiccuped: the deadline still holds
+            continue
+        if why:
+            build.stopped = why
+            while not finished.is_set():
+                _kill_containers(client, build)
+                finished.wait(0.5)
+
+
+def _over_limits(client: Any, build: Build, disk_mb: float, pids: int) -> str:
+    images = client.api.images(all=True, filters=build.filters)
+    sizes = {image["Id"]: int(image.get("Size") or 0) for image in images}
+    written = 0
+    for image in images:
+        parent = image.get("ParentId") or ""
+        if parent and parent not in sizes:
+            sizes[parent] = _size(client, parent)
+        written += max(0, sizes[image["Id"]] - sizes.get(parent, 0))
+    running = client.api.containers(filters={**build.filters}, size=True)
+    for container in running:
+        written += int(container.get("SizeRw") or 0)
+    if written > disk_mb * MB:
+        return f"the build wrote more than {disk_mb:g} MB to disk"
+    for container in running:
+        stats = client.api.stats(container["Id"], stream=False, one_shot=True)
+        if int(stats.get("pids_stats", {}).get("current") or 0) > pids:
+            return f"a build step started more than {pids} processes"
+    return ""
+
+
+def _size(client: Any, image_id: str) -> int:
+    try:
+        return int(client.api.inspect_image(image_id).get("Size") or 0)
+    except Exception:  # a parent that went away: count the child whole
+        return 0
+
+
+def _kill_containers(client: Any, build: Build) -> None:
+    try:
+        for container in client.containers.list(
+            all=True, filters=build.filters, ignore_removed=True
+        ):
+            _quietly(client.api.remove_container, container.id, force=True)
+    except Exception:  # the engine hiccuped: the stream's own timeout still ends it
+        pass
+
+
 def _build_failure(build: Build, seconds: float) -> str:
-    if build.timed_out:
+    during = f" during `{build.step}`" if build.step else ""
+    if build.stopped:
         message = (
-            f"the build took longer than {seconds:g} s and was stopped"
-            + (f" during `{build.step}`" if build.step else "")
-            + "; make it faster (fewer, smaller steps; no downloads)"
+            f"{build.stopped}{during} and was stopped; make it smaller "
+            "(a multi-stage build, no caches, no process swarms)"
         )
-    else:  # a FROM built from an ARG gets here too: its pull fails for lack of network
+    elif build.timed_out:
+        message = (
+            f"the build took longer than {seconds:g} s and was stopped{during}"
+            "; make it faster (fewer, smaller steps; no downloads)"
+        )
+    else:
         where = f" at `{build.step}`" if build.step else ""
         message = f"the image did not build{where}: {build.error}"
         if NETWORK_RE.search(f"{build.step}\n{build.error}\n{build.tail()}"):
@@ -327,39 +441,77 @@ def _build_failure(build: Build, seconds: float) -> str:
     return cap_text(message, MESSAGE_CHARS)
 
 
-def probe(client: Any, build: Build, options: dict[str, Any]) -> tuple[bool, str, str]:
-    """Run the image until every health probe exits 0: (healthy, why not, container log)."""
+def probe(
+    client: Any,
+    build: Build,
+    options: dict[str, Any],
+    probe_image: str = DEFAULT_IMAGE,
+) -> tuple[bool, str, str]:
+    """Run the image until every health probe succeeds: (healthy, why not, container log).
+
+    `health_url` is asked from outside the image: from our prober in `probe_image`, which
+    shares only the student container's network namespace. `health_command` runs inside the
+    student's container, so it is only as honest as that image.
+    """
     import docker.errors
 
     seconds = float(options.get("health_seconds", DEFAULT_HEALTH_SECONDS))
-    probes: list[list[str]] = []
-    names: list[str] = []
-    if options.get("health_command"):
-        probes.append(["/bin/sh", "-c", str(options["health_command"])])
-        names.append(f"`{options['health_command']}`")
-    if options.get("health_url"):
-        probes.append(["python3", "-c", URL_PROBE, str(options["health_url"])])
-        names.append(f"GET {options['health_url']}")
-    what = " and ".join(names)
+    command, url = options.get("health_command"), options.get("health_url")
+    what = " and ".join(
+        x for x in (f"`{command}`" if command else "", f"GET {url}" if url else "") if x
+    )
     try:
         container = client.containers.run(
-            build.tag, labels=build.labels, **PROBE_SANDBOX
+            build.tag, labels=build.labels, **STUDENT_SANDBOX
         )
     except docker.errors.APIError as exc:
         return False, f"the container did not start: {exc.explanation or exc}", ""
     deadline = time.monotonic() + seconds
+    prober = None
+    url_ok = not url
+    command_ok = not command
     while True:
         container.reload()
         if container.status in ("exited", "dead"):
-            code = container.attrs.get("State", {}).get("ExitCode")
-            why = f"the container exited (code {code}) before {what} succeeded: its CMD"
-            return False, why + " must keep running (e.g. a server)", _log(container)
-        try:
-            if all(_attempt(client, container.id, argv, deadline) for argv in probes):
-                return True, "", ""
-        except FileNotFoundError as exc:  # no retry makes a missing program appear
-            return False, f"the health probe cannot run in the image: {exc}", ""
-        if time.monotonic() + 0.5 >= deadline:
+            return _exited(container, what)
+        if url and prober is None:
+            try:
+                prober = client.containers.run(
+                    probe_image,
+                    [str(url), str(seconds)],
+                    entrypoint=["python3", "-I", "-c", URL_PROBE],
+                    labels=build.labels,
+                    network_mode=f"container:{container.id}",
+                    **PROBER_SANDBOX,
+                )
+            except docker.errors.APIError:
+                container.reload()
+                if container.status in ("exited", "dead"):
+                    return _exited(container, what)
+                raise
+        if prober is not None and not url_ok:
+            prober.reload()
+            if prober.status in ("exited", "dead"):
+                if prober.attrs.get("State", {}).get("ExitCode") == 0:
+                    url_ok = True
+                else:
+                    container.reload()
+                    if container.status in ("exited", "dead"):
+                        return _exited(container, what)
+                    last = _last_line(prober)
+                    why = f"never became healthy: GET {url} did not succeed within "
+                    why += f"{seconds:g} s" + (f" ({last})" if last else "")
+                    return False, why, _log(container)
+        if command and not command_ok:
+            argv = ["/bin/sh", "-c", str(command)]
+            try:
+                command_ok = _attempt(client, container.id, argv, deadline)
+            except FileNotFoundError as exc:  # no retry makes a missing program appear
+                return False, f"the health probe cannot run in the image: {exc}", ""
+        if url_ok and command_ok:
+            return True, "", ""
+        # The prober keeps its own deadline; it is given a little longer to report.
+        if time.monotonic() + 0.5 >= deadline + (10 if url and not url_ok else 0):
             break
         time.sleep(0.5)
     why = f"never became healthy: {what} did not succeed within {seconds:g} s"
@@ -367,6 +519,17 @@ def probe(client: Any, build: Build, options: dict[str, Any]) -> tuple[bool, str
     if "read-only file system" in logs.lower():
         why += " (the root filesystem is read-only while probing: write to /tmp)"
     return False, why, logs
+
+
+def _exited(container: Any, what: str) -> tuple[bool, str, str]:
+    code = container.attrs.get("State", {}).get("ExitCode")
+    why = f"the container exited (code {code}) before {what} succeeded: its CMD"
+    return False, why + " must keep running (e.g. a server)", _log(container)
+
+
+def _last_line(container: Any) -> str:
+    lines = _clip(container.logs(tail=5).decode("utf-8", "replace")).splitlines()
+    return lines[-1][:300] if lines else ""
 
 
 def _attempt(client: Any, container_id: str, argv: list[str], deadline: float) -> bool:
@@ -403,17 +566,16 @@ def cleanup(client: Any, build: Build) -> None:
     """Remove this run's containers, its image and every layer its build left behind."""
     import docker.errors
 
-    label = {"label": f"{BUILD_LABEL}={build.token}"}
     try:
         for container in client.containers.list(
-            all=True, filters=label, ignore_removed=True
+            all=True, filters=build.filters, ignore_removed=True
         ):
             _quietly(client.api.remove_container, container.id, force=True, v=True)
         _quietly(client.images.remove, build.tag, force=True, noprune=False)
         # A failed or multi-stage build leaves untagged layers. A parent cannot go before its
         # children, and removing a child prunes its untagged parents: a few passes suffice.
         for _ in range(5):
-            images = client.images.list(all=True, filters=label)
+            images = client.images.list(all=True, filters=build.filters)
             if not images:
                 break
             for image in images:
