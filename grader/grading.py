@@ -12,7 +12,7 @@ from grader import __version__
 from grader.catalog.model import Exercise
 from grader.runner import Backend
 from grader.runner.backend import RunOutcome
-from grader.runner.job import Job, prepare_job, remove_job
+from grader.runner.job import RESULTS_MAX_BYTES, Job, prepare_job, remove_job
 from grader.runner.submission import Submission, collect_submission
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text, clean_text
 from grader.scorecard.model import (
@@ -24,7 +24,6 @@ from grader.scorecard.model import (
 )
 from grader.scorecard.serialize import check_errors, check_from_dict
 
-RESULTS_MAX_BYTES = 8 * 1024 * 1024
 HOST_CHECKS = frozenset({"dockerfile"})
 
 
@@ -84,6 +83,11 @@ def read_results(job: Job, outcome: RunOutcome) -> tuple[list[CheckResult], str]
     try:
         if path.is_symlink() or not path.is_file():
             raise ValueError("no results file was written")
+        strays = sorted(p.name for p in path.parent.iterdir() if p != path)
+        if strays:  # the entrypoint writes one file: anything else came from elsewhere
+            raise ValueError(
+                f"the output folder holds files of unknown origin: {strays[:5]}"
+            )
         if path.stat().st_size > RESULTS_MAX_BYTES:
             raise ValueError(
                 f"the results file is larger than {RESULTS_MAX_BYTES} bytes"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from grader.runner.pytest_session import TRUSTED_OOM_SCORE, drop_privileges
 from grader.scorecard.model import CheckResult, CheckStatus
 
 TITLES = {
@@ -16,6 +17,19 @@ TITLES = {
     "black": "black formatting",
     "coverage": "Coverage of your tests",
     "dockerfile": "Dockerfile builds a small image",
+}
+
+# The details of a check that failed before it measured anything, in its schema's shape.
+EMPTY_DETAILS: dict[str, dict[str, Any]] = {
+    "tests": {"tests": [], "points_earned": 0, "points_total": 0},
+    "flake8": {"violations": [], "count": 0},
+    "black": {"files": [], "diff": ""},
+    "coverage": {
+        "percent": 0.0,
+        "threshold": 0.0,
+        "files": {},
+        "student_tests": {"passed": 0, "failed": 0, "failures": []},
+    },
 }
 
 
@@ -33,14 +47,33 @@ class CheckContext:
     deadline: float
     syntax_errors: dict[str, str] = field(default_factory=dict)
     python: str = sys.executable
-    # Set when the sandbox starts as root: the submission's own processes run as this uid.
+    # Set when the sandbox starts as root: the submission's own processes run as
+    # student_uid, the trusted checks' processes as trusted_uid; only the entrypoint is root.
     student_uid: int | None = None
+    trusted_uid: int | None = None
     tests_isolation: str = "process"
 
     @property
+    def entry_work(self) -> Path:
+        """The entrypoint's own files (logs): no other uid can read or write them."""
+        return self.work / "entry"
+
+    @property
     def trusted_work(self) -> Path:
-        """Scratch space the submission's processes cannot write."""
+        """What the trusted processes read (the hidden suite, their ini): nobody else reads
+        it, and only the entrypoint writes it, so a restart reads nothing a process changed.
+        """
         return self.work / "trusted"
+
+    @property
+    def shared_config(self) -> Path:
+        """Configuration the submission's processes read and cannot change."""
+        return self.work / "shared"
+
+    @property
+    def trusted_scratch(self) -> Path:
+        """Where the trusted processes write (pytest's basetemp, the coverage report)."""
+        return self.work / "tmp"
 
     @property
     def student_work(self) -> Path:
@@ -81,6 +114,15 @@ def timed(run: Callable[[], CheckResult]) -> CheckResult:
     outcome = run()
     outcome.duration = round(time.monotonic() - start, 3)
     return outcome
+
+
+def trusted_tool(ctx: CheckContext) -> Callable[[], None] | None:
+    """The preexec function for a tool that reads the submission: the trusted uid, no root."""
+    if ctx.trusted_uid is None:
+        return None
+    return drop_privileges(
+        ctx.trusted_uid, umask=0o022, oom_score_adj=TRUSTED_OOM_SCORE
+    )
 
 
 def write_pytest_ini(path: Path, pythonpath: Path | None) -> Path:

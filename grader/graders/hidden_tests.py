@@ -10,7 +10,9 @@ from typing import Any
 from grader.catalog.model import CheckConfig
 from grader.runner.proxy.client import module_names
 from grader.graders.base import CheckContext, result, write_pytest_ini
+from grader.runner.proxy.spawner import SpawnService, student_env
 from grader.runner.pytest_session import (
+    drop_privileges,
     early_exit_message,
     pytest_command,
     run_pytest_watched,
@@ -45,33 +47,44 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     # In-process suites run as the submission's uid (they share its memory), so they get a
     # copy of the hidden tests and scratch space that uid owns. Their verdict is only as
     # trustworthy as the submission; the scorecard's integrity section says so.
-    work = ctx.trusted_work if isolated else ctx.student_work
-    hidden = ctx.hidden if isolated else share_hidden_suite(ctx)
-    results_path = work / "hidden.jsonl"
+    ini_folder = ctx.trusted_work if isolated else ctx.student_work
+    hidden = ctx.trusted_work / "hidden" if isolated else share_hidden_suite(ctx)
     command = pytest_command(
         ini=write_pytest_ini(
-            work / "hidden-pytest.ini", None if isolated else ctx.submission
+            ini_folder / "hidden-pytest.ini", None if isolated else ctx.submission
         ),
         rootdir=hidden,
-        results=results_path,
         test_seconds=ctx.test_seconds,
         student_root=ctx.submission,
     )
-    command.append(
-        f"--basetemp={(ctx.work / 'tmp' if isolated else work) / 'hidden-tmp'}"
-    )
+    basetemp = ctx.trusted_scratch if isolated else ctx.student_work
+    command.append(f"--basetemp={basetemp / 'hidden-tmp'}")
+    spawner = None
+    if isolated and ctx.trusted_uid is not None and ctx.student_uid is not None:
+        # The trusted pytest has no capabilities: this process starts and stops the
+        # student processes it asks for.
+        spawner = SpawnService(
+            root=str(ctx.submission),
+            env=student_env(),
+            preexec=drop_privileges(ctx.student_uid),
+        )
     if isolated:
-        command += proxy_options(ctx)
-    session = run_pytest_watched(
-        command,
-        [str(hidden)],
-        cwd=ctx.submission,
-        results_path=results_path,
-        test_seconds=ctx.test_seconds,
-        deadline=ctx.deadline,
-        env=pytest_env(),
-        uid=None if isolated else ctx.student_uid,
-    )
+        command += proxy_options(ctx, spawner.start() if spawner else None)
+    try:
+        session = run_pytest_watched(
+            command,
+            [str(hidden)],
+            cwd=ctx.submission,
+            log_path=ctx.entry_work / "hidden.log",
+            test_seconds=ctx.test_seconds,
+            deadline=ctx.deadline,
+            env=pytest_env(),
+            uid=ctx.trusted_uid if isolated else ctx.student_uid,
+            pass_fds=(spawner.theirs.fileno(),) if spawner else (),
+        )
+    finally:
+        if spawner is not None:
+            spawner.close()
     if session.collect_errors:
         first = session.collect_errors[0]
         where = f" ({first['location']})" if first.get("location") else ""
@@ -113,7 +126,7 @@ def share_hidden_suite(ctx: CheckContext) -> Path:
     return copy
 
 
-def proxy_options(ctx: CheckContext) -> list[str]:
+def proxy_options(ctx: CheckContext, spawner_fd: int | None) -> list[str]:
     """Options of the proxy plugin: the submission's modules are imported in another process."""
     options = [
         "-p",
@@ -124,6 +137,8 @@ def proxy_options(ctx: CheckContext) -> list[str]:
     ]
     if ctx.student_uid is not None:
         options.append(f"--grader-proxy-uid={ctx.student_uid}")
+    if spawner_fd is not None:
+        options.append(f"--grader-proxy-spawner-fd={spawner_fd}")
     return options
 
 

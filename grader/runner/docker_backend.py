@@ -23,9 +23,12 @@ HOST_MARGIN_SECONDS = 15.0
 # A grading container that stopped this long ago has no live owner.
 ABANDONED_SECONDS = 3600.0
 LOG_CHARS = 4_000
-# The entrypoint starts as root inside the container only to run the submission's processes
-# as STUDENT_UID; it holds just the capabilities that needs, and never runs student code.
+# The entrypoint starts as root inside the container only to run the other processes under
+# their own uids: the trusted checks (hidden-test pytest, flake8, the coverage report) as
+# TRUSTED_UID, the submission's processes as STUDENT_UID. It holds just the capabilities
+# that needs, and never runs student code.
 TRUSTED_USER = "0:0"
+TRUSTED_UID = 10001
 STUDENT_UID = 10002
 TRUSTED_CAPS = ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"]
 
@@ -153,9 +156,8 @@ class DockerBackend:
                     "isolation": "docker",
                     "network": "none",
                     "read_only_root": True,
-                    "trusted_user": "root (capabilities: "
-                    + ", ".join(TRUSTED_CAPS)
-                    + ")",
+                    "trusted_user": f"uid {TRUSTED_UID} (no capabilities); entrypoint "
+                    "root with " + ", ".join(TRUSTED_CAPS),
                     "student_uid": STUDENT_UID,
                     "memory_mb": job.exercise.limits.memory_mb,
                     "pids_limit": self.limits.pids,
@@ -215,6 +217,7 @@ class DockerBackend:
                 "HOME": "/tmp",
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "GRADER_STUDENT_UID": str(STUDENT_UID),
+                "GRADER_TRUSTED_UID": str(TRUSTED_UID),
             },
             "detach": True,
         }

@@ -7,8 +7,11 @@ so in a child process.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
+import signal
 import sys
 import time
 import traceback
@@ -16,10 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from grader.catalog.model import CheckConfig
+from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
 from grader.graders import SANDBOX_CHECKS
-from grader.graders.base import CheckContext, result, timed
-from grader.runner.job import RESULTS_NAME
+from grader.graders.base import EMPTY_DETAILS, CheckContext, result, timed
+from grader.runner.job import RESULTS_MAX_BYTES, RESULTS_NAME
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import CheckResult
 from grader.scorecard.serialize import to_plain, write_atomic
@@ -27,6 +30,7 @@ from grader.scorecard.serialize import to_plain, write_atomic
 # The host's own deadline is run_seconds plus a margin; this keeps inside well within it.
 INSIDE_MARGIN_SECONDS = 5.0
 STUDENT_UID_ENV = "GRADER_STUDENT_UID"
+TRUSTED_UID_ENV = "GRADER_TRUSTED_UID"
 
 
 def syntax_errors(submission: Path, python_files: list[str]) -> dict[str, str]:
@@ -47,25 +51,41 @@ def syntax_errors(submission: Path, python_files: list[str]) -> dict[str, str]:
     return errors
 
 
-def student_uid() -> int | None:
-    """The uid for the submission's processes: only when we can switch to it (root)."""
-    wanted = os.environ.get(STUDENT_UID_ENV)
+def sandbox_uid(variable: str) -> int | None:
+    """A uid from the environment, for processes we can switch to it (we are root)."""
+    wanted = os.environ.get(variable)
     if wanted and os.getuid() == 0:
         return int(wanted)
     return None
 
 
 def prepare_work(ctx: CheckContext) -> None:
-    """A private folder for the trusted checks, and one the submission's processes own."""
-    ctx.trusted_work.mkdir(mode=0o700, exist_ok=True)
-    # tmp_path folders of the hidden tests: created by the trusted process, opened up to the
-    # student process test by test; the student cannot replace the folder itself.
-    (ctx.work / "tmp").mkdir(mode=0o755, exist_ok=True)
-    ctx.student_work.mkdir(mode=0o755, exist_ok=True)
-    if ctx.student_uid is not None:
-        os.chown(ctx.student_work, ctx.student_uid, ctx.student_uid)
-    else:
-        os.chmod(ctx.student_work, 0o777)
+    """The work folders, each writable only by the uid that must write there.
+
+    entry/    root 0700: the entrypoint's logs
+    trusted/  root:trusted 0750: the hidden suite and the trusted pytest's ini (read-only)
+    shared/   root 0755: configuration the submission's processes read
+    tmp/      trusted 0711: pytest's basetemp (tmp_path folders are opened up test by test)
+    student/  student 0755: the submission's own processes write here
+    """
+    owner = ctx.trusted_uid if ctx.trusted_uid is not None else -1
+    student = ctx.student_uid if ctx.student_uid is not None else -1
+    for folder, mode, uid, gid in (
+        (ctx.entry_work, 0o700, -1, -1),
+        (ctx.trusted_work, 0o750, -1, owner),
+        (ctx.shared_config, 0o755, -1, -1),
+        (ctx.trusted_scratch, 0o711 if owner >= 0 else 0o755, owner, owner),
+        (ctx.student_work, 0o755 if student >= 0 else 0o777, student, student),
+    ):
+        folder.mkdir(exist_ok=True)
+        os.chown(folder, uid, gid)
+        os.chmod(folder, mode)
+    # The trusted pytest reads its own copy: the job's hidden/ is readable by root only.
+    copy = ctx.trusted_work / "hidden"
+    shutil.copytree(ctx.hidden, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    for path in [copy, *copy.rglob("*")]:
+        os.chown(path, -1, owner, follow_symlinks=False)
+        os.chmod(path, 0o750 if path.is_dir() else 0o640)
 
 
 def run_job(job_root: Path) -> dict[str, Any]:
@@ -82,7 +102,8 @@ def run_job(job_root: Path) -> dict[str, Any]:
         test_seconds=float(spec["test_seconds"]),
         deadline=deadline,
         syntax_errors=syntax_errors(submission, spec["python_files"]),
-        student_uid=student_uid(),
+        student_uid=sandbox_uid(STUDENT_UID_ENV),
+        trusted_uid=sandbox_uid(TRUSTED_UID_ENV),
         tests_isolation=spec.get("tests_isolation", "process"),
     )
     prepare_work(ctx)
@@ -97,7 +118,26 @@ def _run_check(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     """A check that crashes becomes an error result; the other checks still report."""
     try:
         return timed(lambda: SANDBOX_CHECKS[config.id](ctx, config))
-    except Exception as exc:  # a harness fault inside one check, reported as data
+    except Exception as exc:  # reported as data: the other checks go on
+        exhausted = exhausted_resource(exc)
+        if exhausted:
+            # Only the submission's processes can use up the sandbox: the grader's own use
+            # is bounded. So this is the submission's failure, not the grader's.
+            details = dict(EMPTY_DETAILS.get(config.id, {}))
+            if "threshold" in details:
+                details["threshold"] = float(
+                    config.options.get("threshold", DEFAULT_COVERAGE_THRESHOLD)
+                )
+            return result(
+                config.id,
+                "fail",
+                config.weight,
+                message=f"the sandbox ran out of {exhausted} during the {config.id} "
+                "check: your code's processes used it all up (look for processes or "
+                "threads started in a loop, data that grows without bound, or files "
+                "written without end)",
+                details=details,
+            )
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return result(
             config.id,
@@ -110,14 +150,101 @@ def _run_check(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         )
 
 
+# errno -> what ran out, in words a student can act on.
+_EXHAUSTION = {
+    errno.EAGAIN: "processes (the process limit)",
+    errno.ENOMEM: "memory",
+    errno.ENOSPC: "disk space",
+    errno.EDQUOT: "disk space",
+    errno.EFBIG: "file size (the per-file limit)",
+    errno.EMFILE: "open files",
+    errno.ENFILE: "open files",
+}
+
+
+def exhausted_resource(exc: BaseException) -> str:
+    """What ran out, when `exc` (or an exception it was raised from) says a limit was hit."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, MemoryError):
+            return "memory"
+        if isinstance(seen, OSError) and seen.errno in _EXHAUSTION:
+            return _EXHAUSTION[seen.errno]
+        seen = seen.__cause__ or seen.__context__
+    return ""
+
+
+def stop_processes_of(uids: set[int], seconds: float = 5.0) -> list[int]:
+    """SIGKILL every process whose real or effective uid is in `uids`, until none is left.
+
+    Returns the pids that could not be stopped in time (an empty list is the normal case).
+    Zombies are already dead: they count as gone.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        alive = [pid for pid, state in _processes_of(uids) if state != "Z"]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:  # our own children: reap them so they leave the table
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+        time.sleep(0.02)
+
+
+def _processes_of(uids: set[int]) -> list[tuple[int, str]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:  # gone while we looked
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        ids = fields.get("Uid", "").split()
+        if ids[:2] and {int(i) for i in ids[:2]} & uids:
+            found.append((int(entry.name), fields.get("State", "").strip()[:1]))
+    return found
+
+
 def main(argv: list[str]) -> int:
     job_root = Path(argv[1])
+    out = job_root / "out"
+    others = {
+        uid
+        for uid in (sandbox_uid(STUDENT_UID_ENV), sandbox_uid(TRUSTED_UID_ENV))
+        if uid is not None
+    }
+    if os.stat(out).st_uid in others or os.stat(job_root / "job.json").st_uid in others:
+        print(
+            "the job folder belongs to a uid the sandbox gives to graded processes; "
+            "run the grader as another user",
+            file=sys.stderr,
+        )
+        return 3
+    nonce = json.loads((job_root / "job.json").read_text())["nonce"]
     document = run_job(job_root)
-    document["nonce"] = json.loads((job_root / "job.json").read_text())["nonce"]
+    if others:
+        # Nobody but this process is left when the results are written: no process can
+        # stop this one, or replace the file after it is written.
+        left = stop_processes_of(others)
+        if left:
+            print(f"processes {left} could not be stopped", file=sys.stderr)
+            return 3
+    document["nonce"] = nonce
     # ASCII escapes: a lone surrogate in a student's output cannot break the encoding.
-    write_atomic(
-        job_root / "out" / RESULTS_NAME, json.dumps(document, ensure_ascii=True)
-    )
+    text = json.dumps(document, ensure_ascii=True)
+    if len(text) > RESULTS_MAX_BYTES:
+        print(f"the results ({len(text)} bytes) are over the cap", file=sys.stderr)
+        return 3
+    write_atomic(out / RESULTS_NAME, text)
     return 0
 
 

@@ -21,6 +21,8 @@ from grader.catalog.model import Exercise
 from grader.runner.submission import Submission
 
 RESULTS_NAME = "results.json"
+# The one file the sandbox returns is never larger than this (checked on both sides).
+RESULTS_MAX_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)

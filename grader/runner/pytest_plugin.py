@@ -1,8 +1,10 @@
 """The pytest plugin that reports each test as one JSON line, in the process that runs it.
 
 Loaded with `-p grader.runner.pytest_plugin`; it registers its reporter only when
-`--grader-results` is given. It streams records (flushed per test) so that the process that
-watches it can tell which test was running when a run had to be killed, and resume after it.
+`--grader-results-fd` (a pipe the grader holds: nothing on disk to replace) or
+`--grader-results` (a file, for tools and tests) is given. It streams records (flushed per
+test) so that the process that watches it can tell which test was running when a run had to
+be killed, and resume after it.
 Only the standard library and pytest are imported here: this runs beside student code.
 """
 
@@ -11,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-from pathlib import Path
 from typing import IO, Any, Iterator
 
 import pytest
@@ -27,6 +28,12 @@ class TestTimeout(BaseException):
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grader", "grader result reporting")
     group.addoption("--grader-results", default=None, help="JSON-lines file to write")
+    group.addoption(
+        "--grader-results-fd",
+        type=int,
+        default=None,
+        help="inherited descriptor (a pipe the grader reads) to write the records to",
+    )
     group.addoption(
         "--grader-test-seconds", type=float, default=0.0, help="per-test time limit"
     )
@@ -44,8 +51,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line("markers", "points(p): how many points the test is worth")
     path = config.getoption("grader_results")
-    if path:
-        config.pluginmanager.register(JsonLinesReporter(config, Path(path)), "grader")
+    fd = config.getoption("grader_results_fd")
+    if fd is not None:
+        stream: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
+    elif path:
+        stream = open(path, "a", encoding="utf-8")
+    else:
+        return
+    config.pluginmanager.register(JsonLinesReporter(config, stream), "grader")
 
 
 def test_metadata(item: pytest.Item) -> dict[str, Any]:
@@ -123,10 +136,10 @@ def describe_failure(
 
 
 class JsonLinesReporter:
-    def __init__(self, config: pytest.Config, path: Path) -> None:
+    def __init__(self, config: pytest.Config, stream: IO[str]) -> None:
         self.seconds = float(config.getoption("grader_test_seconds") or 0)
         self.root = config.getoption("grader_student_root")
-        self.stream: IO[str] = open(path, "a", encoding="utf-8")
+        self.stream = stream
         self.pending: dict[str, dict[str, Any]] = {}
         self.collect_errors: dict[str, pytest.ExceptionInfo[BaseException]] = {}
 

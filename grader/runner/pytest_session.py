@@ -22,6 +22,8 @@ POLL_SECONDS = 0.02
 # The plugin's timer fires at the limit; the watchdog waits this much longer before killing.
 KILL_GRACE_SECONDS = 2.0
 LOG_CHARS = 20_000
+# More records than any suite writes: a flood is cut off, never buffered without bound.
+RECORDS_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -41,7 +43,6 @@ def pytest_command(
     *,
     ini: Path,
     rootdir: Path,
-    results: Path,
     test_seconds: float,
     student_root: Path,
     wrapper: list[str] | None = None,
@@ -66,7 +67,6 @@ def pytest_command(
         "-q",
         "--no-header",
         "-rN",
-        f"--grader-results={results}",
         f"--grader-test-seconds={test_seconds}",
         f"--grader-student-root={student_root}",
     ]
@@ -77,37 +77,52 @@ def run_pytest_watched(
     targets: list[str],
     *,
     cwd: Path,
-    results_path: Path,
+    log_path: Path,
     test_seconds: float,
     deadline: float,
     env: dict[str, str] | None = None,
     uid: int | None = None,
-    log_path: Path | None = None,
+    pass_fds: tuple[int, ...] = (),
 ) -> PytestRun:
     """Run until every collected test has a result, or `deadline` (time.monotonic) passes.
 
-    `log_path` must lie where the process under test cannot write: it is opened here.
+    The records come back through a pipe this process holds (`--grader-results-fd`): no
+    other process can unlink or replace it. `log_path` must lie where the process under test
+    cannot write: it is opened here.
     """
     run = PytestRun()
     finished: list[str] = []
-    log_path = log_path or results_path.with_suffix(".log")
     while True:
-        results_path.unlink(missing_ok=True)
         deselect = [arg for nodeid in finished for arg in ("--deselect", nodeid)]
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                [*command, *deselect, *targets],
-                cwd=cwd,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,
-                preexec_fn=drop_privileges(uid) if uid is not None else None,
-            )
-            current, killed_for = _watch(proc, results_path, test_seconds, deadline)
-        records = _read_records(results_path)
-        _merge(run, records)
+        records_read, records_write = os.pipe()
+        os.set_blocking(records_read, False)
+        try:
+            with open(log_path, "wb") as log:
+                proc = subprocess.Popen(
+                    [
+                        *command,
+                        f"--grader-results-fd={records_write}",
+                        *deselect,
+                        *targets,
+                    ],
+                    cwd=cwd,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                    start_new_session=True,
+                    pass_fds=(records_write, *pass_fds),
+                    preexec_fn=drop_privileges(uid) if uid is not None else None,
+                )
+                os.close(records_write)
+                records_write = -1
+                stream = _RecordStream(records_read)
+                current, killed_for = _watch(proc, stream, test_seconds, deadline)
+        finally:
+            if records_write >= 0:
+                os.close(records_write)
+            os.close(records_read)
+        _merge(run, stream.records)
         run.exit_code = proc.returncode
         run.log = log_path.read_bytes()[-LOG_CHARS:].decode("utf-8", "replace")
         finished = list(run.results)
@@ -141,9 +156,36 @@ def run_pytest_watched(
             return run
 
 
+class _RecordStream:
+    """The JSON-lines records read so far from the pytest process's pipe."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+        self.records: list[dict[str, Any]] = []
+        self.size = 0
+
+    def read(self) -> list[dict[str, Any]]:
+        """The records that arrived since the last call (never blocks)."""
+        chunks = []
+        while self.size < RECORDS_BYTES:
+            try:
+                chunk = os.read(self.fd, 1 << 16)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            self.size += len(chunk)
+        *lines, self.buffer = (self.buffer + b"".join(chunks)).split(b"\n")
+        fresh = [r for r in (_parse(line) for line in lines) if r]
+        self.records += fresh
+        return fresh
+
+
 def _watch(
     proc: subprocess.Popen[bytes],
-    results_path: Path,
+    stream: _RecordStream,
     test_seconds: float,
     deadline: float,
 ) -> tuple[str | None, str | None]:
@@ -153,28 +195,20 @@ def _watch(
     """
     current: str | None = None
     started = time.monotonic()
-    offset = 0
-    buffer = b""
     while True:
         code = proc.poll()
-        if results_path.exists():
-            with open(results_path, "rb") as stream:
-                stream.seek(offset)
-                chunk = stream.read()
-            offset += len(chunk)
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                event = _parse(line)
-                if event.get("event") == "start":
-                    current, started = event.get("id"), time.monotonic()
-                elif event.get("event") == "result" and event.get("id") == current:
-                    current = None
+        # Read after poll: whatever the process wrote before it ended is in the pipe now.
+        for event in stream.read():
+            if event.get("event") == "start":
+                current, started = event.get("id"), time.monotonic()
+            elif event.get("event") == "result" and event.get("id") == current:
+                current = None
         if code is not None:
             return current, None
         now = time.monotonic()
         if now >= deadline:
             _kill_group(proc)
+            stream.read()
             return current, "deadline"
         if (
             current is not None
@@ -182,20 +216,38 @@ def _watch(
             and now - started > test_seconds + KILL_GRACE_SECONDS
         ):
             _kill_group(proc)
+            stream.read()
             return current, "test"
         time.sleep(POLL_SECONDS)
 
 
-def drop_privileges(uid: int) -> Callable[[], None]:
-    """A preexec function that makes the child run as `uid` with no groups and no caps."""
+# The kernel's OOM killer picks the highest score: the submission's processes go first, the
+# trusted ones next, the entrypoint (0) last, so a memory bomb fails a test, not the run.
+STUDENT_OOM_SCORE = 1000
+TRUSTED_OOM_SCORE = 500
+
+
+def drop_privileges(
+    uid: int, *, umask: int = 0, oom_score_adj: int = STUDENT_OOM_SCORE
+) -> Callable[[], None]:
+    """A preexec function that makes the child run as `uid` with no groups and no caps.
+
+    The default umask 0 is for the processes of a hidden-test run: files either side creates
+    in a test's tmp_path stay usable by the other, and permission checks agree.
+    """
 
     def drop() -> None:
+        try:
+            with open("/proc/self/oom_score_adj", "w") as score:
+                score.write(str(oom_score_adj))
+        except (
+            OSError
+        ):  # no /proc (not Linux): the limits still hold, only the order not
+            pass
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-        # The trusted test process uses the same umask: files either side creates in a
-        # test's tmp_path stay usable by the other, and permission checks agree.
-        os.umask(0)
+        os.umask(umask)
 
     return drop
 
@@ -214,16 +266,6 @@ def _parse(line: bytes) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _read_records(path: Path) -> list[dict[str, Any]]:
-    try:  # never through a link: the stream may lie in a folder the student owns
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return []
-    with os.fdopen(fd, "rb") as stream:
-        data = stream.read()
-    return [r for r in (_parse(line) for line in data.splitlines()) if r]
 
 
 def _merge(run: PytestRun, records: list[dict[str, Any]]) -> None:

@@ -23,6 +23,7 @@ from typing import Any, Sequence
 from grader.runner.proxy.endpoint import ChannelClosed, ChannelTimeout, Endpoint
 from grader.runner.proxy.ops import serve_trusted
 from grader.runner.proxy.proxies import RemoteModule, make_proxy
+from grader.runner.proxy.spawner import SpawnedProcess, server_argv, spawn
 from grader.runner.pytest_session import drop_privileges
 
 
@@ -60,12 +61,16 @@ class StudentConnection:
         call_seconds: float,
         uid: int | None = None,
         env: dict[str, str] | None = None,
+        spawner: socket.socket | None = None,
     ) -> None:
         self.root = root
         self.call_seconds = call_seconds
         self.uid = uid
         self.env = env
-        self.process: subprocess.Popen[bytes] | None = None
+        # Set when this process may not start processes under the student's uid itself:
+        # the entrypoint starts and stops them on request (see spawner.py).
+        self.spawner = spawner
+        self.process: subprocess.Popen[bytes] | SpawnedProcess | None = None
         self.endpoint: Endpoint | None = None
         self.mirrors: dict[Any, type] = {}
         self.restarts = 0
@@ -81,29 +86,10 @@ class StudentConnection:
     def _start(self) -> None:
         if self.process is not None:
             self.restarts += 1
-        parent, child = socket.socketpair()
-        dump_read, dump_write = os.pipe()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-I",
-                "-m",
-                "grader.runner.proxy.server",
-                str(child.fileno()),
-                self.root,
-                str(dump_write),
-            ],
-            pass_fds=[child.fileno(), dump_write],
-            cwd=self.root,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=drop_privileges(self.uid) if self.uid is not None else None,
-        )
-        child.close()
-        os.close(dump_write)
+        if self.spawner is not None:
+            self.process, parent, dump_read = spawn(self.spawner)
+        else:
+            self.process, parent, dump_read = self._spawn_here()
         if self.dump is not None:
             self.dump.close()
         self.dump = os.fdopen(dump_read, "rb", buffering=0)
@@ -124,6 +110,25 @@ class StudentConnection:
                 f"the process that runs your code did not start within {STARTUP_SECONDS} s"
             ) from None
         parent.settimeout(self.call_seconds)
+
+    def _spawn_here(self) -> tuple[subprocess.Popen[bytes], socket.socket, int]:
+        """Start the student process from this process (it may switch to `uid`)."""
+        parent, child = socket.socketpair()
+        dump_read, dump_write = os.pipe()
+        process = subprocess.Popen(
+            server_argv(self.root, child.fileno(), dump_write),
+            pass_fds=[child.fileno(), dump_write],
+            cwd=self.root,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=drop_privileges(self.uid) if self.uid is not None else None,
+        )
+        child.close()
+        os.close(dump_write)
+        return process, parent, dump_read
 
     def request(self, op: str, **fields: Any) -> Any:
         return self.live().request(op, **fields)
@@ -172,7 +177,12 @@ class StudentConnection:
                 self.endpoint.sock.close()
             except OSError:
                 pass
-        if self.process is not None and self.process.poll() is None:
+        if isinstance(self.process, SpawnedProcess):
+            try:
+                self.process.kill()  # the entrypoint kills its whole group
+            except OSError:
+                pass  # the entrypoint is gone: so is the sandbox
+        elif self.process is not None and self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):

@@ -5,14 +5,15 @@ Loaded with `-p grader.runner.proxy.plugin --grader-proxy-root DIR --grader-prox
 
 from __future__ import annotations
 
-import json
 import os
+import socket
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
 from grader.runner.proxy.client import StudentConnection, install
+from grader.runner.proxy.spawner import student_env
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,19 +28,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--grader-proxy-seconds", type=float, default=10.0, help="limit per call"
     )
+    group.addoption(
+        "--grader-proxy-spawner-fd",
+        type=int,
+        default=None,
+        help="socket of the entrypoint that starts student processes for this one",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     root = config.getoption("grader_proxy_root")
     if not root:
         return
-    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL") if k in os.environ}
-    env.update(HOME="/tmp", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8")
+    spawner_fd = config.getoption("grader_proxy_spawner_fd")
     connection = StudentConnection(
         root,
         call_seconds=config.getoption("grader_proxy_seconds"),
         uid=config.getoption("grader_proxy_uid"),
-        env=env,
+        env=student_env(),
+        spawner=(socket.socket(fileno=spawner_fd) if spawner_fd is not None else None),
     )
     if connection.uid is not None:
         # The student process runs as another uid: what the tests create in tmp_path must
@@ -85,19 +92,24 @@ def _chmod_no_follow(folder: Path, mode: int) -> None:
         os.close(fd)
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    connection = config.stash.get(CONNECTION, None)
-    if connection is None:
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """How the submission was isolated, as one more record of the results stream."""
+    connection = session.config.stash.get(CONNECTION, None)
+    reporter = session.config.pluginmanager.get_plugin("grader")
+    if connection is None or reporter is None:
         return
-    connection.stop()
-    results = config.getoption("grader_results", None)
-    if results:
-        record: dict[str, Any] = {
+    reporter.write(
+        {
             "event": "isolation",
             "mode": "process",
             "student_uid": connection.uid,
             "restarts": connection.restarts,
             "anomalies": connection.anomalies[:20],
         }
-        with open(results, "a", encoding="utf-8") as stream:
-            stream.write(json.dumps(record) + "\n")
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    connection = config.stash.get(CONNECTION, None)
+    if connection is not None:
+        connection.stop()

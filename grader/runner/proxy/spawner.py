@@ -1,0 +1,223 @@
+"""Starting and stopping student processes on behalf of an unprivileged test process.
+
+When the sandbox starts as root, the trusted pytest runs as its own uid with no capabilities,
+so it cannot start a process under the student's uid, nor signal one. The entrypoint, which
+keeps those capabilities, serves a `SpawnService` on a socket it hands to the trusted pytest:
+`spawn` starts `python -I -m grader.runner.proxy.server` as the student uid and passes back
+the two descriptors the trusted side needs (its end of the conversation, the read end of the
+stack dumps); `signal` and `wait` act only on processes this service started.
+
+The trusted side sees a `SpawnedProcess` with the part of `subprocess.Popen` it uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from typing import Any, Callable
+
+# Signals the trusted side may ask for: stop a process (its whole group), or ask it for stacks.
+ALLOWED_SIGNALS = (signal.SIGKILL, signal.SIGUSR1)
+MAX_REQUEST = 4096
+
+
+def server_argv(root: str, sock_fd: int, dump_fd: int) -> list[str]:
+    """The student process's command line (see `grader.runner.proxy.server`)."""
+    return [
+        sys.executable,
+        "-I",
+        "-m",
+        "grader.runner.proxy.server",
+        str(sock_fd),
+        root,
+        str(dump_fd),
+    ]
+
+
+def student_env() -> dict[str, str]:
+    """The student process's environment: the locale and PATH, nothing of the grader's."""
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL") if k in os.environ}
+    env.update(HOME="/tmp", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8")
+    return env
+
+
+class SpawnService:
+    """The entrypoint's end: one thread answering one trusted process's requests."""
+
+    def __init__(
+        self,
+        *,
+        root: str,
+        env: dict[str, str],
+        preexec: Callable[[], None] | None,
+    ) -> None:
+        self.root = root
+        self.env = env
+        self.preexec = preexec
+        self.processes: dict[int, subprocess.Popen[bytes]] = {}
+        self.ours, self.theirs = socket.socketpair(
+            socket.AF_UNIX, socket.SOCK_SEQPACKET
+        )
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def start(self) -> int:
+        """Start serving; returns the descriptor to pass to the trusted process."""
+        self.thread.start()
+        return self.theirs.fileno()
+
+    def close(self) -> None:
+        """Kill every process this service started, and stop serving."""
+        for process in self.processes.values():
+            _kill_group(process)
+        for sock in (self.ours, self.theirs):
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                raw = self.ours.recv(MAX_REQUEST)
+            except OSError:
+                return
+            if not raw:
+                return
+            try:
+                reply, fds = self._answer(json.loads(raw))
+            except Exception as exc:  # a bad request is answered, never fatal
+                reply, fds = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}, []
+            try:
+                socket.send_fds(self.ours, [json.dumps(reply).encode()], fds)
+            except OSError:
+                return
+            finally:
+                for fd in fds:
+                    os.close(fd)
+
+    def _answer(self, request: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
+        op = request.get("op")
+        if op == "spawn":
+            return self._spawn()
+        process = self.processes.get(int(request.get("pid", -1)))
+        if process is None:
+            raise PermissionError("not a process this service started")
+        if op == "signal":
+            number = int(request["signal"])
+            if number not in ALLOWED_SIGNALS:
+                raise PermissionError(f"signal {number} is not allowed")
+            if number == signal.SIGKILL:
+                _kill_group(process)
+            elif process.poll() is None:
+                process.send_signal(number)
+            return {"ok": True}, []
+        if op == "wait":
+            try:
+                code = process.wait(timeout=float(request.get("timeout", 0)))
+            except subprocess.TimeoutExpired:
+                code = None
+            return {"ok": True, "code": code}, []
+        raise PermissionError(f"unknown request {op!r}")
+
+    def _spawn(self) -> tuple[dict[str, Any], list[int]]:
+        parent, child = socket.socketpair()
+        dump_read, dump_write = os.pipe()
+        try:
+            process = subprocess.Popen(
+                server_argv(self.root, child.fileno(), dump_write),
+                pass_fds=[child.fileno(), dump_write],
+                cwd=self.root,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=self.preexec,
+            )
+        except BaseException:
+            for fd in (parent.detach(), dump_read):
+                os.close(fd)
+            raise
+        finally:
+            child.close()
+            os.close(dump_write)
+        # Finished processes are forgotten (and reaped) so the table stays small.
+        for pid in [p for p, proc in self.processes.items() if proc.poll() is not None]:
+            del self.processes[pid]
+        self.processes[process.pid] = process
+        return {"ok": True, "pid": process.pid}, [parent.detach(), dump_read]
+
+
+class SpawnedProcess:
+    """The trusted side's handle on a student process started by a `SpawnService`."""
+
+    def __init__(self, channel: socket.socket, pid: int) -> None:
+        self.channel = channel
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        return self.wait(0)
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if self.returncode is None:
+            reply, _ = _ask(
+                self.channel, {"op": "wait", "pid": self.pid, "timeout": timeout or 0}
+            )
+            self.returncode = reply.get("code")
+        if self.returncode is None and timeout:
+            raise subprocess.TimeoutExpired("student process", timeout)
+        return self.returncode
+
+    def send_signal(self, number: int) -> None:
+        _ask(self.channel, {"op": "signal", "pid": self.pid, "signal": int(number)})
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def spawn(channel: socket.socket) -> tuple[SpawnedProcess, socket.socket, int]:
+    """Ask the service for a student process: (process, conversation socket, dump fd)."""
+    reply, fds = _ask(channel, {"op": "spawn"}, descriptors=2)
+    if len(fds) != 2:
+        for fd in fds:
+            os.close(fd)
+        raise OSError("the entrypoint did not pass the student process's descriptors")
+    sock = socket.socket(fileno=fds[0])
+    return SpawnedProcess(channel, int(reply["pid"])), sock, fds[1]
+
+
+# One request at a time on the channel: the trusted process may stop a student process from
+# its test thread while another thread waits for one.
+_CHANNEL_LOCK = threading.Lock()
+
+
+def _ask(
+    channel: socket.socket, request: dict[str, Any], descriptors: int = 0
+) -> tuple[dict[str, Any], list[int]]:
+    with _CHANNEL_LOCK:
+        channel.send(json.dumps(request).encode())
+        raw, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, max(descriptors, 1))
+    if not raw:
+        raise OSError("the entrypoint closed the spawn channel")
+    reply = json.loads(raw)
+    if not reply.get("ok"):
+        for fd in fds:
+            os.close(fd)
+        raise OSError(f"the entrypoint refused: {reply.get('error')}")
+    return reply, list(fds)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.wait()
