@@ -1,0 +1,157 @@
+"""The entrypoint's own duties: starting student processes on request, the records pipe,
+blame for exhausted resources, and the one file the host accepts from the sandbox."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.grading import read_results
+from grader.runner.backend import RunOutcome
+from grader.runner.inside import exhausted_resource
+from grader.runner.job import prepare_job, remove_job
+from grader.runner.proxy.endpoint import Endpoint
+from grader.runner.proxy.spawner import (
+    SpawnedProcess,
+    SpawnService,
+    spawn,
+    student_env,
+)
+from grader.runner.pytest_session import pytest_command, run_pytest_watched
+from grader.runner.submission import collect_submission
+
+
+@pytest.fixture
+def service(tmp_path: Path):
+    (tmp_path / "hello.py").write_text("GREETING = 'hi'\n")
+    running = SpawnService(root=str(tmp_path), env=student_env(), preexec=None)
+    fd = running.start()
+    channel = socket.socket(fileno=os.dup(fd))
+    yield running, channel
+    channel.close()
+    running.close()
+
+
+def test_spawned_student_process_answers_and_is_killed_on_request(service) -> None:
+    running, channel = service
+    process, sock, dump = spawn(channel)
+    try:
+        endpoint = Endpoint(sock, "trusted")
+        sock.settimeout(30)
+        assert endpoint.request("ready") is True
+        assert process.poll() is None
+        process.kill()
+        assert process.wait(5) == -signal.SIGKILL
+    finally:
+        sock.close()
+        os.close(dump)
+
+
+def test_spawner_acts_only_on_its_own_processes_and_signals(service) -> None:
+    running, channel = service
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with pytest.raises(OSError, match="not a process this service started"):
+            SpawnedProcess(channel, stranger.pid).send_signal(signal.SIGKILL)
+        assert stranger.poll() is None, "a process it did not start was killed"
+        process, sock, dump = spawn(channel)
+        sock.close()
+        os.close(dump)
+        with pytest.raises(OSError, match="signal .* is not allowed"):
+            process.send_signal(signal.SIGSTOP)
+        assert process.poll() is None
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_closing_the_service_kills_what_it_started(service) -> None:
+    running, channel = service
+    process, sock, dump = spawn(channel)
+    sock.close()
+    os.close(dump)
+    pid = process.pid
+    running.close()
+    time.sleep(0.1)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_records_come_through_a_pipe_and_nothing_is_written_beside_them(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "test_sample.py").write_text(
+        "def test_one():\n    assert False\n\ndef test_two():\n    pass\n"
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    command = pytest_command(
+        ini=tmp_path / "pytest.ini",
+        rootdir=tmp_path,
+        test_seconds=10,
+        student_root=tmp_path,
+    )
+    assert not any(arg.startswith("--grader-results=") for arg in command)
+    run = run_pytest_watched(
+        command,
+        [str(tmp_path / "test_sample.py")],
+        cwd=tmp_path,
+        log_path=tmp_path / "log.txt",
+        test_seconds=10,
+        deadline=time.monotonic() + 60,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert {k.split("::")[1]: r["status"] for k, r in run.results.items()} == {
+        "test_one": "failed",
+        "test_two": "passed",
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "log.txt"])
+
+
+@pytest.mark.parametrize(
+    "exc, resource",
+    [
+        (
+            BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable"),
+            "processes",
+        ),
+        (OSError(errno.ENOSPC, "No space left on device"), "disk space"),
+        (MemoryError(), "memory"),
+        (RuntimeError("wrapped"), ""),
+    ],
+)
+def test_exhausted_resources_are_named(exc: BaseException, resource: str) -> None:
+    assert exhausted_resource(exc).startswith(resource)
+
+
+def test_an_exhausted_resource_behind_another_error_is_found() -> None:
+    try:
+        try:
+            raise BlockingIOError(errno.EAGAIN, "fork failed")
+        except OSError as inner:
+            raise RuntimeError("could not start the report") from inner
+    except RuntimeError as outer:
+        assert exhausted_resource(outer).startswith("processes")
+
+
+def test_a_file_beside_the_results_makes_them_untrusted(
+    word_count, reference_copy: Path
+) -> None:
+    job = prepare_job(word_count, collect_submission(reference_copy, word_count))
+    try:
+        job.results_path.write_text(json.dumps({"nonce": job.nonce, "checks": []}))
+        (job.results_path.parent / "planted").write_text("x")
+        checks, reason = read_results(job, RunOutcome(exit_code=0))
+        assert "files of unknown origin" in reason and "planted" in reason
+        assert {c.status for c in checks} == {"error"}
+    finally:
+        remove_job(job)
