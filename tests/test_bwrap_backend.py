@@ -134,7 +134,8 @@ from pathlib import Path
 
 import probe
 
-JOB = Path(__file__).resolve().parent.parent  # this file is JOB/hidden/test_probe.py
+# The trusted pytest reads its own copy of the suite: JOB/work/trusted/hidden/test_probe.py
+JOB = Path(__file__).resolve().parents[3]
 
 
 def test_runs():
