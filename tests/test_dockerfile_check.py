@@ -409,3 +409,90 @@ def _images_named(client: Any, prefix: str) -> list[str]:
     return [
         t for i in client.images.list(all=True) for t in i.tags if t.startswith(prefix)
     ]
+
+
+def test_fake_python3_without_a_server_fails_the_probe(
+    client: Any, tmp_path: Path
+) -> None:
+    # The old probe ran `python3` inside the image: a python3 that exits 0 passed it.
+    dockerfile = (
+        f"FROM {BASE}\n"
+        "RUN for p in $(which -a python3 python); do ln -sf /bin/true $p; done\n"
+        'CMD ["sleep", "infinity"]\n'
+    )
+    started = time.monotonic()
+    outcome = grade(
+        client,
+        tmp_path,
+        dockerfile,
+        health_url="http://127.0.0.1:8000/health",
+        health_seconds=3,
+    )
+    assert outcome.status == "fail" and outcome.details["healthy"] is False
+    assert "never became healthy: GET http://127.0.0.1:8000/health" in outcome.message
+    assert "refused" in outcome.message.lower()  # what our prober last saw
+    assert time.monotonic() - started - outcome.details["build_seconds"] < 30
+
+
+def test_server_on_another_port_fails_the_probe(client: Any, tmp_path: Path) -> None:
+    dockerfile = f'FROM {BASE}\nCMD ["python3", "-m", "http.server", "8001"]\n'
+    outcome = grade(
+        client,
+        tmp_path,
+        dockerfile,
+        health_url="http://127.0.0.1:8000/",
+        health_seconds=3,
+    )
+    assert outcome.status == "fail" and "never became healthy" in outcome.message
+
+
+def test_missing_probe_image_is_an_error_before_building(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text(f"FROM {BASE}\n")
+    config = CheckConfig(
+        id="dockerfile", weight=1.0, options={"health_url": "http://127.0.0.1:1/"}
+    )
+    outcome = dockerfile_check.run(
+        context, config, client=client, probe_image="grader-test-no-such-runner:0"
+    )
+    assert outcome.status == "error" and "grader runner build" in outcome.message
+    assert events == []
+
+
+def test_forged_grader_labels_leave_nothing_behind(client: Any, tmp_path: Path) -> None:
+    # Our label is re-asserted after every LABEL, so later layers stay findable.
+    dockerfile = (
+        f"FROM {BASE}\n"
+        f'LABEL {CHECK_LABEL}=forged "{BUILD_LABEL}"=someone-else\n'
+        "RUN echo layer > /layer\n"
+        "LABEL io.grader.check=again\n"
+        "RUN false\n"
+    )
+    outcome = grade(client, tmp_path, dockerfile)
+    assert outcome.status == "fail" and "RUN false" in outcome.message
+    # the autouse fixture proves no layer (forged label or not) is left
+
+
+def test_build_writing_too_much_is_stopped(client: Any, tmp_path: Path) -> None:
+    dockerfile = f"FROM {BASE}\nRUN head -c 3000000000 /dev/zero > /big\n"
+    started = time.monotonic()
+    outcome = grade(client, tmp_path, dockerfile, build_disk_mb=300)
+    assert outcome.status == "fail"
+    assert "wrote more than 300 MB to disk during `RUN head" in outcome.message
+    assert time.monotonic() - started < 30
+
+
+def test_build_step_with_too_many_processes_is_stopped(
+    client: Any, tmp_path: Path
+) -> None:
+    dockerfile = (
+        f"FROM {BASE}\n" "RUN for i in $(seq 300); do sleep 60 & done; sleep 60\n"
+    )
+    started = time.monotonic()
+    outcome = grade(client, tmp_path, dockerfile, build_pids=100)
+    assert outcome.status == "fail"
+    assert "started more than 100 processes" in outcome.message
+    assert time.monotonic() - started < 30

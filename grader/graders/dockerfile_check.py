@@ -384,23 +384,23 @@ def _guard(
 
 
 def _over_limits(client: Any, build: Build, disk_mb: float, pids: int) -> str:
+    # Processes first: a fork bomb is the faster harm, and sizing a layer walks its files.
+    for container in client.api.containers(filters=build.filters):
+        stats = client.api.stats(container["Id"], stream=False, one_shot=True)
+        if int(stats.get("pids_stats", {}).get("current") or 0) > pids:
+            return f"a build step started more than {pids} processes"
     images = client.api.images(all=True, filters=build.filters)
     sizes = {image["Id"]: int(image.get("Size") or 0) for image in images}
     written = 0
-    for image in images:
+    for image in images:  # each layer once: an image's size less its parent's
         parent = image.get("ParentId") or ""
         if parent and parent not in sizes:
             sizes[parent] = _size(client, parent)
         written += max(0, sizes[image["Id"]] - sizes.get(parent, 0))
-    running = client.api.containers(filters={**build.filters}, size=True)
-    for container in running:
+    for container in client.api.containers(filters=build.filters, size=True):
         written += int(container.get("SizeRw") or 0)
     if written > disk_mb * MB:
         return f"the build wrote more than {disk_mb:g} MB to disk"
-    for container in running:
-        stats = client.api.stats(container["Id"], stream=False, one_shot=True)
-        if int(stats.get("pids_stats", {}).get("current") or 0) > pids:
-            return f"a build step started more than {pids} processes"
     return ""
 
 

@@ -289,8 +289,8 @@ class _Policy:
             elif lowered in self.names:
                 why = " (a stage can only use the stages before it)"
             message = (
-                f"{shown} names `{name}`, which a graded build cannot use{why} "
-                f"(nothing is pulled): use {self.what_is_allowed(earlier)}"
+                f"{shown} names `{name}`, which a graded build cannot use{why}. "
+                f"Nothing is pulled: use {self.what_is_allowed(earlier)}"
             )
             raise Refused(line, message)
         return base
