@@ -19,7 +19,7 @@ import pytest
 
 from grader.catalog.model import CheckConfig
 from grader.errors import BackendUnavailable
-from grader.graders import dockerfile_check
+from grader.graders import dockerfile_build, dockerfile_check
 from grader.graders.dockerfile_check import BUILD_LABEL, CHECK_LABEL, NO_NETWORK
 
 pytestmark = pytest.mark.docker
@@ -64,6 +64,7 @@ def events(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> A
     client = request.getfixturevalue("client")
     original = client.api.build
     dangling = _dangling(client)
+    volumes = _volumes(client)
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         seen.append({"build": kwargs})  # the call itself, before any event
@@ -75,6 +76,9 @@ def events(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> A
     yield seen
     label = {"label": f"{CHECK_LABEL}=dockerfile"}
     assert client.images.list(all=True, filters=label) == []
+    assert (
+        _volumes(client) <= volumes
+    )  # a VOLUME's anonymous volume goes with its container
     # Others may build on this engine meanwhile: a new dangling image is ours when it has
     # our label key (whatever a student's LABEL set it to) or the build log named it.
     log = "".join(event.get("stream", "") for event in seen)
@@ -91,6 +95,10 @@ def events(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> A
     for container_id in re.findall(r"Running in ([0-9a-f]{12})", log):
         with pytest.raises(docker.errors.NotFound):
             client.containers.get(container_id)
+
+
+def _volumes(client: Any) -> set[str]:
+    return {volume.name for volume in client.volumes.list(filters={"dangling": True})}
 
 
 def _dangling(client: Any) -> set[str]:
@@ -192,7 +200,7 @@ def test_from_arg_without_a_default_is_refused(
 ) -> None:
     outcome = grade(client, tmp_path, "ARG BASE_IMAGE\nFROM $BASE_IMAGE\n")
     assert outcome.status == "fail"
-    assert "line 2: `BASE_IMAGE` has no default" in outcome.message
+    assert "line 2: `BASE_IMAGE` has no usable default" in outcome.message
     assert events == []
 
 
@@ -302,7 +310,7 @@ def test_silent_build_is_stopped_even_without_the_watchdog(
     client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The stream's own read timeout is the backstop when no container can be killed.
-    monkeypatch.setattr(dockerfile_check, "_watchdog", lambda *args: None)
+    monkeypatch.setattr(dockerfile_build, "_watchdog", lambda *args: None)
     started = time.monotonic()
     outcome = grade(client, tmp_path, f"FROM {BASE}\nRUN sleep 60\n", build_seconds=3)
     assert time.monotonic() - started < 30
@@ -496,3 +504,14 @@ def test_build_step_with_too_many_processes_is_stopped(
     assert outcome.status == "fail"
     assert "started more than 100 processes" in outcome.message
     assert time.monotonic() - started < 30
+
+
+def test_scratch_stage_and_volumes_leave_nothing(client: Any, tmp_path: Path) -> None:
+    dockerfile = (
+        f"FROM {BASE} AS build\nRUN echo hi > /hi\n"
+        "FROM scratch AS files\nCOPY --from=build /hi /hi\n"
+        f"FROM {BASE}\nCOPY --from=files /hi /srv/hi\nVOLUME /data\nWORKDIR /srv\n"
+        'CMD ["python3", "-m", "http.server", "8000"]\n'
+    )
+    outcome = grade(client, tmp_path, dockerfile, health_url="http://127.0.0.1:8000/hi")
+    assert outcome.status == "pass", outcome.message

@@ -6,9 +6,12 @@ each image reference already resolved, so the engine never interprets one differ
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from grader.graders.dockerfile_parse import Refused, canonical, expand, parse, plan
+from grader.graders.dockerfile_parse import Refused, canonical, expand, parse
+from grader.graders.dockerfile_policy import plan
 
 BASE = "python:3.11-slim"
 BASE_ID = "sha256:ce83c2fa1751" + "0" * 52
@@ -91,7 +94,7 @@ def test_word_expansion() -> None:
     assert expand("${EMPTY:-dflt}/${EMPTY-dflt}/${A:+alt}", env, "\\", 1) == "dflt//alt"
     assert expand("a$", env, "\\", 1) == "a$"
     assert (
-        "has no default"
+        "has no usable default"
         in pytest.raises(Refused, expand, "$UNSET", env, "\\", 3).value.message
     )
     assert (
@@ -226,8 +229,8 @@ def test_rendering_reads_back_as_itself() -> None:
             3,
             "(= `registry.example.com/x`)",
         ),
-        ("ARG I\nFROM ${I}\n", 2, "`I` has no default"),
-        ("ARG I=${J}\nFROM $I\n", 2, "`I` has no default"),
+        ("ARG I\nFROM ${I}\n", 2, "`I` has no usable default"),
+        ("ARG I=${J}\nFROM $I\n", 2, "`I` has no usable default"),
         (f"FROM {BASE}\nARG I={BASE}\nFROM $I\n", 3, "not a global ARG"),
         (f"FROM {BASE}\nCOPY --from=registry.example.com/x / /\n", 2, "cannot use"),
         (f'FROM {BASE}\nCOPY --from="evil/img" / /\n', 2, "`evil/img`"),
@@ -289,3 +292,33 @@ def test_allowed_message_lists_bases_scratch_and_earlier_stages() -> None:
 def test_local_files_with_add_are_fine() -> None:
     lines = rendered(f"FROM {BASE}\nADD --chown=1:1 app.tar.gz $HOME/\nADD a b /dir/\n")
     assert lines[2:] == ["ADD --chown=1:1 app.tar.gz $HOME/", "ADD a b /dir/"]
+
+
+def test_args_that_double_each_other_are_not_expanded_without_bound() -> None:
+    dockerfile = "ARG A0=abcdefgh\n" + "".join(
+        f"ARG A{n}=$A{n - 1}$A{n - 1}\n" for n in range(1, 60)
+    )
+    refusal = refused(dockerfile + "FROM $A59\n")
+    assert refusal.line == 61 and "`A59` has no usable default" in refusal.message
+    assert "more than 4096" in refused(dockerfile + "FROM $A9$A9\n").message
+
+
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        "# escape=x" + " " * 200_000 + "y\nFROM x\n",
+        "FROM " + "a" * 200_000 + "!\n",
+        "FROM " + "a-" * 100_000 + "!\n",
+        "FROM " + "a." * 100_000 + "/!\n",
+        f"FROM {BASE}\nRUN " + "\\ " * 100_000 + "\n",
+        f"FROM {BASE}\nCOPY " + '--x="' * 50_000 + " a b\n",
+        "ARG A=" + "$" * 200_000 + "\nFROM $A\n",
+    ],
+)
+def test_hostile_input_is_read_quickly(dockerfile: str) -> None:
+    started = time.monotonic()
+    try:
+        plan(dockerfile, ALLOWED)
+    except Refused:
+        pass
+    assert time.monotonic() - started < 1.0

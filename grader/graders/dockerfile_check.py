@@ -1,7 +1,7 @@
 """The Dockerfile check: the submission's Dockerfile builds, offline, into a small image.
 
 It runs on the host's Docker engine, not inside the sandbox: building needs the engine. Before
-anything is built the Dockerfile is parsed (`dockerfile_parse`): a stage may only start from
+anything is built the Dockerfile is parsed (`dockerfile_policy`): a stage may only start from
 an allowed base (`allowed_bases`, default the runner's base), `scratch` or an earlier stage,
 `COPY --from` likewise, and `ADD <url>` or `RUN --mount` are refused, with the line that
 asks. The engine builds our rendering of it, never the student's text, with no network, no
@@ -10,50 +10,43 @@ size is held against `max_image_mb` (MB = 10**6 bytes, as `docker images` shows)
 probe starts the image with no network and asks `health_url` from a container of our own
 that shares only its network namespace, so a fake `python3` in the image proves nothing.
 Everything the check created is removed in `finally`, whatever the outcome.
-
-What is ours is known by label, never by ids read from the build log: a RUN step prints into
-that log, so a hostile Dockerfile could name another user's container there. Our LABEL is
-added after every FROM and every LABEL, so every layer and build container carries this run's
-token.
+Our LABEL is added after every FROM and every LABEL, so every layer and build container
+carries this run's token (`dockerfile_build`).
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
-import threading
 import time
-import uuid
-from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
-
-import requests
-import urllib3
+from typing import Any
 
 from grader.catalog.model import CheckConfig
 from grader.errors import BackendUnavailable
 from grader.graders.base import result, timed
-from grader.graders.dockerfile_parse import Plan, Refused, plan
+from grader.graders.dockerfile_build import (
+    BUILD_LABEL,
+    CHECK_LABEL,
+    LOG_LINES,
+    MB,
+    TRANSPORT_ERRORS,
+    Build,
+    build_image,
+    cleanup,
+    clip,
+)
+from grader.graders.dockerfile_policy import Refused, plan
 from grader.runner.docker_backend import DEFAULT_IMAGE, connect
 from grader.runner.image import DEFAULT_BASE
-from grader.scorecard.caps import MESSAGE_CHARS, OUTPUT_CHARS, cap_text, clean_text
+from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import CheckResult, CheckStatus
 
-# Every image and container this check creates carries both labels; the second names one run.
-CHECK_LABEL = "io.grader.check"
-BUILD_LABEL = "io.grader.dockerfile.build"
-TAG_REPO = "grader-dockerfile"
+__all__ = ["BUILD_LABEL", "CHECK_LABEL", "NO_NETWORK", "allowed_bases", "probe", "run"]
 DEFAULT_MAX_MB = 500
 DEFAULT_BUILD_SECONDS = 300.0
 DEFAULT_HEALTH_SECONDS = 30.0
-DEFAULT_BUILD_DISK_MB = 2_000  # layers and build containers together
-DEFAULT_BUILD_PIDS = 512  # processes in one build container
 # One probe attempt: a hanging health command must not eat the whole deadline.
 ATTEMPT_SECONDS = 5.0
-MB = 1_000_000
-LOG_LINES = 40
 NO_NETWORK = (
     "the build has no network: vendor wheels in the context or use the provided base"
 )
@@ -68,8 +61,6 @@ NETWORK_RE = re.compile(
     r"|could not fetch|no matching distribution|getaddrinfo|registry|pull access",
     re.IGNORECASE,
 )
-STEP_RE = re.compile(r"^Step \d+/\d+ : (.*)$")
-ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Runs in our probe container, in the student's network namespace: GET the URL until it
 # answers 2xx/3xx (urllib raises on 4xx/5xx) or the time is up. Proxies are never used.
 URL_PROBE = """\
@@ -116,52 +107,6 @@ PROBER_SANDBOX: dict[str, Any] = {
     "security_opt": ["no-new-privileges"],
     "detach": True,
 }
-# How a broken or timed-out connection to the engine surfaces while a stream is read.
-TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
-# RUN steps: 1 GiB and no swap (the memory cgroup also bounds a fork bomb: measured ~10k
-# processes before its OOM kill), half the default CPU weight, at most two CPUs.
-BUILD_LIMITS: dict[str, Any] = {"memory": 1 << 30, "memswap": 1 << 30, "cpushares": 512}
-BUILD_CPUS = 2
-GUARD_SECONDS = 0.5
-
-
-@dataclass
-class Build:
-    """One run's build: its names, and what the stream said (the last lines, the step)."""
-
-    token: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
-    lines: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
-    pending: str = ""
-    step: str = ""
-    error: str = ""
-    timed_out: bool = False
-    stopped: str = ""  # why the guard stopped the build (disk, processes)
-    seconds: float = 0.0
-
-    @property
-    def tag(self) -> str:
-        return f"{TAG_REPO}:{self.token}"
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return {CHECK_LABEL: "dockerfile", BUILD_LABEL: self.token}
-
-    @property
-    def filters(self) -> dict[str, str]:
-        return {"label": f"{BUILD_LABEL}={self.token}"}
-
-    def feed(self, text: str) -> None:
-        # The engine splits lines across events ("Step 1/2 : FROM x", then "\n"); a step's
-        # output may be one endless line, so what is kept is bounded.
-        *complete, pending = (self.pending + text).split("\n")
-        self.pending = pending[-OUTPUT_CHARS:]
-        for line in complete:
-            self.lines.append(line[-OUTPUT_CHARS:])
-            if step := STEP_RE.match(line):
-                self.step = step.group(1)
-
-    def tail(self) -> str:
-        return _clip("\n".join(x for x in [*self.lines, self.pending, self.error] if x))
 
 
 def run(
@@ -238,7 +183,7 @@ def _grade(
         )
         return _result(config, "error", message, details)
     seconds = float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
-    _build(client, context, checked, seconds, build, options)
+    build_image(client, context, checked, seconds, build, options)
     details["build_seconds"] = round(build.seconds, 2)
     if build.timed_out or build.stopped or build.error:
         details["log_tail"] = build.tail()
@@ -268,157 +213,6 @@ def _local(client: Any, name: str) -> str | None:
         return str(client.images.get(name).id)
     except docker.errors.ImageNotFound:
         return None
-
-
-def _cpus(client: Any, token: str) -> str:
-    """BUILD_CPUS of the engine's CPUs, a different window per build (`cpusetcpus`)."""
-    count = int(client.info().get("NCPU") or 1)
-    first = int(token[:8], 16) % count
-    return ",".join(str((first + i) % count) for i in range(min(BUILD_CPUS, count)))
-
-
-def _build(
-    client: Any,
-    context: Path,
-    checked: Plan,
-    seconds: float,
-    build: Build,
-    options: dict[str, Any],
-) -> None:
-    """Stream the build into `build`, stopping it at the deadline or over a limit."""
-    import docker.errors
-
-    scratch = tempfile.TemporaryDirectory(prefix="grader-dockerfile-")
-    dockerfile = Path(scratch.name) / "Dockerfile"
-    dockerfile.write_text(checked.render(build.labels), encoding="utf-8")
-    limits = {**BUILD_LIMITS, "cpusetcpus": _cpus(client, build.token)}
-    start = time.monotonic()
-    finished = threading.Event()
-    threads = [
-        threading.Thread(
-            target=_watchdog,
-            args=(client, build, start + seconds, finished),
-            daemon=True,
-        ),
-        threading.Thread(
-            target=_guard, args=(client, build, options, finished), daemon=True
-        ),
-    ]
-    for thread in threads:
-        thread.start()
-    stream = None
-    try:
-        stream = client.api.build(
-            path=str(context),
-            dockerfile=str(dockerfile),  # outside the context: the SDK sends it along
-            tag=build.tag,
-            labels=build.labels,
-            rm=True,
-            forcerm=True,
-            nocache=True,  # no layer is shared with another build: all of ours can go
-            pull=False,
-            decode=True,
-            network_mode="none",
-            container_limits=limits,
-            use_config_proxy=False,  # no proxy build-args from the grader's own config
-            timeout=seconds,  # a silent stall as long as the whole budget ends the read
-        )
-        for event in stream:
-            build.feed(event.get("stream", ""))
-            if event.get("error"):
-                build.error = str(event["error"]).strip()
-            if time.monotonic() - start > seconds:
-                build.timed_out = True
-                break
-    except docker.errors.APIError as exc:  # the engine refused the Dockerfile outright
-        build.error = str(exc.explanation or exc)
-    except TRANSPORT_ERRORS:
-        if time.monotonic() - start < seconds:
-            raise
-        build.timed_out = True  # the read timed out: the budget passed in silence
-    finally:
-        if stream is not None:
-            stream.close()  # dropping the connection makes the engine cancel the build
-        finished.set()
-        for thread in threads:
-            thread.join()
-        build.seconds = time.monotonic() - start
-        scratch.cleanup()
-
-
-def _watchdog(
-    client: Any, build: Build, deadline: float, finished: threading.Event
-) -> None:
-    # The stream blocks while a RUN step is silent, so the deadline is kept from here: killing
-    # the step's container fails the step, and the builder stops at its first failed step.
-    if finished.wait(max(0.0, deadline - time.monotonic())):
-        return
-    build.timed_out = True
-    while not finished.is_set():
-        _kill_containers(client, build)
-        finished.wait(0.5)
-
-
-def _guard(
-    client: Any, build: Build, options: dict[str, Any], finished: threading.Event
-) -> None:
-    """Stop the build when it writes too much or starts too many processes.
-
-    The classic builder has no disk quota and no pids limit for RUN steps, so both are
-    polled: the layers built so far plus each running step's writable layer, and each
-    step's process count. A poll every GUARD_SECONDS bounds how long a step can go on,
-    not how fast it writes or forks (the memory cgroup bounds the forks).
-    """
-    disk_mb = float(options.get("build_disk_mb", DEFAULT_BUILD_DISK_MB))
-    pids = int(options.get("build_pids", DEFAULT_BUILD_PIDS))
-    while not finished.wait(GUARD_SECONDS) and not build.stopped:
-        try:
-            why = _over_limits(client, build, disk_mb, pids)
-        except Exception:  # the engine hiccuped: the deadline still holds
-            continue
-        if why:
-            build.stopped = why
-            while not finished.is_set():
-                _kill_containers(client, build)
-                finished.wait(0.5)
-
-
-def _over_limits(client: Any, build: Build, disk_mb: float, pids: int) -> str:
-    # Processes first: a fork bomb is the faster harm, and sizing a layer walks its files.
-    for container in client.api.containers(filters=build.filters):
-        stats = client.api.stats(container["Id"], stream=False, one_shot=True)
-        if int(stats.get("pids_stats", {}).get("current") or 0) > pids:
-            return f"a build step started more than {pids} processes"
-    images = client.api.images(all=True, filters=build.filters)
-    sizes = {image["Id"]: int(image.get("Size") or 0) for image in images}
-    written = 0
-    for image in images:  # each layer once: an image's size less its parent's
-        parent = image.get("ParentId") or ""
-        if parent and parent not in sizes:
-            sizes[parent] = _size(client, parent)
-        written += max(0, sizes[image["Id"]] - sizes.get(parent, 0))
-    for container in client.api.containers(filters=build.filters, size=True):
-        written += int(container.get("SizeRw") or 0)
-    if written > disk_mb * MB:
-        return f"the build wrote more than {disk_mb:g} MB to disk"
-    return ""
-
-
-def _size(client: Any, image_id: str) -> int:
-    try:
-        return int(client.api.inspect_image(image_id).get("Size") or 0)
-    except Exception:  # a parent that went away: count the child whole
-        return 0
-
-
-def _kill_containers(client: Any, build: Build) -> None:
-    try:
-        for container in client.containers.list(
-            all=True, filters=build.filters, ignore_removed=True
-        ):
-            _quietly(client.api.remove_container, container.id, force=True)
-    except Exception:  # the engine hiccuped: the stream's own timeout still ends it
-        pass
 
 
 def _build_failure(build: Build, seconds: float) -> str:
@@ -528,7 +322,7 @@ def _exited(container: Any, what: str) -> tuple[bool, str, str]:
 
 
 def _last_line(container: Any) -> str:
-    lines = _clip(container.logs(tail=5).decode("utf-8", "replace")).splitlines()
+    lines = clip(container.logs(tail=5).decode("utf-8", "replace")).splitlines()
     return lines[-1][:300] if lines else ""
 
 
@@ -553,42 +347,7 @@ def _attempt(client: Any, container_id: str, argv: list[str], deadline: float) -
 
 
 def _log(container: Any) -> str:
-    return _clip(container.logs(tail=LOG_LINES).decode("utf-8", "replace"))
-
-
-def _clip(text: str) -> str:
-    """The last LOG_LINES lines, without colour codes, capped."""
-    lines = clean_text(ANSI_RE.sub("", text)).splitlines()[-LOG_LINES:]
-    return cap_text("\n".join(lines), OUTPUT_CHARS)
-
-
-def cleanup(client: Any, build: Build) -> None:
-    """Remove this run's containers, its image and every layer its build left behind."""
-    import docker.errors
-
-    try:
-        for container in client.containers.list(
-            all=True, filters=build.filters, ignore_removed=True
-        ):
-            _quietly(client.api.remove_container, container.id, force=True, v=True)
-        _quietly(client.images.remove, build.tag, force=True, noprune=False)
-        # A failed or multi-stage build leaves untagged layers. A parent cannot go before its
-        # children, and removing a child prunes its untagged parents: a few passes suffice.
-        for _ in range(5):
-            images = client.images.list(all=True, filters=build.filters)
-            if not images:
-                break
-            for image in images:
-                _quietly(client.images.remove, image.id, force=True, noprune=False)
-    except docker.errors.DockerException:
-        pass  # the engine went away: nothing more can be removed from here
-
-
-def _quietly(remove: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    try:
-        remove(*args, **kwargs)
-    except Exception:  # gone already, or a parent whose child goes first
-        pass
+    return clip(container.logs(tail=LOG_LINES).decode("utf-8", "replace"))
 
 
 def _details(config: CheckConfig) -> dict[str, Any]:

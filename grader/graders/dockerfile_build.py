@@ -1,0 +1,271 @@
+"""Running a graded Dockerfile build on the engine: limits, the deadline, and clean-up.
+
+The classic builder (the engine's `/build` without BuildKit) has no disk quota and no process
+limit for RUN steps, so two threads watch a build: the watchdog stops it at its deadline, the
+guard when it writes more than `build_disk_mb` or a step runs more than `build_pids`
+processes. Both stop a step by removing its container, which fails the step.
+
+What is ours is known by label, never by ids read from the build log: a RUN step prints into
+that log, so a hostile Dockerfile could name another user's container there.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+import urllib3
+
+from grader.graders.dockerfile_policy import Plan
+from grader.scorecard.caps import OUTPUT_CHARS, cap_text, clean_text
+
+# Every image and container a build creates carries both labels; the second names one run.
+CHECK_LABEL = "io.grader.check"
+BUILD_LABEL = "io.grader.dockerfile.build"
+TAG_REPO = "grader-dockerfile"
+DEFAULT_BUILD_DISK_MB = 2_000  # layers and build containers together
+DEFAULT_BUILD_PIDS = 512  # processes in one build container
+MB = 1_000_000
+LOG_LINES = 40
+STEP_RE = re.compile(r"^Step \d+/\d+ : (.*)$")
+ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# How a broken or timed-out connection to the engine surfaces while a stream is read.
+TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
+# RUN steps: 1 GiB and no swap (the memory cgroup also bounds a fork bomb: measured ~10k
+# processes before its OOM kill), half the default CPU weight, at most two CPUs.
+BUILD_LIMITS: dict[str, Any] = {"memory": 1 << 30, "memswap": 1 << 30, "cpushares": 512}
+BUILD_CPUS = 2
+GUARD_SECONDS = 0.5
+
+
+@dataclass
+class Build:
+    """One run's build: its names, and what the stream said (the last lines, the step)."""
+
+    token: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    lines: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
+    pending: str = ""
+    step: str = ""
+    error: str = ""
+    timed_out: bool = False
+    stopped: str = ""  # why the guard stopped the build (disk, processes)
+    seconds: float = 0.0
+
+    @property
+    def tag(self) -> str:
+        return f"{TAG_REPO}:{self.token}"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {CHECK_LABEL: "dockerfile", BUILD_LABEL: self.token}
+
+    @property
+    def filters(self) -> dict[str, str]:
+        return {"label": f"{BUILD_LABEL}={self.token}"}
+
+    def feed(self, text: str) -> None:
+        # The engine splits lines across events ("Step 1/2 : FROM x", then "\n"); a step's
+        # output may be one endless line, so what is kept is bounded.
+        *complete, pending = (self.pending + text).split("\n")
+        self.pending = pending[-OUTPUT_CHARS:]
+        for line in complete:
+            self.lines.append(line[-OUTPUT_CHARS:])
+            if step := STEP_RE.match(line):
+                self.step = step.group(1)
+
+    def tail(self) -> str:
+        return clip("\n".join(x for x in [*self.lines, self.pending, self.error] if x))
+
+
+def _cpus(client: Any, token: str) -> str:
+    """BUILD_CPUS of the engine's CPUs, a different window per build (`cpusetcpus`)."""
+    count = int(client.info().get("NCPU") or 1)
+    first = int(token[:8], 16) % count
+    return ",".join(str((first + i) % count) for i in range(min(BUILD_CPUS, count)))
+
+
+def build_image(
+    client: Any,
+    context: Path,
+    checked: Plan,
+    seconds: float,
+    build: Build,
+    options: dict[str, Any],
+) -> None:
+    """Stream the build into `build`, stopping it at the deadline or over a limit."""
+    import docker.errors
+
+    scratch = tempfile.TemporaryDirectory(prefix="grader-dockerfile-")
+    dockerfile = Path(scratch.name) / "Dockerfile"
+    dockerfile.write_text(checked.render(build.labels), encoding="utf-8")
+    limits = {**BUILD_LIMITS, "cpusetcpus": _cpus(client, build.token)}
+    start = time.monotonic()
+    finished = threading.Event()
+    threads = [
+        threading.Thread(
+            target=_watchdog,
+            args=(client, build, start + seconds, finished),
+            daemon=True,
+        ),
+        threading.Thread(
+            target=_guard, args=(client, build, options, finished), daemon=True
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    stream = None
+    try:
+        stream = client.api.build(
+            path=str(context),
+            dockerfile=str(dockerfile),  # outside the context: the SDK sends it along
+            tag=build.tag,
+            labels=build.labels,
+            rm=True,
+            forcerm=True,
+            nocache=True,  # no layer is shared with another build: all of ours can go
+            pull=False,
+            decode=True,
+            network_mode="none",
+            container_limits=limits,
+            use_config_proxy=False,  # no proxy build-args from the grader's own config
+            timeout=seconds,  # a silent stall as long as the whole budget ends the read
+        )
+        for event in stream:
+            build.feed(event.get("stream", ""))
+            if event.get("error"):
+                build.error = str(event["error"]).strip()
+            if time.monotonic() - start > seconds:
+                build.timed_out = True
+                break
+    except docker.errors.APIError as exc:  # the engine refused the Dockerfile outright
+        build.error = str(exc.explanation or exc)
+    except TRANSPORT_ERRORS:
+        if time.monotonic() - start < seconds:
+            raise
+        build.timed_out = True  # the read timed out: the budget passed in silence
+    finally:
+        if stream is not None:
+            stream.close()  # dropping the connection makes the engine cancel the build
+        finished.set()
+        for thread in threads:
+            thread.join()
+        build.seconds = time.monotonic() - start
+        scratch.cleanup()
+
+
+def _watchdog(
+    client: Any, build: Build, deadline: float, finished: threading.Event
+) -> None:
+    # The stream blocks while a RUN step is silent, so the deadline is kept from here: killing
+    # the step's container fails the step, and the builder stops at its first failed step.
+    if finished.wait(max(0.0, deadline - time.monotonic())):
+        return
+    build.timed_out = True
+    while not finished.is_set():
+        _kill_containers(client, build)
+        finished.wait(0.5)
+
+
+def _guard(
+    client: Any, build: Build, options: dict[str, Any], finished: threading.Event
+) -> None:
+    """Stop the build when it writes too much or starts too many processes.
+
+    The classic builder has no disk quota and no pids limit for RUN steps, so both are
+    polled: the layers built so far plus each running step's writable layer, and each
+    step's process count. A poll every GUARD_SECONDS bounds how long a step can go on,
+    not how fast it writes or forks (the memory cgroup bounds the forks).
+    """
+    disk_mb = float(options.get("build_disk_mb", DEFAULT_BUILD_DISK_MB))
+    pids = int(options.get("build_pids", DEFAULT_BUILD_PIDS))
+    while not finished.wait(GUARD_SECONDS) and not build.stopped:
+        try:
+            why = _over_limits(client, build, disk_mb, pids)
+        except Exception:  # the engine hiccuped: the deadline still holds
+            continue
+        if why:
+            build.stopped = why
+            while not finished.is_set():
+                _kill_containers(client, build)
+                finished.wait(0.5)
+
+
+def _over_limits(client: Any, build: Build, disk_mb: float, pids: int) -> str:
+    # Processes first: a fork bomb is the faster harm, and sizing a layer walks its files.
+    for container in client.api.containers(filters=build.filters):
+        stats = client.api.stats(container["Id"], stream=False, one_shot=True)
+        if int(stats.get("pids_stats", {}).get("current") or 0) > pids:
+            return f"a build step started more than {pids} processes"
+    images = client.api.images(all=True, filters=build.filters)
+    sizes = {image["Id"]: int(image.get("Size") or 0) for image in images}
+    written = 0
+    for image in images:  # each layer once: an image's size less its parent's
+        parent = image.get("ParentId") or ""
+        if parent and parent not in sizes:
+            sizes[parent] = _size(client, parent)
+        written += max(0, sizes[image["Id"]] - sizes.get(parent, 0))
+    for container in client.api.containers(filters=build.filters, size=True):
+        written += int(container.get("SizeRw") or 0)
+    if written > disk_mb * MB:
+        return f"the build wrote more than {disk_mb:g} MB to disk"
+    return ""
+
+
+def _size(client: Any, image_id: str) -> int:
+    try:
+        return int(client.api.inspect_image(image_id).get("Size") or 0)
+    except Exception:  # a parent that went away: count the child whole
+        return 0
+
+
+def _kill_containers(client: Any, build: Build) -> None:
+    try:
+        for container in client.containers.list(
+            all=True, filters=build.filters, ignore_removed=True
+        ):
+            _quietly(client.api.remove_container, container.id, force=True, v=True)
+    except Exception:  # the engine hiccuped: the stream's own timeout still ends it
+        pass
+
+
+def clip(text: str) -> str:
+    """The last LOG_LINES lines, without colour codes, capped."""
+    lines = clean_text(ANSI_RE.sub("", text)).splitlines()[-LOG_LINES:]
+    return cap_text("\n".join(lines), OUTPUT_CHARS)
+
+
+def cleanup(client: Any, build: Build) -> None:
+    """Remove this run's containers, its image and every layer its build left behind."""
+    import docker.errors
+
+    try:
+        for container in client.containers.list(
+            all=True, filters=build.filters, ignore_removed=True
+        ):
+            _quietly(client.api.remove_container, container.id, force=True, v=True)
+        _quietly(client.images.remove, build.tag, force=True, noprune=False)
+        # A failed or multi-stage build leaves untagged layers. A parent cannot go before its
+        # children, and removing a child prunes its untagged parents: a few passes suffice.
+        for _ in range(5):
+            images = client.images.list(all=True, filters=build.filters)
+            if not images:
+                break
+            for image in images:
+                _quietly(client.images.remove, image.id, force=True, noprune=False)
+    except docker.errors.DockerException:
+        pass  # the engine went away: nothing more can be removed from here
+
+
+def _quietly(remove: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    try:
+        remove(*args, **kwargs)
+    except Exception:  # gone already, or a parent whose child goes first
+        pass
