@@ -144,6 +144,10 @@ def test_failing_step_shows_the_log_tail(client: Any, tmp_path: Path) -> None:
     assert outcome.status == "fail"
     assert "did not build at `RUN echo about-to-fail && false`" in outcome.message
     assert "about-to-fail" in outcome.details["log_tail"]
+    assert "Step 1/" in outcome.details["log_tail"]
+    assert (
+        "io.grader" not in outcome.details["log_tail"]
+    )  # our LABEL steps are left out
     assert "non-zero code: 1" in outcome.details["log_tail"]
     assert NO_NETWORK not in outcome.message
     assert outcome.details["image_mb"] is None

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import requests
 import urllib3
 
-from grader.graders.dockerfile_policy import Plan
+from grader.graders.dockerfile_policy import Plan, label_instruction
 from grader.scorecard.caps import OUTPUT_CHARS, cap_text, clean_text
 
 # Every image and container a build creates carries both labels; the second names one run.
@@ -58,6 +58,7 @@ class Build:
     timed_out: bool = False
     stopped: str = ""  # why the guard stopped the build (disk, processes)
     seconds: float = 0.0
+    ours: bool = False  # the stream is in one of our LABEL steps
 
     @property
     def tag(self) -> str:
@@ -73,13 +74,17 @@ class Build:
 
     def feed(self, text: str) -> None:
         # The engine splits lines across events ("Step 1/2 : FROM x", then "\n"); a step's
-        # output may be one endless line, so what is kept is bounded.
+        # output may be one endless line, so what is kept is bounded. Our own LABEL steps
+        # are left out: the log is the student's build.
         *complete, pending = (self.pending + text).split("\n")
         self.pending = pending[-OUTPUT_CHARS:]
         for line in complete:
-            self.lines.append(line[-OUTPUT_CHARS:])
             if step := STEP_RE.match(line):
-                self.step = step.group(1)
+                self.ours = step.group(1) == label_instruction(self.labels)
+                if not self.ours:
+                    self.step = step.group(1)
+            if not self.ours:
+                self.lines.append(line[-OUTPUT_CHARS:])
 
     def tail(self) -> str:
         return clip("\n".join(x for x in [*self.lines, self.pending, self.error] if x))

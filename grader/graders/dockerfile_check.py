@@ -166,10 +166,9 @@ def _grade(
     except Refused as refused:
         message = f"the Dockerfile was not built: {refused}"
         return _result(config, "fail", message, details)
+    # Checked here: the engine would try to pull an allowed base that is missing.
     for base in checked.bases:
-        if (
-            base not in local
-        ):  # checked here: the engine would try to pull a missing base
+        if base not in local:
             message = (
                 f"the base image `{base}` is allowed but not on this machine, and a graded "
                 "build pulls nothing: the grader's operator must load it "

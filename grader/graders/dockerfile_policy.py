@@ -30,7 +30,7 @@ from grader.graders.dockerfile_parse import (
     split_words,
 )
 
-__all__ = ["Plan", "Refused", "plan"]
+__all__ = ["Plan", "Refused", "label_instruction", "plan"]
 STAGE_NAME_RE = re.compile(r"^[a-z][a-z0-9._-]*$")
 HEX_RE = re.compile(r"^[0-9a-f]{12,64}$")
 # `ADD` fetches http(s) URLs (and, under BuildKit, git remotes) with the host's network.
@@ -52,9 +52,7 @@ class Plan:
         A student's LABEL could overwrite ours; re-asserting it at once keeps every later
         layer and build container findable by our label.
         """
-        label = "LABEL " + " ".join(
-            f"{json.dumps(key)}={json.dumps(value)}" for key, value in labels.items()
-        )
+        label = label_instruction(labels)
         lines = [f"# escape={self.escape}"]
         for instruction in self.instructions:
             text = instruction.text
@@ -64,6 +62,12 @@ class Plan:
             if labels and instruction.keyword in ("from", "label"):
                 lines.append(label)
         return "\n".join(lines) + "\n"
+
+
+def label_instruction(labels: Mapping[str, str]) -> str:
+    """The LABEL instruction that marks every layer and build container as ours."""
+    pairs = (f"{json.dumps(key)}={json.dumps(value)}" for key, value in labels.items())
+    return "LABEL " + " ".join(pairs)
 
 
 def plan(
