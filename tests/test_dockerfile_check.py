@@ -519,3 +519,20 @@ def test_scratch_stage_and_volumes_leave_nothing(client: Any, tmp_path: Path) ->
     )
     outcome = grade(client, tmp_path, dockerfile, health_url="http://127.0.0.1:8000/hi")
     assert outcome.status == "pass", outcome.message
+
+
+def test_escape_directive_confusion_cannot_hide_a_from(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    # An engine whose parser stops reading directives at `# syntax` (20.10 does not) would
+    # take `\` as the escape and read line 5 as a FROM of its own. It builds our rendering
+    # instead, in which the escape is stated first and line 4 already holds line 5.
+    dockerfile = (
+        "# syntax=docker/dockerfile:1\n# escape=`\n"
+        f"FROM {BASE}\nRUN echo hidden `\nFROM {REGISTRY_IMAGE}\n"
+    )
+    outcome = grade(client, tmp_path, dockerfile)
+    assert outcome.status == "pass", outcome.message
+    log = "".join(event.get("stream", "") for event in events)
+    assert f"hidden FROM {REGISTRY_IMAGE}\n" in log
+    assert not _images_named(client, "registry.example.com")
