@@ -536,3 +536,18 @@ def test_escape_directive_confusion_cannot_hide_a_from(
     log = "".join(event.get("stream", "") for event in events)
     assert f"hidden FROM {REGISTRY_IMAGE}\n" in log
     assert not _images_named(client, "registry.example.com")
+
+
+def test_sweep_removes_what_a_killed_grader_left(client: Any) -> None:
+    token = f"sweep-test-{time.time_ns()}"
+    labels = {CHECK_LABEL: "dockerfile", BUILD_LABEL: token}
+    left = client.containers.create(BASE, ["true"], labels=labels)
+    image = left.commit(changes=[f'LABEL {BUILD_LABEL}="{token}"'])
+    mine = {"label": f"{BUILD_LABEL}={token}"}
+    dockerfile_build.sweep(client, filters=mine)  # too recent: kept
+    left.reload()
+    dockerfile_build.sweep(client, older_than=-60, filters=mine)
+    assert client.containers.list(all=True, filters=mine) == []
+    assert client.images.list(all=True, filters=mine) == []
+    with pytest.raises(Exception):
+        client.images.get(image.id)

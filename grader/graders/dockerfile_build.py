@@ -44,6 +44,8 @@ TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 BUILD_LIMITS: dict[str, Any] = {"memory": 1 << 30, "memswap": 1 << 30, "cpushares": 512}
 BUILD_CPUS = 2
 GUARD_SECONDS = 0.5
+# Older than any build and probe can run: what a killed grader left behind.
+STALE_SECONDS = 6 * 3600
 
 
 @dataclass
@@ -267,6 +269,29 @@ def cleanup(client: Any, build: Build) -> None:
                 _quietly(client.images.remove, image.id, force=True, noprune=False)
     except docker.errors.DockerException:
         pass  # the engine went away: nothing more can be removed from here
+
+
+def sweep(
+    client: Any,
+    older_than: float = STALE_SECONDS,
+    filters: dict[str, str] | None = None,
+) -> None:
+    """Remove the labelled containers and images of builds whose grader was killed."""
+    filters = filters or {"label": f"{CHECK_LABEL}=dockerfile"}
+    cutoff = time.time() - older_than
+    for container in client.api.containers(all=True, filters=filters):
+        if container.get("Created", cutoff) < cutoff:
+            _quietly(client.api.remove_container, container["Id"], force=True, v=True)
+    for _ in range(5):  # children first: a parent goes once its children are gone
+        stale = [
+            image["Id"]
+            for image in client.api.images(all=True, filters=filters)
+            if image.get("Created", cutoff) < cutoff
+        ]
+        if not stale:
+            break
+        for image_id in stale:
+            _quietly(client.images.remove, image_id, force=True, noprune=False)
 
 
 def _quietly(remove: Callable[..., Any], *args: Any, **kwargs: Any) -> None:

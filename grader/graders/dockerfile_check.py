@@ -34,6 +34,7 @@ from grader.graders.dockerfile_build import (
     build_image,
     cleanup,
     clip,
+    sweep,
 )
 from grader.graders.dockerfile_policy import Refused, plan
 from grader.runner.docker_backend import DEFAULT_IMAGE, connect
@@ -139,6 +140,7 @@ def _run(
 
     build = Build()
     try:
+        sweep(client)
         return _grade(client, context, config, build, probe_image)
     except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
         # The engine failed us, not the student: an error, never a fail.
