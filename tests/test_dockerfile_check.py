@@ -115,8 +115,16 @@ def grade(client: Any, tmp_path: Path, dockerfile: str | None, **options: Any) -
     return dockerfile_check.run(context, config, client=client)
 
 
-def test_small_image_passes(client: Any, tmp_path: Path) -> None:
+def test_small_image_passes(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
     outcome = grade(client, tmp_path, f"FROM {BASE}\nCOPY app.py /app/app.py\n")
+    call = events[0]["build"]
+    assert call["pull"] is False and call["network_mode"] == "none"
+    assert call["rm"] is True and call["forcerm"] is True
+    limits = call["container_limits"]
+    assert limits["memory"] == limits["memswap"] == 1 << 30
+    assert limits["cpushares"] == 512 and limits["cpusetcpus"]
     assert outcome.status == "pass", outcome.message
     assert (outcome.score, outcome.max_score) == (2.0, 2.0)
     details = outcome.details
@@ -551,3 +559,11 @@ def test_sweep_removes_what_a_killed_grader_left(client: Any) -> None:
     assert client.images.list(all=True, filters=mine) == []
     with pytest.raises(Exception):
         client.images.get(image.id)
+
+
+def test_build_cpus_are_ones_the_engine_has(client: Any) -> None:
+    count = int(client.info()["NCPU"])
+    # Told 64, the engine answers with the CPUs it really has (and creates nothing).
+    usable = dockerfile_build._usable_cpus(client, 64)
+    assert usable is not None and len(usable) == count
+    assert dockerfile_build._cpu_list("0-2,5") == [0, 1, 2, 5]

@@ -43,6 +43,7 @@ TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 # processes before its OOM kill), half the default CPU weight, at most two CPUs.
 BUILD_LIMITS: dict[str, Any] = {"memory": 1 << 30, "memswap": 1 << 30, "cpushares": 512}
 BUILD_CPUS = 2
+_USABLE_CPUS: dict[str, list[int] | None] = {}  # per engine id
 GUARD_SECONDS = 0.5
 # Older than any build and probe can run: what a killed grader left behind.
 STALE_SECONDS = 6 * 3600
@@ -92,11 +93,50 @@ class Build:
         return clip("\n".join(x for x in [*self.lines, self.pending, self.error] if x))
 
 
-def _cpus(client: Any, token: str) -> str:
-    """BUILD_CPUS of the engine's CPUs, a different window per build (`cpusetcpus`)."""
-    count = int(client.info().get("NCPU") or 1)
-    first = int(token[:8], 16) % count
-    return ",".join(str((first + i) % count) for i in range(min(BUILD_CPUS, count)))
+def _cpus(client: Any, token: str) -> str | None:
+    """BUILD_CPUS of the engine's usable CPUs for `cpusetcpus`, a different window per
+    build; None when the engine does not say which CPUs it may use."""
+    info = client.info()
+    key = str(info.get("ID") or "")
+    if key not in _USABLE_CPUS:
+        _USABLE_CPUS[key] = _usable_cpus(client, int(info.get("NCPU") or 1))
+    usable = _USABLE_CPUS[key]
+    if not usable:
+        return None
+    first = int(token[:8], 16) % len(usable)
+    count = min(BUILD_CPUS, len(usable))
+    return ",".join(str(usable[(first + i) % len(usable)]) for i in range(count))
+
+
+def _usable_cpus(client: Any, count: int) -> list[int] | None:
+    """The CPUs the engine may pin to. NCPU counts them but does not number them (an engine
+    in a cpuset may own CPUs 2-3 only), so a create that cannot succeed asks: the engine
+    checks the cpuset before it looks for the image, and a create never pulls.
+    """
+    import docker.errors
+
+    config = client.api.create_host_config(cpuset_cpus=f"0-{count - 1}")
+    try:
+        created = client.api.create_container(
+            f"grader-no-such-image:{uuid.uuid4().hex}", host_config=config
+        )
+    except docker.errors.ImageNotFound:
+        return list(range(count))
+    except docker.errors.APIError as exc:
+        match = re.search(r"available: ([0-9][0-9,-]*)", str(exc.explanation or exc))
+        return _cpu_list(match.group(1)) if match else None
+    _quietly(client.api.remove_container, created["Id"], force=True)
+    return None
+
+
+def _cpu_list(text: str) -> list[int]:
+    """`0-2,5` -> [0, 1, 2, 5]."""
+    cpus: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        if first.isdigit() and (not last or last.isdigit()):
+            cpus.extend(range(int(first), int(last or first) + 1))
+    return cpus
 
 
 def build_image(
@@ -113,7 +153,8 @@ def build_image(
     scratch = tempfile.TemporaryDirectory(prefix="grader-dockerfile-")
     dockerfile = Path(scratch.name) / "Dockerfile"
     dockerfile.write_text(checked.render(build.labels), encoding="utf-8")
-    limits = {**BUILD_LIMITS, "cpusetcpus": _cpus(client, build.token)}
+    cpus = _cpus(client, build.token)
+    limits = {**BUILD_LIMITS, **({"cpusetcpus": cpus} if cpus else {})}
     start = time.monotonic()
     finished = threading.Event()
     threads = [
