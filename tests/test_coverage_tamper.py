@@ -137,6 +137,15 @@ HOSTILE = {
         "`getattr(sys, ...)`",
     ),
     "dunder-import-sys": ("__import__('sys').settrace(None)", "`....settrace`"),
+    "getmembers-sys": (
+        "import inspect, sys\n[f for n, f in inspect.getmembers(sys) if n.endswith('ace')]",
+        "`getmembers(sys)`",
+    ),
+    "dir-builtins": ("import builtins\nnames = dir(builtins)", "`dir(builtins)`"),
+    "object-getattribute-sys": (
+        "import sys\nobject.__getattribute__(sys, pick())",
+        "`__getattribute__(sys, ...)`",
+    ),
     "sys-dict": ("import sys\nsys.__dict__[name](None)", "`sys.__dict__`"),
     "frame-f-trace": ("import sys\nsys._getframe().f_trace = hook", "`....f_trace`"),
     "sys-monitoring": (

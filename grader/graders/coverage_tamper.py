@@ -88,6 +88,9 @@ BUILTINS_MODULES = frozenset({"builtins", "__builtin__"})
 INTROSPECTED = frozenset(
     {"sys", "threading", "_thread", "builtins", "__builtin__", "gc", "types"}
 )
+GETATTR_CALLS = frozenset(
+    {"getattr", "setattr", "hasattr", "delattr", "__getattribute__", "getattr_static"}
+)
 IMPORT_CALLS = frozenset({"__import__", "import_module", "find_spec", "find_loader"})
 LOOKUP_CALLS = frozenset(
     {
@@ -111,7 +114,6 @@ DATA_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "names coverage's data or configuration file",
     ),
     (re.compile(r"^(COVERAGE_|COV_CORE_)"), "sets or reads coverage's configuration"),
-    (re.compile(r"^(/job|/job/.*)$"), "reaches into the grader's job folder"),
 )
 COVERAGE_CLI = re.compile(r"(^|\s)-m\s*(coverage|pytest_cov)\b|^--cov(=|$)")
 MAX_FOLD = 100_000  # longest folded string; anything longer is not a name or a path
@@ -257,7 +259,7 @@ class _Scanner:
                     self._command_line(node, folder, line)
                 if isinstance(node, ast.expr) and not isinstance(node, ast.Name):
                     text = folder.fold(node)
-                    if text is not None:
+                    if text is not None and not _part_of_folded(node, parents, folder):
                         self._string(
                             text,
                             node,
@@ -354,11 +356,13 @@ class _Scanner:
         if self.role != "tests":
             return
         short = name.rsplit(".", 1)[-1] if name else ""
+        if not short and isinstance(node.func, ast.Attribute):
+            short = node.func.attr  # object.__getattribute__(sys, ...)
         if short in ("__import__", "import_module") and not _literal_first(
             node, folder
         ):
             self.add(line, f"`{short}` of a computed name", _DYNAMIC_WHY)
-        elif short in ("getattr", "setattr", "hasattr", "delattr") and node.args:
+        elif short in GETATTR_CALLS and node.args:
             module = _module_of(node.args[0], aliases)
             if (module in INTROSPECTED or _is_builtins_name(node.args[0])) and (
                 len(node.args) < 2 or folder.fold(node.args[1]) is None
@@ -366,10 +370,11 @@ class _Scanner:
                 self.add(
                     line, f"`{short}({module or '__builtins__'}, ...)`", _DYNAMIC_WHY
                 )
-        elif short == "vars" and node.args:
+        elif short in ("vars", "dir", "getmembers", "getmembers_static") and node.args:
+            # Every name of sys or builtins, to pick one by a computed test.
             module = _module_of(node.args[0], aliases)
-            if module in INTROSPECTED:
-                self.add(line, f"`vars({module})`", _DYNAMIC_WHY)
+            if module in INTROSPECTED or _is_builtins_name(node.args[0]):
+                self.add(line, f"`{short}({module or '__builtins__'})`", _DYNAMIC_WHY)
         elif (
             isinstance(node.func, ast.Attribute)
             and node.func.attr in ("get", "pop", "setdefault", "__getitem__")
@@ -562,6 +567,18 @@ class _Folder:
             if isinstance(func, ast.Name) and func.id == "str" and len(node.args) == 1:
                 return self.fold(node.args[0], depth + 1)
         return None
+
+
+def _part_of_folded(
+    node: ast.expr, parents: dict[ast.AST, ast.AST], folder: _Folder
+) -> bool:
+    """A piece of a larger constant (`"a" + "b"`, an f-string's part): the whole is read."""
+    parent = parents.get(node)
+    if isinstance(parent, ast.FormattedValue):
+        parent = parents.get(parent)
+    return isinstance(parent, (ast.BinOp, ast.JoinedStr)) and (
+        folder.fold(parent) is not None
+    )
 
 
 def _walk_outside_compile(roots: list[ast.expr]) -> Iterable[ast.AST]:

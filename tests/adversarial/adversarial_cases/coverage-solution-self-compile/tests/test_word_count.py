@@ -1,0 +1,5 @@
+from word_count import count_words
+
+
+def test_empty():
+    assert count_words("") == {}
