@@ -286,7 +286,7 @@ def _namedtuple_of(data: dict[str, Any]) -> Any:
         or not all(_identifier(f) for f in [name, *fields])
     ):
         raise CodecError("malformed namedtuple")
-    return _namedtuple(name, tuple(fields))
+    return _build(_namedtuple, name, tuple(fields))
 
 
 def _identifier(name: Any) -> bool:

@@ -27,6 +27,13 @@ import traceback
 from typing import Any, Callable
 
 from grader.runner.proxy import codec
+from grader.runner.proxy.rules import (
+    ProtocolViolation,
+    brief,
+    local_only,
+    no_constant,
+    replayable,
+)
 
 MAX_FRAME = 64 * 1024 * 1024
 HEADER = struct.Struct(">I")
@@ -38,24 +45,6 @@ class ChannelClosed(ConnectionError):
 
 class ChannelTimeout(TimeoutError):
     """The other process did not answer in time."""
-
-
-class ProtocolViolation(Exception):
-    """The student process sent the trusted end something it never accepts; the test fails.
-
-    A plain `Exception` (not a ValueError or PermissionError), so that only a test expecting
-    any exception at all could mistake it for the one it expects.
-    """
-
-
-# What the trusted end never hands to the peer, even when raised while serving it: an
-# interrupt, an exit, and the grader's own control flow (a test's timeout) stop the
-# conversation in this process instead.
-def _local_only(exc: BaseException) -> bool:
-    return isinstance(exc, (KeyboardInterrupt, SystemExit)) or (
-        not isinstance(exc, Exception)
-        and str(getattr(type(exc), "__module__", "")).startswith("grader.")
-    )
 
 
 class Endpoint:
@@ -74,12 +63,10 @@ class Endpoint:
         self.pending = 0  # requests sent whose answer has not arrived
         self.connection: Any = None  # the trusted side's StudentConnection, if any
         self.timeout: float | None = None
-        self.trusted = (
-            side == "trusted"
-        )  # the restricted end: see the module's docstring
-        self.targets: set[int] = (
-            set()
-        )  # handles the peer may act on: exported as values
+        # The restricted end (see the module's docstring), and the handles of its table the
+        # peer may act on: those it handed over as values.
+        self.trusted = side == "trusted"
+        self.targets: set[int] = set()
         self.waiting: list[int] = []  # ids of this end's requests awaiting their answer
         # Exceptions this end raised to the peer -> the requests that were waiting then: the
         # only answers in which the very same exception may come back (see errors.py).
@@ -142,20 +129,20 @@ class Endpoint:
             or ref not in self.targets
         ):
             raise ProtocolViolation(
-                f"a request on {_brief(handle)}, not on a handle the tests gave it"
+                f"a request on {brief(handle)}, not on a handle the tests gave it"
             )
         return self.objects[ref]
 
     def _resolve(self, data: dict[str, Any]) -> Any:
         ref, home = data.get("id"), data.get("home")
         if self.trusted and (type(ref) is not int or home not in ("yours", "mine")):
-            raise codec.CodecError(f"malformed handle {_brief(data)}")
+            raise codec.CodecError(f"malformed handle {brief(data)}")
         if home == "yours":
             try:
                 return self.objects[ref]
             except (KeyError, TypeError):
                 raise codec.CodecError(
-                    f"unknown handle {_brief(ref)} (this end holds {len(self.objects)})"
+                    f"unknown handle {brief(ref)} (this end holds {len(self.objects)})"
                 ) from None
         proxy = self.proxies.get(ref)
         if proxy is None:
@@ -183,7 +170,7 @@ class Endpoint:
             raise ChannelClosed(f"the {self._peer()} sent a frame of {size} bytes")
         try:  # JSON only: no NaN or Infinity, which no reply could echo
             message = json.loads(
-                self._read_exact(size).decode("utf-8"), parse_constant=_no_constant
+                self._read_exact(size).decode("utf-8"), parse_constant=no_constant
             )
         except (ValueError, RecursionError):
             raise ChannelClosed(f"the {self._peer()} sent a malformed frame") from None
@@ -245,7 +232,7 @@ class Endpoint:
             if message.get("ok"):
                 return self.decode(message.get("value"))
             raise self.rebuild_error(message.get("error") or {}, message_id)
-        self.on_response(_replayable(message))
+        self.on_response(replayable(message))
         if self.violation is None and message.get("ok"):
             try:
                 return self.decode(message.get("value"))
@@ -270,7 +257,7 @@ class Endpoint:
         except BaseException as exc:  # every failure goes back to the caller as data
             if isinstance(exc, (ChannelClosed, ChannelTimeout)):
                 raise
-            if self.trusted and _local_only(exc):
+            if self.trusted and local_only(exc):
                 raise  # the tests' own interrupt or timeout: never the peer's to catch
             if self.trusted and isinstance(exc, ProtocolViolation):
                 self.violation = self.violation or str(exc)
@@ -390,53 +377,3 @@ def _no_proxies(endpoint: Endpoint, data: dict[str, Any]) -> Any:
 
 def _no_requests(endpoint: Endpoint, message: dict[str, Any]) -> Any:
     raise PermissionError("this end does not take requests")
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _brief(value: Any) -> str:
-    """A short description of something the peer sent, for a message."""
-    return json.dumps(value, default=repr)[:120] if value is not None else "nothing"
-
-
-# What the student may attach to an answer: its output and log records, as plain text and
-# numbers only (a record's exc_info or stack_info would be formatted by this process).
-LOG_FIELDS = {
-    "name": str,
-    "levelno": int,
-    "levelname": str,
-    "msg": str,
-    "funcName": str,
-    "lineno": int,
-    "exc_text": str,
-}
-MAX_LOGS = 1_000
-MAX_TEXT = 256 * 1024
-
-
-def _replayable(message: dict[str, Any]) -> dict[str, Any]:
-    """The output and logs of a student's answer, checked field by field."""
-    logs = message.get("logs")
-    clean: dict[str, Any] = {
-        "out": _capped(message.get("out")),
-        "err": _capped(message.get("err")),
-        "logs": [],
-    }
-    for record in logs[:MAX_LOGS] if isinstance(logs, list) else []:
-        if isinstance(record, dict):
-            clean["logs"].append(
-                {
-                    key: (value[:MAX_TEXT] if isinstance(value, str) else value)
-                    for key, value in record.items()
-                    if key in LOG_FIELDS
-                    and type(value) is LOG_FIELDS[key]
-                    and (key != "levelno" or 0 <= value <= 100)
-                }
-            )
-    return clean
-
-
-def _capped(text: Any) -> str:
-    return text[:MAX_TEXT] if isinstance(text, str) else ""

@@ -21,8 +21,9 @@ import inspect
 import operator
 from typing import Any
 
-from grader.runner.proxy.endpoint import Endpoint, ProtocolViolation
 from grader.runner.proxy.codec import CodecError
+from grader.runner.proxy.endpoint import Endpoint
+from grader.runner.proxy.rules import ProtocolViolation
 
 # Dunder operations either end may ask for, mapped to how Python itself performs them.
 DUNDERS = {
