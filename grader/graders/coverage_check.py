@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
-from grader.graders.base import CheckContext, result, write_pytest_ini
+from grader.graders.base import CheckContext, result, trusted_tool, write_pytest_ini
 from grader.graders import coverage_tamper
 from grader.graders.hidden_tests import pytest_env
 from grader.runner.pytest_session import (
@@ -23,9 +23,9 @@ def write_coveragerc(ctx: CheckContext) -> Path:
     """Our own configuration: the submission's .coveragerc / pyproject settings are ignored,
     and the data file lives in the work folder, not beside the student's code."""
     solution = "\n    ".join(str(ctx.submission / rel) for rel in ctx.solution_files)
-    # Readable by the student's processes, writable only by the trusted one: the trusted
-    # `coverage json` reads it.
-    path = ctx.work / "tmp" / "coveragerc"
+    # Readable by the student's processes, writable only by the entrypoint: the trusted
+    # `coverage json` reads it too.
+    path = ctx.shared_config / "coveragerc"
     path.write_text(
         "[run]\n"
         f"data_file = {ctx.student_work / 'coverage.data'}\n"
@@ -33,7 +33,7 @@ def write_coveragerc(ctx: CheckContext) -> Path:
         "[report]\n"
         f"include =\n    {solution}\n"
         "[json]\n"
-        f"output = {ctx.trusted_work / 'coverage.json'}\n",
+        f"output = {ctx.trusted_scratch / 'coverage.json'}\n",
         encoding="utf-8",
     )
     return path
@@ -71,11 +71,9 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     if tampered is not None:
         return tampered
     rcfile = write_coveragerc(ctx)
-    results_path = ctx.student_work / "student.jsonl"
     command = pytest_command(
-        ini=write_pytest_ini(ctx.work / "tmp" / "student-pytest.ini", ctx.submission),
+        ini=write_pytest_ini(ctx.shared_config / "student-pytest.ini", ctx.submission),
         rootdir=ctx.submission,
-        results=results_path,
         test_seconds=ctx.test_seconds,
         student_root=ctx.submission,
         wrapper=["-m", "coverage", "run", "--append", f"--rcfile={rcfile}"],
@@ -84,12 +82,11 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         command,
         list(ctx.test_files),
         cwd=ctx.submission,
-        results_path=results_path,
+        log_path=ctx.entry_work / "student.log",
         test_seconds=ctx.test_seconds,
         deadline=ctx.deadline,
         env=pytest_env(),
         uid=ctx.student_uid,
-        log_path=ctx.trusted_work / "student.log",
     )
     outcomes = [
         session.results.get(m["id"], {**m, "status": "error"})
@@ -164,14 +161,16 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
 
 
 def _coverage_report(ctx: CheckContext, rcfile: Path) -> dict[str, Any]:
+    # The data file is the student's: it is read by the trusted uid, never by root.
     subprocess.run(
         [ctx.python, "-I", "-m", "coverage", "json", f"--rcfile={rcfile}", "-q"],
         cwd=ctx.submission,
         capture_output=True,
         env=pytest_env(),
         timeout=ctx.seconds_left(),
+        preexec_fn=trusted_tool(ctx),
     )
-    report_path = ctx.trusted_work / "coverage.json"
+    report_path = ctx.trusted_scratch / "coverage.json"
     files: dict[str, Any] = {}
     statements = covered = 0
     if report_path.exists():

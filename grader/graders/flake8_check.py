@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from grader.catalog.model import CheckConfig
-from grader.graders.base import CheckContext, result
+from grader.graders.base import CheckContext, result, trusted_tool
 from grader.graders.hidden_tests import pytest_env
 from grader.graders.pragmas import has_noqa, noqa_codes
 from grader.scorecard.caps import MAX_VIOLATIONS
@@ -50,6 +50,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         capture_output=True,
         env=pytest_env(),
         timeout=ctx.seconds_left(),
+        preexec_fn=trusted_tool(ctx),
     )
     violations = parse_violations(proc.stdout.decode("utf-8", "replace"))
     if proc.returncode not in (0, 1) or (proc.returncode == 1 and not violations):
