@@ -230,7 +230,8 @@ def _guard(
     The classic builder has no disk quota and no pids limit for RUN steps, so both are
     polled: the layers built so far plus each running step's writable layer, and each
     step's process count. A poll every GUARD_SECONDS bounds how long a step can go on,
-    not how fast it writes or forks (the memory cgroup bounds the forks).
+    not how fast it writes or forks: a fork bomb reaches ~10k processes (as many as 1 GiB
+    of memory cgroup holds) before it is seen and killed, which takes seconds.
     """
     disk_mb = float(options.get("build_disk_mb", DEFAULT_BUILD_DISK_MB))
     pids = int(options.get("build_pids", DEFAULT_BUILD_PIDS))
