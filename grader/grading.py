@@ -12,6 +12,7 @@ from grader import __version__
 from grader.catalog.model import Exercise
 from grader.runner import Backend
 from grader.runner.backend import RunOutcome
+from grader.runner.docker_backend import DEFAULT_IMAGE
 from grader.runner.job import RESULTS_MAX_BYTES, Job, prepare_job, remove_job
 from grader.runner.submission import Submission, collect_submission
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text, clean_text
@@ -149,8 +150,12 @@ def run_host_checks(job: Job, backend: Backend) -> dict[str, CheckResult]:
             from grader.graders import dockerfile_check
 
             client = getattr(backend, "client", None)
+            # The health probe runs in a container of the runner image this backend uses.
             results[config.id] = dockerfile_check.run(
-                job.root / "submission", config, client=client
+                job.root / "submission",
+                config,
+                client=client,
+                probe_image=getattr(backend, "image", DEFAULT_IMAGE),
             )
     return results
 
