@@ -152,6 +152,12 @@ What the student builds, and why a team would want it.
 | flake8 | 10 | `flake8 --max-line-length 88 --extend-ignore E203,W503` reports nothing. |
 | black | 10 | `black --check --line-length 88` would change nothing. |
 | Coverage | 10 | Your own tests pass and cover at least **70%** of `{module}.py`. |
+
+Comments that switch a check off do not count: flake8 ignores `# noqa` and
+`# flake8: noqa`, black fails on `# fmt: off`, `# fmt: skip` and
+`# yapf: disable`, and the coverage check fails without running your tests if
+they (or your solution) reach into coverage itself (`sys.settrace`,
+`import coverage`, `compile` under a file's name).
 """
 
 _INSTRUCTIONS_ZH = """# {title}
@@ -174,6 +180,11 @@ _INSTRUCTIONS_ZH = """# {title}
 | flake8 | 10 | `flake8 --max-line-length 88 --extend-ignore E203,W503` 没有任何报告。 |
 | black | 10 | `black --check --line-length 88` 不需要做任何修改。 |
 | 覆盖率 | 10 | 你的测试全部通过，并覆盖 `{module}.py` 至少 **70%** 的代码。 |
+
+关闭检查的注释不算数：flake8 会忽略 `# noqa` 和 `# flake8: noqa`，black 遇到
+`# fmt: off`、`# fmt: skip` 或 `# yapf: disable` 直接判为不通过；如果你的测试（或解答）
+去干预覆盖率本身（`sys.settrace`、`import coverage`、以某个文件名 `compile` 代码），
+覆盖率检查会直接判为不通过，且不运行你的测试。
 """
 
 _STARTER = '''"""{title}."""
