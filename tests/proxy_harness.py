@@ -203,7 +203,10 @@ PROXIES = (RemoteObject, RemoteClass, RemoteFunction)
 def plain_type(kind: type) -> bool:
     return (
         kind in codec.INERT_BUILTINS
-        or (issubclass(kind, Exception) and getattr(builtins, kind.__name__, 0) is kind)
+        or (
+            issubclass(kind, BaseException)
+            and getattr(builtins, kind.__name__, 0) is kind
+        )
         or (  # a namedtuple class made by the codec from checked names
             issubclass(kind, tuple) and kind.__module__ == codec.__name__
         )

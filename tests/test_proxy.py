@@ -296,6 +296,18 @@ def keep(function):
 
 def raise_held():
     raise keep.held
+
+
+def close_early(manager):
+    def numbers():
+        with manager:
+            yield 1
+            yield 2
+
+    generator = numbers()
+    next(generator)
+    generator.close()
+    return "closed"
 '''
 
 
@@ -378,3 +390,19 @@ def test_a_callbacks_exception_keeps_its_identity_only_on_its_way_back(forger) -
     with pytest.raises(ValueError, match="kept") as later:
         module.raise_held()
     assert str(later.value) == "kept"
+
+
+def test_a_tests_context_manager_sees_the_exception_class_that_left_it(forger) -> None:
+    module, _ = forger
+    seen = []
+
+    class Manager:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, kind, value, traceback):
+            seen.append(kind)
+            return False
+
+    assert module.close_early(Manager()) == "closed"
+    assert seen == [GeneratorExit]

@@ -7,7 +7,7 @@ cross as the plain base value, so an `int` subclass with a forged `__eq__` arriv
 
 The trusted test process decodes with `trusted=True`: what the student process sends becomes
 plain data only. A path is a `PurePosixPath` (equal to the `Path` it stands for, with no I/O),
-a built-in type is one of the inert data types or a built-in `Exception` class, a namedtuple
+a built-in type is one of the inert data types or a built-in exception class, a namedtuple
 class is built by `collections.namedtuple` from checked identifiers, and a pandas dtype is
 only applied when it cannot name a file (`dateutil/...` time zones read one) or an import.
 """
@@ -268,7 +268,9 @@ def _builtin_type(raw: Any, trusted: bool) -> type:
         raise CodecError(f"unknown built-in type {raw!r:.60}")
     if trusted and not (
         found in INERT_BUILTINS
-        or (issubclass(found, Exception) and found.__module__ == "builtins")
+        # An exception class is inert until someone raises it (a context manager's
+        # __exit__ receives one, GeneratorExit included); never raised from this value.
+        or (issubclass(found, BaseException) and found.__module__ == "builtins")
     ):
         raise CodecError(
             f"the built-in type {found.__name__} does not cross as a value"

@@ -241,7 +241,7 @@ class Endpoint:
         if self.violation is not None:
             raise ProtocolViolation(
                 f"the process running your code broke the rules of its conversation "
-                f"with the tests: {self.violation}; this test fails"
+                f"with the tests: {self.violation}"
             )
         raise self.rebuild_error(message.get("error"), message_id)
 
