@@ -261,7 +261,9 @@ def _over_limits(client: Any, build: Build, disk_mb: float, pids: int) -> str:
         if parent and parent not in sizes:
             sizes[parent] = _size(client, parent)
         written += max(0, sizes[image["Id"]] - sizes.get(parent, 0))
-    for container in client.api.containers(filters=build.filters, size=True):
+    # Stopped ones too: a step that has just ended is being committed to a layer, and a
+    # sparse file becomes real bytes there.
+    for container in client.api.containers(all=True, filters=build.filters, size=True):
         written += int(container.get("SizeRw") or 0)
     if written > disk_mb * MB:
         return f"the build wrote more than {disk_mb:g} MB to disk"

@@ -67,6 +67,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             root=str(ctx.submission),
             env=student_env(),
             preexec=drop_privileges(ctx.student_uid),
+            seal=lambda: seal_sources(hidden, sealed=True),
         )
     if isolated:
         command += proxy_options(ctx, spawner.start() if spawner else None)
@@ -81,6 +82,10 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             env=pytest_env(),
             uid=ctx.trusted_uid if isolated else ctx.student_uid,
             pass_fds=(spawner.theirs.fileno(),) if spawner else (),
+            # A restart collects again: it needs the sources the last collection sealed.
+            before_start=(
+                (lambda: seal_sources(hidden, sealed=False)) if spawner else None
+            ),
         )
     finally:
         if spawner is not None:
@@ -113,6 +118,17 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         "anomalies": session.anomalies[:20] + session.isolation.get("anomalies", []),
     }
     return scored
+
+
+def seal_sources(suite: Path, *, sealed: bool) -> None:
+    """Make the suite's Python sources unreadable to the trusted uid (or readable again).
+
+    Collection is the only time they are read. A test that reads a file the submission has
+    turned into a link to them would otherwise show them in its failure message. Data files
+    the tests open while they run stay readable.
+    """
+    for path in suite.rglob("*.py"):
+        os.chmod(path, 0o000 if sealed else 0o640)  # root-owned: no links inside
 
 
 def share_hidden_suite(ctx: CheckContext) -> Path:

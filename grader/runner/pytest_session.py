@@ -83,6 +83,7 @@ def run_pytest_watched(
     env: dict[str, str] | None = None,
     uid: int | None = None,
     pass_fds: tuple[int, ...] = (),
+    before_start: Callable[[], None] | None = None,
 ) -> PytestRun:
     """Run until every collected test has a result, or `deadline` (time.monotonic) passes.
 
@@ -94,6 +95,8 @@ def run_pytest_watched(
     finished: list[str] = []
     while True:
         deselect = [arg for nodeid in finished for arg in ("--deselect", nodeid)]
+        if before_start is not None:
+            before_start()
         records_read, records_write = os.pipe()
         os.set_blocking(records_read, False)
         try:

@@ -13,7 +13,7 @@ from typing import Iterator
 import pytest
 
 from grader.runner.proxy.client import StudentConnection, install
-from grader.runner.proxy.spawner import student_env
+from grader.runner.proxy.spawner import seal, student_env
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,6 +90,14 @@ def _chmod_no_follow(folder: Path, mode: int) -> None:
         os.fchmod(fd, mode)
     finally:
         os.close(fd)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """No test runs until the entrypoint has sealed the hidden suite's source: a test that
+    reads a path the submission turned into a link cannot read the suite then."""
+    connection = session.config.stash.get(CONNECTION, None)
+    if connection is not None and connection.spawner is not None:
+        seal(connection.spawner)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

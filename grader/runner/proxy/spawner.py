@@ -5,7 +5,9 @@ so it cannot start a process under the student's uid, nor signal one. The entryp
 keeps those capabilities, serves a `SpawnService` on a socket it hands to the trusted pytest:
 `spawn` starts `python -I -m grader.runner.proxy.server` as the student uid and passes back
 the two descriptors the trusted side needs (its end of the conversation, the read end of the
-stack dumps); `signal` and `wait` act only on processes this service started.
+stack dumps); `signal` and `wait` act only on processes this service started; `seal`, sent
+when collection is over, lets the entrypoint take away what only collection needed (the
+hidden suite's source) before any test runs.
 
 The trusted side sees a `SpawnedProcess` with the part of `subprocess.Popen` it uses.
 """
@@ -55,10 +57,12 @@ class SpawnService:
         root: str,
         env: dict[str, str],
         preexec: Callable[[], None] | None,
+        seal: Callable[[], None] | None = None,
     ) -> None:
         self.root = root
         self.env = env
         self.preexec = preexec
+        self.seal = seal
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
         self.ours, self.theirs = socket.socketpair(
             socket.AF_UNIX, socket.SOCK_SEQPACKET
@@ -104,6 +108,10 @@ class SpawnService:
         op = request.get("op")
         if op == "spawn":
             return self._spawn()
+        if op == "seal":
+            if self.seal is not None:
+                self.seal()
+            return {"ok": True}, []
         process = self.processes.get(int(request.get("pid", -1)))
         if process is None:
             raise PermissionError("not a process this service started")
@@ -190,6 +198,14 @@ def spawn(channel: socket.socket) -> tuple[SpawnedProcess, socket.socket, int]:
         raise OSError("the entrypoint did not pass the student process's descriptors")
     sock = socket.socket(fileno=fds[0])
     return SpawnedProcess(channel, int(reply["pid"])), sock, fds[1]
+
+
+def seal(channel: socket.socket) -> None:
+    """Tell the entrypoint collection is over: what only collection needed may be closed.
+
+    Answered only once it is done, so no test runs before.
+    """
+    _ask(channel, {"op": "seal"})
 
 
 # One request at a time on the channel: the trusted process may stop a student process from
