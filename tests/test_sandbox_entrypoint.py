@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.grading import read_results
+from grader.graders.hidden_tests import seal_sources
 from grader.runner.backend import RunOutcome
 from grader.runner.inside import exhausted_resource
 from grader.runner.job import prepare_job, remove_job
@@ -23,6 +24,7 @@ from grader.runner.proxy.endpoint import Endpoint
 from grader.runner.proxy.spawner import (
     SpawnedProcess,
     SpawnService,
+    seal,
     spawn,
     student_env,
 )
@@ -155,3 +157,30 @@ def test_a_file_beside_the_results_makes_them_untrusted(
         assert {c.status for c in checks} == {"error"}
     finally:
         remove_job(job)
+
+
+def test_seal_is_answered_only_after_the_entrypoint_has_sealed(tmp_path: Path) -> None:
+    calls: list[str] = []
+    running = SpawnService(
+        root=str(tmp_path),
+        env=student_env(),
+        preexec=None,
+        seal=lambda: (time.sleep(0.2), calls.append("sealed")),
+    )
+    channel = socket.socket(fileno=os.dup(running.start()))
+    try:
+        seal(channel)
+        assert calls == ["sealed"]
+    finally:
+        channel.close()
+        running.close()
+
+
+def test_sealed_sources_are_unreadable_and_data_stays(tmp_path: Path) -> None:
+    (tmp_path / "test_x.py").write_text("def test_x(): pass\n")
+    (tmp_path / "expected.csv").write_text("a,b\n")
+    seal_sources(tmp_path, sealed=True)
+    assert (tmp_path / "test_x.py").stat().st_mode & 0o777 == 0
+    assert (tmp_path / "expected.csv").stat().st_mode & 0o444
+    seal_sources(tmp_path, sealed=False)
+    assert (tmp_path / "test_x.py").stat().st_mode & 0o777 == 0o640
