@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.grading import read_results
-from grader.graders.hidden_tests import seal_sources
+from grader.graders.hidden_tests import seal_suite
 from grader.runner.backend import RunOutcome
 from grader.runner.inside import exhausted_resource
 from grader.runner.job import prepare_job, remove_job
@@ -176,11 +176,13 @@ def test_seal_is_answered_only_after_the_entrypoint_has_sealed(tmp_path: Path) -
         running.close()
 
 
-def test_sealed_sources_are_unreadable_and_data_stays(tmp_path: Path) -> None:
+def test_a_sealed_suite_is_unreadable_until_opened_again(tmp_path: Path) -> None:
     (tmp_path / "test_x.py").write_text("def test_x(): pass\n")
-    (tmp_path / "expected.csv").write_text("a,b\n")
-    seal_sources(tmp_path, sealed=True)
-    assert (tmp_path / "test_x.py").stat().st_mode & 0o777 == 0
-    assert (tmp_path / "expected.csv").stat().st_mode & 0o444
-    seal_sources(tmp_path, sealed=False)
-    assert (tmp_path / "test_x.py").stat().st_mode & 0o777 == 0o640
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "expected.csv").write_text("a,b\n")
+    files = [tmp_path / "test_x.py", tmp_path / "data" / "expected.csv"]
+    seal_suite(tmp_path, sealed=True)
+    assert [p.stat().st_mode & 0o777 for p in files] == [0, 0]
+    assert (tmp_path / "data").stat().st_mode & 0o100, "folders stay traversable"
+    seal_suite(tmp_path, sealed=False)
+    assert [p.stat().st_mode & 0o777 for p in files] == [0o640, 0o640]

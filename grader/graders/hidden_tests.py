@@ -67,7 +67,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             root=str(ctx.submission),
             env=student_env(),
             preexec=drop_privileges(ctx.student_uid),
-            seal=lambda: seal_sources(hidden, sealed=True),
+            seal=lambda: seal_suite(hidden, sealed=True),
         )
     if isolated:
         command += proxy_options(ctx, spawner.start() if spawner else None)
@@ -84,7 +84,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             pass_fds=(spawner.theirs.fileno(),) if spawner else (),
             # A restart collects again: it needs the sources the last collection sealed.
             before_start=(
-                (lambda: seal_sources(hidden, sealed=False)) if spawner else None
+                (lambda: seal_suite(hidden, sealed=False)) if spawner else None
             ),
         )
     finally:
@@ -120,15 +120,16 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     return scored
 
 
-def seal_sources(suite: Path, *, sealed: bool) -> None:
-    """Make the suite's Python sources unreadable to the trusted uid (or readable again).
+def seal_suite(suite: Path, *, sealed: bool) -> None:
+    """Make the suite's files unreadable to the trusted uid (or readable again).
 
-    Collection is the only time they are read. A test that reads a file the submission has
-    turned into a link to them would otherwise show them in its failure message. Data files
-    the tests open while they run stay readable.
+    Collection is the only time they are read (a suite loads its data files at import). A
+    test that reads a file the submission has turned into a link to them would otherwise
+    show them in its failure message.
     """
-    for path in suite.rglob("*.py"):
-        os.chmod(path, 0o000 if sealed else 0o640)  # root-owned: no links inside
+    for path in suite.rglob("*"):
+        if path.is_file():  # root-owned folder: nothing in it is a link
+            os.chmod(path, 0o000 if sealed else 0o640)
 
 
 def share_hidden_suite(ctx: CheckContext) -> Path:
