@@ -77,7 +77,7 @@ def test_every_limit_holds_inside_the_container(
         if t["status"] != "passed"
     }
     assert failing == {}
-    assert len(card.check("tests").details["tests"]) == 13
+    assert len(card.check("tests").details["tests"]) == 14
     assert created_containers, "the backend created no container"
     assert leftover_containers(docker_backend.client, created_containers) == []
 

@@ -76,6 +76,7 @@ class StudentConnection:
         self.restarts = 0
         self.anomalies: list[str] = []
         self.dump: Any = None  # read end of the student process's stack dumps
+        self.shared: str | None = None  # the running test's tmp_path (see share)
 
     def live(self) -> Endpoint:
         if self.endpoint is None or self.endpoint.closed:
@@ -110,6 +111,8 @@ class StudentConnection:
                 f"the process that runs your code did not start within {STARTUP_SECONDS} s"
             ) from None
         parent.settimeout(self.call_seconds)
+        if self.shared is not None:
+            Endpoint.request(endpoint, "share", path=self.shared)
 
     def _spawn_here(self) -> tuple[subprocess.Popen[bytes], socket.socket, int]:
         """Start the student process from this process (it may switch to `uid`)."""
@@ -132,6 +135,16 @@ class StudentConnection:
 
     def request(self, op: str, **fields: Any) -> Any:
         return self.live().request(op, **fields)
+
+    def share(self, folder: str | None) -> None:
+        """Have the student process open up what it makes under `folder` to this process
+        (another uid), from now on; None stops it. Sent again to a restarted process."""
+        self.shared = folder
+        if self.endpoint is not None and not self.endpoint.closed:
+            try:
+                self.endpoint.request("share", path=folder)
+            except Exception:  # a stuck or dead process: it is replaced on the next call
+                pass
 
     def import_module(self, name: str) -> Any:
         module = self.request("import", module=name)

@@ -78,6 +78,12 @@ class _StudentFiles:
                 *((p, 0o711) for p in path.parents[:2]),
             ):
                 _chmod_no_follow(folder, mode)
+            self.connection.share(str(path))
+            try:
+                yield
+            finally:
+                self.connection.share(None)
+            return
         yield
 
 
