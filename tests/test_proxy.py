@@ -298,6 +298,20 @@ def raise_held():
     raise keep.held
 
 
+def default_of(function):
+    import inspect
+
+    return inspect.signature(function).parameters["registry"].default
+
+
+def pass_default_back(function):
+    return function(1, registry=default_of(function))
+
+
+def use_default(function):
+    return default_of(function).add("planted")
+
+
 def close_early(manager):
     def numbers():
         with manager:
@@ -406,3 +420,24 @@ def test_a_tests_context_manager_sees_the_exception_class_that_left_it(forger) -
 
     assert module.close_early(Manager()) == "closed"
     assert seen == [GeneratorExit]
+
+
+def test_a_callbacks_default_argument_can_be_passed_back_but_not_used(forger) -> None:
+    module, _ = forger
+
+    class Registry:
+        def __init__(self):
+            self.items = []
+
+        def add(self, item):
+            self.items.append(item)
+
+    kept = Registry()
+
+    def callback(x, registry=kept, scale=2):
+        return registry is kept
+
+    with pytest.raises(ProtocolViolation, match="not on a handle the tests gave it"):
+        module.use_default(callback)
+    assert kept.items == []
+    assert module.pass_default_back(callback) is True

@@ -22,7 +22,7 @@ import operator
 from typing import Any
 
 from grader.runner.proxy.codec import CodecError
-from grader.runner.proxy.endpoint import Endpoint
+from grader.runner.proxy.endpoint import Endpoint, Inert
 from grader.runner.proxy.rules import ProtocolViolation
 
 # Dunder operations either end may ask for, mapped to how Python itself performs them.
@@ -129,7 +129,8 @@ def serve_trusted(endpoint: Endpoint, message: dict[str, Any]) -> Any:
         return target(*args, **kwargs)
     if op == "isinstance":
         return isinstance(target, _data(endpoint, message, "cls", None))
-    return describe_signature(target)
+    # A default argument can be passed back (identity) but not used: it was not handed over.
+    return [[*p[:3], Inert(p[3])] for p in describe_signature(target)]
 
 
 def _data(endpoint: Endpoint, message: dict[str, Any], key: str, default: Any) -> Any:
