@@ -143,8 +143,8 @@ class StudentConnection:
         if self.endpoint is not None and not self.endpoint.closed:
             try:
                 self.endpoint.request("share", path=folder)
-            except Exception:  # a stuck or dead process: it is replaced on the next call
-                pass
+            except Exception:
+                pass  # a stuck or dead process: it is replaced on the next call
 
     def import_module(self, name: str) -> Any:
         module = self.request("import", module=name)
