@@ -15,7 +15,7 @@ import signal
 import socket
 import stat
 import sys
-from typing import Any
+from typing import Any, Callable
 
 from grader.runner.proxy.endpoint import ChannelClosed, Endpoint
 from grader.runner.proxy.ops import serve_student
@@ -91,6 +91,40 @@ def share_with_tests(folder: str) -> None:
                 continue
 
 
+def create_shared_files(folder: Callable[[], str | None]) -> None:
+    """Files and folders this process creates under the running test's tmp_path are made
+    usable by the test process (another uid) from the start, whatever mode the code asks
+    for (`tempfile.mkstemp` asks for 0o600): a test may read them while a call still runs.
+    """
+    real_open, real_mkdir = os.open, os.mkdir
+
+    def inside(path: Any, dir_fd: int | None) -> bool:
+        shared = folder()
+        if not shared or dir_fd is not None:
+            return False
+        try:
+            full = os.path.abspath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return False
+        return full == shared or full.startswith(shared + os.sep)
+
+    def open_shared(
+        path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None
+    ) -> int:
+        if flags & os.O_CREAT and inside(path, dir_fd):
+            mode |= 0o066
+        return real_open(path, flags, mode, dir_fd=dir_fd)
+
+    def mkdir_shared(
+        path: Any, mode: int = 0o777, *, dir_fd: int | None = None
+    ) -> None:
+        if inside(path, dir_fd):
+            mode |= 0o077
+        real_mkdir(path, mode, dir_fd=dir_fd)
+
+    os.open, os.mkdir = open_shared, mkdir_shared  # type: ignore[assignment]
+
+
 def _drain(buffer: io.StringIO) -> str:
     text = buffer.getvalue()
     buffer.seek(0)
@@ -120,6 +154,7 @@ def main(argv: list[str]) -> int:
     os.chdir(root)
     sys.path.insert(0, root)
     endpoint = StudentEndpoint(sock)
+    create_shared_files(lambda: endpoint.shared)
     endpoint.make_proxy = make_proxy
     endpoint.handle_request = serve_student
     sys.stdout, sys.stderr = endpoint.out, endpoint.err
