@@ -218,3 +218,17 @@ def test_a_student_process_that_never_starts_is_a_crash(
         assert connection.anomalies == ["the student process did not start"]
     finally:
         connection.stop()
+
+
+def test_an_error_in_a_nested_call_keeps_the_student_process(shop) -> None:
+    module, connection = shop
+    restarts = connection.restarts
+
+    def callback(value):
+        with pytest.raises(ValueError, match="count must be positive"):
+            module.Basket().add("tea", 0)
+        return value
+
+    assert module.apply(callback, 7) == 7
+    assert module.apply(len, "abc") == 3
+    assert connection.restarts == restarts

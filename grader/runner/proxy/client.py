@@ -214,6 +214,9 @@ class _TrustedEndpoint(Endpoint):
         self.connection = connection
 
     def request(self, op: str, **fields: Any) -> Any:
+        # Requests nest (a callback calls the submission again): only one whose own answer
+        # never came was interrupted; an error answer leaves the conversation in order.
+        outer = self.pending
         try:
             return super().request(op, **fields)
         except ChannelTimeout:
@@ -232,7 +235,7 @@ class _TrustedEndpoint(Endpoint):
             self.connection.stop(f"the student process ended (exit code {code})")
             raise StudentCrashed(_death(code)) from None
         except BaseException as exc:
-            if self.pending:
+            if self.pending > outer:
                 # Interrupted mid-conversation (the test's own timer fired): say where the
                 # submission was, then replace its process, whose state is now unknown.
                 _point_at(exc, self.connection.where_stuck())
