@@ -28,10 +28,13 @@ expect.json keys (all optional except "attack"):
   runs              gradings of the same submission (default 1)
   settle_seconds    wait before the leftover checks (late writers)
   harness_bug       a known hole this case exposes: xfail, unless GRADER_ADVERSARIAL_STRICT=1
+  backends          where the case is graded (default ["docker"]); "bwrap" for attacks whose
+                    defence is not the Docker sandbox itself (the proxy's trusted end)
 
 Evidence strings ("includes") are built at run time, never literal in a case's source: a
 black diff of the submission would otherwise show them. Skipped without an engine and runner
-image, unless GRADER_REQUIRE_DOCKER=1.
+image, unless GRADER_REQUIRE_DOCKER=1; the bwrap runs are skipped where bwrap cannot make
+namespaces.
 """
 
 from __future__ import annotations
@@ -92,6 +95,7 @@ EXPECT_KEYS = {
     "runs",
     "settle_seconds",
     "harness_bug",
+    "backends",
 }
 
 
@@ -133,6 +137,7 @@ class Case:
     runs: int = 1
     settle_seconds: float = 0.0
     harness_bug: str = ""
+    backends: list[str] = field(default_factory=lambda: ["docker"])
 
     @property
     def folder(self) -> Path:
@@ -323,6 +328,33 @@ def test_hostile_submission_is_graded_safely(
     request: pytest.FixtureRequest,
 ) -> None:
     case = load_case(name)
+    if "docker" not in case.backends:
+        pytest.skip("this case is graded on other backends only")
+    grade_case_safely(case, docker_backend, created_containers, tmp_path, request)
+    assert leftover_containers(docker_backend.client, created_containers) == []
+
+
+BWRAP_CASES = [n for n in CASE_NAMES if "bwrap" in load_case(n).backends]
+
+
+@pytest.mark.parametrize("name", BWRAP_CASES)
+def test_hostile_submission_is_graded_safely_under_bwrap(
+    name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from grader.runner.bwrap_backend import BwrapBackend, bwrap_available
+
+    if not bwrap_available():
+        pytest.skip("bwrap cannot create namespaces here")
+    grade_case_safely(load_case(name), BwrapBackend(), [], tmp_path, request)
+
+
+def grade_case_safely(
+    case: Case,
+    backend: Any,
+    containers: list[str],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
     if case.harness_bug and os.environ.get("GRADER_ADVERSARIAL_STRICT") != "1":
         request.applymarker(pytest.mark.xfail(reason=case.harness_bug, strict=False))
     exercise = exercise_for(case, tmp_path)
@@ -330,12 +362,11 @@ def test_hostile_submission_is_graded_safely(
     for run in range(case.runs):
         workspace = workspace_for(case, tmp_path / f"workspace-{run}")
         before = snapshot(workspace)
-        card = grade_workspace(workspace, exercise=exercise, backend=docker_backend)
+        card = grade_workspace(workspace, exercise=exercise, backend=backend)
         if case.settle_seconds:
             time.sleep(case.settle_seconds)
         assert snapshot(workspace) == before, "the grading run changed the workspace"
-        assert leftover_containers(docker_backend.client, created_containers) == []
-        assert leftover_processes(card, created_containers) == []
+        assert leftover_processes(card, containers) == []
         assert leftover_files(card) == []
         assert_valid_card(card, case, exercise)
         assert_no_false_pass(card, case, exercise)
