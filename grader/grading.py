@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import math
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,9 +23,13 @@ from grader.scorecard.model import (
     Scorecard,
     SubmissionRef,
 )
-from grader.scorecard.serialize import check_errors, check_from_dict
+from grader.scorecard.serialize import check_errors, check_from_dict, loads_finite
 
 HOST_CHECKS = frozenset({"dockerfile"})
+
+
+class MalformedResults(ValueError):
+    """The results document breaks its shape: a non-finite or absurd number, a bad check."""
 
 
 def grade_workspace(
@@ -95,10 +99,19 @@ def read_results(job: Job, outcome: RunOutcome) -> tuple[list[CheckResult], str]
             )
         if outcome.exit_code != 0:
             raise ValueError("the grading process did not finish cleanly")
-        document = scrub(json.loads(path.read_text(encoding="utf-8")))
+        try:
+            document = scrub(loads_finite(path.read_text(encoding="utf-8")))
+        except ValueError as exc:  # NaN, Infinity, 1e400 or not JSON at all
+            raise MalformedResults(f"not standard JSON: {exc}") from None
         if not isinstance(document, dict) or document.get("nonce") != job.nonce:
             raise ValueError("the results file was not written by this run's grader")
         checks = _validated_checks(document, exercise)
+    except MalformedResults as exc:
+        reason = cap_text(
+            f"the results from the sandbox were malformed ({exc}); nothing was scored",
+            MESSAGE_CHARS - 100,
+        )
+        return _not_run(exercise, reason, status="error"), reason
     except (ValueError, OSError) as exc:
         tail = clean_text(outcome.log_tail)[-1000:]
         reason = f"the grader crashed inside the sandbox ({exc}; exit code {outcome.exit_code})"
@@ -123,22 +136,25 @@ def scrub(value: Any) -> Any:
 
 def _validated_checks(document: Any, exercise: Exercise) -> list[CheckResult]:
     if not isinstance(document, dict) or not isinstance(document.get("checks"), list):
-        raise ValueError("the results file is not a results document")
+        raise MalformedResults("the results file is not a results document")
     by_id: dict[str, CheckResult] = {}
     for raw in document["checks"]:
         errors = check_errors(raw)
         if errors:
-            raise ValueError(f"invalid check result: {errors[0]}")
+            raise MalformedResults(f"invalid check result: {errors[0]}")
         if raw["id"] in by_id:
-            raise ValueError(f"check {raw['id']} reported twice")
+            raise MalformedResults(f"check {raw['id']} reported twice")
         by_id[raw["id"]] = check_from_dict(raw)
     checks = []
     for config in exercise.checks:
         if config.id in HOST_CHECKS:
             continue
         if config.id not in by_id:
-            raise ValueError(f"check {config.id} did not report")
-        checks.append(rescore(by_id[config.id], config.weight))
+            raise MalformedResults(f"check {config.id} did not report")
+        check = rescore(by_id[config.id], config.weight)
+        if not (math.isfinite(check.score) and math.isfinite(check.max_score)):
+            raise MalformedResults(f"check {config.id} scores {check.score}")
+        checks.append(check)
     return checks
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import tempfile
 from dataclasses import asdict
@@ -51,22 +52,71 @@ def _fast_check() -> Any:
     return fastjsonschema.compile(schema, formats={"date-time": lambda _: True})
 
 
+# Beyond this an integer is no longer a finite double: JSON readers elsewhere overflow.
+_LARGEST_INTEGER = 2**1023
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number (JSON has no NaN or Infinity)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is too large to be finite")
+    return value
+
+
+def loads_finite(text: str | bytes) -> Any:
+    """JSON as the standard has it: `NaN`, `Infinity` and numbers too large for a double
+    (`1e400`, read as infinity by default) are refused with ValueError."""
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+def non_finite(document: Any) -> list[str]:
+    """A `path: message` line for each NaN, infinity or overflowing integer in `document`.
+
+    No JSON Schema keyword refuses NaN (every comparison with it is false), so this walk is
+    part of validating a scorecard, in the fast check and the detailed one alike.
+    """
+    found: list[str] = []
+    stack: list[tuple[tuple[object, ...], Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float):
+            bad = not math.isfinite(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            bad = abs(value) >= _LARGEST_INTEGER
+        elif isinstance(value, dict):
+            stack.extend((path + (k,), v) for k, v in value.items())
+            continue
+        elif isinstance(value, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(value))
+            continue
+        else:
+            continue
+        if bad:
+            where = ".".join(str(p) for p in path) or "(top)"
+            found.append(f"{where}: {str(value)[:40]} is not a finite number")
+    return sorted(found)
+
+
 def is_valid(document: Any) -> bool:
-    """Whether `document` matches the scorecard schema."""
+    """Whether `document` matches the scorecard schema (and holds only finite numbers)."""
     import fastjsonschema
 
     try:
         _fast_check()(document)
     except fastjsonschema.JsonSchemaException:
         return False
-    return True
+    return not non_finite(document)
 
 
 def schema_errors(document: Any) -> list[str]:
     """Every way `document` breaks the scorecard schema, as `path: message` lines."""
     if is_valid(document):
         return []
-    return [
+    return non_finite(document) + [
         f"{'.'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
         for e in _validator().iter_errors(document)
     ]
@@ -74,7 +124,7 @@ def schema_errors(document: Any) -> list[str]:
 
 def check_errors(document: Any) -> list[str]:
     """Schema errors of one check result (as produced inside a sandbox)."""
-    return [
+    return non_finite(document) + [
         f"{'.'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
         for e in _check_validator().iter_errors(document)
     ]
@@ -98,7 +148,10 @@ def to_dict(card: Scorecard) -> dict[str, Any]:
 
 
 def dumps(card: Scorecard) -> str:
-    return json.dumps(to_dict(card), ensure_ascii=False, indent=2) + "\n"
+    """The scorecard as JSON; ValueError for a NaN or infinity (JSON has neither)."""
+    return (
+        json.dumps(to_dict(card), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    )
 
 
 def check_from_dict(data: dict[str, Any]) -> CheckResult:
@@ -122,7 +175,7 @@ def from_dict(data: dict[str, Any]) -> Scorecard:
 
 
 def load(path: Path) -> Scorecard:
-    return from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    return from_dict(loads_finite(Path(path).read_text(encoding="utf-8")))
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
@@ -150,4 +203,5 @@ def write(card: Scorecard, path: Path) -> None:
         raise AssertionError(
             "scorecard breaks its own schema: " + "; ".join(errors[:3])
         )
-    write_atomic(path, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
+    write_atomic(path, text + "\n")
