@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated
@@ -122,7 +123,8 @@ def histogram(standings: list[Standing]) -> list[Bar]:
     """How many students scored 0-9 %, 10-19 %, ... 90-100 %, as bars 0..100 high."""
     counts = [0] * BUCKETS
     for standing in standings:
-        counts[min(int(standing.percent // BUCKETS), BUCKETS - 1)] += 1
+        percent = standing.percent if math.isfinite(standing.percent) else 0.0
+        counts[max(0, min(int(percent // BUCKETS), BUCKETS - 1))] += 1
     tallest = max(counts) or 1
     width = 100 / BUCKETS
     return [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from grader.leaderboard.db.models import STUDENT, Account, Submission, as_utc
+from grader.scorecard.caps import MAX_SCORE
+from grader.text_escape import spreadsheet_safe
 
 CSV_COLUMNS = (
     "student",
@@ -47,6 +50,29 @@ class Standing:
         return 100.0 * self.score / self.max_score if self.max_score else 0.0
 
 
+def rankable() -> list[ColumnElement[bool]]:
+    """A stored score counts only when it is a number from 0 to its maximum, which is at
+    most MAX_SCORE. Anything else (NaN, infinities, huge or negative numbers, NULL, or on
+    SQLite text and blobs, which compare above every number) is skipped, in SQL, before any
+    sum or maximum can carry it to the top. PostgreSQL orders NaN above every number, so
+    both bounds are needed there."""
+    return [
+        Submission.score.is_not(None),
+        Submission.max_score.is_not(None),
+        Submission.score >= 0,
+        Submission.score <= Submission.max_score,
+        Submission.max_score <= MAX_SCORE,
+    ]
+
+
+def _number(value: object) -> float | None:
+    """`value` as a finite float from 0 to MAX_SCORE, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and 0 <= number <= MAX_SCORE else None
+
+
 def _filters(stage: int | None, exercise: str | None) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if stage is not None:
@@ -65,7 +91,7 @@ def best_per_exercise(stage: int | None, exercise: str | None) -> Select[tuple]:
             Submission.exercise,
             func.max(Submission.score).label("best"),
         )
-        .where(Submission.score.is_not(None), *where)
+        .where(*rankable(), *where)
         .group_by(Submission.account_id, Submission.exercise)
         .subquery()
     )
@@ -86,6 +112,7 @@ def best_per_exercise(stage: int | None, exercise: str | None) -> Select[tuple]:
                 Submission.score == best.c.best,
             ),
         )
+        .where(*rankable())
         .group_by(Submission.account_id, Submission.exercise, best.c.best)
     )
 
@@ -128,20 +155,25 @@ def leaderboard(
         .where(Account.role == STUDENT)
         .order_by(totals.c.score.desc(), totals.c.reached_at, Account.name)
     )
-    return [
-        Standing(
-            rank=n,
-            account_id=row.id,
-            name=row.name,
-            pseudonym=row.pseudonym or f"student-{row.id}",
-            score=round(float(row.score), 2),
-            max_score=round(float(row.max_score or 0.0), 2),
-            exercises=int(row.exercises),
-            submissions=int(row.submissions),
-            reached_at=_moment(row.reached_at),
+    standings: list[Standing] = []
+    for row in rows:
+        score, max_score = _number(row.score), _number(row.max_score)
+        if score is None or max_score is None:  # unreachable past rankable(); kept safe
+            continue
+        standings.append(
+            Standing(
+                rank=len(standings) + 1,
+                account_id=row.id,
+                name=str(row.name),
+                pseudonym=str(row.pseudonym or f"student-{row.id}"),
+                score=round(score, 2),
+                max_score=round(max_score, 2),
+                exercises=int(row.exercises),
+                submissions=int(row.submissions),
+                reached_at=_moment(row.reached_at),
+            )
         )
-        for n, row in enumerate(rows, start=1)
-    ]
+    return standings
 
 
 def export_csv(session: Session) -> str:
@@ -181,24 +213,22 @@ def export_csv(session: Session) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
+        best, max_score = _number(row.best), _number(row.max_score)
+        if best is None or max_score is None:  # unreachable past rankable(); kept safe
+            continue
         writer.writerow(
             [
                 spreadsheet_safe(row.name),
                 spreadsheet_safe(row.pseudonym or ""),
-                row.exercise,
+                spreadsheet_safe(str(row.exercise)),
                 row.stage,
-                f"{row.best:g}",
-                f"{row.max_score:g}",
+                f"{best:g}",
+                f"{max_score:g}",
                 _moment(row.reached_at).isoformat(timespec="seconds"),
                 row.submissions,
             ]
         )
     return out.getvalue()
-
-
-def spreadsheet_safe(text: str) -> str:
-    """A cell a spreadsheet shows as text: no formula from a name like `=HYPERLINK(...)`."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _moment(value: datetime | str) -> datetime:

@@ -7,7 +7,6 @@ submission acknowledged is never lost, whatever happens to the server afterwards
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import uuid
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from grader.leaderboard import queue
 from grader.leaderboard.archives import archive_kind, inspect_archive
 from grader.leaderboard.db import Database
 from grader.leaderboard.db.models import (
+    DONE,
+    ERROR,
     QUEUED,
     RUNNING,
     Account,
@@ -34,7 +35,12 @@ from grader.leaderboard.db.models import (
 from grader.leaderboard.errors import ApiError
 from grader.leaderboard.exercises import Catalog
 from grader.leaderboard.settings import Settings
+from grader.scorecard import serialize
+from grader.scorecard.caps import MAX_SCORE
 from grader.scorecard.serialize import write_atomic
+
+JOB_STATES = (QUEUED, RUNNING, DONE, ERROR)
+RESULTS = ("pass", "fail", "error")
 
 
 @dataclass(frozen=True)
@@ -194,21 +200,93 @@ def submission_view(
         job = queue.latest_job(session, submission_id)
         return {
             "id": submission.id,
-            "exercise": submission.exercise,
+            "exercise": str(submission.exercise),
             "student": submission.account.name,
-            "status": submission.status,
             "position": queue.position(session, job) if job else None,
             "submitted_at": as_utc(submission.created_at),
             "started_at": as_utc(job.started_at) if job else None,
             "finished_at": as_utc(job.finished_at) if job else None,
+            **stored_result(submission),
+        }
+
+
+def stored_result(submission: Submission) -> dict[str, Any]:
+    """The submission's status, result, scores, message and scorecard as stored, when they
+    are well-formed; else an error that says so, with no score and no scorecard.
+
+    Whatever the database holds (a NaN or infinite score, a status no code writes, a
+    scorecard that is not JSON or breaks the schema, on SQLite any type in any column),
+    the answer is one the API can send.
+    """
+    problem, scorecard = _stored_problem(submission)
+    if problem is None:
+        return {
+            "status": submission.status,
             "result": submission.result,
             "score": submission.score,
             "max_score": submission.max_score,
             "message": submission.message,
-            "scorecard": (
-                json.loads(submission.scorecard) if submission.scorecard else None
-            ),
+            "scorecard": scorecard,
         }
+    return {
+        "status": ERROR,
+        "result": "error",
+        "score": None,
+        "max_score": None,
+        "message": (
+            f"the stored result of this submission is malformed ({problem}); "
+            "the teacher can grade it again (regrade)"
+        ),
+        "scorecard": None,
+    }
+
+
+def _stored_problem(submission: Submission) -> tuple[str | None, Any]:
+    """What is wrong with the submission's stored result (None: nothing), and its scorecard
+    read from JSON."""
+    problem = _column_problem(submission)
+    if problem is not None or submission.scorecard is None:
+        return problem, None
+    if not isinstance(submission.scorecard, str):
+        return "the scorecard is not text", None
+    try:
+        document = serialize.loads_finite(submission.scorecard)
+    except ValueError:
+        return "the scorecard is not JSON", None
+    if not serialize.is_valid(document):
+        return "the scorecard breaks the scorecard schema", None
+    return None, document
+
+
+def _column_problem(submission: Submission) -> str | None:
+    if submission.status not in JOB_STATES:
+        return "an unknown status"
+    if submission.result is not None and submission.result not in RESULTS:
+        return "an unknown result"
+    if not isinstance(submission.message, str):
+        return "a message that is not text"
+    for name in ("score", "max_score"):
+        value = getattr(submission, name)
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not 0 <= value <= MAX_SCORE
+        ):
+            return f"the {name.replace('_', ' ')} is not a number from 0 to {MAX_SCORE}"
+    if submission.score is not None and (
+        submission.max_score is None or submission.score > submission.max_score
+    ):
+        return "the score is above the maximum"
+    if submission.status == DONE and (
+        submission.scorecard is None
+        or submission.result is None
+        or submission.score is None
+    ):
+        return "graded, but the score or the scorecard is missing"
+    return None
 
 
 def not_found(submission_id: str) -> ApiError:
