@@ -24,6 +24,7 @@ from grader.grading import grade_workspace
 from grader.runner import Backend
 from grader.scorecard import serialize
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
+from grader.text_escape import spreadsheet_safe
 from grader.workspace import MARKER_DIR, MARKER_FILE
 
 CSV_COLUMNS = ("student", "exercise", "score", "max_score", "status", "message")
@@ -50,13 +51,15 @@ class StudentResult:
     scorecard: Path | None = None
 
     def csv_row(self) -> list[str]:
+        """The row as a spreadsheet shows it: a name or message starting with `=`, `+`,
+        `-` or `@` is text (a leading `'`), never a live formula."""
         return [
-            self.student,
-            self.exercise,
+            spreadsheet_safe(self.student),
+            spreadsheet_safe(self.exercise),
             "" if self.score is None else f"{self.score:g}",
             "" if self.max_score is None else f"{self.max_score:g}",
             self.status,
-            self.message,
+            spreadsheet_safe(self.message),
         ]
 
 

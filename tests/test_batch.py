@@ -288,3 +288,70 @@ def test_help_has_an_example() -> None:
     result = run("batch", "--help")
     assert result.exit_code == 0
     assert "Example" in result.output
+
+
+# Names a student can give their folder (or text their code prints), hostile to the
+# spreadsheet that opens grades.csv and to the terminal that shows the progress.
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def test_a_formula_in_a_name_or_message_is_a_text_cell() -> None:
+    row = StudentResult(FORMULA, "stage1/word-count", "error", "-1+2", 0.0, 100.0)
+    assert row.csv_row() == ["'" + FORMULA, "stage1/word-count", "0", "100", "error",
+                             "'-1+2"]  # fmt: skip
+
+
+def test_grades_csv_has_no_live_formula(
+    graded: tuple[Result, Path],
+    word_count_exercise: Exercise,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    card = serialize.load(graded[1] / "scorecards" / "alice.json")
+    card.message = "@SUM(A1:A9)"
+    monkeypatch.setattr(batch_module, "grade_workspace", lambda *_, **__: card)
+    root = tmp_path / "subs"
+    for name in ("=1+2", "+cmd|' -C calc'!A0", "-2", "\tx", "alice"):
+        (root / name).mkdir(parents=True)
+    grade_batch(
+        root,
+        exercise=word_count_exercise,
+        backend=LocalBackend(),
+        out_dir=tmp_path / "out",
+        jobs=1,
+    )
+    lines = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[1:] == [
+        "'\tx,stage1/word-count,100,100,pass,'@SUM(A1:A9)",
+        "'+cmd|' -C calc'!A0,stage1/word-count,100,100,pass,'@SUM(A1:A9)",
+        "'-2,stage1/word-count,100,100,pass,'@SUM(A1:A9)",
+        "'=1+2,stage1/word-count,100,100,pass,'@SUM(A1:A9)",
+        "alice,stage1/word-count,100,100,pass,'@SUM(A1:A9)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("folder", "shown"),
+    [
+        ("[bold]x[red]y\x1b[2J", "graded [bold]x[red]y "),
+        ("a\n::stop-commands::x", "graded a ::stop-commands::x "),
+    ],
+)
+def test_the_progress_shows_a_hostile_name_as_text(
+    graded: tuple[Result, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    folder: str,
+    shown: str,
+) -> None:
+    card = serialize.load(graded[1] / "scorecards" / "alice.json")
+    monkeypatch.setattr(batch_module, "grade_workspace", lambda *_, **__: card)
+    root = tmp_path / "subs"
+    (root / folder).mkdir(parents=True)
+    result = run("batch", str(root), "--exercise", "word-count", "--backend", "local")
+    assert result.exit_code == 0, result.output
+    assert shown in result.stderr
+    assert "\x1b" not in result.stderr
+    assert not any(
+        line.lstrip().startswith("::") for line in result.stderr.splitlines()
+    )

@@ -440,3 +440,101 @@ def test_init_ci_finds_the_repository_root_from_a_subfolder(
     monkeypatch.chdir(tmp_path / "stage1")
     assert init_ci().exit_code == 0
     assert (tmp_path / ".github" / "workflows" / "grader.yml").is_file()
+
+
+# Folder names a student can choose, hostile to the runner's log (workflow commands, on
+# stdout and stderr) and to the step summary's Markdown.
+COMMANDS = "a\n::stop-commands::x"
+V1_COMMAND = "b##[add-mask]c"
+FAKE_HEADING = "x|y\n## All passed<!--"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A repository of three starter workspaces in hostile folders, graded once."""
+    tmp = tmp_path_factory.mktemp("ci-hostile")
+    repo = tmp / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    for folder in (COMMANDS, V1_COMMAND, FAKE_HEADING):
+        make_workspace(repo, folder)
+    result = grader_ci("--repo", str(repo), "--backend", "local", env=github_env(tmp))
+    summary = (tmp / "summary.md").read_text(encoding="utf-8")
+    return {"repo": repo, "result": result, "summary": summary}
+
+
+def test_progress_lines_escape_hostile_folder_names(hostile) -> None:
+    result = hostile["result"]
+    assert result.exit_code == 1, result.output
+    progress = [line for line in result.stderr.splitlines() if line.startswith("[")]
+    assert [line.split(": ", 1)[0] for line in progress] == [
+        "[1/3] a%0A::stop-commands::x",
+        "[1/3] a%0A::stop-commands::x",
+        "[2/3] b##%5Badd-mask]c",
+        "[2/3] b##%5Badd-mask]c",
+        "[3/3] x|y%0A## All passed<!--",
+        "[3/3] x|y%0A## All passed<!--",
+    ]
+
+
+def test_no_hostile_folder_name_makes_a_workflow_command(hostile) -> None:
+    result = hostile["result"]
+    for stream in (result.stdout, result.stderr):
+        for line in stream.splitlines():
+            if line.lstrip().startswith("::"):  # the runner reads these as v2 only
+                assert line.startswith(("::error file=", "::warning file=")), line
+            else:
+                assert "##[" not in line, line
+    assert (
+        "::error file=a%0A%3A%3Astop-commands%3A%3Ax/word_count.py,line=6,"
+        "title=stage1/word-count%3A Each word is counted::NotImplementedError"
+        "%0A(test_word_count.py::test_counts_each_word)"
+    ) in result.stdout.splitlines()
+
+
+def test_the_summary_shows_hostile_folder_names_as_text(hostile) -> None:
+    summary = hostile["summary"]
+    lines = summary.splitlines()
+    rows = [line for line in lines if line.startswith("| stage1/")]
+    assert [row.split(" | ")[1] for row in rows] == [
+        "`a ::stop-commands::x`",
+        "`b##[add-mask]c`",
+        "`x\\|y ## All passed<!--`",
+    ]
+    assert all(row.endswith(" |") and row.count(" | ") == 5 for row in rows)
+    headings = [line for line in lines if line.startswith("#")]
+    assert headings == [
+        "## grader: 0 of 3 exercises passed",
+        "### ❌ stage1/word-count in `a ::stop-commands::x`: fail, 20 / 100",
+        "### ❌ stage1/word-count in `b##[add-mask]c`: fail, 20 / 100",
+        "### ❌ stage1/word-count in `x|y ## All passed<!--`: fail, 20 / 100",
+    ]
+    assert "`x|y ## All passed<!--/word_count.py:11 in top_words`" in summary
+    assert "<!--" not in summary.replace("`x\\|y ## All passed<!--`", "").replace(
+        "x|y ## All passed<!--", ""
+    )
+
+
+def test_a_plain_annotation_line_escapes_hostile_names() -> None:
+    from grader.ci.annotations import Annotation, plain_line
+
+    note = Annotation("error", f"t: {COMMANDS}", "::set-output name=a::b\nmore",
+                      f"{V1_COMMAND}/w.py", 3)  # fmt: skip
+    assert plain_line(note) == (
+        "b##%5Badd-mask]c/w.py:3: error: t: a%0A::stop-commands::x: "
+        "%3A:set-output name=a::b"
+    )
+
+
+def test_an_error_naming_a_hostile_exercise_makes_no_command(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    make_workspace(repo, "one")
+    marker = repo / "one" / ".grader" / "exercise.json"
+    marker.write_text(json.dumps({"exercise": "x\n::add-mask::y ##[stop-commands]z"}))
+    result = grader_ci("--repo", str(repo), "--backend", "local",
+                       env=github_env(tmp_path))  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "##%5Bstop-commands]z" in result.stderr
+    assert "##[" not in result.stderr
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "\\#\\#\\[stop-commands\\]z" in summary

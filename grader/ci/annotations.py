@@ -14,6 +14,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from grader.ci.run import GradedWorkspace
+from grader.text_escape import log_text, workflow_data, workflow_property
+
+# GitHub's escaping of a workflow command's data and properties (grader.text_escape).
+escape_data = workflow_data
+escape_property = workflow_property
 
 MAX_PER_EXERCISE = 30
 MESSAGE_CHARS = 1_000
@@ -59,33 +64,27 @@ def github_command(note: Annotation) -> str:
     """`::error file=…,line=…,col=…,title=…::message`, escaped as the runner expects."""
     properties = []
     if note.path:
-        properties.append(f"file={escape_property(note.path)}")
+        properties.append(f"file={workflow_property(note.path)}")
         if note.line is not None:
             properties.append(f"line={note.line}")
             if note.col is not None:
                 properties.append(f"col={note.col}")
-    properties.append(f"title={escape_property(note.title)}")
-    return f"::{note.level} {','.join(properties)}::{escape_data(note.message)}"
+    properties.append(f"title={workflow_property(note.title)}")
+    return f"::{note.level} {','.join(properties)}::{workflow_data(note.message)}"
 
 
 def plain_line(note: Annotation) -> str:
-    """`path:line:col: error: title: first line of the message`, as compilers print."""
-    where = note.path
+    """`path:line:col: error: title: first line of the message`, as compilers print.
+    The student's names and text in it are escaped as `log_text`: one line, no command.
+    """
+    where = log_text(note.path)
     if where and note.line is not None:
         where += f":{note.line}"
         if note.col is not None:
             where += f":{note.col}"
     first = note.message.splitlines()[0] if note.message else ""
     head = f"{where}: " if where else ""
-    return f"{head}{note.level}: {note.title}: {first}"
-
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    return f"{head}{note.level}: {log_text(note.title)}: {log_text(first)}"
 
 
 def _problems(graded: GradedWorkspace, level: str) -> Iterator[Annotation]:

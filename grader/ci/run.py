@@ -13,6 +13,7 @@ from grader.errors import GraderError
 from grader.runner import Backend
 from grader.scorecard import serialize
 from grader.scorecard.model import Scorecard
+from grader.text_escape import log_text
 from grader.workspace import Workspace, find_workspaces, save_scorecard
 
 DEFAULT_OUT = "grader-scorecards"
@@ -86,14 +87,17 @@ def grade_repository(
     total = len(workspaces)
     for number, workspace in enumerate(workspaces, start=1):
         folder = _relative(workspace.root, root)
-        progress(f"[{number}/{total}] {folder}: grading {workspace.slug} ...")
+        # The folder and the slug (from the workspace's marker) are the student's: one
+        # line each, never a workflow command in the log.
+        shown = log_text(folder)
+        progress(f"[{number}/{total}] {shown}: grading {log_text(workspace.slug)} ...")
         clock = time.monotonic()
         card = grade(workspace)
         saved = save_scorecard(workspace, card)
         copied = out / _artifact_name(folder, card)
         serialize.write(card, copied)
         progress(
-            f"[{number}/{total}] {folder}: {card.status.upper()} "
+            f"[{number}/{total}] {shown}: {card.status.upper()} "
             f"{card.score:g}/{card.max_score:g} ({time.monotonic() - clock:.1f} s)"
         )
         run.graded.append(GradedWorkspace(folder, workspace, card, saved, copied))

@@ -7,19 +7,18 @@ failing tests, lint problems, the coverage shortfall. GitHub refuses a step summ
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from grader.ci.annotations import FAILED_TESTS, line_ranges
 from grader.ci.run import CiRun, GradedWorkspace
+from grader.text_escape import markdown_code, markdown_text
 
 GITHUB_LIMIT_BYTES = 1024 * 1024
 MARGIN_BYTES = 4 * 1024
 FIRST_N = 20
 LINE_CHARS = 300
 ICON = {"pass": "✅", "fail": "❌", "error": "⚠️"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 
 
 def append_summary(path: Path, run: CiRun, *, out_name: str) -> None:
@@ -90,7 +89,7 @@ def _row(graded: GradedWorkspace) -> str:
     backend = card.runner.backend + ("" if card.runner.sandboxed else " (no sandbox)")
     cells = [
         _plain(card.exercise.slug),
-        f"`{_cell_code(graded.folder)}`",
+        markdown_code(graded.folder, table_cell=True),
         f"{ICON[card.status]} {card.status}",
         f"{card.score:g} / {card.max_score:g}",
         checks,
@@ -103,7 +102,7 @@ def _section(graded: GradedWorkspace) -> str:
     card = graded.card
     lines = [
         f"### {ICON[card.status]} {_plain(card.exercise.slug)} in "
-        f"`{_cell_code(graded.folder)}`: {card.status}, "
+        f"{markdown_code(graded.folder)}: {card.status}, "
         f"{card.score:g} / {card.max_score:g}",
         "",
         _plain(_first_line(card.message)),
@@ -186,21 +185,12 @@ def _first_line(text: str) -> str:
 
 def _plain(text: str | None) -> str:
     """Text shown as text: one line, Markdown and HTML characters escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))
+    return markdown_text(text)
 
 
 def _code(text: str) -> str:
-    """Inline code that survives any backticks inside it."""
-    text = " ".join(text.split())[:LINE_CHARS]
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _cell_code(text: str) -> str:
-    """A folder name inside a table cell's code span: no backticks, pipes escaped."""
-    return text.replace("`", "'").replace("|", "\\|")
+    """Inline code that survives any backticks inside it (outside the table)."""
+    return markdown_code(text, limit=LINE_CHARS)
 
 
 def _size(text: str) -> int:

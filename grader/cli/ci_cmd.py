@@ -23,6 +23,7 @@ from grader.ci import (
 from grader.ci.summary import append_error
 from grader.cli.student import backend_with_warning, pack_from
 from grader.errors import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, GraderError
+from grader.text_escape import inert_lines
 from grader.cli.options import backend_option, repo_option
 
 CI_EPILOG = """\b
@@ -94,15 +95,18 @@ def ci_command(
             backend=lambda: backend_with_warning(backend),
             server=server or None,
             token=token,
-            progress=lambda line: click.echo(line, err=True),
+            progress=lambda line: click.echo(inert_lines(line), err=True),
         )
     except GraderError as exc:
         if summary:
             append_error(Path(summary), exc.message)
+        # The message may quote the student (an exercise named in their marker): no line
+        # of it may be a workflow command.
+        exc.message = inert_lines(exc.message)
         raise
     except Exception:
         # A harness fault, not a failing exercise: exit 2 so CI can tell them apart.
-        click.echo(traceback.format_exc(), err=True, nl=False)
+        click.echo(inert_lines(traceback.format_exc()), err=True, nl=False)
         if summary:
             append_error(Path(summary), "grader crashed; see the job log")
         click.secho("grader ci: internal error (above)", fg="red", err=True)

@@ -8,6 +8,11 @@ from rich.text import Text
 
 from grader.catalog.model import Exercise
 from grader.scorecard.model import CheckResult, Scorecard
+from grader.text_escape import terminal_text
+
+# A scorecard's names and messages come from the student (file and test names, what their
+# code printed): every one is shown as a rich Text, never read as markup, and cleaned of
+# escape sequences and control characters (terminal_text).
 
 STATUS_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
 FIRST_N = 5
@@ -33,7 +38,7 @@ def print_scorecard(console: Console, card: Scorecard) -> None:
     style = STATUS_STYLE[card.status]
     console.print(
         Text.assemble(
-            (f"{card.exercise.slug} ", "bold"),
+            (f"{terminal_text(card.exercise.slug)} ", "bold"),
             (card.status.upper(), f"bold {style}"),
             f"  {card.score:g} / {card.max_score:g}",
             f"  ({card.runner.backend} backend, {card.duration:.1f} s)",
@@ -49,16 +54,16 @@ def print_scorecard(console: Console, card: Scorecard) -> None:
         table.add_column(column, overflow="fold")
     for check in card.checks:
         table.add_row(
-            check.title,
+            Text(terminal_text(check.title)),
             Text(check.status, style=STATUS_STYLE[check.status]),
             f"{check.score:g}/{check.max_score:g}",
-            check.message,
+            Text(terminal_text(check.message)),
         )
     console.print(table)
     for check in card.checks:
         _print_problems(console, check)
     if card.status != "pass":
-        console.print(Text(card.message, style=style))
+        console.print(Text(terminal_text(card.message), style=style))
 
 
 def _print_problems(console: Console, check: CheckResult) -> None:
@@ -69,19 +74,25 @@ def _print_problems(console: Console, check: CheckResult) -> None:
             where = f" [{test['location']}]" if test.get("location") else ""
             task = f"task {test['task']}: " if test.get("task") is not None else ""
             console.print(
-                f"  [red]✗[/red] {task}{test['title']} — {test['status']}{where}"
+                Text.assemble(
+                    ("  ✗", "red"),
+                    terminal_text(f" {task}{test['title']} — {test['status']}{where}"),
+                )
             )
             if test.get("message"):
-                console.print(
-                    Text("      " + test["message"].splitlines()[0][:300], style="dim")
-                )
+                first = (terminal_text(test["message"]).splitlines() or [""])[0][:300]
+                console.print(Text("      " + first, style="dim"))
         if len(failing) > FIRST_N:
             console.print(f"  … and {len(failing) - FIRST_N} more failing tests")
     elif check.id == "flake8":
         for v in details.get("violations", [])[:FIRST_N]:
             console.print(
-                f"  {v['path']}:{v['line']}:{v['col']} {v['code']} {v['text']}"
+                Text(
+                    terminal_text(
+                        f"  {v['path']}:{v['line']}:{v['col']} {v['code']} {v['text']}"
+                    )
+                )
             )
     elif check.id == "black" and details.get("diff"):
-        lines = details["diff"].splitlines()[:12]
+        lines = terminal_text(details["diff"]).splitlines()[:12]
         console.print(Text("\n".join("  " + line for line in lines), style="dim"))

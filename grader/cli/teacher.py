@@ -20,6 +20,7 @@ from rich.progress import (
 from grader.batch import StudentResult, default_out_dir, find_students, grade_batch
 from grader.cli.student import pack_from
 from grader.errors import EXIT_PASS
+from grader.text_escape import terminal_markup
 from grader.cli.student import backend_with_warning
 from grader.cli.options import backend_option
 
@@ -90,7 +91,7 @@ def batch_command(
         task = bar.add_task("grading", total=total)
 
         def advance(result: StudentResult) -> None:
-            bar.update(task, advance=1, description=f"graded {result.student}")
+            bar.update(task, advance=1, description=progress_description(result))
 
         summary = grade_batch(
             directory,
@@ -114,6 +115,11 @@ def batch_command(
         )
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(EXIT_PASS)
+
+
+def progress_description(result: StudentResult) -> str:
+    """The progress bar's label (rich markup): the folder name shown as text, on one line."""
+    return f"graded {terminal_markup(result.student, one_line=True)}"
 
 
 def _score(value: float | None) -> str:
