@@ -80,6 +80,10 @@ def serve_command(
     if issued is not None:
         echo_tokens([issued], "A new class: the teacher token")
     app = create_app(settings, backend=runner)
+    from grader.leaderboard.private import exposure_warnings
+
+    for line in exposure_warnings(settings):
+        click.secho(line, fg="yellow", err=True)
     grading = (
         "grading on `grader worker` machines (GRADER_QUEUE=celery)"
         if settings.queue == "celery"

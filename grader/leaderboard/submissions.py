@@ -34,6 +34,7 @@ from grader.leaderboard.db.models import (
 )
 from grader.leaderboard.errors import ApiError
 from grader.leaderboard.exercises import Catalog
+from grader.leaderboard.private import private_dir
 from grader.leaderboard.settings import Settings
 from grader.scorecard import serialize
 from grader.scorecard.caps import MAX_SCORE
@@ -76,6 +77,7 @@ def accept_submission(
     inspect_archive(data, settings.archive)
     submission_id = uuid.uuid4().hex
     relative = Path("archives") / f"{submission_id}.{archive_kind(data)}"
+    private_dir(settings.archives_dir)  # the file itself is 0600 (mkstemp)
     write_atomic(settings.data_dir / relative, data)
     try:
         return _store(

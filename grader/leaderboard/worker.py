@@ -28,6 +28,7 @@ from grader.leaderboard.archives import ArchiveRejected, extract_archive
 from grader.leaderboard.db import Database
 from grader.leaderboard.db.models import DONE, ERROR, Job, utcnow
 from grader.leaderboard.exercises import Catalog
+from grader.leaderboard.private import private_dir
 from grader.leaderboard.settings import Settings
 from grader.runner import Backend
 from grader.scorecard import serialize
@@ -69,7 +70,7 @@ def run_job(ctx: GradingContext, job_id: int, *, archive: bytes | None = None) -
     if exercise is None:
         fail_job(ctx.db, job_id, f"the exercise {slug} is not in this worker's pack")
         return
-    ctx.settings.work_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(ctx.settings.work_dir)
     scratch = Path(tempfile.mkdtemp(prefix=f"job{job_id}-", dir=ctx.settings.work_dir))
     try:
         data = stored.read_bytes() if archive is None else archive

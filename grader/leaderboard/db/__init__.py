@@ -6,6 +6,7 @@ API and the worker threads can share it; `postgresql://` URLs run on psycopg 3.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -106,13 +107,18 @@ def migrations_dir() -> Path:
 def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(driver_url(url), pool_pre_ping=True)
-    database = url.split("///", 1)[-1]
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    from grader.leaderboard.private import private_dir, private_file, sqlite_path
+
+    database = sqlite_path(url)
+    if database is not None:
+        # Every scorecard and real name is in here: owner-only from the first byte, and
+        # SQLite gives its -wal and -shm files the database file's mode.
+        private_dir(database.parent)
+        private_file(database)
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000}
     )
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", functools.partial(_sqlite_pragmas, database))
     return engine
 
 
@@ -124,7 +130,7 @@ def driver_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(database: Path | None, connection: Any, _record: Any) -> None:
     # WAL lets readers (the page, the API) run while a worker writes a result.
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -132,6 +138,10 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    if database is not None:
+        from grader.leaderboard.private import tighten_sqlite_files
+
+        tighten_sqlite_files(database)
 
 
 def _redacted(url: str) -> str:
