@@ -85,7 +85,9 @@ def render_summary(run: CiRun, *, limit: int, out_name: str) -> str:
 
 def _row(graded: GradedWorkspace) -> str:
     card = graded.card
-    checks = " · ".join(f"{c.id} {c.score:g}/{c.max_score:g}" for c in card.checks)
+    checks = " · ".join(
+        f"{_plain(c.id)} {c.score:g}/{c.max_score:g}" for c in card.checks
+    )
     backend = card.runner.backend + ("" if card.runner.sandboxed else " (no sandbox)")
     cells = [
         _plain(card.exercise.slug),
