@@ -177,25 +177,36 @@ def exhausted_resource(exc: BaseException) -> str:
 def stop_processes_of(uids: set[int], seconds: float = 5.0) -> list[int]:
     """SIGKILL every process whose real or effective uid is in `uids`, until none is left.
 
+    Everything is frozen first (SIGSTOP, until every one of them shows as stopped) and only
+    then killed: killing frees process slots, and a fork bomb would fill each one again.
     Returns the pids that could not be stopped in time (an empty list is the normal case).
     Zombies are already dead: they count as gone.
     """
     deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        running = [pid for pid, state in _processes_of(uids) if state not in "TtZX"]
+        if not running:
+            break
+        _signal_all(running, signal.SIGSTOP)
     while True:
         alive = [pid for pid, state in _processes_of(uids) if state != "Z"]
         if not alive or time.monotonic() >= deadline:
             return alive
-        for pid in alive:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        _signal_all(alive, signal.SIGKILL)
         try:  # our own children: reap them so they leave the table
             while os.waitpid(-1, os.WNOHANG)[0]:
                 pass
         except ChildProcessError:
             pass
         time.sleep(0.02)
+
+
+def _signal_all(pids: list[int], number: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, number)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _processes_of(uids: set[int]) -> list[tuple[int, str]]:
