@@ -21,13 +21,21 @@ from typing import Any, Callable
 from grader.catalog.model import Exercise
 from grader.errors import GraderError
 from grader.grading import grade_workspace
-from grader.runner import Backend
+from grader.runner import Backend, require_isolation
 from grader.scorecard import serialize
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.text_escape import spreadsheet_safe
 from grader.workspace import MARKER_DIR, MARKER_FILE
 
-CSV_COLUMNS = ("student", "exercise", "score", "max_score", "status", "message")
+CSV_COLUMNS = (
+    "student",
+    "exercise",
+    "score",
+    "max_score",
+    "status",
+    "message",
+    "isolation",
+)
 STATUSES = ("pass", "fail", "error")
 SCORECARDS_DIR = "scorecards"
 GRADES_CSV = "grades.csv"
@@ -49,6 +57,7 @@ class StudentResult:
     score: float | None = None
     max_score: float | None = None
     scorecard: Path | None = None
+    isolation: str = ""
 
     def csv_row(self) -> list[str]:
         """The row as a spreadsheet shows it: a name or message starting with `=`, `+`,
@@ -60,6 +69,7 @@ class StudentResult:
             "" if self.max_score is None else f"{self.max_score:g}",
             self.status,
             spreadsheet_safe(self.message),
+            self.isolation,
         ]
 
 
@@ -68,6 +78,7 @@ class BatchSummary:
     exercise: str
     backend: str
     out_dir: Path
+    isolation: str
     students: int
     jobs: int
     started_at: str
@@ -98,6 +109,7 @@ class BatchSummary:
         return {
             "exercise": self.exercise,
             "backend": self.backend,
+            "isolation": self.isolation,
             "jobs": self.jobs,
             "started_at": self.started_at,
             "duration": self.duration,
@@ -157,6 +169,7 @@ def grade_batch(
     jobs: int,
     progress: Callable[[StudentResult], None] | None = None,
     overwrite: bool = False,
+    allow_reduced: bool = False,
 ) -> BatchSummary:
     """Grade every student folder of `root` as a workspace of `exercise`, `jobs` at a time.
 
@@ -164,7 +177,12 @@ def grade_batch(
     batch. `progress` is called in the calling thread after each student. On Ctrl-C, queued
     students are dropped, running ones are waited for (a second Ctrl-C stops waiting) and the
     summary comes back with `interrupted` set; everything graded so far is on disk.
+
+    A batch's grades count for its students: below full isolation (see
+    `grader.runner.isolation_level`) it refuses to start (IsolationRefused) unless
+    `allow_reduced`, and then every row says its isolation in grades.csv.
     """
+    level, _ = require_isolation(backend, exercise, allow_reduced=allow_reduced)
     students = find_students(root, out_dir)
     _prepare_out_dir(out_dir, overwrite)
     clock = time.monotonic()
@@ -172,6 +190,7 @@ def grade_batch(
         exercise=exercise.qualified_slug,
         backend=backend.name,
         out_dir=out_dir,
+        isolation=level,
         students=len(students),
         jobs=jobs,
         started_at=_now(),
@@ -254,6 +273,7 @@ def _grade_student(
         score=card.score,
         max_score=card.max_score,
         scorecard=path,
+        isolation=str(card.integrity.get("level", "")),
     )
 
 

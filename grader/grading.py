@@ -10,7 +10,7 @@ from typing import Any
 
 from grader import __version__
 from grader.catalog.model import Exercise
-from grader.runner import Backend
+from grader.runner import Backend, isolation_level
 from grader.runner.backend import RunOutcome
 from grader.runner.docker_backend import DEFAULT_IMAGE
 from grader.runner.job import RESULTS_MAX_BYTES, Job, prepare_job, remove_job
@@ -246,11 +246,16 @@ def _finish(
             f"not yet: {score:g} of {max_score:g}; "
             f"{exercise.pass_percent:g}% is needed to pass"
         )
+    level, level_reason = isolation_level(backend, exercise)
     integrity: dict[str, Any] = {
+        "level": level,
+        "level_reason": level_reason,
         "sandboxed": backend.sandboxed,
         "allowed_files": list(exercise.submitted_files),
         "ignored_files": submission.ignored,
     }
+    if getattr(backend, "auto_choice", None):
+        integrity["backend_choice"] = backend.auto_choice  # type: ignore[attr-defined]
     if outcome is not None:
         integrity.update(outcome.integrity)
     tests = next((c for c in checks if c.id == "tests"), None)

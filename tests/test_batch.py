@@ -22,6 +22,8 @@ from grader.scorecard.model import Scorecard
 from tests.conftest import FIXTURE_PACK, WORD_COUNT
 
 EXPECTED = {"alice": "pass", "bob": "fail", "carol": "error", "dave": "error"}
+# The local backend grades with no isolation: a teacher must allow it explicitly.
+LOCAL = ("--backend", "local", "--allow-reduced-isolation")
 
 
 def run(*args: str) -> Result:
@@ -73,6 +75,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
         "word-count",
         "--backend",
         "local",
+        "--allow-reduced-isolation",
         "--jobs",
         "2",
     )
@@ -144,7 +147,7 @@ def test_existing_out_dir_is_refused_without_overwrite(
     out = graded[1]
     before = (out / "grades.csv").read_bytes()
     root = out.parent / "submissions"
-    result = run("batch", str(root), "--exercise", "word-count", "--backend", "local")
+    result = run("batch", str(root), "--exercise", "word-count", *LOCAL)
     assert result.exit_code == 2
     assert "already exists and is not empty" in result.output
     assert "--overwrite" in result.output
@@ -157,7 +160,7 @@ def test_overwrite_replaces_the_old_grades(tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / "scorecards").mkdir(parents=True)
     (out / "scorecards" / "ghost.json").write_text("{}")
-    args = ["batch", str(root), "--exercise", "word-count", "--backend", "local"]
+    args = ["batch", str(root), "--exercise", "word-count", *LOCAL]
     result = run(*args, "--out", str(out), "--overwrite")
     assert result.exit_code == 0, result.output
     assert [r["student"] for r in read_csv(out / "grades.csv")] == ["dave"]
@@ -185,6 +188,7 @@ def test_a_student_whose_grading_raises_is_an_error_row(
         root,
         exercise=word_count_exercise,
         backend=LocalBackend(),
+        allow_reduced=True,
         out_dir=tmp_path / "out",
         jobs=2,
     )
@@ -213,6 +217,7 @@ def test_a_workspace_of_another_exercise_says_so(
         root,
         exercise=word_count_exercise,
         backend=LocalBackend(),
+        allow_reduced=True,
         out_dir=tmp_path / "out",
         jobs=1,
     )
@@ -242,6 +247,7 @@ def test_ctrl_c_keeps_what_was_graded(
         root,
         exercise=word_count_exercise,
         backend=LocalBackend(),
+        allow_reduced=True,
         out_dir=out,
         jobs=1,
         progress=interrupt,
@@ -298,7 +304,7 @@ FORMULA = '=HYPERLINK("http://x","y")'
 def test_a_formula_in_a_name_or_message_is_a_text_cell() -> None:
     row = StudentResult(FORMULA, "stage1/word-count", "error", "-1+2", 0.0, 100.0)
     assert row.csv_row() == ["'" + FORMULA, "stage1/word-count", "0", "100", "error",
-                             "'-1+2"]  # fmt: skip
+                             "'-1+2", ""]  # fmt: skip
 
 
 def test_grades_csv_has_no_live_formula(
@@ -317,16 +323,17 @@ def test_grades_csv_has_no_live_formula(
         root,
         exercise=word_count_exercise,
         backend=LocalBackend(),
+        allow_reduced=True,
         out_dir=tmp_path / "out",
         jobs=1,
     )
     lines = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8").splitlines()
     assert lines[1:] == [
-        "'\tx,stage1/word-count,100,100,pass,'@SUM(A1:A9)",
-        "'+cmd|' -C calc'!A0,stage1/word-count,100,100,pass,'@SUM(A1:A9)",
-        "'-2,stage1/word-count,100,100,pass,'@SUM(A1:A9)",
-        "'=1+2,stage1/word-count,100,100,pass,'@SUM(A1:A9)",
-        "alice,stage1/word-count,100,100,pass,'@SUM(A1:A9)",
+        "'\tx,stage1/word-count,100,100,pass,'@SUM(A1:A9),none",
+        "'+cmd|' -C calc'!A0,stage1/word-count,100,100,pass,'@SUM(A1:A9),none",
+        "'-2,stage1/word-count,100,100,pass,'@SUM(A1:A9),none",
+        "'=1+2,stage1/word-count,100,100,pass,'@SUM(A1:A9),none",
+        "alice,stage1/word-count,100,100,pass,'@SUM(A1:A9),none",
     ]
 
 
@@ -348,7 +355,7 @@ def test_the_progress_shows_a_hostile_name_as_text(
     monkeypatch.setattr(batch_module, "grade_workspace", lambda *_, **__: card)
     root = tmp_path / "subs"
     (root / folder).mkdir(parents=True)
-    result = run("batch", str(root), "--exercise", "word-count", "--backend", "local")
+    result = run("batch", str(root), "--exercise", "word-count", *LOCAL)
     assert result.exit_code == 0, result.output
     assert shown in result.stderr
     assert "\x1b" not in result.stderr

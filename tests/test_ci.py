@@ -304,6 +304,7 @@ def class_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
         backend="local",
         workers=1,
         idle_poll_seconds=0.1,
+        allow_reduced_isolation=True,
     )
     app = create_app(settings, backend=LocalBackend())
     with app.state.context.db.session() as session:

@@ -45,3 +45,20 @@ def repo_option(
         default=None,
         help=help,
     )
+
+
+ALLOW_REDUCED_HELP = (
+    "Grade for others below full isolation (bwrap, local, or exercises whose hidden tests "
+    "run in-process); every such score is marked. Without it such grading is refused."
+)
+
+
+def allow_reduced_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--allow-reduced-isolation`: the teacher's explicit leave to grade below full."""
+    return click.option(
+        "--allow-reduced-isolation",
+        "allow_reduced",
+        is_flag=True,
+        default=False,
+        help=ALLOW_REDUCED_HELP,
+    )

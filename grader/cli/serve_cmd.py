@@ -9,7 +9,8 @@ import click
 
 from grader.cli.class_cmd import data_dir_option, echo_tokens, server_settings
 from grader.cli.student import backend_with_warning
-from grader.cli.options import backend_option
+from grader.cli.options import allow_reduced_option, backend_option
+from grader.runner import require_isolation
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -34,6 +35,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
     help="Submissions graded at once (default: the number of CPUs, at most 4).",
 )
 @backend_option(help="Where to grade: docker, bwrap, local (not a sandbox), or auto.")
+@allow_reduced_option()
 @data_dir_option
 @click.option(
     "--pseudonyms",
@@ -47,6 +49,7 @@ def serve_command(
     port: int,
     workers: int | None,
     backend: str,
+    allow_reduced: bool,
     data_dir: Path,
     pseudonyms: bool,
 ) -> None:
@@ -61,6 +64,7 @@ def serve_command(
         backend=backend,
         workers=workers if workers is not None else min(os.cpu_count() or 1, 4),
         force_pseudonyms=pseudonyms or None,
+        allow_reduced_isolation=allow_reduced or None,
     )
     import uvicorn
 
@@ -68,6 +72,17 @@ def serve_command(
     from grader.leaderboard.classroom import ensure_teacher
 
     runner = backend_with_warning(backend)
+    if settings.queue != "celery" and settings.workers:
+        level, _ = require_isolation(
+            runner, None, allow_reduced=settings.allow_reduced_isolation
+        )
+        if level != "full":
+            click.secho(
+                f"Grading with {level} isolation, allowed by --allow-reduced-isolation: "
+                "every such score is marked on the board and in the export",
+                fg="yellow",
+                err=True,
+            )
     if not runner.sandboxed and host not in LOOPBACK:
         click.secho(
             "WARNING: grading without a sandbox on a network address: student code "

@@ -20,9 +20,10 @@ from rich.progress import (
 from grader.batch import StudentResult, default_out_dir, find_students, grade_batch
 from grader.cli.student import pack_from
 from grader.errors import EXIT_PASS
+from grader.runner import require_isolation
 from grader.text_escape import terminal_markup
 from grader.cli.student import backend_with_warning
-from grader.cli.options import backend_option
+from grader.cli.options import allow_reduced_option, backend_option
 
 EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by Ctrl-C"
 
@@ -53,6 +54,7 @@ EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by Ctrl-C"
 @click.option(
     "--overwrite", is_flag=True, help="Replace the grades in a non-empty --out folder."
 )
+@allow_reduced_option()
 @click.pass_context
 def batch_command(
     ctx: click.Context,
@@ -62,10 +64,12 @@ def batch_command(
     backend: str,
     jobs: int | None,
     overwrite: bool,
+    allow_reduced: bool,
 ) -> None:
     """Grade a folder of submissions: one sub-folder per student, named after the student.
 
-    Writes OUT/grades.csv (student, exercise, score, max_score, status, message),
+    Writes OUT/grades.csv (student, exercise, score, max_score, status, message,
+    isolation),
     OUT/summary.json and every scorecard as OUT/scorecards/<student>.json. A submission
     that breaks the grader is an error row; the batch goes on.
     """
@@ -73,7 +77,14 @@ def batch_command(
     out = out_dir or default_out_dir(directory)
     total = len(find_students(directory, out))  # before the backend: Docker may be slow
     runner = backend_with_warning(backend)
+    level, _ = require_isolation(runner, exercise, allow_reduced=allow_reduced)
     err = Console(stderr=True)
+    if level != "full":
+        err.print(
+            f"[yellow]warning:[/yellow] grading with {level} isolation "
+            "(--allow-reduced-isolation): grades.csv marks every row",
+            soft_wrap=True,
+        )
     if not runner.sandboxed:
         err.print(
             "[yellow]warning:[/yellow] the local backend is not a sandbox; "
@@ -101,6 +112,7 @@ def batch_command(
             jobs=jobs or os.cpu_count() or 1,
             progress=advance,
             overwrite=overwrite,
+            allow_reduced=allow_reduced,
         )
     counts = ", ".join(f"{n} {status}" for status, n in summary.counts.items())
     click.echo(

@@ -10,7 +10,8 @@ import click
 from grader.cli.class_cmd import data_dir_option, server_settings
 from grader.cli.student import backend_with_warning
 from grader.errors import GraderError
-from grader.cli.options import backend_option
+from grader.cli.options import allow_reduced_option, backend_option
+from grader.runner import require_isolation
 
 
 @click.command(
@@ -28,6 +29,7 @@ from grader.cli.options import backend_option
     help="Where to grade: docker (this machine's engine), bwrap, local (not a "
     "sandbox), or auto."
 )
+@allow_reduced_option()
 @click.option(
     "--broker",
     envvar="GRADER_BROKER_URL",
@@ -48,6 +50,7 @@ def worker_command(
     ctx: click.Context,
     concurrency: int | None,
     backend: str,
+    allow_reduced: bool,
     broker: str | None,
     loglevel: str,
     data_dir: Path,
@@ -63,6 +66,7 @@ def worker_command(
         data_dir,
         exercises_dir=(ctx.obj or {}).get("exercises_dir"),
         broker_url=broker,
+        allow_reduced_isolation=allow_reduced or None,
     )
     try:
         from grader.leaderboard.celery_queue import run_worker
@@ -77,6 +81,16 @@ def worker_command(
     load_catalog(settings.exercises_dir)  # a broken pack fails here, not per job
     open_database(settings.db_url).close()  # migrated, reachable: say so now
     runner = backend_with_warning(backend)
+    level, _ = require_isolation(
+        runner, None, allow_reduced=settings.allow_reduced_isolation
+    )
+    if level != "full":
+        click.secho(
+            f"Grading with {level} isolation, allowed by --allow-reduced-isolation: "
+            "every such score is marked on the board and in the export",
+            fg="yellow",
+            err=True,
+        )
     workers = concurrency or min(os.cpu_count() or 1, 4)
     click.echo(
         f"Grading jobs from {settings.broker_url} with {workers} processes "

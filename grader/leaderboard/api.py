@@ -169,6 +169,7 @@ async def get_leaderboard(
                 exercises=s.exercises,
                 submissions=s.submissions,
                 reached_at=s.reached_at,
+                reduced_isolation=s.reduced,
             )
             for s in standings
         ],

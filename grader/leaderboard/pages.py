@@ -17,6 +17,10 @@ from grader.leaderboard.standings import Standing, leaderboard
 
 router = APIRouter()
 BUCKETS = 10
+REDUCED_TITLE = (
+    "Graded with reduced isolation (allowed by the teacher): the sandbox could not rule "
+    "out a forged score"
+)
 # Inline styles only, nothing else: no script, no fetches, no framing.
 PAGE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -115,6 +119,7 @@ def render_page(
             hide_names=hide,
             toggle=toggle,
             refresh=ctx.settings.refresh_seconds,
+            reduced_title=REDUCED_TITLE,
         )
     )
 

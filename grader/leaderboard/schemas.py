@@ -56,6 +56,11 @@ class LeaderboardRow(BaseModel):
     exercises: int = Field(description="Exercises with a graded submission.")
     submissions: int
     reached_at: datetime = Field(description="When this score was first reached.")
+    reduced_isolation: bool = Field(
+        False,
+        description="Some best score here was graded below full isolation (allowed by "
+        "the teacher with --allow-reduced-isolation).",
+    )
 
 
 class Leaderboard(BaseModel):

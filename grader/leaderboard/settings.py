@@ -46,6 +46,9 @@ class Settings:
     rate_window_seconds: float = 60.0
     refresh_seconds: int = 30
     force_pseudonyms: bool = False
+    # Grade below full isolation (bwrap, local, in-process exercises); every such score is
+    # marked on the board and in the export. Off: such a job ends as an error that says so.
+    allow_reduced_isolation: bool = False
     idle_poll_seconds: float = 1.0
     max_attempts: int = 3
     broker_url: str = DEFAULT_BROKER_URL
@@ -83,7 +86,7 @@ def settings_from_env(
 
     Environment: GRADER_DATA_DIR, DATABASE_URL, GRADER_QUEUE (inprocess or celery),
     GRADER_BROKER_URL, GRADER_VISIBILITY_TIMEOUT (seconds), GRADER_RATE_LIMIT (submissions
-    per minute), GRADER_MAX_UPLOAD_MB.
+    per minute), GRADER_MAX_UPLOAD_MB, GRADER_ALLOW_REDUCED_ISOLATION (1 or true).
     """
     env = os.environ
     values: dict[str, object] = {
@@ -99,6 +102,8 @@ def settings_from_env(
         )
     if "GRADER_RATE_LIMIT" in env:
         values["rate_limit"] = _positive_int("GRADER_RATE_LIMIT", env)
+    if env.get("GRADER_ALLOW_REDUCED_ISOLATION", "").lower() in ("1", "true", "yes"):
+        values["allow_reduced_isolation"] = True
     if "GRADER_MAX_UPLOAD_MB" in env:
         values["max_upload_bytes"] = _positive_int("GRADER_MAX_UPLOAD_MB", env) * MIB
     values.update({k: v for k, v in overrides.items() if v is not None})

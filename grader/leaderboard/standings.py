@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from grader.leaderboard.db.models import STUDENT, Account, Submission, as_utc
@@ -30,7 +30,13 @@ CSV_COLUMNS = (
     "max_score",
     "best_submitted_at",
     "submissions",
+    "isolation",
 )
+# A scorecard graded below full isolation says so in `integrity.level` (stored as JSON with
+# the default separators; a student's text cannot hold a bare quote, so cannot fake these).
+# Ranked worst first, so the maximum over a student's best scores is the weakest of them.
+LEVELS = {"none": 3, "reduced": 2, "full": 1}
+ISOLATION = {rank: level for level, rank in LEVELS.items()} | {0: ""}  # 0: not recorded
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class Standing:
     exercises: int
     submissions: int
     reached_at: datetime
+    # Some best score here was graded below full isolation (the teacher allowed it).
+    reduced: bool = False
 
     @property
     def percent(self) -> float:
@@ -103,6 +111,15 @@ def best_per_exercise(stage: int | None, exercise: str | None) -> Select[tuple]:
             best.c.best,
             func.max(Submission.max_score).label("max_score"),
             func.min(Submission.created_at).label("reached_at"),
+            func.max(
+                case(
+                    *(
+                        (Submission.scorecard.like(f'%"level": "{level}"%'), rank)
+                        for level, rank in LEVELS.items()
+                    ),
+                    else_=0,
+                )
+            ).label("isolation"),
         )
         .join(
             best,
@@ -129,6 +146,7 @@ def leaderboard(
             func.sum(bests.c.max_score).label("max_score"),
             func.count().label("exercises"),
             func.max(bests.c.reached_at).label("reached_at"),
+            func.max(bests.c.isolation).label("isolation"),
         )
         .group_by(bests.c.account_id)
         .subquery()
@@ -149,6 +167,7 @@ def leaderboard(
             totals.c.exercises,
             tries.c.submissions,
             totals.c.reached_at,
+            totals.c.isolation,
         )
         .join(totals, totals.c.account_id == Account.id)
         .join(tries, tries.c.account_id == Account.id)
@@ -171,6 +190,7 @@ def leaderboard(
                 exercises=int(row.exercises),
                 submissions=int(row.submissions),
                 reached_at=_moment(row.reached_at),
+                reduced=int(row.isolation or 0) >= LEVELS["reduced"],
             )
         )
     return standings
@@ -198,6 +218,7 @@ def export_csv(session: Session) -> str:
             bests.c.max_score,
             bests.c.reached_at,
             tries.c.submissions,
+            bests.c.isolation,
         )
         .join(bests, bests.c.account_id == Account.id)
         .join(
@@ -226,6 +247,7 @@ def export_csv(session: Session) -> str:
                 f"{max_score:g}",
                 _moment(row.reached_at).isoformat(timespec="seconds"),
                 row.submissions,
+                ISOLATION.get(int(row.isolation or 0), ""),
             ]
         )
     return out.getvalue()

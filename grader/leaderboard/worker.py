@@ -30,7 +30,7 @@ from grader.leaderboard.db.models import DONE, ERROR, Job, utcnow
 from grader.leaderboard.exercises import Catalog
 from grader.leaderboard.private import private_dir
 from grader.leaderboard.settings import Settings
-from grader.runner import Backend
+from grader.runner import Backend, IsolationRefused, require_isolation
 from grader.scorecard import serialize
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import (
@@ -69,6 +69,15 @@ def run_job(ctx: GradingContext, job_id: int, *, archive: bytes | None = None) -
     exercise = ctx.catalog.find(slug)
     if exercise is None:
         fail_job(ctx.db, job_id, f"the exercise {slug} is not in this worker's pack")
+        return
+    try:  # a class's scores are full isolation, or reduced by the teacher's explicit leave
+        require_isolation(
+            ctx.backend,
+            exercise,
+            allow_reduced=ctx.settings.allow_reduced_isolation,
+        )
+    except IsolationRefused as exc:
+        give_up(ctx, job_id, f"not graded: {exc.message}")
         return
     private_dir(ctx.settings.work_dir)
     scratch = Path(tempfile.mkdtemp(prefix=f"job{job_id}-", dir=ctx.settings.work_dir))

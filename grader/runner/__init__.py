@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
+from typing import TYPE_CHECKING
 
-from grader.errors import BackendUnavailable
+from grader.errors import BackendUnavailable, GraderError
 from grader.runner.backend import Backend, RunOutcome
 from grader.runner.local import LocalBackend
 
+if TYPE_CHECKING:
+    from grader.catalog.model import Exercise
+
 BACKEND_NAMES = ("auto", "docker", "bwrap", "local")
+FULL, REDUCED, NONE = "full", "reduced", "none"
+ISOLATION_LEVELS = (FULL, REDUCED, NONE)
+ALLOW_REDUCED_HINT = (
+    "grade with --backend docker, or let a teacher accept reduced isolation "
+    "explicitly with --allow-reduced-isolation (every such score is then marked)"
+)
 
 
 def get_backend(name: str) -> Backend:
@@ -24,42 +35,95 @@ def get_backend(name: str) -> Backend:
 
         return BwrapBackend()
     if name == "auto":
-        return _strongest_available()
+        backend, why = _strongest_available()
+        # Said once on stderr and kept on the backend, so each scorecard records it too.
+        backend.auto_choice = f"auto chose {backend.name}: {why}"  # type: ignore[attr-defined]
+        print(f"grader: --backend {backend.auto_choice}", file=sys.stderr)
+        return backend
     raise BackendUnavailable(
         f"backend {name!r} is not available; use one of: {', '.join(BACKEND_NAMES)}"
     )
 
 
-def _strongest_available() -> Backend:
+def _strongest_available() -> tuple[Backend, str]:
     from grader.runner.bwrap_backend import BwrapBackend, bwrap_available
     from grader.runner.docker_backend import DockerBackend
 
     reasons = []
     try:
-        return DockerBackend()
+        return DockerBackend(), "Docker is available, the strongest sandbox"
     except BackendUnavailable as exc:
         reasons.append(exc.message)
     if bwrap_available():
         try:
-            return BwrapBackend()
+            return BwrapBackend(), (
+                f"Docker is not available ({reasons[0]}); bwrap gives reduced isolation"
+            )
         except BackendUnavailable as exc:
             reasons.append(exc.message)
+    else:
+        reasons.append("bwrap is not installed or cannot create namespaces here")
     warnings.warn(
         "no sandbox is available, grading with the local backend, which is NOT a sandbox: "
         + "; ".join(reasons),
         NoSandboxWarning,
         stacklevel=2,
     )
-    return LocalBackend()
+    return LocalBackend(), f"no sandbox is available ({'; '.join(reasons)})"
 
 
 class NoSandboxWarning(UserWarning):
     """`--backend auto` fell back to running the submission without a sandbox."""
 
 
+class IsolationRefused(GraderError):
+    """Grading that counts for others would run below full isolation without leave."""
+
+
+def isolation_level(backend: Backend, exercise: Exercise | None) -> tuple[str, str]:
+    """The isolation a grading gets, and why: the one place that decides it.
+
+    full: Docker with the process split (the hidden tests in a trusted uid, the submission
+    in another). reduced: bwrap (one uid), or Docker for an exercise whose hidden tests run
+    in the submission's process. none: the local backend (no sandbox at all).
+    """
+    if not backend.sandboxed:
+        return NONE, f"the {backend.name} backend runs the submission without a sandbox"
+    if backend.name != "docker":
+        return REDUCED, (
+            f"the {backend.name} backend runs the submission and the hidden tests under "
+            "one uid: the submission can reach the trusted side"
+        )
+    tests = exercise.check("tests") if exercise is not None else None
+    if tests is not None and tests.options.get("isolation") == "in-process":
+        return REDUCED, (
+            f"the hidden tests of {exercise.qualified_slug} run in the "  # type: ignore
+            'submission\'s process (isolation = "in-process"), where it can forge them'
+        )
+    return FULL, "Docker with the process split: trusted and student uids"
+
+
+def require_isolation(
+    backend: Backend, exercise: Exercise | None, *, allow_reduced: bool
+) -> tuple[str, str]:
+    """The level, or IsolationRefused when it is not full and reduced was not allowed."""
+    level, reason = isolation_level(backend, exercise)
+    if level == FULL or allow_reduced:
+        return level, reason
+    what = f" the exercise {exercise.qualified_slug}" if exercise is not None else ""
+    raise IsolationRefused(
+        f"refusing to grade{what} for others with {level} isolation ({reason}); "
+        + ALLOW_REDUCED_HINT
+    )
+
+
 __all__ = [
     "BACKEND_NAMES",
+    "ISOLATION_LEVELS",
+    "IsolationRefused",
     "NoSandboxWarning",
+    "isolation_level",
+    "require_isolation",
     "Backend",
     "LocalBackend",
     "RunOutcome",

@@ -57,6 +57,7 @@ class Workers:
         process = subprocess.Popen(
             [str(GRADER), "--exercises", str(NAP_PACK), "worker"]
             + ["--backend", backend, "--concurrency", "1"]
+            + (["--allow-reduced-isolation"] if backend != "docker" else [])
             + ["--data-dir", str(self.settings.data_dir)],
             env=env,
             stdout=log,

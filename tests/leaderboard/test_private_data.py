@@ -47,6 +47,7 @@ def test_database_archives_and_folders_are_created_owner_only(
         backend="local",
         workers=1,
         idle_poll_seconds=0.1,
+        allow_reduced_isolation=True,
     )
     app = create_app(settings, backend=LocalBackend())
     with app.state.context.db.session() as session:
