@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from grader.errors import GraderError
 from grader.leaderboard.db.models import STUDENT, TEACHER, Account, utcnow
+from grader.leaderboard.db.text import storable_text
 
 PREFIX = "grt"
 NAME_MAX = 100
@@ -107,6 +108,7 @@ def rotate_token(session: Session, account: Account) -> IssuedToken:
 
 
 def find_account(session: Session, name: str) -> Account:
+    name = " ".join(storable_text(name).split())
     account = session.scalar(select(Account).where(Account.name == name))
     if account is None:
         raise AccountError(
@@ -148,7 +150,7 @@ def _create(
 
 
 def _clean(value: str, what: str) -> str:
-    value = " ".join(value.split())
+    value = " ".join(storable_text(value).split())
     if not value:
         raise AccountError(f"the {what} is empty; give one")
     if len(value) > NAME_MAX:

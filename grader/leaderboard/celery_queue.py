@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from celery import Celery, Task
@@ -34,6 +37,8 @@ TASK_NAME = "grader.grade_job"
 QUEUE_NAME = "grader"
 # The first run and one retry after its worker died; then an error scorecard.
 MAX_TRIES = 2
+# A job whose student has another one running goes back to the broker after this pause.
+DEFER_SECONDS = 1.0
 # Bounded publishing: a broker that is down costs a request at most a few seconds.
 PUBLISH_RETRY = {
     "max_retries": 2,
@@ -80,9 +85,27 @@ class CeleryQueue:
     def __init__(self, ctx: GradingContext) -> None:
         self.ctx = ctx
         self.app = celery_app(ctx.settings)
+        self._stopping = threading.Event()
+        self._sweeper: threading.Thread | None = None
 
     def start(self) -> None:
-        """Send every queued job again: a duplicate is dropped by the worker's claim."""
+        """Send every queued job again: a duplicate is dropped by the worker's claim.
+
+        Jobs left `running` longer than a redelivery takes (their message was lost with the
+        broker's data) are queued again first; then, every quarter of the visibility
+        timeout, a thread looks for more.
+        """
+        longest = max(
+            (queue.job_seconds(e) for e in self.ctx.catalog.exercises), default=0.0
+        )
+        if longest > self.ctx.settings.visibility_timeout:
+            log.warning(
+                "GRADER_VISIBILITY_TIMEOUT=%g is shorter than the longest grading "
+                "(%g s): such a job would be handed to a second worker",
+                self.ctx.settings.visibility_timeout,
+                longest,
+            )
+        self.recover_lost()
         queued = queue.queued_ids(self.ctx.db)
         for sent, job_id in enumerate(queued):
             if not self._send(job_id):  # the broker is down: the rest would wait too
@@ -90,11 +113,38 @@ class CeleryQueue:
                 return
         if queued:
             log.info("sent %d queued jobs to the workers", len(queued))
+        self._stopping.clear()
+        self._sweeper = threading.Thread(
+            target=self._sweep, name="grader-lost-jobs", daemon=True
+        )
+        self._sweeper.start()
+
+    def recover_lost(self) -> list[int]:
+        """Queue again (and send) the jobs no worker holds any more; see `lost_after`."""
+        requeued = queue.recover_stale(
+            self.ctx.db,
+            older_than=lost_after(self.ctx.settings.visibility_timeout),
+            max_attempts=MAX_TRIES,
+            give_up=lambda job_id, message: give_up(self.ctx, job_id, message),
+        )
+        for job_id in requeued:
+            log.warning("job %s was running with no worker: queued again", job_id)
+            self._send(job_id)
+        return requeued
+
+    def _sweep(self) -> None:
+        pause = max(1.0, self.ctx.settings.visibility_timeout / 4)
+        while not self._stopping.wait(pause):
+            try:
+                self.recover_lost()
+            except Exception:  # the database was busy or gone: the next sweep retries
+                log.exception("could not look for lost jobs")
 
     def notify(self, job_id: int) -> None:
         self._send(job_id)
 
     def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
         self.app.close()
 
     def _send(self, job_id: int) -> bool:
@@ -123,13 +173,38 @@ def job_message(ctx: GradingContext, job_id: int) -> dict[str, Any]:
     }
 
 
+def lost_after(visibility_timeout: float) -> float:
+    """Seconds after which a `running` job has lost its worker and its message.
+
+    A grading ends within the visibility timeout (it must be set so); a dead worker's
+    message is redelivered a quarter timeout later, and the new worker's claim restarts the
+    job's clock. Twice the timeout is past both.
+    """
+    return 2 * visibility_timeout
+
+
 def grade_delivery(
-    ctx: GradingContext, job_id: int, *, archive: bytes, redelivered: bool
+    ctx: GradingContext,
+    job_id: int,
+    *,
+    archive: bytes,
+    redelivered: bool,
+    defer: Callable[[], None] | None = None,
 ) -> str:
-    """What a worker does with one message; returns what became of it (for the log)."""
+    """What a worker does with one message; returns what became of it (for the log).
+
+    A job whose student has another one running is not graded now: after DEFER_SECONDS
+    `defer` sends its message again, behind the classmates' jobs waiting in the broker
+    (one job per student at a time, and no student holds up the others).
+    """
     taken = queue.claim_delivery(
         ctx.db, job_id, redelivered=redelivered, max_attempts=MAX_TRIES
     )
+    if taken == "busy":
+        if defer is not None:
+            time.sleep(DEFER_SECONDS)
+            defer()
+        return "deferred"
     if taken == "exhausted":
         message = queue.interrupted_message(
             MAX_TRIES, "the worker grading it stopped or its machine died"
@@ -172,6 +247,9 @@ def worker_app(settings: Settings, *, backend: str) -> Celery:
             job_id,
             archive=base64.b64decode(archive),
             redelivered=redelivered,
+            defer=lambda: app.send_task(
+                TASK_NAME, kwargs={"job_id": job_id, "archive": archive}
+            ),
         )
         log.info("job %s: %s", job_id, outcome)
 

@@ -13,15 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.orm import Session
+from datetime import timedelta
+
+from sqlalchemy import CursorResult, and_, case, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from grader.leaderboard.db import Database
 from grader.leaderboard.db.models import (
     QUEUED,
     RUNNING,
+    Account,
     Job,
     Submission,
+    as_utc,
     utcnow,
 )
 
@@ -76,21 +80,86 @@ def enqueue(session: Session, submission: Submission, *, reason: str) -> Job:
     return job
 
 
-def next_queued(db: Database) -> int | None:
-    """The oldest queued job's id (first come, first graded)."""
-    with db.session() as session:
-        return session.scalar(
-            select(Job.id).where(Job.status == QUEUED).order_by(Job.id).limit(1)
+def _student_busy(account_id: Any) -> Any:
+    """SQL: the student `account_id` has a job running."""
+    other, theirs = aliased(Job), aliased(Submission)
+    return exists(
+        select(other.id)
+        .join(theirs, theirs.id == other.submission_id)
+        .where(other.status == RUNNING, theirs.account_id == account_id)
+    )
+
+
+def fair_order(session: Session, *, limit: int | None = None) -> list[int]:
+    """Queued jobs in the order a free worker takes them, the busy students' left out.
+
+    Round-robin by student, first come first served within a student: a student with a
+    job running waits (one job per student at a time), and among the others the student
+    served longest ago (or never) goes first, their oldest job first. One student's flood
+    of uploads thus delays a classmate by one job at most.
+    """
+    other, theirs = aliased(Job), aliased(Submission)
+    last_served = (
+        select(func.max(other.started_at))
+        .join(theirs, theirs.id == other.submission_id)
+        .where(theirs.account_id == Submission.account_id)
+        .scalar_subquery()
+    )
+    mine, own = aliased(Job), aliased(Submission)
+    turn = (  # 1 for the student's oldest queued job, 2 for the next...
+        select(func.count(mine.id))
+        .join(own, own.id == mine.submission_id)
+        .where(
+            mine.status == QUEUED,
+            own.account_id == Submission.account_id,
+            mine.id <= Job.id,
         )
+        .scalar_subquery()
+    )
+    query = (
+        select(Job.id)
+        .join(Submission, Submission.id == Job.submission_id)
+        .where(Job.status == QUEUED, ~_student_busy(Submission.account_id))
+        .order_by(turn, case((last_served.is_(None), 0), else_=1), last_served, Job.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def next_queued(db: Database) -> int | None:
+    """The job a free worker grades next (`fair_order`); None when none may start."""
+    with db.session() as session:
+        ids = fair_order(session, limit=1)
+        return ids[0] if ids else None
 
 
 def claim(db: Database, job_id: int) -> bool:
-    """Move the job from queued to running; False when another worker was first."""
+    """Move the job from queued to running; False when another worker was first, or when
+    its student already has a job running (one at a time per student)."""
     with db.write_session() as session:
+        account_id = session.scalar(
+            select(Submission.account_id)
+            .join(Job, Job.submission_id == Submission.id)
+            .where(Job.id == job_id)
+        )
+        if account_id is None:
+            return False
+        # A no-op write to the student's row: on PostgreSQL a row lock held to the commit,
+        # on SQLite the write lock. Two workers claiming jobs of one student take turns, so
+        # the check below cannot pass for both.
+        session.execute(
+            update(Account).where(Account.id == account_id).values(role=Account.role)
+        )
         result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(Job)
-            .where(Job.id == job_id, Job.status == QUEUED)
+            .where(
+                Job.id == job_id,
+                Job.status == QUEUED,
+                ~_student_busy(account_id),
+            )
             .values(status=RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
+            .execution_options(synchronize_session=False)
         )
         claimed = result.rowcount
         if claimed:
@@ -104,7 +173,7 @@ def claim(db: Database, job_id: int) -> bool:
         return bool(claimed)
 
 
-Delivery = Literal["claimed", "exhausted", "skip"]
+Delivery = Literal["claimed", "exhausted", "skip", "busy"]
 
 
 def claim_delivery(
@@ -114,15 +183,16 @@ def claim_delivery(
 
     "claimed": it was queued (or it is a redelivery of a job whose worker died mid-job,
     taken over now); "exhausted": a redelivery of a job already tried `max_attempts` times;
+    "busy": it is queued but its student has a job running (send it again later);
     "skip": it is done, or another worker holds it (a duplicate message).
     """
     if claim(db, job_id):
         return "claimed"
-    if not redelivered:
-        return "skip"
     with db.session() as session:
         job = session.get(Job, job_id)
-        if job is None or job.status != RUNNING:
+        if job is not None and job.status == QUEUED:
+            return "busy"
+        if not redelivered or job is None or job.status != RUNNING:
             return "skip"
         if job.attempts >= max_attempts:
             return "exhausted"
@@ -160,32 +230,117 @@ def recover(
     Only for a queue whose workers all live in this process: their jobs cannot be running
     anywhere else once the process starts again. Returns how many were re-queued.
     """
+    return len(
+        _recover(
+            db,
+            max_attempts=max_attempts,
+            give_up=give_up,
+            started_before=None,
+            where="the server stopped or crashed",
+        )
+    )
+
+
+def recover_stale(
+    db: Database,
+    *,
+    older_than: float,
+    max_attempts: int,
+    give_up: Callable[[int, str], None],
+) -> list[int]:
+    """Re-queue jobs running for longer than `older_than` seconds: no worker holds them.
+
+    For workers on other machines (Celery), whose liveness the server cannot see: a job
+    still `running` well past the longest a grading may take (and past the broker's
+    redelivery of a dead worker's message, which restarts its clock) was lost with its
+    message. Those tried `max_attempts` times end as errors instead. Returns the ids
+    re-queued (the caller sends them to the workers again).
+    """
+    return _recover(
+        db,
+        max_attempts=max_attempts,
+        give_up=give_up,
+        started_before=utcnow() - timedelta(seconds=older_than),
+        where="its worker was lost",
+    )
+
+
+def _recover(
+    db: Database,
+    *,
+    max_attempts: int,
+    give_up: Callable[[int, str], None],
+    started_before: Any,
+    where: str,
+) -> list[int]:
     exhausted: list[tuple[int, int]] = []
-    with db.session() as session:
-        stale = list(session.scalars(select(Job).where(Job.status == RUNNING)))
-        requeued = 0
-        for job in stale:
+    requeued: list[int] = []
+    with db.write_session() as session:
+        for job in session.scalars(select(Job).where(Job.status == RUNNING)):
+            started = as_utc(job.started_at)
+            if started_before is not None and started and started > started_before:
+                continue
             if job.attempts >= max_attempts:
                 exhausted.append((job.id, job.attempts))
             else:
                 job.status, job.started_at = QUEUED, None
                 job.submission.status = QUEUED
-                requeued += 1
+                requeued.append(job.id)
     for job_id, attempts in exhausted:
-        give_up(job_id, interrupted_message(attempts, "the server stopped or crashed"))
+        give_up(job_id, interrupted_message(attempts, where))
     return requeued
 
 
+def job_seconds(exercise: Any) -> float:
+    """The longest one grading of `exercise` may take, every deadline on its way summed.
+
+    The sandbox's run (`run_seconds`, plus the host's margin before it kills the run),
+    and for a Dockerfile check its build and health probe (`build_seconds`,
+    `health_seconds`), plus a minute for extraction, the sandbox's start and storing.
+    """
+    from grader.graders.dockerfile_check import (
+        DEFAULT_BUILD_SECONDS,
+        DEFAULT_HEALTH_SECONDS,
+    )
+
+    seconds = float(exercise.limits.run_seconds) + HOST_MARGIN_SECONDS + 60.0
+    for check in exercise.checks:
+        if check.id == "dockerfile":
+            options = check.options
+            seconds += float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
+            seconds += float(options.get("health_seconds", DEFAULT_HEALTH_SECONDS))
+    return seconds
+
+
+# The largest of the backends' margins past run_seconds (Docker's).
+HOST_MARGIN_SECONDS = 15.0
+
+
 def position(session: Session, job: Job) -> int | None:
-    """1 for the next job to be graded; None once the job is no longer queued."""
+    """1 for the next job to be graded; None once the job is no longer queued.
+
+    The jobs ahead: every queued job of another student that `fair_order` ranks first, and
+    this student's own older ones (one at a time per student).
+    """
     if job.status != QUEUED:
         return None
-    ahead = session.scalar(
+    order = fair_order(session)
+    if job.id in order:
+        return order.index(job.id) + 1
+    account = job.submission.account_id
+    own = session.scalar(
         select(func.count())
         .select_from(Job)
-        .where(Job.status == QUEUED, Job.id <= job.id)
+        .join(Submission, Submission.id == Job.submission_id)
+        .where(Job.status == QUEUED, Submission.account_id == account, Job.id <= job.id)
     )
-    return int(ahead or 1)
+    others = session.scalar(
+        select(func.count())
+        .select_from(Job)
+        .join(Submission, Submission.id == Job.submission_id)
+        .where(and_(Job.status == QUEUED, Submission.account_id != account))
+    )
+    return int(own or 1) + int(others or 0)
 
 
 def latest_job(session: Session, submission_id: str) -> Job | None:

@@ -26,7 +26,8 @@ from grader.grading import grade_workspace
 from grader.leaderboard import queue
 from grader.leaderboard.archives import ArchiveRejected, extract_archive
 from grader.leaderboard.db import Database
-from grader.leaderboard.db.models import DONE, ERROR, Job, utcnow
+from grader.leaderboard.db.models import DONE, ERROR, RUNNING, Job, utcnow
+from grader.leaderboard.db.text import storable, storable_text
 from grader.leaderboard.exercises import Catalog
 from grader.leaderboard.private import private_dir
 from grader.leaderboard.settings import Settings
@@ -66,10 +67,40 @@ def run_job(ctx: GradingContext, job_id: int, *, archive: bytes | None = None) -
             return
         stored = ctx.settings.data_dir / job.submission.archive_path
         slug, digest = job.submission.exercise, job.submission.archive_sha256
+        attempt = job.attempts
     exercise = ctx.catalog.find(slug)
     if exercise is None:
         fail_job(ctx.db, job_id, f"the exercise {slug} is not in this worker's pack")
         return
+    card = grade_archive(ctx, job_id, exercise, stored, digest, archive)
+    if card is None:
+        return
+    try:
+        finish_job(ctx.db, job_id, card, attempt=attempt)
+    except Exception as exc:  # the database refused the result: the job still ends
+        log.exception("storing the result of job %s failed", job_id)
+        give_up(ctx, job_id, not_stored_message(exc))
+
+
+def not_stored_message(exc: BaseException) -> str:
+    """Why a result could not be stored, for the student and the teacher."""
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).strip().splitlines() or [""])[0][:300]
+    return (
+        f"the result could not be stored ({type(cause).__name__}: {first}); "
+        "nothing was scored: ask your teacher to regrade it"
+    )
+
+
+def grade_archive(
+    ctx: GradingContext,
+    job_id: int,
+    exercise: Exercise,
+    stored: Path,
+    digest: str,
+    archive: bytes | None,
+) -> Scorecard | None:
+    """The scorecard of the job's archive; None when the job was ended as an error."""
     try:  # a class's scores are full isolation, or reduced by the teacher's explicit leave
         require_isolation(
             ctx.backend,
@@ -78,7 +109,7 @@ def run_job(ctx: GradingContext, job_id: int, *, archive: bytes | None = None) -
         )
     except IsolationRefused as exc:
         give_up(ctx, job_id, f"not graded: {exc.message}")
-        return
+        return None
     private_dir(ctx.settings.work_dir)
     scratch = Path(tempfile.mkdtemp(prefix=f"job{job_id}-", dir=ctx.settings.work_dir))
     try:
@@ -93,15 +124,22 @@ def run_job(ctx: GradingContext, job_id: int, *, archive: bytes | None = None) -
     except Exception as exc:  # a harness bug: keep the pool alive, say what happened
         log.exception("grading job %s failed", job_id)
         give_up(ctx, job_id, f"the grader failed ({type(exc).__name__}: {exc})")
-        return
+        return None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    finish_job(ctx.db, job_id, card)
+    return card
 
 
-def finish_job(db: Database, job_id: int, card: Scorecard) -> None:
-    """Store the scorecard on the job's submission (validated against the schema)."""
-    document = serialize.to_dict(card)
+def finish_job(
+    db: Database, job_id: int, card: Scorecard, *, attempt: int | None = None
+) -> None:
+    """Store the scorecard on the job's submission (validated against the schema).
+
+    Every string is made storable first (`storable`: no NUL, no lone surrogate). With
+    `attempt`, the result is stored only while the job is still that attempt's: a job
+    recovered meanwhile (requeued, or ended by its deadline) keeps what it has now.
+    """
+    document = storable(serialize.to_dict(card))
     errors = serialize.schema_errors(document)
     if errors:
         fail_job(db, job_id, "the grader produced an invalid scorecard: " + errors[0])
@@ -109,12 +147,15 @@ def finish_job(db: Database, job_id: int, card: Scorecard) -> None:
     with db.write_session() as session:
         job = session.get(Job, job_id)
         assert job is not None
+        if attempt is not None and (job.status, job.attempts) != (RUNNING, attempt):
+            log.warning("job %s was recovered meanwhile: result dropped", job_id)
+            return
         now = utcnow()
         job.status, job.finished_at = DONE, now
         submission = job.submission
         submission.status, submission.result = DONE, card.status
         submission.score, submission.max_score = card.score, card.max_score
-        submission.message = card.message
+        submission.message = storable_text(card.message)
         submission.scorecard = json.dumps(document, ensure_ascii=False)
         submission.graded_at = now
     db.results_changed()
@@ -127,8 +168,20 @@ def fail_job(
 
     The error scorecard is stored only on a submission that has none yet: a regrade that
     fails keeps the earlier grading. Nothing here changes a score, so it ranks nowhere.
+    Should even that write be refused, the job still ends, with the message alone.
     """
-    with db.session() as session:
+    message = storable_text(message)
+    try:
+        _store_failure(db, job_id, message, card)
+    except Exception:
+        log.exception("storing the error of job %s failed", job_id)
+        _store_failure(db, job_id, message, None)
+
+
+def _store_failure(
+    db: Database, job_id: int, message: str, card: Scorecard | None
+) -> None:
+    with db.write_session() as session:
         job = session.get(Job, job_id)
         assert job is not None
         job.status, job.error, job.finished_at = ERROR, message, utcnow()
@@ -137,7 +190,7 @@ def fail_job(
         if card is not None and submission.scorecard is None:
             submission.result = card.status
             submission.scorecard = json.dumps(
-                serialize.to_dict(card), ensure_ascii=False
+                storable(serialize.to_dict(card)), ensure_ascii=False
             )
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -347,3 +348,81 @@ def test_a_submission_is_kept_while_the_broker_is_down(
     assert response.status_code == 202, response.text
     # Stored and queued: the server's next start sends it to the workers.
     assert job_rows(app) == [(response.json()["id"], "queued", 0)]
+
+
+def test_a_students_second_job_waits_behind_a_classmates(
+    make_celery_app: Callable[..., FastAPI], student: Tokens
+) -> None:
+    app = make_celery_app()
+    grading = app.state.context.queue.ctx
+    archive = nap_archive(0)
+    sent: list[int] = []
+    with TestClient(app) as client:
+        ann = [
+            upload(client, student.ann, archive, exercise=NAP).json()["id"]
+            for _ in range(2)
+        ]
+        bob = upload(client, student.bob, archive, exercise=NAP).json()["id"]
+        with app.state.context.db.session() as session:
+            first, second, bobs = session.scalars(select(Job.id).order_by(Job.id))
+            session.execute(
+                update(Job).where(Job.id == first).values(status=RUNNING, attempts=1)
+            )
+        # Ann's first job is running: her second goes back to the broker, Bob's is graded.
+        outcome = grade_delivery(
+            grading,
+            second,
+            archive=archive,
+            redelivered=False,
+            defer=lambda: sent.append(second),
+        )
+        assert grade_delivery(grading, bobs, archive=archive, redelivered=False) == (
+            "graded"
+        )
+    assert outcome == "deferred" and sent == [second]
+    assert [row[:2] for row in job_rows(app)] == [
+        (ann[0], "running"),
+        (ann[1], "queued"),
+        (bob, "done"),
+    ]
+
+
+def test_a_running_job_whose_message_was_lost_is_recovered_at_start(
+    make_celery_app: Callable[..., FastAPI],
+    student: Tokens,
+    redis_server: RedisServer,
+) -> None:
+    first = make_celery_app()
+    with TestClient(first) as client:
+        lost, given_up = [
+            upload(client, student.ann, nap_archive(0), exercise=NAP).json()["id"]
+            for _ in range(2)
+        ]
+    # Both were running on a worker when Redis lost its data; one already had its retry.
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    with first.state.context.db.session() as session:
+        session.execute(update(Job).values(status=RUNNING, started_at=long_ago))
+        session.execute(update(Job).where(Job.submission_id == lost).values(attempts=1))
+        session.execute(
+            update(Job).where(Job.submission_id == given_up).values(attempts=MAX_TRIES)
+        )
+    first.state.context.db.close()
+    redis_server.flush()
+    app = make_celery_app()
+    with TestClient(app) as client:
+        gone = client.get(
+            f"/api/v1/submissions/{given_up}", headers=Tokens.header(student.ann)
+        ).json()
+        again = client.post(
+            f"/api/v1/submissions/{given_up}/regrade",
+            headers=Tokens.header(student.teacher),
+        )
+    import redis
+
+    assert redis.Redis.from_url(redis_server.url).llen("grader") >= 1
+    assert [row[:2] for row in job_rows(app)][:2] == [
+        (lost, "queued"),
+        (given_up, "error"),
+    ]
+    assert gone["status"] == "error" and "regrade" in gone["message"]
+    assert again.status_code == 202
