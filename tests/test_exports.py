@@ -671,3 +671,13 @@ def test_exports_do_not_change_the_scorecard(failing_card: Scorecard) -> None:
     for fmt in FORMATS:
         export(failing_card, fmt)
     assert serialize.to_dict(failing_card) == before
+
+
+def test_gradescope_and_junit_say_the_isolation_level(failing_card: Scorecard) -> None:
+    assert failing_card.integrity["level"] == "none"  # graded with the local backend
+    document = json.loads(export(failing_card, "gradescope"))
+    assert document["extra_data"]["isolation"] == "none"
+    root = ET.fromstring(export(failing_card, "junit"))
+    for suite in root:
+        props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+        assert props["isolation"] == "none"

@@ -83,6 +83,7 @@ def results(card: Scorecard) -> dict[str, Any]:
             "exercise": card.exercise.slug,
             "backend": card.runner.backend,
             "sandboxed": card.runner.sandboxed,
+            "isolation": str(card.integrity.get("level", "")),
             "submission_sha256": card.submission.sha256,
         },
         "tests": tests,

@@ -65,6 +65,7 @@ def _suite(card: Scorecard, check: CheckResult, index: int) -> ET.Element:
         ("score", f"{check.score:g}"),
         ("max_score", f"{check.max_score:g}"),
         ("backend", card.runner.backend),
+        ("isolation", str(card.integrity.get("level", ""))),
     ):
         ET.SubElement(properties, "property", name=name, value=_xml(value))
     tests = hidden_tests(card) if check.id == "tests" else []
