@@ -251,3 +251,28 @@ def test_worker_refuses_to_grade_with_reduced_isolation_without_the_flag(
     assert len(started) == 1
     settings = started[0][0]
     assert settings.allow_reduced_isolation is True  # type: ignore[attr-defined]
+
+
+@pytest.mark.docker
+def test_a_batch_in_docker_needs_no_leave_and_says_full(
+    word_count: Exercise, tmp_path: Path
+) -> None:
+    import os
+
+    from grader.runner.docker_backend import DockerBackend
+
+    try:
+        backend = DockerBackend()
+    except BackendUnavailable as exc:
+        if os.environ.get("GRADER_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"Docker is required here: {exc.message}")
+        pytest.skip(exc.message)
+    root = _students(tmp_path / "subs")
+    summary = grade_batch(
+        root, exercise=word_count, backend=backend, out_dir=tmp_path / "out", jobs=2
+    )
+    assert summary.isolation == "full"
+    assert [r.isolation for r in summary.sorted_results()] == ["full", "full"]
+    card = serialize.load(tmp_path / "out" / "scorecards" / "alice.json")
+    assert card.integrity["level"] == "full"
+    assert "process split" in card.integrity["level_reason"]
