@@ -23,7 +23,7 @@ from typing import Any, Sequence
 from grader.runner.proxy.endpoint import ChannelClosed, ChannelTimeout, Endpoint
 from grader.runner.proxy.ops import serve_trusted
 from grader.runner.proxy.proxies import RemoteModule, make_proxy
-from grader.runner.proxy.spawner import SpawnedProcess, server_argv, spawn
+from grader.runner.proxy.spawner import SpawnedProcess, spawn, start_server
 from grader.runner.pytest_session import drop_privileges
 
 
@@ -116,22 +116,8 @@ class StudentConnection:
 
     def _spawn_here(self) -> tuple[subprocess.Popen[bytes], socket.socket, int]:
         """Start the student process from this process (it may switch to `uid`)."""
-        parent, child = socket.socketpair()
-        dump_read, dump_write = os.pipe()
-        process = subprocess.Popen(
-            server_argv(self.root, child.fileno(), dump_write),
-            pass_fds=[child.fileno(), dump_write],
-            cwd=self.root,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=drop_privileges(self.uid) if self.uid is not None else None,
-        )
-        child.close()
-        os.close(dump_write)
-        return process, parent, dump_read
+        preexec = drop_privileges(self.uid) if self.uid is not None else None
+        return start_server(self.root, self.env, preexec)
 
     def request(self, op: str, **fields: Any) -> Any:
         return self.live().request(op, **fields)

@@ -28,17 +28,45 @@ ALLOWED_SIGNALS = (signal.SIGKILL, signal.SIGUSR1)
 MAX_REQUEST = 4096
 
 
-def server_argv(root: str, sock_fd: int, dump_fd: int) -> list[str]:
-    """The student process's command line (see `grader.runner.proxy.server`)."""
-    return [
+def start_server(
+    root: str, env: dict[str, str] | None, preexec: Callable[[], None] | None
+) -> tuple[subprocess.Popen[bytes], socket.socket, int]:
+    """Start `python -I -m grader.runner.proxy.server` for the submission in `root`.
+
+    Returns the process, this side's end of the conversation and the read end of the
+    process's stack dumps (see `grader.runner.proxy.server`).
+    """
+    parent, child = socket.socketpair()
+    dump_read, dump_write = os.pipe()
+    argv = [
         sys.executable,
         "-I",
         "-m",
         "grader.runner.proxy.server",
-        str(sock_fd),
+        str(child.fileno()),
         root,
-        str(dump_fd),
+        str(dump_write),
     ]
+    try:
+        process = subprocess.Popen(
+            argv,
+            pass_fds=[child.fileno(), dump_write],
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=preexec,
+        )
+    except BaseException:
+        parent.close()
+        os.close(dump_read)
+        raise
+    finally:
+        child.close()
+        os.close(dump_write)
+    return process, parent, dump_read
 
 
 def student_env() -> dict[str, str]:
@@ -133,27 +161,7 @@ class SpawnService:
         raise PermissionError(f"unknown request {op!r}")
 
     def _spawn(self) -> tuple[dict[str, Any], list[int]]:
-        parent, child = socket.socketpair()
-        dump_read, dump_write = os.pipe()
-        try:
-            process = subprocess.Popen(
-                server_argv(self.root, child.fileno(), dump_write),
-                pass_fds=[child.fileno(), dump_write],
-                cwd=self.root,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=self.preexec,
-            )
-        except BaseException:
-            for fd in (parent.detach(), dump_read):
-                os.close(fd)
-            raise
-        finally:
-            child.close()
-            os.close(dump_write)
+        process, parent, dump_read = start_server(self.root, self.env, self.preexec)
         # Finished processes are forgotten (and reaped) so the table stays small.
         for pid in [p for p, proc in self.processes.items() if proc.poll() is not None]:
             del self.processes[pid]
