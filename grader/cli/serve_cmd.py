@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from grader.cli.class_cmd import data_dir_option, echo_tokens, server_settings
-from grader.cli.student import backend_with_warning
+from grader.cli.student import backend_with_warning, require_server_isolation
 from grader.cli.options import allow_reduced_option, backend_option
-from grader.runner import require_isolation
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -73,16 +72,7 @@ def serve_command(
 
     runner = backend_with_warning(backend)
     if settings.queue != "celery" and settings.workers:
-        level, _ = require_isolation(
-            runner, None, allow_reduced=settings.allow_reduced_isolation
-        )
-        if level != "full":
-            click.secho(
-                f"Grading with {level} isolation, allowed by --allow-reduced-isolation: "
-                "every such score is marked on the board and in the export",
-                fg="yellow",
-                err=True,
-            )
+        require_server_isolation(runner, settings.allow_reduced_isolation)
     if not runner.sandboxed and host not in LOOPBACK:
         click.secho(
             "WARNING: grading without a sandbox on a network address: student code "

@@ -15,7 +15,7 @@ from grader.cli.render import exercise_table, print_scorecard
 from grader.errors import EXIT_FAIL, EXIT_PASS, GraderError
 from grader.grading import grade_workspace
 from grader.cli.options import backend_option
-from grader.runner import Backend, NoSandboxWarning, get_backend
+from grader.runner import Backend, NoSandboxWarning, get_backend, require_isolation
 from grader.scorecard import serialize
 from grader.scorecard.model import Scorecard
 from grader.workspace import (
@@ -35,6 +35,18 @@ def backend_with_warning(name: str) -> Backend:
     for warning in caught:
         click.secho(f"WARNING: {warning.message}", fg="yellow", bold=True, err=True)
     return runner
+
+
+def require_server_isolation(runner: Backend, allow_reduced: bool) -> None:
+    """Refuse a server's grading below full isolation unless allowed; say so when allowed."""
+    level, _ = require_isolation(runner, None, allow_reduced=allow_reduced)
+    if level != "full":
+        click.secho(
+            f"Grading with {level} isolation, allowed by --allow-reduced-isolation: "
+            "every such score is marked on the board and in the export",
+            fg="yellow",
+            err=True,
+        )
 
 
 def pack_from(ctx: click.Context) -> ExercisePack:

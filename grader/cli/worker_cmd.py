@@ -8,10 +8,9 @@ from pathlib import Path
 import click
 
 from grader.cli.class_cmd import data_dir_option, server_settings
-from grader.cli.student import backend_with_warning
+from grader.cli.student import backend_with_warning, require_server_isolation
 from grader.errors import GraderError
 from grader.cli.options import allow_reduced_option, backend_option
-from grader.runner import require_isolation
 
 
 @click.command(
@@ -81,16 +80,7 @@ def worker_command(
     load_catalog(settings.exercises_dir)  # a broken pack fails here, not per job
     open_database(settings.db_url).close()  # migrated, reachable: say so now
     runner = backend_with_warning(backend)
-    level, _ = require_isolation(
-        runner, None, allow_reduced=settings.allow_reduced_isolation
-    )
-    if level != "full":
-        click.secho(
-            f"Grading with {level} isolation, allowed by --allow-reduced-isolation: "
-            "every such score is marked on the board and in the export",
-            fg="yellow",
-            err=True,
-        )
+    require_server_isolation(runner, settings.allow_reduced_isolation)
     workers = concurrency or min(os.cpu_count() or 1, 4)
     click.echo(
         f"Grading jobs from {settings.broker_url} with {workers} processes "
