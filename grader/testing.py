@@ -7,10 +7,11 @@ an object's memory directly get a stand-in here.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from typing import Any
 
-__all__ = ["getattr_static", "type_name"]
+__all__ = ["getattr_static", "student_module", "type_name"]
 
 
 def _is_proxy(value: Any) -> bool:
@@ -39,3 +40,19 @@ def type_name(value: Any) -> str:
     if _is_proxy(value):
         return str(object.__getattribute__(value, "_info").get("type", "object"))
     return type(value).__qualname__
+
+
+def student_module(name: str) -> Any:
+    """The module `name` as the submission's process has it: a proxy under the process split,
+    the module itself when the tests share the submission's process.
+
+    For what a test must do as the submission's user: create the files its code will replace
+    or rename (`student_module("pathlib").Path(...).write_text(...)`), or start a server in
+    its process (`student_module("uvicorn")`). Whatever the submission's process answers is
+    the student's: check results from the test's own side (read the files, call the server).
+    """
+    from grader.runner.proxy import client
+
+    if client.ACTIVE is None:
+        return importlib.import_module(name)
+    return client.ACTIVE.import_module(name)

@@ -49,6 +49,10 @@ def innermost_student_frame(dump: str, root: str) -> str:
     return ""
 
 
+# The connection of this test process, set by the plugin (see grader.testing.student_module).
+ACTIVE: StudentConnection | None = None
+
+
 class StudentCrashed(Exception):
     """The student process died during a call (exit, signal, out of memory)."""
 

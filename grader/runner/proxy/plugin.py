@@ -12,6 +12,7 @@ from typing import Iterator
 
 import pytest
 
+from grader.runner.proxy import client
 from grader.runner.proxy.client import StudentConnection, install
 from grader.runner.proxy.spawner import seal, student_env
 
@@ -55,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     modules = [m for m in config.getoption("grader_proxy_modules").split(",") if m]
     install(connection, modules)
     config.stash[CONNECTION] = connection
+    client.ACTIVE = connection
     config.pluginmanager.register(_StudentFiles(connection), "grader-proxy-files")
 
 
@@ -127,3 +129,4 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     connection = config.stash.get(CONNECTION, None)
     if connection is not None:
         connection.stop()
+        client.ACTIVE = None
