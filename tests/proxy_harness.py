@@ -93,6 +93,7 @@ class Conversation:
         self.trusted.make_proxy = make_proxy
         self.trusted.handle_request = serve_trusted
         self.trusted.on_response = replay_output
+        self.trusted.start()
         self.peer = theirs
         self.calls: list[tuple[Any, Any]] = []
         self.failed = 0
@@ -123,6 +124,7 @@ class Conversation:
         self.trusted.raised.clear()
         self.own = list(self.trusted.objects.values())
         self.replies: list[bytes] = []
+        self.asked = threading.Event()
 
     def _drain(self) -> None:
         while True:
@@ -133,8 +135,10 @@ class Conversation:
             if not chunk:
                 return
             self.replies.append(chunk)
+            self.asked.set()
 
     def _write(self, frames: list[bytes]) -> None:
+        self.asked.wait(5)  # a peer answers once it has been asked
         try:
             self.peer.sendall(b"".join(frames))
             self.peer.shutdown(
@@ -171,6 +175,9 @@ class Conversation:
 
 
 def frame(message: Any) -> bytes:
+    """A frame on the lane of the test's call (the trusted end's first), unless it names one."""
+    if isinstance(message, dict):
+        message = {"lane": "t1", **message}
     payload = json.dumps(message).encode("utf-8")
     return HEADER.pack(len(payload)) + payload
 

@@ -104,6 +104,7 @@ class StudentConnection:
         endpoint.handle_request = serve_trusted
         endpoint.on_response = replay_output
         self.endpoint = endpoint
+        endpoint.start()
         # Start-up (an interpreter, our modules) has its own limit, so that a slow machine
         # does not eat into the time of the first call into the submission.
         parent.settimeout(STARTUP_SECONDS)
@@ -175,11 +176,7 @@ class StudentConnection:
 
     def stop(self, reason: str | None = None) -> None:
         if self.endpoint is not None:
-            self.endpoint.closed = True
-            try:
-                self.endpoint.sock.close()
-            except OSError:
-                pass
+            self.endpoint.close()
         if isinstance(self.process, SpawnedProcess):
             try:
                 self.process.kill()  # the entrypoint kills its whole group
@@ -206,7 +203,7 @@ class _TrustedEndpoint(Endpoint):
     def request(self, op: str, **fields: Any) -> Any:
         # Requests nest (a callback calls the submission again): only one whose own answer
         # never came was interrupted; an error answer leaves the conversation in order.
-        outer = self.pending
+        outer = getattr(self.local, "unanswered", 0)
         try:
             return super().request(op, **fields)
         except ChannelTimeout:
@@ -225,7 +222,7 @@ class _TrustedEndpoint(Endpoint):
             self.connection.stop(f"the student process ended (exit code {code})")
             raise StudentCrashed(_death(code)) from None
         except BaseException as exc:
-            if self.pending > outer:
+            if getattr(self.local, "unanswered", 0) > outer:
                 # Interrupted mid-conversation (the test's own timer fired): say where the
                 # submission was, then replace its process, whose state is now unknown.
                 _point_at(exc, self.connection.where_stuck())

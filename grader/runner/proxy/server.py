@@ -17,7 +17,7 @@ import stat
 import sys
 from typing import Any, Callable
 
-from grader.runner.proxy.endpoint import ChannelClosed, Endpoint
+from grader.runner.proxy.endpoint import Endpoint
 from grader.runner.proxy.ops import serve_student
 from grader.runner.proxy.proxies import make_proxy
 
@@ -61,9 +61,9 @@ class StudentEndpoint(Endpoint):
         if message.get("op") == "share":
             path = message.get("path")
             self.shared = str(path) if path else None
-            self.send(
-                self.decorate({"id": message.get("id"), "ok": True, "value": None})
-            )
+            lane = getattr(self.local, "lane", None)
+            reply = {"id": message.get("id"), "ok": True, "value": None}
+            self.send_reply({**reply, "lane": lane.id if lane is not None else None})
             return
         super().serve(message)
 
@@ -162,12 +162,9 @@ def main(argv: list[str]) -> int:
     logging.root.setLevel(
         1
     )  # the trusted side applies the tests' levels when replaying
-    while True:
-        try:
-            message = endpoint.receive()
-        except ChannelClosed:
-            return 0
-        endpoint.serve(message)
+    endpoint.start()
+    endpoint.serve_forever()  # returns once the trusted side has closed the channel
+    return 0
 
 
 if __name__ == "__main__":
