@@ -1,16 +1,19 @@
 import json
 import math
 import re
+import time
 from pathlib import Path
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
+from grader.testing import student_module
 from service import LinearModel, create_app, load_model
 
 KEY = {"X-API-Key": "dev-key"}
 ROW = {"tenure_months": 12, "monthly_charges": 70.0, "support_calls": 2}
 COEF = {"tenure_months": -0.08, "monthly_charges": 0.03, "support_calls": 0.6}
+START_SECONDS = 10
 
 
 def expected_proba(row, coef=COEF, intercept=-1.5):
@@ -41,9 +44,62 @@ def tiny_model(tmp_path, version="9.9.9"):
 
 
 @pytest.fixture
-def client():
-    with TestClient(create_app()) as c:
-        yield c
+def serve(tmp_path):
+    """serve(app) -> an httpx.Client speaking HTTP to `app`, served by uvicorn.
+
+    The tests run in a process of their own; the app lives in the process that runs the
+    submission, so uvicorn is started there (in a thread, so that the call returns at once)
+    on a Unix socket in tmp_path, which both processes can reach. Every server is stopped
+    after its test: each test gets a fresh app, as create_app promises.
+    """
+    uvicorn = student_module("uvicorn")
+    threading = student_module("threading")
+    servers, clients = [], []
+
+    def start(app):
+        path = str(tmp_path / f"app{len(servers)}.sock")
+        # lifespan="on": the app's startup and shutdown handlers run, as in production.
+        config = uvicorn.Config(
+            app,
+            uds=path,
+            lifespan="on",
+            log_level="warning",
+            log_config=None,
+            access_log=False,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        deadline = time.monotonic() + START_SECONDS
+        while not server.started:
+            if not thread.is_alive():
+                pytest.fail("uvicorn could not start the app: its startup failed")
+            if time.monotonic() > deadline:
+                pytest.fail(f"uvicorn did not start the app within {START_SECONDS} s")
+            time.sleep(0.01)
+        client = httpx.Client(
+            transport=httpx.HTTPTransport(uds=path),
+            base_url="http://testserver",
+            timeout=START_SECONDS,
+        )
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        client.close()
+    for server, thread in servers:
+        try:
+            server.should_exit = True
+            thread.join(5)
+        except Exception:
+            pass  # the submission's process was replaced after a failure: nothing to stop
+
+
+@pytest.fixture
+def client(serve):
+    return serve(create_app())
 
 
 # --------------------------------------------------------------------- task 1
@@ -64,10 +120,15 @@ def test_load_model_reads_shipped_json():
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
-@pytest.mark.parametrize("row", [ROW, {"tenure_months": 0, "monthly_charges": 0,
-                                       "support_calls": 0}, {"tenure_months": 72,
-                                       "monthly_charges": 20, "support_calls": 9}],
-                         ids=["typical", "zeros", "many-calls"])
+@pytest.mark.parametrize(
+    "row",
+    [
+        ROW,
+        {"tenure_months": 0, "monthly_charges": 0, "support_calls": 0},
+        {"tenure_months": 72, "monthly_charges": 20, "support_calls": 9},
+    ],
+    ids=["typical", "zeros", "many-calls"],
+)
 def test_predict_proba_is_sigmoid_of_linear_score(row):
     """predict_proba is sigmoid(intercept + sum of coef times feature)"""
     assert load_model().predict_proba(row) == pytest.approx(expected_proba(row))
@@ -93,14 +154,43 @@ def test_predict_proba_is_stable_for_huge_scores(tmp_path):
         {"coef": [0.1, "x", 0.3]},
         {"threshold": 1.5},
         {"intercept": None},
+        {"intercept": float("inf")},
+        {"coef": [0.1, float("nan"), 0.3]},
     ],
-    ids=["coef-length", "no-features", "dup-features", "coef-not-number",
-         "threshold-range", "intercept-null"],
+    ids=[
+        "coef-length",
+        "no-features",
+        "dup-features",
+        "coef-not-number",
+        "threshold-range",
+        "intercept-null",
+        "intercept-infinite",
+        "coef-nan",
+    ],
 )
 def test_load_model_rejects_invalid_file(tmp_path, changes):
     """load_model raises ValueError for an inconsistent model file"""
     with pytest.raises(ValueError):
         load_model(write_model(tmp_path, **changes))
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_load_model_threshold_defaults_to_half(tmp_path):
+    """threshold may be left out of the model file: it defaults to 0.5"""
+    raw = json.loads(Path("data/model.json").read_text(encoding="utf-8"))
+    del raw["threshold"]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    assert load_model(path).threshold == pytest.approx(0.5)
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_predict_proba_rejects_missing_feature():
+    """predict_proba raises ValueError when the row lacks a model feature"""
+    with pytest.raises(ValueError):
+        load_model().predict_proba({"tenure_months": 12, "monthly_charges": 70.0})
 
 
 @pytest.mark.task(1)
@@ -123,6 +213,16 @@ def test_load_model_rejects_broken_json_and_missing_key(tmp_path):
 
 @pytest.mark.task(2)
 @pytest.mark.points(1)
+def test_create_app_rejects_empty_key_and_batch_below_one():
+    """create_app raises ValueError for an empty api_key or max_batch < 1"""
+    with pytest.raises(ValueError):
+        create_app(api_key="")
+    with pytest.raises(ValueError):
+        create_app(max_batch=0)
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
 def test_health_needs_no_key(client):
     """GET /health answers 200 {"status": "ok"} without an API key"""
     response = client.get("/health")
@@ -132,10 +232,9 @@ def test_health_needs_no_key(client):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
-def test_version_reports_model_version(tmp_path):
+def test_version_reports_model_version(serve, tmp_path):
     """GET /version returns the name, version and features of the given model"""
-    with TestClient(create_app(model=tiny_model(tmp_path, "3.1.4"))) as c:
-        response = c.get("/version")
+    response = serve(create_app(model=tiny_model(tmp_path, "3.1.4"))).get("/version")
     assert response.status_code == 200
     assert response.json() == {"name": "tiny", "version": "3.1.4", "features": ["x"]}
 
@@ -154,11 +253,11 @@ def test_predict_returns_probability_label_and_version(client):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
-def test_predict_label_uses_threshold_inclusive(tmp_path):
+def test_predict_label_uses_threshold_inclusive(serve, tmp_path):
     """The label is 1 exactly when probability >= the model threshold"""
-    with TestClient(create_app(model=tiny_model(tmp_path))) as c:
-        at = c.post("/predict", json={"features": {"x": 0}}, headers=KEY).json()
-        below = c.post("/predict", json={"features": {"x": -0.01}}, headers=KEY)
+    c = serve(create_app(model=tiny_model(tmp_path)))
+    at = c.post("/predict", json={"features": {"x": 0}}, headers=KEY).json()
+    below = c.post("/predict", json={"features": {"x": -0.01}}, headers=KEY)
     assert at["probability"] == pytest.approx(0.5)
     assert at["label"] == 1
     assert below.json()["label"] == 0
@@ -174,11 +273,11 @@ def test_predict_without_key_is_401(client):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
-def test_predict_with_wrong_key_is_403():
+def test_predict_with_wrong_key_is_403(serve):
     """A wrong key answers 403, and create_app's api_key is the one accepted"""
-    with TestClient(create_app(api_key="s3cret")) as c:
-        assert c.post("/predict", json={"features": ROW}, headers=KEY).status_code == 403
-        ok = c.post("/predict", json={"features": ROW}, headers={"X-API-Key": "s3cret"})
+    c = serve(create_app(api_key="s3cret"))
+    assert c.post("/predict", json={"features": ROW}, headers=KEY).status_code == 403
+    ok = c.post("/predict", json={"features": ROW}, headers={"X-API-Key": "s3cret"})
     assert ok.status_code == 200
 
 
@@ -194,8 +293,14 @@ def test_predict_with_wrong_key_is_403():
         {"features": {**ROW, "age": 30}},
         {"features": ROW, "extra": 1},
     ],
-    ids=["empty", "not-a-dict", "not-a-number", "missing-feature",
-         "unknown-feature", "extra-field"],
+    ids=[
+        "empty",
+        "not-a-dict",
+        "not-a-number",
+        "missing-feature",
+        "unknown-feature",
+        "extra-field",
+    ],
 )
 def test_predict_invalid_body_is_422(client, body):
     """An invalid /predict body answers 422 and never a 500"""
@@ -239,13 +344,11 @@ def test_batch_predicts_every_row_in_order(client):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
-def test_batch_limit_is_enforced_at_boundary():
+def test_batch_limit_is_enforced_at_boundary(serve):
     """max_batch rows are accepted; one more answers 413 or 422"""
-    with TestClient(create_app(max_batch=3)) as c:
-        ok = c.post("/predict/batch", json={"items": [{"features": ROW}] * 3},
-                    headers=KEY)
-        big = c.post("/predict/batch", json={"items": [{"features": ROW}] * 4},
-                     headers=KEY)
+    c = serve(create_app(max_batch=3))
+    ok = c.post("/predict/batch", json={"items": [{"features": ROW}] * 3}, headers=KEY)
+    big = c.post("/predict/batch", json={"items": [{"features": ROW}] * 4}, headers=KEY)
     assert ok.status_code == 200
     assert len(ok.json()["predictions"]) == 3
     assert big.status_code in (413, 422)
@@ -253,12 +356,26 @@ def test_batch_limit_is_enforced_at_boundary():
 
 @pytest.mark.task(3)
 @pytest.mark.points(1)
+def test_batch_limit_of_one_is_allowed(serve):
+    """create_app(max_batch=1) serves a batch of one row and refuses two"""
+    c = serve(create_app(max_batch=1))
+    ok = c.post("/predict/batch", json={"items": [{"features": ROW}]}, headers=KEY)
+    big = c.post("/predict/batch", json={"items": [{"features": ROW}] * 2}, headers=KEY)
+    assert ok.status_code == 200
+    assert len(ok.json()["predictions"]) == 1
+    assert big.status_code in (413, 422)
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(1)
 def test_batch_default_limit_is_32(client):
     """The default batch limit is 32 rows"""
-    ok = client.post("/predict/batch", json={"items": [{"features": ROW}] * 32},
-                     headers=KEY)
-    big = client.post("/predict/batch", json={"items": [{"features": ROW}] * 33},
-                      headers=KEY)
+    ok = client.post(
+        "/predict/batch", json={"items": [{"features": ROW}] * 32}, headers=KEY
+    )
+    big = client.post(
+        "/predict/batch", json={"items": [{"features": ROW}] * 33}, headers=KEY
+    )
     assert ok.status_code == 200
     assert big.status_code in (413, 422)
 
@@ -267,7 +384,10 @@ def test_batch_default_limit_is_32(client):
 @pytest.mark.points(2)
 def test_batch_rejects_empty_and_bad_items(client):
     """An empty batch or one invalid item answers 422"""
-    assert client.post("/predict/batch", json={"items": []}, headers=KEY).status_code == 422
+    assert (
+        client.post("/predict/batch", json={"items": []}, headers=KEY).status_code
+        == 422
+    )
     bad = {"items": [{"features": ROW}, {"features": {"tenure_months": 1}}]}
     assert client.post("/predict/batch", json=bad, headers=KEY).status_code == 422
 
@@ -296,8 +416,11 @@ def dockerfile_instructions():
 @pytest.mark.points(2)
 def test_dockerfile_is_multi_stage_from_slim_base():
     """The Dockerfile has at least two FROM stages, based on python:3.11-slim"""
-    froms = [line.split() for line in dockerfile_instructions()
-             if line.upper().startswith("FROM ")]
+    froms = [
+        line.split()
+        for line in dockerfile_instructions()
+        if line.upper().startswith("FROM ")
+    ]
     assert len(froms) >= 2
     assert any("as" in [w.lower() for w in words] for words in froms)
     assert any(words[1] == "python:3.11-slim" for words in froms)
