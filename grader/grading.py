@@ -246,7 +246,9 @@ def _finish(
             f"not yet: {score:g} of {max_score:g}; "
             f"{exercise.pass_percent:g}% is needed to pass"
         )
-    level, level_reason = isolation_level(backend, exercise)
+    level, level_reason = isolation_level(
+        backend, exercise, outcome.integrity if outcome is not None else None
+    )
     integrity: dict[str, Any] = {
         "level": level,
         "level_reason": level_reason,

@@ -52,6 +52,9 @@ class CheckContext:
     student_uid: int | None = None
     trusted_uid: int | None = None
     tests_isolation: str = "process"
+    # Set in a bwrap sandbox (one uid): the submission's processes run in a nested jail
+    # that sees only their own folders (grader.runner.jail), instead of under another uid.
+    jail: bool = False
 
     @property
     def entry_work(self) -> Path:
@@ -74,6 +77,12 @@ class CheckContext:
     def trusted_scratch(self) -> Path:
         """Where the trusted processes write (pytest's basetemp, the coverage report)."""
         return self.work / "tmp"
+
+    @property
+    def hidden_scratch(self) -> Path:
+        """The hidden tests' pytest basetemp lives here: every test's tmp_path, which the
+        submission's process may use too. Nothing else of the trusted side is in it."""
+        return self.trusted_scratch / "hidden"
 
     @property
     def student_work(self) -> Path:
@@ -122,6 +131,23 @@ def trusted_tool(ctx: CheckContext) -> Callable[[], None] | None:
         return None
     return drop_privileges(
         ctx.trusted_uid, umask=0o022, oom_score_adj=TRUSTED_OOM_SCORE
+    )
+
+
+def student_jail(ctx: CheckContext, *, writable: tuple[Path, ...] = ()) -> list[str]:
+    """The argv prefix that runs a command in the submission's jail; [] when not jailed.
+
+    The jail sees the submission and the shared configuration (read-only) and the student
+    work folder plus `writable`; nothing else of /job.
+    """
+    if not ctx.jail:
+        return []
+    from grader.runner.jail import jail_argv
+
+    return jail_argv(
+        cwd=ctx.submission,
+        readable=[ctx.submission, ctx.shared_config],
+        writable=[ctx.student_work, *writable],
     )
 
 

@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
-from grader.graders.base import CheckContext, result, trusted_tool, write_pytest_ini
+from grader.graders.base import (
+    CheckContext,
+    result,
+    student_jail,
+    trusted_tool,
+    write_pytest_ini,
+)
 from grader.graders import coverage_tamper
 from grader.graders.hidden_tests import pytest_env
 from grader.runner.pytest_session import (
@@ -87,6 +93,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         deadline=ctx.deadline,
         env=pytest_env(),
         uid=ctx.student_uid,
+        jail=student_jail(ctx),
     )
     outcomes = [
         session.results.get(m["id"], {**m, "status": "error"})

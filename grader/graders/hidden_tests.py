@@ -9,11 +9,12 @@ from typing import Any
 
 from grader.catalog.model import CheckConfig
 from grader.runner.proxy.client import module_names
-from grader.graders.base import CheckContext, result, write_pytest_ini
+from grader.graders.base import CheckContext, result, student_jail, write_pytest_ini
 from grader.runner.proxy.spawner import SpawnService, student_env
 from grader.runner.pytest_session import (
     drop_privileges,
     early_exit_message,
+    student_first_for_oom,
     pytest_command,
     run_pytest_watched,
 )
@@ -57,17 +58,26 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         test_seconds=ctx.test_seconds,
         student_root=ctx.submission,
     )
-    basetemp = ctx.trusted_scratch if isolated else ctx.student_work
-    command.append(f"--basetemp={basetemp / 'hidden-tmp'}")
+    basetemp = (
+        ctx.hidden_scratch / "tmp" if isolated else ctx.student_work / "hidden-tmp"
+    )
+    command.append(f"--basetemp={basetemp}")
     spawner = None
-    if isolated and ctx.trusted_uid is not None and ctx.student_uid is not None:
-        # The trusted pytest has no capabilities: this process starts and stops the
-        # student processes it asks for.
+    split = ctx.trusted_uid is not None and ctx.student_uid is not None
+    if isolated and (split or ctx.jail):
+        # The trusted pytest cannot start a process under the student's uid (it has no
+        # capabilities) or in the student's jail (it must not choose what the jail sees):
+        # this process starts and stops the student processes it asks for.
         spawner = SpawnService(
             root=str(ctx.submission),
             env=student_env(),
-            preexec=drop_privileges(ctx.student_uid),
+            preexec=(
+                drop_privileges(ctx.student_uid)
+                if ctx.student_uid is not None
+                else student_first_for_oom
+            ),
             seal=lambda: seal_suite(hidden, sealed=True),
+            jail=student_jail(ctx, writable=(ctx.hidden_scratch,)),
         )
     if isolated:
         command += proxy_options(ctx, spawner.start() if spawner else None)
@@ -86,6 +96,8 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             before_start=(
                 (lambda: seal_suite(hidden, sealed=False)) if spawner else None
             ),
+            # An in-process suite runs the submission's code in pytest itself.
+            jail=None if isolated else student_jail(ctx),
         )
     finally:
         if spawner is not None:
@@ -133,13 +145,15 @@ def seal_suite(suite: Path, *, sealed: bool) -> None:
 
 
 def share_hidden_suite(ctx: CheckContext) -> Path:
-    """A copy of the hidden suite the submission's uid can read (in-process suites only)."""
-    if ctx.student_uid is None:
+    """A copy of the hidden suite the submission's processes can read (in-process suites
+    only): their uid or their jail cannot reach the job's own copy."""
+    if ctx.student_uid is None and not ctx.jail:
         return ctx.hidden
     copy = ctx.student_work / "hidden"
     shutil.copytree(ctx.hidden, copy, dirs_exist_ok=True)
-    for path in [copy, *copy.rglob("*")]:
-        os.chown(path, ctx.student_uid, ctx.student_uid)
+    if ctx.student_uid is not None:
+        for path in [copy, *copy.rglob("*")]:
+            os.chown(path, ctx.student_uid, ctx.student_uid)
     return copy
 
 

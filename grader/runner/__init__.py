@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import BackendUnavailable, GraderError
 from grader.runner.backend import Backend, RunOutcome
@@ -56,8 +56,10 @@ def _strongest_available() -> tuple[Backend, str]:
         reasons.append(exc.message)
     if bwrap_available():
         try:
-            return BwrapBackend(), (
-                f"Docker is not available ({reasons[0]}); bwrap gives reduced isolation"
+            backend = BwrapBackend()
+            level = FULL if not backend.cgroup_missing else REDUCED
+            return backend, (
+                f"Docker is not available ({reasons[0]}); bwrap gives {level} isolation"
             )
         except BackendUnavailable as exc:
             reasons.append(exc.message)
@@ -80,27 +82,49 @@ class IsolationRefused(GraderError):
     """Grading that counts for others would run below full isolation without leave."""
 
 
-def isolation_level(backend: Backend, exercise: Exercise | None) -> tuple[str, str]:
+def isolation_level(
+    backend: Backend,
+    exercise: Exercise | None,
+    integrity: dict[str, Any] | None = None,
+) -> tuple[str, str]:
     """The isolation a grading gets, and why: the one place that decides it.
 
     full: Docker with the process split (the hidden tests in a trusted uid, the submission
-    in another). reduced: bwrap (one uid), or Docker for an exercise whose hidden tests run
-    in the submission's process. none: the local backend (no sandbox at all).
+    in another), or bwrap with the submission jailed apart from the hidden tests and its
+    memory, process and CPU limits in force through a cgroup. reduced: bwrap without such a
+    cgroup, or an exercise whose hidden tests run in the submission's process. none: the
+    local backend (no sandbox at all). `integrity` is a finished run's record: what that
+    run actually had decides, not what the backend expected.
     """
     if not backend.sandboxed:
         return NONE, f"the {backend.name} backend runs the submission without a sandbox"
-    if backend.name != "docker":
-        return REDUCED, (
-            f"the {backend.name} backend runs the submission and the hidden tests under "
-            "one uid: the submission can reach the trusted side"
-        )
     tests = exercise.check("tests") if exercise is not None else None
     if tests is not None and tests.options.get("isolation") == "in-process":
         return REDUCED, (
             f"the hidden tests of {exercise.qualified_slug} run in the "  # type: ignore
             'submission\'s process (isolation = "in-process"), where it can forge them'
         )
-    return FULL, "Docker with the process split: trusted and student uids"
+    if backend.name == "docker":
+        return FULL, "Docker with the process split: trusted and student uids"
+    if backend.name == "bwrap":
+        missing = getattr(backend, "cgroup_missing", "its cgroup limits are unknown")
+        record = (integrity or {}).get("cgroup")
+        if isinstance(record, dict):  # the run's own cgroup, or why it had none
+            missing = "" if record.get("in_force") else str(record.get("missing", ""))
+        if not missing:
+            return FULL, (
+                "bwrap with the submission jailed apart from the hidden tests, and "
+                "memory, process and CPU limits through a cgroup"
+            )
+        return REDUCED, (
+            "bwrap jails the submission apart from the hidden tests, but "
+            f"{missing}. Without them the submission can exhaust memory, processes "
+            "and CPU shared with the grader and other gradings"
+        )
+    return (
+        REDUCED,
+        f"the {backend.name} backend does not split trusted and student code",
+    )
 
 
 def require_isolation(

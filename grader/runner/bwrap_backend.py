@@ -12,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import selectors
 import shutil
 import signal
 import subprocess
 import sys
-import uuid
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,10 @@ from typing import Any
 import grader
 from grader.catalog.loader import bundled_pack_root
 from grader.errors import BackendUnavailable
+from grader.runner import cgroup
 from grader.runner.backend import RunOutcome
-from grader.runner.job import Job
+from grader.runner.jail import JAIL_ENV
+from grader.runner.job import RESULTS_FD_ENV, RESULTS_MAX_BYTES, Job
 
 SANDBOX_ID = "10001"
 HOST_MARGIN_SECONDS = 10.0
@@ -125,10 +128,32 @@ class BwrapBackend:
     name = "bwrap"
     sandboxed = True
 
-    def __init__(self, cgroup_parent: Path | None = None) -> None:
+    def __init__(
+        self, cgroup_parent: Path | None = None, cpus: float | None = None
+    ) -> None:
         if _problem():
             raise BackendUnavailable(_problem())
         self.cgroup_parent = cgroup_parent or delegated_cgroup()
+        # The same CPU quota a Docker container gets (docker_backend.SandboxLimits).
+        self.cpus = cpus if cpus is not None else float(min(2, os.cpu_count() or 1))
+        self._cgroup_problem: str | None = None
+
+    @property
+    def cgroup_missing(self) -> str:
+        """Which cgroup limits this backend cannot apply and how to get them; "" if none.
+
+        Probed once, by making (and removing) a cgroup as a run would.
+        """
+        if self._cgroup_problem is None:
+            made, why = cgroup.create(self._limits(64), self.cgroup_parent)
+            if made is not None:
+                why = ", ".join(made.missing)
+                made.remove()
+            self._cgroup_problem = cgroup.missing_text(why) if why else ""
+        return self._cgroup_problem
+
+    def _limits(self, memory_mb: int) -> cgroup.Limits:
+        return cgroup.Limits(memory_mb=memory_mb, pids=PROCESSES, cpus=self.cpus)
 
     def run(self, job: Job) -> RunOutcome:
         limits = job.exercise.limits
@@ -136,63 +161,96 @@ class BwrapBackend:
         rlimits = {"as": (limits.memory_mb + ADDRESS_HEADROOM_MB) * MB, "core": 0}
         rlimits.update(fsize=FILE_SIZE_MB * MB, nofile=OPEN_FILES)
         rlimits["cpu"] = int(2 * limits.run_seconds + HOST_MARGIN_SECONDS)
-        cgroup, cgroup_note = self._make_cgroup(limits.memory_mb)
-        log_path = job.root / "work" / "inside.log"
+        group, why_not = cgroup.create(
+            self._limits(limits.memory_mb), self.cgroup_parent
+        )
+        results_read, results_write = os.pipe()
+        log_read, log_write = os.pipe()
         timed_out = False
         try:
-            with open(log_path, "wb") as log:
-                proc = subprocess.Popen(
-                    _argv(job, rlimits, cgroup),
-                    cwd=job.root,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-                try:
-                    proc.wait(timeout=limits.run_seconds + HOST_MARGIN_SECONDS)
-                except subprocess.TimeoutExpired:
-                    timed_out = True
-                finally:
-                    # Killing bwrap kills the sandbox's pid 1 (--die-with-parent), and with
-                    # it the whole pid namespace, daemons in their own sessions included.
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-            cgroup_oom = _oom_killed(cgroup)
+            proc = subprocess.Popen(
+                _argv(job, rlimits, results_write),
+                cwd=job.root,
+                stdout=log_write,
+                stderr=log_write,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                pass_fds=(results_write,),
+                preexec_fn=group.join if group is not None else None,
+            )
+            os.close(results_write)
+            os.close(log_write)
+            results_write = log_write = -1
+            deadline = time.monotonic() + limits.run_seconds + HOST_MARGIN_SECONDS
+            try:
+                results, log = _collect(proc, results_read, log_read, deadline)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                results, log = b"", b""
+            finally:
+                # Killing bwrap kills the sandbox's pid 1 (--die-with-parent), and with
+                # it the whole pid namespace, daemons in their own sessions included.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            cgroup_oom = group is not None and group.oom_killed()
         finally:
-            _remove_cgroup(cgroup)
-        with open(log_path, "rb") as log:
-            log.seek(max(0, log_path.stat().st_size - LOG_CHARS))
-            tail = log.read().decode("utf-8", "replace")
+            for fd in (results_read, results_write, log_read, log_write):
+                if fd >= 0:
+                    os.close(fd)
+            if group is not None:
+                group.remove()
+        tail = log[-LOG_CHARS:].decode("utf-8", "replace")
+        if len(results) > RESULTS_MAX_BYTES:
+            tail += f"\nthe results were larger than {RESULTS_MAX_BYTES} bytes"
+        elif results:  # the host writes the one file; nothing inside can reach out/
+            job.results_path.write_bytes(results)
         # 137: bwrap passing on a SIGKILL of the entrypoint. With no results and before the
         # deadline, only the kernel (or the cgroup) kills like that: for memory.
         died = cgroup_oom or "MemoryError" in tail or proc.returncode in (-9, 137)
         return RunOutcome(
             exit_code=proc.returncode,
             timed_out=timed_out,
-            out_of_memory=died and not timed_out and not job.results_path.exists(),
+            out_of_memory=died and not timed_out and not results,
             log_tail=tail,
-            integrity=_integrity(limits.memory_mb, rlimits, cgroup_note),
+            integrity=_integrity(limits.memory_mb, rlimits, group, why_not),
         )
 
-    def _make_cgroup(self, memory_mb: int) -> tuple[Path | None, str]:
-        if self.cgroup_parent is None:
-            return None, "not used: no delegated cgroup v2 subtree with memory and pids"
-        cgroup = self.cgroup_parent / f"grader-{uuid.uuid4().hex[:12]}"
-        try:
-            cgroup.mkdir()
-            (cgroup / "memory.max").write_text(str(memory_mb * MB))
-            if (cgroup / "memory.swap.max").exists():  # memory = memory + swap
-                (cgroup / "memory.swap.max").write_text("0")
-            (cgroup / "pids.max").write_text(str(PROCESSES))
-        except OSError as exc:
-            _remove_cgroup(cgroup)
-            return None, f"not used: {cgroup} could not be set up ({exc.strerror})"
-        return cgroup, f"v2 {cgroup}: memory.max {memory_mb} MB, pids.max {PROCESSES}"
+
+def _collect(
+    proc: subprocess.Popen[bytes], results_fd: int, log_fd: int, deadline: float
+) -> tuple[bytes, bytes]:
+    """Read the results (up to one byte over the cap) and the log's tail until both close.
+
+    Raises TimeoutExpired at `deadline`. The pipes close when the sandbox's last process
+    is gone: bwrap's pid 1 takes every process of the namespace with it.
+    """
+    results, log = bytearray(), bytearray()
+    open_fds = {results_fd, log_fd}
+    with selectors.DefaultSelector() as selector:
+        for fd in open_fds:
+            selector.register(fd, selectors.EVENT_READ)
+        while open_fds:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(proc.args, 0)
+            for key, _ in selector.select(timeout=min(left, 1.0)):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    selector.unregister(key.fd)
+                    open_fds.discard(key.fd)
+                elif key.fd == results_fd:
+                    if len(results) <= RESULTS_MAX_BYTES:
+                        results += chunk[: RESULTS_MAX_BYTES + 1 - len(results)]
+                else:
+                    log += chunk
+                    del log[: max(0, len(log) - LOG_CHARS)]
+    left = max(0.0, deadline - time.monotonic())
+    proc.wait(timeout=left)
+    return bytes(results), bytes(log)
 
 
-def _argv(job: Job, rlimits: dict[str, int], cgroup: Path | None) -> list[str]:
+def _argv(job: Job, rlimits: dict[str, int], results_fd: int) -> list[str]:
     prlimit = "prlimit"  # found on PATH by the probe, and under /usr inside
     outer = [prlimit, *(f"--{k}={v}" for k, v in rlimits.items()), "--"]
     # RLIMIT_NPROC counts the real uid's processes, so set on the host it would fail runs
@@ -201,13 +259,8 @@ def _argv(job: Job, rlimits: dict[str, int], cgroup: Path | None) -> list[str]:
     # kernel exempts a real uid of root: for a root caller only a cgroup's pids.max binds.
     inner = [prlimit, f"--nproc={PROCESSES}", "--"]
     entry = [sys.executable, "-I", "-m", "grader.runner.inside", "/job"]
-    argv = [*outer, "bwrap", *_bwrap_args(job), "--"]
-    argv += [*inner, *entry]
-    # The shell joins the cgroup, then execs: nothing is forked outside it first.
-    if cgroup is not None:
-        procs = str(cgroup / "cgroup.procs")
-        argv = ["/bin/sh", "-c", 'echo 0 > "$0" && exec "$@"', procs, *argv]
-    return argv
+    env = ["--setenv", JAIL_ENV, "1", "--setenv", RESULTS_FD_ENV, str(results_fd)]
+    return [*outer, "bwrap", *_bwrap_args(job), *env, "--", *inner, *entry]
 
 
 def _tmpfs(path: str) -> list[str]:
@@ -219,8 +272,8 @@ def _tmpfs(path: str) -> list[str]:
 def _bwrap_args(job: Job) -> list[str]:
     args = ["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session"]
     args += ["--cap-drop", "ALL", "--uid", SANDBOX_ID, "--gid", SANDBOX_ID]
-    if "--disable-userns" in _options():  # no nested namespaces: less kernel exposed
-        args.append("--disable-userns")
+    # No --disable-userns here: the entrypoint starts the submission's processes in nested
+    # namespaces of their own (grader.runner.jail), and those disable any further nesting.
     args += ["--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev"]
     # /tmp first: a virtualenv or checkout under /tmp is then bound on top of it, not hidden.
     args += [*_tmpfs("/dev/shm"), *_tmpfs("/tmp"), "--ro-bind", "/usr", "/usr"]
@@ -238,7 +291,8 @@ def _bwrap_args(job: Job) -> list[str]:
         args += ["--tmpfs", pack, "--remount-ro", pack]
     for part in ("job.json", "submission", "hidden"):
         args += ["--ro-bind", str(job.root / part), f"/job/{part}"]
-    args += ["--bind", str(job.root / "out"), "/job/out", *_tmpfs("/job/work")]
+    # No out/: the results leave through a pipe the host reads with a cap.
+    args += _tmpfs("/job/work")
     args += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/job"]
     search = f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin"
     args += ["--clearenv", "--setenv", "PATH", search, "--setenv", "LANG", "C.UTF-8"]
@@ -246,9 +300,23 @@ def _bwrap_args(job: Job) -> list[str]:
     return args
 
 
-def _integrity(memory_mb: int, rlimits: dict[str, int], cgroup: str) -> dict[str, Any]:
+def _integrity(
+    memory_mb: int,
+    rlimits: dict[str, int],
+    group: cgroup.Cgroup | None,
+    why_not: str,
+) -> dict[str, Any]:
     options = _options()
     nproc = PROCESSES if os.getuid() else "not enforced: root's processes are exempt"
+    if group is not None and not group.missing:
+        cgroup_note: Any = {"in_force": True, "limits": group.describe()}
+    else:
+        missing = ", ".join(group.missing) if group is not None else why_not
+        cgroup_note = {
+            "in_force": False,
+            "limits": group.describe() if group is not None else "none",
+            "missing": cgroup.missing_text(missing),
+        }
     return {
         "isolation": "bwrap",
         "unshared": list(UNSHARED),
@@ -257,25 +325,13 @@ def _integrity(memory_mb: int, rlimits: dict[str, int], cgroup: str) -> dict[str
         "user": f"{SANDBOX_ID}:{SANDBOX_ID}",
         "capabilities": "all dropped",
         "no_new_privileges": True,
+        "student_jail": "the submission's processes run in nested user, pid, mount, ipc, "
+        "net and uts namespaces that see only the submission, the shared configuration "
+        "and their work folders; no nested user namespaces inside it",
+        "results": "a pipe read by the host, capped",
         "nested_user_namespaces": "--disable-userns" not in options,
         "memory_mb": memory_mb,
         "rlimits": {**rlimits, "nproc": nproc},
         "tmpfs_mb": TMPFS_MB if "--size" in options else "unbounded: no --size",
-        "cgroup": cgroup,
+        "cgroup": cgroup_note,
     }
-
-
-def _oom_killed(cgroup: Path | None) -> bool:
-    with contextlib.suppress(OSError):
-        events = (cgroup / "memory.events").read_text() if cgroup else ""
-        return re.search(r"^oom_kill [1-9]", events, re.MULTILINE) is not None
-    return False
-
-
-def _remove_cgroup(cgroup: Path | None) -> None:
-    # The pid namespace is gone once bwrap has exited, so the cgroup is normally empty.
-    with contextlib.suppress(OSError):
-        if cgroup is not None and (cgroup / "cgroup.kill").exists():  # Linux 5.14+
-            (cgroup / "cgroup.kill").write_text("1")
-        if cgroup is not None:
-            cgroup.rmdir()

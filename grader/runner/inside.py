@@ -22,7 +22,8 @@ from typing import Any
 from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
 from grader.graders import SANDBOX_CHECKS
 from grader.graders.base import EMPTY_DETAILS, CheckContext, result, timed
-from grader.runner.job import RESULTS_MAX_BYTES, RESULTS_NAME
+from grader.runner import jail
+from grader.runner.job import RESULTS_FD_ENV, RESULTS_MAX_BYTES, RESULTS_NAME
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import CheckResult
 from grader.scorecard.serialize import to_plain, write_atomic
@@ -65,7 +66,8 @@ def prepare_work(ctx: CheckContext) -> None:
     entry/    root 0700: the entrypoint's logs
     trusted/  root:trusted 0750: the hidden suite and the trusted pytest's ini (read-only)
     shared/   root 0755: configuration the submission's processes read
-    tmp/      trusted 0711: pytest's basetemp (tmp_path folders are opened up test by test)
+    tmp/      trusted 0711: the coverage report; tmp/hidden/ (same) holds the hidden tests'
+              basetemp (tmp_path folders are opened up test by test)
     student/  student 0755: the submission's own processes write here
     """
     owner = ctx.trusted_uid if ctx.trusted_uid is not None else -1
@@ -75,6 +77,7 @@ def prepare_work(ctx: CheckContext) -> None:
         (ctx.trusted_work, 0o750, -1, owner),
         (ctx.shared_config, 0o755, -1, -1),
         (ctx.trusted_scratch, 0o711 if owner >= 0 else 0o755, owner, owner),
+        (ctx.hidden_scratch, 0o711 if owner >= 0 else 0o755, owner, owner),
         (ctx.student_work, 0o755 if student >= 0 else 0o777, student, student),
     ):
         folder.mkdir(exist_ok=True)
@@ -105,6 +108,7 @@ def run_job(job_root: Path) -> dict[str, Any]:
         student_uid=sandbox_uid(STUDENT_UID_ENV),
         trusted_uid=sandbox_uid(TRUSTED_UID_ENV),
         tests_isolation=spec.get("tests_isolation", "process"),
+        jail=jail.enabled(),
     )
     prepare_work(ctx)
     configs = [CheckConfig(**c) for c in spec["checks"] if c["id"] in SANDBOX_CHECKS]
@@ -228,12 +232,16 @@ def _processes_of(uids: set[int]) -> list[tuple[int, str]]:
 def main(argv: list[str]) -> int:
     job_root = Path(argv[1])
     out = job_root / "out"
+    results_fd = _results_fd()
     others = {
         uid
         for uid in (sandbox_uid(STUDENT_UID_ENV), sandbox_uid(TRUSTED_UID_ENV))
         if uid is not None
     }
-    if os.stat(out).st_uid in others or os.stat(job_root / "job.json").st_uid in others:
+    owners = {os.stat(job_root / "job.json").st_uid}
+    if results_fd is None:
+        owners.add(os.stat(out).st_uid)
+    if owners & others:
         print(
             "the job folder belongs to a uid the sandbox gives to graded processes; "
             "run the grader as another user",
@@ -255,8 +263,22 @@ def main(argv: list[str]) -> int:
     if len(text) > RESULTS_MAX_BYTES:
         print(f"the results ({len(text)} bytes) are over the cap", file=sys.stderr)
         return 3
+    if results_fd is not None:
+        with os.fdopen(results_fd, "wb") as pipe:
+            pipe.write(text.encode("ascii"))
+        return 0
     write_atomic(out / RESULTS_NAME, text)
     return 0
+
+
+def _results_fd() -> int | None:
+    """The pipe the host reads the results from, kept from every child process."""
+    value = os.environ.get(RESULTS_FD_ENV)
+    if not value:
+        return None
+    fd = int(value)
+    os.set_inheritable(fd, False)
+    return fd
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ JOB/job.json       what to run (written by the host)
 JOB/submission/    the allow-listed files, plus the exercise's data/ (read-only in a sandbox)
 JOB/hidden/        the hidden suite
 JOB/work/          scratch space for the checks
-JOB/out/results.json   the only thing that comes back
+JOB/out/results.json   the only thing that comes back (written by the host when the
+                       sandbox sends the results through a pipe)
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from grader.runner.submission import Submission
 RESULTS_NAME = "results.json"
 # The one file the sandbox returns is never larger than this (checked on both sides).
 RESULTS_MAX_BYTES = 8 * 1024 * 1024
+# Set by a backend that reads the results from a pipe (bwrap): the entrypoint writes them
+# to this descriptor, and no out/ folder exists inside the sandbox.
+RESULTS_FD_ENV = "GRADER_RESULTS_FD"
 
 
 @dataclass(frozen=True)

@@ -84,13 +84,19 @@ def run_pytest_watched(
     uid: int | None = None,
     pass_fds: tuple[int, ...] = (),
     before_start: Callable[[], None] | None = None,
+    jail: list[str] | None = None,
 ) -> PytestRun:
     """Run until every collected test has a result, or `deadline` (time.monotonic) passes.
 
     The records come back through a pipe this process holds (`--grader-results-fd`): no
     other process can unlink or replace it. `log_path` must lie where the process under test
-    cannot write: it is opened here.
+    cannot write: it is opened here. `jail` (the argv of `grader.runner.jail`) runs pytest
+    in the submission's jail; the pipe and `pass_fds` pass through it.
     """
+    if uid is not None:
+        preexec: Callable[[], None] | None = drop_privileges(uid)
+    else:
+        preexec = student_first_for_oom if jail else None
     run = PytestRun()
     finished: list[str] = []
     while True:
@@ -103,6 +109,7 @@ def run_pytest_watched(
             with open(log_path, "wb") as log:
                 proc = subprocess.Popen(
                     [
+                        *(jail or []),
                         *command,
                         f"--grader-results-fd={records_write}",
                         *deselect,
@@ -115,7 +122,7 @@ def run_pytest_watched(
                     env=env,
                     start_new_session=True,
                     pass_fds=(records_write, *pass_fds),
-                    preexec_fn=drop_privileges(uid) if uid is not None else None,
+                    preexec_fn=preexec,
                 )
                 os.close(records_write)
                 records_write = -1
@@ -228,6 +235,15 @@ def _watch(
 # trusted ones next, the entrypoint (0) last, so a memory bomb fails a test, not the run.
 STUDENT_OOM_SCORE = 1000
 TRUSTED_OOM_SCORE = 500
+
+
+def student_first_for_oom() -> None:
+    """A preexec function for a jailed student process: the OOM killer takes it first."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as score:
+            score.write(str(STUDENT_OOM_SCORE))
+    except OSError:  # no /proc (not Linux): the limits still hold, only the order not
+        pass
 
 
 def drop_privileges(

@@ -3,7 +3,8 @@
 When the sandbox starts as root, the trusted pytest runs as its own uid with no capabilities,
 so it cannot start a process under the student's uid, nor signal one. The entrypoint, which
 keeps those capabilities, serves a `SpawnService` on a socket it hands to the trusted pytest:
-`spawn` starts `python -I -m grader.runner.proxy.server` as the student uid and passes back
+`spawn` starts `python -I -m grader.runner.proxy.server` as the student uid (in a bwrap
+sandbox, which has one uid: in the submission's jail, see `grader.runner.jail`) and passes back
 the two descriptors the trusted side needs (its end of the conversation, the read end of the
 stack dumps); `signal` and `wait` act only on processes this service started; `seal`, sent
 when collection is over, lets the entrypoint take away what only collection needed (the
@@ -23,22 +24,29 @@ import sys
 import threading
 from typing import Any, Callable
 
+from grader.runner.jail import jailed_pid
+
 # Signals the trusted side may ask for: stop a process (its whole group), or ask it for stacks.
 ALLOWED_SIGNALS = (signal.SIGKILL, signal.SIGUSR1)
 MAX_REQUEST = 4096
 
 
 def start_server(
-    root: str, env: dict[str, str] | None, preexec: Callable[[], None] | None
+    root: str,
+    env: dict[str, str] | None,
+    preexec: Callable[[], None] | None,
+    jail: list[str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], socket.socket, int]:
     """Start `python -I -m grader.runner.proxy.server` for the submission in `root`.
 
     Returns the process, this side's end of the conversation and the read end of the
-    process's stack dumps (see `grader.runner.proxy.server`).
+    process's stack dumps (see `grader.runner.proxy.server`). With `jail` (the argv of
+    `grader.runner.jail`) the process is the jail's bwrap; both descriptors pass through.
     """
     parent, child = socket.socketpair()
     dump_read, dump_write = os.pipe()
     argv = [
+        *(jail or []),
         sys.executable,
         "-I",
         "-m",
@@ -86,11 +94,13 @@ class SpawnService:
         env: dict[str, str],
         preexec: Callable[[], None] | None,
         seal: Callable[[], None] | None = None,
+        jail: list[str] | None = None,
     ) -> None:
         self.root = root
         self.env = env
         self.preexec = preexec
         self.seal = seal
+        self.jail = jail or None
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
         self.ours, self.theirs = socket.socketpair(
             socket.AF_UNIX, socket.SOCK_SEQPACKET
@@ -148,7 +158,12 @@ class SpawnService:
             if number not in ALLOWED_SIGNALS:
                 raise PermissionError(f"signal {number} is not allowed")
             if number == signal.SIGKILL:
-                _kill_group(process)
+                _kill_group(process)  # bwrap's death takes the whole jail with it
+            elif process.poll() is None and self.jail:
+                # bwrap passes no signal on: it goes to the server inside the jail.
+                jailed = jailed_pid(process.pid)
+                if jailed is not None:
+                    os.kill(jailed, number)
             elif process.poll() is None:
                 process.send_signal(number)
             return {"ok": True}, []
@@ -161,7 +176,9 @@ class SpawnService:
         raise PermissionError(f"unknown request {op!r}")
 
     def _spawn(self) -> tuple[dict[str, Any], list[int]]:
-        process, parent, dump_read = start_server(self.root, self.env, self.preexec)
+        process, parent, dump_read = start_server(
+            self.root, self.env, self.preexec, self.jail
+        )
         # Finished processes are forgotten (and reaped) so the table stays small.
         for pid in [p for p, proc in self.processes.items() if proc.poll() is not None]:
             del self.processes[pid]
