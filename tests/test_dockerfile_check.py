@@ -105,10 +105,17 @@ def _dangling(client: Any) -> set[str]:
     return {image.id for image in client.images.list(filters={"dangling": True})}
 
 
-def grade(client: Any, tmp_path: Path, dockerfile: str | None, **options: Any) -> Any:
+def grade(
+    client: Any,
+    tmp_path: Path,
+    dockerfile: str | None,
+    files: dict[str, str] | None = None,
+    **options: Any,
+) -> Any:
     context = tmp_path / "context"
     context.mkdir(parents=True)
-    (context / "app.py").write_text(APP)
+    for name, text in {"app.py": APP, **(files or {})}.items():
+        (context / name).write_text(text)
     if dockerfile is not None:
         (context / "Dockerfile").write_text(dockerfile)
     config = CheckConfig(id="dockerfile", weight=2.0, options=options)
@@ -516,6 +523,51 @@ def test_build_step_with_too_many_processes_is_stopped(
     assert outcome.status == "fail"
     assert "started more than 100 processes" in outcome.message
     assert time.monotonic() - started < 30
+
+
+# Two processes busy for BUSY_SECONDS of wall time each, then the CPU time they used.
+BUSY_SECONDS = 3
+BUSY = f"""\
+import os, time
+for _ in range(2):
+    if os.fork() == 0:
+        end = time.monotonic() + {BUSY_SECONDS}
+        while time.monotonic() < end:
+            pass
+        os._exit(0)
+for _ in range(2):
+    os.wait()
+used = os.times()
+print(f"cpu seconds: {{used.children_user + used.children_system:.2f}}")
+for name in ("/sys/fs/cgroup/cpu.max", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"):
+    if os.path.exists(name):  # cgroup v2, v1: the step's own cgroup
+        period = name.replace("quota", "period")
+        quota = open(name).read().split()[0]
+        period = open(period).read().split()[-1] if period != name else ""
+        print(f"cpu quota: {{quota}} {{period}}".strip())
+"""
+
+
+def test_a_busy_build_step_gets_at_most_build_cpus(client: Any, tmp_path: Path) -> None:
+    dockerfile = f"FROM {BASE}\nCOPY busy.py /busy.py\nRUN python3 /busy.py && false\n"
+    outcome = grade(client, tmp_path, dockerfile, {"busy.py": BUSY}, build_cpus=0.5)
+    log = outcome.details["log_tail"]
+    match = re.search(r"cpu seconds: ([0-9.]+)", log)
+    assert match, log
+    # Unbounded, two busy processes on the build's two CPUs would use twice the wall time.
+    assert float(match.group(1)) < 0.5 * BUSY_SECONDS * 1.3
+    # A loaded machine gives less anyway: the step's cgroup holds the quota itself.
+    assert re.search(r"cpu quota: 50000 100000$", log, re.MULTILINE), log
+
+
+def test_a_build_step_over_its_memory_is_killed_and_says_so(
+    client: Any, tmp_path: Path
+) -> None:
+    dockerfile = f"FROM {BASE}\nRUN python3 -c \"b = b'x' * (1536 << 20)\"\n"
+    outcome = grade(client, tmp_path, dockerfile)
+    assert outcome.status == "fail"
+    assert "at `RUN python3" in outcome.message
+    assert "1 GiB of memory" in outcome.message
 
 
 def test_scratch_stage_and_volumes_leave_nothing(client: Any, tmp_path: Path) -> None:

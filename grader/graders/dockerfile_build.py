@@ -3,7 +3,9 @@
 The classic builder (the engine's `/build` without BuildKit) has no disk quota and no process
 limit for RUN steps, so two threads watch a build: the watchdog stops it at its deadline, the
 guard when it writes more than `build_disk_mb` or a step runs more than `build_pids`
-processes. Both stop a step by removing its container, which fails the step.
+processes. Both stop a step by removing its container, which fails the step. A step that has
+already ended is being committed: the guard empties its writable layer's files so that the
+commit fails early rather than write them out (a sparse file is written at its full size).
 
 What is ours is known by label, never by ids read from the build log: a RUN step prints into
 that log, so a hostile Dockerfile could name another user's container there.
@@ -11,7 +13,9 @@ that log, so a hostile Dockerfile could name another user's container there.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tempfile
 import threading
 import time
@@ -40,9 +44,14 @@ ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # How a broken or timed-out connection to the engine surfaces while a stream is read.
 TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 # RUN steps: 1 GiB and no swap (the memory cgroup also bounds a fork bomb: measured ~10k
-# processes before its OOM kill), half the default CPU weight, at most two CPUs.
+# processes before its OOM kill), half the default CPU weight, a window of two CPUs and at
+# most `build_cpus` of CPU time per second across them.
 BUILD_LIMITS: dict[str, Any] = {"memory": 1 << 30, "memswap": 1 << 30, "cpushares": 512}
 BUILD_CPUS = 2
+DEFAULT_BUILD_CPUS = 1.0
+CPU_PERIOD = 100_000  # microseconds, the kernel's default CFS period
+# The engine's /build takes these too; docker-py's build() passes only the keys it lists.
+QUOTA_KEYS = ("cpuperiod", "cpuquota")
 _USABLE_CPUS: dict[str, list[int] | None] = {}  # per engine id
 GUARD_SECONDS = 0.5
 # Older than any build and probe can run: what a killed grader left behind.
@@ -60,6 +69,7 @@ class Build:
     error: str = ""
     timed_out: bool = False
     stopped: str = ""  # why the guard stopped the build (disk, processes)
+    helper_image: str = ""  # a local image with `find` and `truncate` (an allowed base)
     seconds: float = 0.0
     ours: bool = False  # the stream is in one of our LABEL steps
 
@@ -83,11 +93,20 @@ class Build:
         self.pending = pending[-OUTPUT_CHARS:]
         for line in complete:
             if step := STEP_RE.match(line):
-                self.ours = step.group(1) == label_instruction(self.labels)
+                self.ours = self._ours(step.group(1))
                 if not self.ours:
                     self.step = step.group(1)
             if not self.ours:
                 self.lines.append(line[-OUTPUT_CHARS:])
+
+    def _ours(self, step: str) -> bool:
+        # Ours: the LABEL after every FROM and LABEL, and the one the engine adds last for
+        # the build's `labels` (`LABEL key=value ...`, in either order).
+        if step == label_instruction(self.labels):
+            return True
+        words = step.split()
+        pairs = {f"{key}={value}" for key, value in self.labels.items()}
+        return words[:1] == ["LABEL"] and sorted(words[1:]) == sorted(pairs)
 
     def tail(self) -> str:
         return clip("\n".join(x for x in [*self.lines, self.pending, self.error] if x))
@@ -154,9 +173,20 @@ def build_image(
     dockerfile = Path(scratch.name) / "Dockerfile"
     dockerfile.write_text(checked.render(build.labels), encoding="utf-8")
     cpus = _cpus(client, build.token)
-    limits = {**BUILD_LIMITS, **({"cpusetcpus": cpus} if cpus else {})}
+    limits = {
+        **BUILD_LIMITS,
+        **_quota(options),
+        **({"cpusetcpus": cpus} if cpus else {}),
+    }
+    _accept_quota_keys()
+    build.helper_image = build.helper_image or (checked.bases or [""])[0]
+    # Subscribed before the build starts, so no step's end can be missed.
+    deaths = client.events(
+        decode=True,
+        filters={"type": "container", "event": "die", "label": build.filters["label"]},
+    )
     start = time.monotonic()
-    finished = threading.Event()
+    finished, wake = threading.Event(), threading.Event()
     threads = [
         threading.Thread(
             target=_watchdog,
@@ -164,8 +194,9 @@ def build_image(
             daemon=True,
         ),
         threading.Thread(
-            target=_guard, args=(client, build, options, finished), daemon=True
+            target=_guard, args=(client, build, options, finished, wake), daemon=True
         ),
+        threading.Thread(target=_on_death, args=(deaths, wake), daemon=True),
     ]
     for thread in threads:
         thread.start()
@@ -203,10 +234,36 @@ def build_image(
         if stream is not None:
             stream.close()  # dropping the connection makes the engine cancel the build
         finished.set()
+        wake.set()
+        deaths.close()
         for thread in threads:
             thread.join()
         build.seconds = time.monotonic() - start
         scratch.cleanup()
+
+
+def _quota(options: dict[str, Any]) -> dict[str, int]:
+    """`cpuperiod` and `cpuquota` for `build_cpus` CPUs' worth of time per period."""
+    cpus = float(options.get("build_cpus", DEFAULT_BUILD_CPUS))
+    return {"cpuperiod": CPU_PERIOD, "cpuquota": max(1_000, int(cpus * CPU_PERIOD))}
+
+
+def _accept_quota_keys() -> None:
+    from docker import constants
+
+    for key in QUOTA_KEYS:
+        if key not in constants.CONTAINER_LIMITS_KEYS:
+            constants.CONTAINER_LIMITS_KEYS.append(key)
+
+
+def _on_death(deaths: Any, wake: threading.Event) -> None:
+    # A step's container stops just before the engine commits its writable layer: the
+    # guard looks at once, not at its next poll.
+    try:
+        for _ in deaths:
+            wake.set()
+    except Exception:  # closed when the build ends, or the engine went away
+        pass
 
 
 def _watchdog(
@@ -223,19 +280,28 @@ def _watchdog(
 
 
 def _guard(
-    client: Any, build: Build, options: dict[str, Any], finished: threading.Event
+    client: Any,
+    build: Build,
+    options: dict[str, Any],
+    finished: threading.Event,
+    wake: threading.Event,
 ) -> None:
     """Stop the build when it writes too much or starts too many processes.
 
     The classic builder has no disk quota and no pids limit for RUN steps, so both are
-    polled: the layers built so far plus each running step's writable layer, and each
-    step's process count. A poll every GUARD_SECONDS bounds how long a step can go on,
-    not how fast it writes or forks: a fork bomb reaches ~10k processes (as many as 1 GiB
+    polled: the layers built so far plus each step's writable layer (its files' apparent
+    sizes, which is what a commit writes), and each step's process count. It polls every
+    GUARD_SECONDS and whenever a step's container stops. That bounds how long a step can go
+    on, not how fast it writes or forks: a fork bomb reaches ~10k processes (as many as 1 GiB
     of memory cgroup holds) before it is seen and killed, which takes seconds.
     """
     disk_mb = float(options.get("build_disk_mb", DEFAULT_BUILD_DISK_MB))
     pids = int(options.get("build_pids", DEFAULT_BUILD_PIDS))
-    while not finished.wait(GUARD_SECONDS) and not build.stopped:
+    while not finished.is_set() and not build.stopped:
+        wake.wait(GUARD_SECONDS)
+        wake.clear()
+        if finished.is_set():
+            return
         try:
             why = _over_limits(client, build, disk_mb, pids)
         except Exception:  # the engine hiccuped: the deadline still holds
@@ -243,6 +309,7 @@ def _guard(
         if why:
             build.stopped = why
             while not finished.is_set():
+                _empty_stopped_layers(client, build)
                 _kill_containers(client, build)
                 finished.wait(0.5)
 
@@ -275,6 +342,74 @@ def _size(client: Any, image_id: str) -> int:
         return int(client.api.inspect_image(image_id).get("Size") or 0)
     except Exception:  # a parent that went away: count the child whole
         return 0
+
+
+def _empty_stopped_layers(client: Any, build: Build) -> None:
+    """Empty every file in the writable layers of our build containers that have stopped.
+
+    A stopped step container is being committed: the engine streams its writable layer into
+    a new layer, and removing the container does not stop that. A file emptied under the
+    stream ends it short, so the commit fails having written little. No process runs in a
+    stopped container, so nothing in its layer changes while it is walked.
+    """
+    for container in client.api.containers(all=True, filters=build.filters):
+        if container.get("State") == "running":
+            continue  # removing it fails the step before any commit
+        try:
+            data = client.api.inspect_container(container["Id"])["GraphDriver"]["Data"]
+        except Exception:  # gone already
+            continue
+        upper = str((data or {}).get("UpperDir") or "")
+        if upper and not _empty_tree(upper):
+            _empty_in_container(client, build, upper)
+
+
+def _empty_tree(root: str) -> bool:
+    """Truncate every regular file under `root`; False when `root` cannot be read here
+    (an engine on another machine, or a grader that is not root)."""
+    if not os.access(root, os.R_OK | os.W_OK | os.X_OK):
+        return False
+    for folder, _, names in os.walk(root):  # never follows a link to a folder
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                if not stat.S_ISREG(os.lstat(path).st_mode):
+                    continue
+                fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+    return True
+
+
+def _empty_in_container(client: Any, build: Build, upper: str) -> None:
+    """`_empty_tree` by a container of an allowed base, which the engine can mount it in."""
+    if not build.helper_image:
+        return
+    script = "find /layer -xdev -type f -exec truncate -s 0 {} +"
+    helper = None
+    try:
+        helper = client.containers.run(
+            build.helper_image,
+            ["sh", "-c", script],
+            entrypoint=[],
+            user="0:0",
+            volumes={upper: {"bind": "/layer", "mode": "rw"}},
+            network_mode="none",
+            labels=build.labels,
+            detach=True,
+        )
+        helper.wait(timeout=30)
+    except Exception:  # the image lacks the tools, or the engine refused: kill only
+        pass
+    finally:
+        if helper is not None:
+            _quietly(client.api.remove_container, helper.id, force=True, v=True)
 
 
 def _kill_containers(client: Any, build: Build) -> None:

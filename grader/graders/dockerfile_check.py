@@ -26,6 +26,7 @@ from grader.errors import BackendUnavailable
 from grader.graders.base import result, timed
 from grader.graders.dockerfile_build import (
     BUILD_LABEL,
+    BUILD_LIMITS,
     CHECK_LABEL,
     LOG_LINES,
     MB,
@@ -44,6 +45,7 @@ from grader.scorecard.model import CheckResult, CheckStatus
 
 __all__ = ["BUILD_LABEL", "CHECK_LABEL", "NO_NETWORK", "allowed_bases", "probe", "run"]
 DEFAULT_MAX_MB = 500
+BUILD_MEMORY_TEXT = f"{BUILD_LIMITS['memory'] / (1 << 30):g} GiB"
 DEFAULT_BUILD_SECONDS = 300.0
 DEFAULT_HEALTH_SECONDS = 30.0
 # One probe attempt: a hanging health command must not eat the whole deadline.
@@ -231,7 +233,13 @@ def _build_failure(build: Build, seconds: float) -> str:
     else:
         where = f" at `{build.step}`" if build.step else ""
         message = f"the image did not build{where}: {build.error}"
-        if NETWORK_RE.search(f"{build.step}\n{build.error}\n{build.tail()}"):
+        if build.error.rstrip().endswith(
+            "non-zero code: 137"
+        ):  # SIGKILL: the OOM killer
+            message += (
+                f" (killed: a build step may use at most {BUILD_MEMORY_TEXT} of memory)"
+            )
+        elif NETWORK_RE.search(f"{build.step}\n{build.error}\n{build.tail()}"):
             message += f" ({NO_NETWORK})"
     return cap_text(message, MESSAGE_CHARS)
 
