@@ -1,11 +1,15 @@
 """Hidden tests for the atomic-write exercise.
 
-Paths are passed as str and files are used only through their methods. The suite
-runs in the solution's process (the files it checks must share an owner with the
-code writing them), so a few tests stand in for a disk error or watch os.fsync by
-patching the os module.
+Paths are passed as str and files are used only through their methods. The solution runs
+in its own process, as another user: the files its code replaces, hard-links and chmods
+are created as that user (`student_module`), and every outcome is checked from the tests'
+own side (listing, reading and stat-ing the files). Permission bits are checked in a folder
+outside tmp_path, where nothing opens up the files the solution's process creates. The two
+tests that watch os.fsync and stand in for a disk error patch the os module of the
+solution's process, with functions of this one.
 """
 
+import contextlib
 import errno
 import os
 import stat
@@ -13,6 +17,7 @@ import stat
 import pytest
 
 from atomic_write import AtomicWriter, atomic_write
+from grader.testing import student_module
 
 
 def listing(folder):
@@ -23,10 +28,26 @@ def mode_of(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def current_umask():
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
+def write_as_solution(path, text, mode=None):
+    """Create a file as the solution's user: the kernel lets its code hard-link and chmod
+    only files it may write (fs.protected_hardlinks) or owns."""
+    with student_module("io").open(str(path), "w", encoding="utf-8") as handle:
+        handle.write(text)
+    if mode is not None:
+        student_module("os").chmod(str(path), mode)
+
+
+@contextlib.contextmanager
+def solution_os_patched(name, replacement):
+    """os.<name> of the solution's process replaced by a function of the tests; yields
+    the original (which still runs in the solution's process)."""
+    student_os = student_module("os")
+    original = getattr(student_os, name)
+    setattr(student_os, name, replacement)
+    try:
+        yield original
+    finally:
+        setattr(student_os, name, original)
 
 
 class Boom(Exception):
@@ -42,8 +63,28 @@ def interrupt_errors():
 @pytest.fixture
 def target(tmp_path):
     path = tmp_path / "config.json"
-    path.write_text('{"version": 1}\n', encoding="utf-8")
+    write_as_solution(path, '{"version": 1}\n')
     return path
+
+
+@pytest.fixture
+def kept_modes(tmp_path_factory, tmp_path):
+    """A folder for permission checks. What the solution's process creates under tmp_path
+    is made readable by the tests (another user) before every answer, which would hide the
+    bits under test; this folder is outside it, so its files keep the modes the code gives
+    them (the tests stat them; they read only those that others may read)."""
+    folder = tmp_path_factory.mktemp("modes")
+    folder.chmod(0o777)
+    return folder
+
+
+@pytest.fixture
+def umask():
+    """The umask of the solution's process, set to a value no default mode hides."""
+    student_os = student_module("os")
+    old = student_os.umask(0o002)
+    yield 0o002
+    student_os.umask(old)
 
 
 # --------------------------------------------------------------------- task 1
@@ -147,20 +188,21 @@ def test_unsupported_mode_raises_value_error(tmp_path, mode):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
-def test_commit_fsyncs_the_file_then_the_directory(tmp_path, monkeypatch):
+def test_commit_fsyncs_the_file_then_the_directory(tmp_path):
     """The data is fsynced before the rename and the directory after it (os.fsync)"""
     path = tmp_path / "a.txt"
     synced = []
-    real_fsync = os.fsync
+    student_os = student_module("os")
 
     def recording_fsync(fd):
-        is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+        # fd is a descriptor of the solution's process: ask that process what it is.
+        is_dir = stat.S_ISDIR(student_os.fstat(fd)[stat.ST_MODE])
         synced.append((is_dir, path.exists()))
         return real_fsync(fd)
 
-    monkeypatch.setattr(os, "fsync", recording_fsync)
-    with atomic_write(str(path)) as f:
-        f.write("x")
+    with solution_os_patched("fsync", recording_fsync) as real_fsync:
+        with atomic_write(str(path)) as f:
+            f.write("x")
     assert (False, False) in synced, "the temporary file was not fsynced before os.replace"
     assert synced[-1] == (True, True), "the directory was not fsynced after os.replace"
 
@@ -279,48 +321,57 @@ def test_unknown_encoding_leaves_no_temporary_file(tmp_path):
 @pytest.mark.task(3)
 @pytest.mark.points(1)
 @pytest.mark.parametrize("mode", [0o604, 0o755, 0o640, 0o600], ids=oct)
-def test_existing_permissions_are_kept(target, mode):
+def test_existing_permissions_are_kept(kept_modes, mode):
     """The new file gets the permission bits of the file it replaces"""
-    os.chmod(target, mode)
+    target = kept_modes / "config.json"
+    write_as_solution(target, "old", mode)
     with atomic_write(str(target)) as f:
         f.write("new")
     assert mode_of(target) == mode
+    assert listing(kept_modes) == ["config.json"]
 
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
-def test_new_file_gets_default_permissions(tmp_path):
+def test_new_file_gets_default_permissions(kept_modes, umask):
     """A new file gets 0o666 minus the umask, not the 0o600 of a temp file"""
-    path = tmp_path / "fresh.txt"
+    path = kept_modes / "fresh.txt"
     with atomic_write(str(path)) as f:
         f.write("x")
-    assert mode_of(path) == 0o666 & ~current_umask()
+    assert mode_of(path) == 0o666 & ~umask
+    assert path.read_text(encoding="utf-8") == "x"
 
 
 @pytest.mark.task(3)
 @pytest.mark.points(1)
-def test_failed_write_keeps_permissions(target):
+def test_failed_write_keeps_permissions(kept_modes):
     """A failed block leaves the old file's permissions and content alone"""
-    os.chmod(target, 0o604)
+    target = kept_modes / "config.json"
+    write_as_solution(target, '{"version": 1}\n', 0o604)
     with pytest.raises(Boom):
         with atomic_write(str(target), "wb") as f:
             f.write(b"x")
             raise Boom
     assert mode_of(target) == 0o604
     assert target.read_text(encoding="utf-8") == '{"version": 1}\n'
+    assert listing(kept_modes) == ["config.json"]
 
 
 # --------------------------------------------------------------------- task 4
 
 
+def make_site(folder):
+    """index.html, style.css and keep.txt in folder, made by the solution's user."""
+    folder.mkdir(exist_ok=True)
+    write_as_solution(folder / "index.html", "<h1>old</h1>")
+    write_as_solution(folder / "style.css", "h1 {}")
+    write_as_solution(folder / "keep.txt", "not touched")
+    return folder
+
+
 @pytest.fixture
 def site(tmp_path):
-    folder = tmp_path / "site"
-    folder.mkdir()
-    (folder / "index.html").write_text("<h1>old</h1>", encoding="utf-8")
-    (folder / "style.css").write_text("h1 {}", encoding="utf-8")
-    (folder / "keep.txt").write_text("not touched", encoding="utf-8")
-    return folder
+    return make_site(tmp_path / "site")
 
 
 def contents(folder):
@@ -392,14 +443,19 @@ def test_writer_targets_unchanged_inside_block(site):
 
 @pytest.mark.task(4)
 @pytest.mark.points(1)
-def test_writer_keeps_permissions_and_encoding(site):
+def test_writer_keeps_permissions_and_encoding(kept_modes, umask):
     """Each replaced file keeps its permissions; text uses the writer's encoding"""
-    os.chmod(site / "index.html", 0o604)
+    site = make_site(kept_modes)
+    student_module("os").chmod(str(site / "index.html"), 0o604)
+    student_module("os").chmod(str(site / "style.css"), 0o640)
     with AtomicWriter(str(site), encoding="gbk") as out:
         out.open("index.html").write("中文")
         out.open("new.txt").write("新")
+        out.open("style.css").write("p {}")
     assert mode_of(site / "index.html") == 0o604
-    assert mode_of(site / "new.txt") == 0o666 & ~current_umask()
+    assert mode_of(site / "new.txt") == 0o666 & ~umask
+    assert mode_of(site / "style.css") == 0o640
+    assert listing(site) == ["index.html", "keep.txt", "new.txt", "style.css"]
     assert (site / "index.html").read_bytes() == "中文".encode("gbk")
     assert (site / "new.txt").read_bytes() == "新".encode("gbk")
 
@@ -487,10 +543,9 @@ def test_writer_commit_failure_changes_nothing(site):
 
 @pytest.mark.task(4)
 @pytest.mark.points(2)
-def test_writer_replace_failing_halfway_puts_everything_back(site, monkeypatch):
+def test_writer_replace_failing_halfway_puts_everything_back(site):
     """If os.replace fails halfway through the commit, replaced files come back"""
     before = contents(site)
-    real_replace = os.replace
     failed = []
 
     def replace_with_disk_error(src, dst, *args, **kwargs):
@@ -499,12 +554,12 @@ def test_writer_replace_failing_halfway_puts_everything_back(site, monkeypatch):
             raise OSError(errno.EIO, "simulated disk error")
         return real_replace(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(os, "replace", replace_with_disk_error)
-    with pytest.raises(OSError):
-        with AtomicWriter(str(site)) as out:
-            out.open("new.txt").write("n")
-            out.open("index.html").write("<h1>new</h1>")
-            out.open("style.css").write("p {}")
+    with solution_os_patched("replace", replace_with_disk_error) as real_replace:
+        with pytest.raises(OSError):
+            with AtomicWriter(str(site)) as out:
+                out.open("new.txt").write("n")
+                out.open("index.html").write("<h1>new</h1>")
+                out.open("style.css").write("p {}")
     assert failed, "os.replace was never asked to replace style.css"
     assert listing(site) == ["index.html", "keep.txt", "style.css"]
     assert contents(site) == before
