@@ -264,11 +264,21 @@ def test_a_local_image_by_short_id_is_refused(
 def test_add_of_a_url_is_refused(
     client: Any, tmp_path: Path, events: list[dict[str, Any]]
 ) -> None:
-    for source in ("https://example.com/tool.tar.gz", "git@github.com:a/b.git"):
+    sources = (
+        "https://example.com/tool.tar.gz",
+        "http://example.com/tool.tar.gz",
+        "git://example.com/a/b.git",
+        "git@github.com:a/b.git",
+    )
+    for n, source in enumerate(sources):
         dockerfile = f"FROM {BASE}\nADD --chown=1:1 {source} /opt/\n"
-        outcome = grade(client, tmp_path / source[:5], dockerfile)
+        outcome = grade(client, tmp_path / str(n), dockerfile)
         assert outcome.status == "fail"
         assert "line 2: ADD may only copy files of your workspace" in outcome.message
+    # A heredoc's body is refused with it, whatever it names.
+    dockerfile = f"FROM {BASE}\nADD <<EOF /opt/x\n{sources[0]}\nEOF\n"
+    outcome = grade(client, tmp_path / "heredoc", dockerfile)
+    assert outcome.status == "fail" and "line 2: ADD with a heredoc" in outcome.message
     assert events == []
 
 
@@ -568,6 +578,80 @@ def test_a_build_step_over_its_memory_is_killed_and_says_so(
     assert outcome.status == "fail"
     assert "at `RUN python3" in outcome.message
     assert "1 GiB of memory" in outcome.message
+
+
+def _engine_state(client: Any) -> dict[str, set[str]]:
+    """What the engine holds (`docker system df`), and the layer folders on its disk."""
+    df = client.df()
+    state = {
+        "images": {image["Id"] for image in df.get("Images") or []},
+        "containers": {container["Id"] for container in df.get("Containers") or []},
+        "volumes": {volume["Name"] for volume in df.get("Volumes") or []},
+        "build cache": {entry["ID"] for entry in df.get("BuildCache") or []},
+    }
+    layers = Path(client.info().get("DockerRootDir") or "/var/lib/docker") / "overlay2"
+    if os.access(layers, os.R_OK):  # the engine is on this machine and we may read it
+        state["layer folders"] = {p.name for p in layers.iterdir() if p.name != "l"}
+    return state
+
+
+def _referenced_layers(client: Any) -> set[str]:
+    """The layer folders the engine's images and containers use."""
+    inspected = [client.api.inspect_image(i["Id"]) for i in client.api.images(all=True)]
+    inspected += [
+        client.api.inspect_container(c["Id"]) for c in client.api.containers(all=True)
+    ]
+    found: set[str] = set()
+    for attrs in inspected:
+        data = (attrs.get("GraphDriver") or {}).get("Data") or {}
+        for paths in data.values():
+            for path in str(paths).split(":"):
+                parts = Path(path).parts
+                if "overlay2" in parts[:-1]:
+                    found.add(parts[parts.index("overlay2") + 1])
+    return found
+
+
+def test_the_engine_holds_what_it_held_before_after_any_grading(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    before = _engine_state(client)
+    outcomes = [
+        grade(client, tmp_path / "builds", f"FROM {BASE}\nRUN echo ok > /ok\n"),
+        grade(
+            client,
+            tmp_path / "fails",
+            f"FROM {BASE}\nRUN echo layer > /layer\nVOLUME /data\nRUN false\n",
+        ),
+        grade(  # stopped by the guard while its step is committed
+            client,
+            tmp_path / "stopped",
+            f"FROM {BASE}\nRUN echo layer > /layer\nRUN truncate -s 900M /sparse\n",
+            build_disk_mb=100,
+        ),
+    ]
+    assert [o.status for o in outcomes] == ["pass", "fail", "fail"]
+    assert "wrote more than 100 MB" in outcomes[2].message
+    after = _engine_state(client)
+    log = "".join(event.get("stream", "") for event in events)
+    label = CHECK_LABEL
+    # Others may use this engine meanwhile: what is new must be theirs, never ours.
+    for image_id in after["images"] - before["images"]:
+        labels = client.images.get(image_id).labels or {}
+        assert label not in labels and image_id.split(":")[1][:12] not in log
+    for container_id in after["containers"] - before["containers"]:
+        labels = client.api.inspect_container(container_id)["Config"]["Labels"] or {}
+        assert label not in labels and container_id[:12] not in log
+    assert after["volumes"] <= before["volumes"] | _in_use_volumes(client)
+    assert after["build cache"] <= before["build cache"]  # the classic builder's: none
+    if "layer folders" in after:  # no layer the engine no longer knows of
+        orphans = after["layer folders"] - before["layer folders"]
+        assert orphans <= _referenced_layers(client), orphans
+
+
+def _in_use_volumes(client: Any) -> set[str]:
+    dangling = {v.name for v in client.volumes.list(filters={"dangling": True})}
+    return {v.name for v in client.volumes.list()} - dangling
 
 
 def test_scratch_stage_and_volumes_leave_nothing(client: Any, tmp_path: Path) -> None:

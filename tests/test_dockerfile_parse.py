@@ -256,7 +256,15 @@ def test_rendering_reads_back_as_itself() -> None:
         (f"FROM {BASE}\nONBUILD COPY --from=evil / /\n", 2, "ONBUILD may not"),
         (f"FROM {BASE}\nONBUILD ADD http://x/y /y\n", 2, "ONBUILD may not"),
         (f"FROM {BASE}\nONBUILD RUN --mount=from=x true\n", 2, "takes no flags"),
-        (f"FROM {BASE}\nRUN <<EOF\nFROM evil\nEOF\n", 3, "`FROM evil`"),
+        (f"FROM {BASE}\nADD git://example.com/a/b.git /x\n", 2, "ADD may only copy"),
+        (f"FROM {BASE}\nADD https://github.com/a/b.git#main /x\n", 2, "ADD may only"),
+        (f"FROM {BASE}\nADD HTTPS://EXAMPLE.COM/x /x\n", 2, "ADD may only copy"),
+        (f"FROM {BASE}\nADD <<EOF /x\nhttps://example.com\nEOF\n", 2, "heredoc"),
+        (f"FROM {BASE}\nADD <<EOF https://example.com/y /x\nEOF\n", 2, "heredoc"),
+        (f"FROM {BASE}\nCOPY <<-'EOF' /x\nhi\nEOF\n", 2, "COPY with a heredoc"),
+        (f"FROM {BASE}\nRUN <<EOF\nFROM evil\nEOF\n", 2, "RUN with a heredoc"),
+        (f'FROM {BASE}\nRUN cat 3<<"EOF" > /x\nEOF\n', 2, "heredoc"),
+        (f"FROM {BASE}\nONBUILD RUN <<EOF\ntrue\nEOF\n", 2, "heredoc"),
         ("RUN true\nFROM python:3.11-slim\n", 1, "must start with FROM"),
         ("ARG A=1\n# only comments\n", 1, "no FROM"),
     ],
@@ -287,6 +295,11 @@ def test_allowed_message_lists_bases_scratch_and_earlier_stages() -> None:
     refusal = refused("FROM evil\n")
     assert "use python:3.11-slim or scratch" in str(refusal)
     assert "Nothing is pulled" in str(refusal)
+
+
+def test_shifts_and_here_strings_are_not_heredocs() -> None:
+    lines = rendered(f"FROM {BASE}\nRUN echo $((1<<3)) 1 << 2\nRUN cat <<< hi\n")
+    assert lines[2:] == ["RUN echo $((1<<3)) 1 << 2", "RUN cat <<< hi"]
 
 
 def test_local_files_with_add_are_fine() -> None:

@@ -54,6 +54,7 @@ CPU_PERIOD = 100_000  # microseconds, the kernel's default CFS period
 QUOTA_KEYS = ("cpuperiod", "cpuquota")
 _USABLE_CPUS: dict[str, list[int] | None] = {}  # per engine id
 GUARD_SECONDS = 0.5
+CLEANUP_SECONDS = 30.0
 # Older than any build and probe can run: what a killed grader left behind.
 STALE_SECONDS = 6 * 3600
 
@@ -433,19 +434,24 @@ def cleanup(client: Any, build: Build) -> None:
     import docker.errors
 
     try:
-        for container in client.containers.list(
-            all=True, filters=build.filters, ignore_removed=True
-        ):
-            _quietly(client.api.remove_container, container.id, force=True, v=True)
         _quietly(client.images.remove, build.tag, force=True, noprune=False)
         # A failed or multi-stage build leaves untagged layers. A parent cannot go before its
-        # children, and removing a child prunes its untagged parents: a few passes suffice.
-        for _ in range(5):
-            images = client.images.list(all=True, filters=build.filters)
-            if not images:
-                break
+        # children, and removing a child prunes its untagged parents; a layer cannot go while
+        # a container of it exists, and the engine may still be removing a failed step's
+        # container: passes until nothing of ours is left, for a while.
+        until = time.monotonic() + CLEANUP_SECONDS
+        while True:
+            containers = client.api.containers(all=True, filters=build.filters)
+            for container in containers:
+                _quietly(
+                    client.api.remove_container, container["Id"], force=True, v=True
+                )
+            images = client.api.images(all=True, filters=build.filters)
             for image in images:
-                _quietly(client.images.remove, image.id, force=True, noprune=False)
+                _quietly(client.images.remove, image["Id"], force=True, noprune=False)
+            if not (containers or images) or time.monotonic() > until:
+                break
+            time.sleep(0.2)
     except docker.errors.DockerException:
         pass  # the engine went away: nothing more can be removed from here
 
