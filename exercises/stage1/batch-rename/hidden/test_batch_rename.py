@@ -1,11 +1,14 @@
 """Hidden tests for the batch-rename exercise.
 
 Paths are passed as str and only plain data (lists of tuples, ints, printed
-text) is compared. The suite runs in the solution's process (the folders it
-checks must share an owner with the code renaming them), so one test stands in
-for a disk error by patching the os module.
+text) is compared. The solution runs in its own process, as another user: the
+files it renames are created as that user (`student_module`), as they would be
+on a student's own machine, and every outcome is checked from the tests' own
+side (listing and reading the folders). One test stands in for a disk error by
+patching the os module of the solution's process with a function of this one.
 """
 
+import contextlib
 import errno
 import json
 import os
@@ -22,12 +25,15 @@ from batch_rename import (
     plan_renames,
     undo,
 )
+from grader.testing import student_module
 
 
 def make(folder, *names):
-    """Create files whose content is their own (original) name."""
+    """Create files whose content is their own (original) name, as the solution's user."""
     for name in names:
-        (folder / name).write_text(f"<{name}>", encoding="utf-8")
+        path = str(folder / name)
+        with student_module("io").open(path, "w", encoding="utf-8") as handle:
+            handle.write(f"<{name}>")
 
 
 def state(folder):
@@ -137,8 +143,9 @@ def test_glob_mode_name_and_ext(tmp_path):
 def test_date_field_is_modification_date(tmp_path):
     """{date} is the file's modification date as YYYY-MM-DD"""
     make(tmp_path, "a.jpg", "b.jpg")
-    os.utime(tmp_path / "a.jpg", (noon_utc(2023, 7, 14),) * 2)
-    os.utime(tmp_path / "b.jpg", (noon_utc(2024, 2, 29),) * 2)
+    student_os = student_module("os")  # only the owner may set a file's times
+    student_os.utime(str(tmp_path / "a.jpg"), (noon_utc(2023, 7, 14),) * 2)
+    student_os.utime(str(tmp_path / "b.jpg"), (noon_utc(2024, 2, 29),) * 2)
     plan = plan_renames(str(tmp_path), r".*\.jpg", "{date}_{n:02d}{ext}")
     assert plan == [("a.jpg", "2023-07-14_01.jpg"), ("b.jpg", "2024-02-29_02.jpg")]
 
@@ -365,13 +372,16 @@ def test_apply_checks_the_plan_itself(tmp_path):
 @pytest.mark.points(1)
 def test_apply_empty_plan_and_custom_journal(tmp_path):
     """An empty plan writes no journal; journal= chooses where the journal goes"""
-    make(tmp_path, "a.txt")
-    apply_renames(str(tmp_path), [])
-    assert state(tmp_path) == {"a.txt": "<a.txt>"}
-    assert not (tmp_path / JOURNAL_NAME).exists()
-    elsewhere = tmp_path.parent / f"{tmp_path.name}-journal.json"
-    apply_renames(str(tmp_path), [("a.txt", "b.txt")], journal=str(elsewhere))
-    assert not (tmp_path / JOURNAL_NAME).exists()
+    folder = tmp_path / "files"
+    folder.mkdir()
+    make(folder, "a.txt")
+    apply_renames(str(folder), [])
+    assert state(folder) == {"a.txt": "<a.txt>"}
+    assert not (folder / JOURNAL_NAME).exists()
+    elsewhere = tmp_path / "run-journal.json"
+    apply_renames(str(folder), [("a.txt", "b.txt")], journal=str(elsewhere))
+    assert state(folder) == {"b.txt": "<a.txt>"}
+    assert not (folder / JOURNAL_NAME).exists()
     renames = json.loads(elsewhere.read_text(encoding="utf-8"))["renames"]
     assert [tuple(pair) for pair in renames] == [("a.txt", "b.txt")]
 
@@ -606,29 +616,43 @@ def test_cli_undo_takes_no_pattern(tmp_path, capsys):
     assert state(tmp_path) == {"b.txt": "<a.txt>"}
 
 
-@pytest.mark.task(3)
-@pytest.mark.points(2)
-def test_rename_failing_halfway_gives_every_file_its_name_back(tmp_path, monkeypatch):
-    """If a rename fails halfway (a disk error), every file gets its old name back"""
-    make(tmp_path, "a.txt", "b.txt", "c.txt")
-    before = state(tmp_path)
+@contextlib.contextmanager
+def disk_error_renaming_to(name):
+    """os.rename and os.replace of the solution's process fail once, for a file renamed
+    to `name`, with EIO (functions of the tests, called from the solution's process).
+    Yields the list that records the failure."""
+    student_os = student_module("os")
     failed = []
 
     def with_disk_error(real):
         def rename(src, dst, *args, **kwargs):
-            if os.path.basename(os.fspath(dst)) == "2.txt" and not failed:
+            if os.path.basename(os.fspath(dst)) == name and not failed:
                 failed.append(dst)
                 raise OSError(errno.EIO, "simulated disk error")
             return real(src, dst, *args, **kwargs)
 
         return rename
 
-    monkeypatch.setattr(os, "rename", with_disk_error(os.rename))
-    monkeypatch.setattr(os, "replace", with_disk_error(os.replace))
+    originals = {f: getattr(student_os, f) for f in ("rename", "replace")}
+    for function, original in originals.items():
+        setattr(student_os, function, with_disk_error(original))
+    try:
+        yield failed
+    finally:
+        for function, original in originals.items():
+            setattr(student_os, function, original)
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(2)
+def test_rename_failing_halfway_gives_every_file_its_name_back(tmp_path):
+    """If a rename fails halfway (a disk error), every file gets its old name back"""
+    make(tmp_path, "a.txt", "b.txt", "c.txt")
+    before = state(tmp_path)
     plan = [("a.txt", "1.txt"), ("b.txt", "2.txt"), ("c.txt", "3.txt")]
-    with pytest.raises(OSError):
-        apply_renames(str(tmp_path), plan)
+    with disk_error_renaming_to("2.txt") as failed:
+        with pytest.raises(OSError):
+            apply_renames(str(tmp_path), plan)
     assert failed, "no file was ever renamed to 2.txt"
-    monkeypatch.undo()
     assert state(tmp_path) == before
     assert not (tmp_path / JOURNAL_NAME).exists()
