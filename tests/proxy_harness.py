@@ -25,7 +25,8 @@ import pandas as pd
 
 from grader.runner.proxy import arrays, codec
 from grader.runner.proxy.client import replay_output
-from grader.runner.proxy.endpoint import ChannelClosed, ChannelTimeout, Endpoint
+from grader.runner.proxy.channel import ChannelClosed, ChannelTimeout
+from grader.runner.proxy.endpoint import Endpoint
 from grader.runner.proxy.errors import may_raise
 from grader.runner.proxy.ops import serve_trusted
 from grader.runner.proxy.proxies import (

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.runner.proxy.client import StudentConnection, StudentTimeout, install
-from grader.runner.proxy.endpoint import MAX_LANES
+from grader.runner.proxy.lanes import MAX_LANES
 from grader.runner.proxy.rules import ProtocolViolation
 
 STUDENT = Path(__file__).parent / "proxy_student"

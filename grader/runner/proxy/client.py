@@ -20,7 +20,8 @@ import sys
 import time
 from typing import Any, Sequence
 
-from grader.runner.proxy.endpoint import ChannelClosed, ChannelTimeout, Endpoint
+from grader.runner.proxy.channel import ChannelClosed, ChannelTimeout
+from grader.runner.proxy.endpoint import Endpoint
 from grader.runner.proxy.ops import serve_trusted
 from grader.runner.proxy.proxies import RemoteModule, make_proxy
 from grader.runner.proxy.spawner import SpawnedProcess, spawn, start_server

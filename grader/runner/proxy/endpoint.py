@@ -4,13 +4,7 @@ Frames are length-prefixed JSON. Either end may send a request while it waits fo
 to its own (the student calls back into a test's function; the test calls again from inside
 that callback), so `request` serves incoming requests until its own answer arrives.
 
-Calls run concurrently on lanes. A lane is one call stack across the channel: a test's thread
-calling into the submission opens one ("t1", "t2", ...), and so does a thread of the
-submission calling a test's function on its own ("s1", ...). Every frame names its lane; a
-reader thread on each end hands it to the one thread serving that lane there, so several test
-threads can drive one student object at once, and the submission's worker threads can call
-the tests' callbacks at once. The student end serves new lanes on its main thread, and on a
-thread of their own when that one is busy.
+Calls run concurrently, each on its lane (see `lanes.py`); frames are in `channel.py`.
 
 Each end keeps a table of its own objects that the other end holds handles to, and makes
 proxies (see `proxies.py`) for the other end's objects. A handle sent back to its owner turns
@@ -27,52 +21,14 @@ from __future__ import annotations
 
 import builtins
 import inspect
-import json
 import socket
-import struct
-import threading
 import traceback
-from collections import deque
 from typing import Any, Callable
 
 from grader.runner.proxy import codec
-from grader.runner.proxy.rules import (
-    ProtocolViolation,
-    brief,
-    local_only,
-    no_constant,
-    replayable,
-)
-
-MAX_FRAME = 64 * 1024 * 1024
-HEADER = struct.Struct(">I")
-# Calls in flight at once on one channel, and frames queued for one lane's thread: bounds
-# on what a peer can make the other end hold.
-MAX_LANES = 64
-MAX_QUEUED = 64
-
-
-class _Lane:
-    """One call stack across the channel: the ids of this end's requests waiting on it, the
-    frames that arrived for its thread, what the trusted end raised on it, its broken rule.
-    """
-
-    __slots__ = ("id", "inbox", "waiting", "raised", "violation")
-
-    def __init__(self, lane_id: str) -> None:
-        self.id = lane_id
-        self.inbox: deque[dict[str, Any]] = deque()
-        self.waiting: list[int] = []
-        self.raised: list[int] = []
-        self.violation: str | None = None
-
-
-class ChannelClosed(ConnectionError):
-    """The other process went away in the middle of a conversation."""
-
-
-class ChannelTimeout(TimeoutError):
-    """The other process did not answer in time."""
+from grader.runner.proxy.channel import ChannelClosed, ChannelTimeout
+from grader.runner.proxy.lanes import Lanes, _Lane
+from grader.runner.proxy.rules import ProtocolViolation, brief, local_only, replayable
 
 
 class Inert:
@@ -85,18 +41,15 @@ class Inert:
         self.value = value
 
 
-class Endpoint:
+class Endpoint(Lanes):
     def __init__(self, sock: socket.socket, side: str) -> None:
-        self.sock = sock
-        self.side = side  # "trusted" or "student"
-        self.next_id = 1
+        super().__init__(sock, side)
         self.objects: dict[int, Any] = {}
         self.ids_by_identity: dict[int, int] = {}
         self.proxies: dict[int, Any] = {}
         self.make_proxy: Callable[[Endpoint, dict[str, Any]], Any] = _no_proxies
         self.handle_request: Callable[[Endpoint, dict[str, Any]], Any] = _no_requests
         self.on_response: Callable[[dict[str, Any]], None] = lambda message: None
-        self.closed = False
         self.connection: Any = None  # the trusted side's StudentConnection, if any
         self.timeout: float | None = None
         # The restricted end (see the module's docstring), and the handles of its table the
@@ -109,18 +62,6 @@ class Endpoint:
         # A rule broken where no test's call could fail for it (see _broke_rule).
         self.violation: str | None = None
         self.mirroring = 0  # nesting of exception classes being mirrored
-        # Lanes: each call stack that crosses the channel (a test's thread calling in, a
-        # student's thread calling back) has a lane, and one thread on each end serves it.
-        self.cond = threading.Condition()
-        self.local = threading.local()
-        self.lanes: dict[str, _Lane] = {}
-        self.next_lane = 1
-        self.new_lanes: deque[_Lane] = deque()
-        self.idle_servers = 0
-        self.max_lanes = MAX_LANES
-        self.failure: ConnectionError | None = None
-        self.reader: threading.Thread | None = None
-        self.send_lock = threading.Lock()
 
     # ---- values --------------------------------------------------------------------
     def encode(self, value: Any) -> Any:
@@ -200,266 +141,7 @@ class Endpoint:
             self.proxies[ref] = proxy
         return proxy
 
-    # ---- frames --------------------------------------------------------------------
-    def send(self, message: dict[str, Any]) -> None:
-        payload = json.dumps(message, ensure_ascii=False, allow_nan=False).encode(
-            "utf-8"
-        )
-        if len(payload) > MAX_FRAME:
-            raise codec.CodecError("message too large to send")
-        try:
-            with self.send_lock:
-                self.sock.sendall(HEADER.pack(len(payload)) + payload)
-        except socket.timeout:
-            raise ChannelTimeout(f"the {self._peer()} did not read in time") from None
-        except OSError as exc:
-            raise ChannelClosed(f"the {self._peer()} went away ({exc})") from None
-
-    def receive(self, patient: bool = False) -> dict[str, Any]:
-        """The next frame. `patient`: a quiet peer is no error (the reader thread waits;
-        each lane's thread keeps its own time)."""
-        (size,) = HEADER.unpack(self._read_exact(HEADER.size, patient))
-        if size > MAX_FRAME:
-            raise ChannelClosed(f"the {self._peer()} sent a frame of {size} bytes")
-        try:  # JSON only: no NaN or Infinity, which no reply could echo
-            message = json.loads(
-                self._read_exact(size, patient).decode("utf-8"),
-                parse_constant=no_constant,
-            )
-        except (ValueError, RecursionError):
-            raise ChannelClosed(f"the {self._peer()} sent a malformed frame") from None
-        if not isinstance(message, dict):
-            raise ChannelClosed(f"the {self._peer()} sent a malformed message")
-        return message
-
-    def _read_exact(self, size: int, patient: bool = False) -> bytes:
-        chunks, remaining = [], size
-        while remaining:
-            try:
-                chunk = self.sock.recv(min(remaining, 1 << 20))
-            except socket.timeout:
-                if patient and not self.closed:
-                    continue
-                raise ChannelTimeout(
-                    f"the {self._peer()} did not answer in time"
-                ) from None
-            except OSError as exc:
-                raise ChannelClosed(f"the {self._peer()} went away ({exc})") from None
-            if not chunk:
-                raise ChannelClosed(f"the {self._peer()} went away")
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
-
-    def _peer(self) -> str:
-        return "student process" if self.side == "trusted" else "test process"
-
-    # ---- conversation --------------------------------------------------------------
-    def start(self) -> None:
-        """Start reading frames: from now on each lane's thread gets its own."""
-        self.reader = threading.Thread(
-            target=self._read_frames, name=f"grader-{self.side}-frames", daemon=True
-        )
-        self.reader.start()
-
-    def close(self) -> None:
-        """Close the channel; every thread waiting on a lane wakes with ChannelClosed."""
-        self.closed = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the reader blocked in recv
-        except OSError:
-            pass
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-        self._fail(ChannelClosed(f"the channel to the {self._peer()} was closed"))
-
-    def depth(self) -> int:
-        """How many of this thread's requests are waiting for their answer."""
-        lane = getattr(self.local, "lane", None)
-        return len(lane.waiting) if lane is not None else 0
-
-    def request(self, op: str, **fields: Any) -> Any:
-        """Send a request and serve the peer's requests on this lane until the answer."""
-        lane = getattr(self.local, "lane", None)
-        opened = lane is None
-        if opened:
-            lane = self._open_lane()
-        try:
-            with self.cond:
-                message_id = self.next_id
-                self.next_id += 1
-                lane.waiting.append(message_id)
-            try:
-                self.send({"id": message_id, "lane": lane.id, "op": op, **fields})
-                while True:
-                    message = self._next_frame(lane)
-                    if "op" in message:
-                        self.serve(message)
-                        continue
-                    if message.get("id") != message_id:
-                        raise ChannelClosed(f"the {self._peer()} answered out of turn")
-                    break
-            except BaseException:
-                # Left without its answer: the conversation is out of step from here on.
-                self.local.unanswered = getattr(self.local, "unanswered", 0) + 1
-                raise
-            finally:
-                lane.waiting.remove(message_id)
-            return self._answer(message, message_id, lane)
-        finally:
-            if opened:
-                self._close_lane(lane)
-
-    def _open_lane(self) -> "_Lane":
-        with self.cond:
-            if self.failure is not None:
-                raise self.failure
-            lane = _Lane(f"{self.side[0]}{self.next_lane}")
-            self.next_lane += 1
-            self.lanes[lane.id] = lane
-        self.local.lane = lane
-        return lane
-
-    def _close_lane(self, lane: "_Lane") -> None:
-        self.local.lane = None
-        with self.cond:
-            self.lanes.pop(lane.id, None)
-        for ref in lane.raised:  # the call is over: no answer can bring them back now
-            self.raised.pop(ref, None)
-
-    def _next_frame(self, lane: "_Lane") -> dict[str, Any]:
-        timeout = self.timeout if self.timeout is not None else self.sock.gettimeout()
-        with self.cond:
-            if not self.cond.wait_for(
-                lambda: lane.inbox or self.failure is not None, timeout
-            ):
-                raise ChannelTimeout(f"the {self._peer()} did not answer in time")
-            if lane.inbox:
-                return lane.inbox.popleft()
-            assert self.failure is not None
-            if self.trusted and self.violation is not None:
-                raise ProtocolViolation(
-                    "the process running your code broke the rules of its conversation "
-                    f"with the tests: {self.violation}"
-                )
-            raise self.failure
-
-    def _fail(self, failure: ConnectionError) -> None:
-        with self.cond:
-            if self.failure is None:
-                self.failure = failure
-            self.cond.notify_all()
-
-    def _read_frames(self) -> None:
-        """The reader thread: route each frame to the thread of its lane."""
-        while True:
-            try:
-                message = self.receive(patient=True)
-            except ChannelClosed as exc:
-                self._fail(exc)
-                return
-            problem = self._route(message)
-            if problem:
-                self.violation = self.violation or problem
-                self._fail(ChannelClosed(f"the {self._peer()} {problem}"))
-                self.closed = True
-                try:
-                    self.sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                return
-
-    def _route(self, message: dict[str, Any]) -> str:
-        """Hand `message` to its lane's thread, or start serving a new lane; a problem
-        that ends the conversation, or ""."""
-        lane_id = message.get("lane")
-        with self.cond:
-            lane = self.lanes.get(lane_id) if isinstance(lane_id, str) else None
-            if lane is not None:
-                if len(lane.inbox) >= MAX_QUEUED:
-                    return f"sent over {MAX_QUEUED} frames nobody asked for"
-                lane.inbox.append(message)
-                self.cond.notify_all()
-                return ""
-            if "op" not in message:
-                return "answered a request nobody is waiting for"
-            peer = "s" if self.side == "trusted" else "t"
-            if not (
-                isinstance(lane_id, str)
-                and lane_id[:1] == peer
-                and lane_id[1:].isdigit()
-                and len(lane_id) <= 12
-            ):
-                return f"sent a request on a lane it cannot open ({brief(lane_id)})"
-            if len(self.lanes) >= self.max_lanes:
-                return f"opened over {self.max_lanes} calls at once"
-            lane = _Lane(lane_id)
-            lane.inbox.append(message)
-            self.lanes[lane_id] = lane
-            if self.idle_servers:
-                self.new_lanes.append(lane)
-                self.cond.notify_all()
-                return ""
-        threading.Thread(
-            target=self._serve_lane,
-            args=(lane,),
-            name=f"grader-lane-{lane_id}",
-            daemon=True,
-        ).start()
-        return ""
-
-    def _serve_lane(self, lane: "_Lane") -> None:
-        """Serve a call the peer started on a lane of its own, on this thread."""
-        self.local.lane = lane
-        try:
-            with self.cond:
-                message = lane.inbox.popleft()
-            if self.trusted and not self.lanes_of_mine():
-                # The tests are not calling the submission now: a thread the submission
-                # left running gets an error rather than a test's code running meanwhile.
-                self.send_reply(
-                    {
-                        "id": message.get("id"),
-                        "lane": lane.id,
-                        "ok": False,
-                        "error": {
-                            "type": "RuntimeError",
-                            "builtin": "RuntimeError",
-                            "message": "the tests are not calling your code now: a "
-                            "thread of yours called a test's function after its call "
-                            "had returned",
-                        },
-                    }
-                )
-                return
-            self.serve(message)
-        except (ChannelClosed, ChannelTimeout):
-            pass  # the reader has seen it too: waiting threads are told
-        finally:
-            self._close_lane(lane)
-
-    def lanes_of_mine(self) -> list[str]:
-        with self.cond:
-            return [i for i in self.lanes if i[:1] == self.side[0]]
-
-    def serve_forever(self) -> None:
-        """Serve the calls the peer starts, on this thread (the main one), until the channel
-        closes; calls that arrive while this thread is busy get threads of their own."""
-        while True:
-            with self.cond:
-                self.idle_servers += 1
-                try:
-                    self.cond.wait_for(lambda: self.new_lanes or self.failure)
-                finally:
-                    self.idle_servers -= 1
-                if not self.new_lanes:
-                    return
-                lane = self.new_lanes.popleft()
-            self._serve_lane(lane)
-
-    def _answer(self, message: dict[str, Any], message_id: int, lane: "_Lane") -> Any:
+    def _answer(self, message: dict[str, Any], message_id: int, lane: _Lane) -> Any:
         if not self.trusted:
             self.on_response(message)
             if message.get("ok"):
@@ -503,7 +185,7 @@ class Endpoint:
     def send_reply(self, reply: dict[str, Any]) -> None:
         self.send(self.decorate(reply))
 
-    def _broke_rule(self, lane: "_Lane | None", problem: str) -> None:
+    def _broke_rule(self, lane: _Lane | None, problem: str) -> None:
         """A broken rule fails the test's call on this lane. On a lane the submission
         started (its own thread calling a test's function) no test call is waiting: the
         channel closes, and every call the tests are making fails with the reason."""
