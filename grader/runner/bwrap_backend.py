@@ -1,10 +1,21 @@
 """The bubblewrap backend: a sandbox for machines without a Docker engine.
 
 The entrypoint runs in fresh user, pid, network, ipc, uts, mount and cgroup namespaces as
-uid 10001 with no capabilities. It sees a read-only view of what Python needs, the job (only
-out/ writable) and small tmpfs scratch space; exercise packs are hidden under empty tmpfs.
-Limits come from outside: prlimit(1) before bwrap starts, a cgroup v2 child when a delegated
-subtree exists, and the host's own deadline.
+uid 10001 with no capabilities. It sees a read-only view of what Python needs, job.json, the
+submission and the hidden suite (read-only) and small tmpfs scratch space; exercise packs
+are hidden under empty tmpfs, and there is no out/ folder: the results come back through a
+pipe the host reads up to RESULTS_MAX_BYTES, and the log through another pipe whose tail the
+host keeps.
+
+One uid cannot separate the trusted side from the submission, so the entrypoint starts every
+process that runs student code (the proxy's student server, the student's own tests under
+coverage) in a nested jail (`grader.runner.jail`) that sees only the submission, the shared
+configuration and its work folders; the trusted pytest asks the entrypoint for them.
+
+Limits come from outside: prlimit(1) before bwrap starts, the host's own deadline, and one
+cgroup per grading (`grader.runner.cgroup`: memory with swap, processes, CPU quota and an
+equal weight). With that cgroup the run is `full` isolation; without one it is `reduced`,
+and `cgroup_missing` says what is missing and how to get it.
 """
 
 from __future__ import annotations
