@@ -33,9 +33,17 @@ class MalformedResults(ValueError):
 
 
 def grade_workspace(
-    workspace: Path, *, exercise: Exercise, backend: Backend
+    workspace: Path,
+    *,
+    exercise: Exercise,
+    backend: Backend,
+    deadline: float | None = None,
 ) -> Scorecard:
-    """Grade the allow-listed files of `workspace`. Every outcome is a scorecard."""
+    """Grade the allow-listed files of `workspace`. Every outcome is a scorecard.
+
+    `deadline` (time.monotonic()) is when the whole grading must be over: the host's
+    checks get what the sandbox's run left of it.
+    """
     started = _now()
     clock = time.monotonic()
     submission = collect_submission(workspace, exercise)
@@ -54,7 +62,8 @@ def grade_workspace(
     try:
         outcome = backend.run(job)
         checks, problem = read_results(job, outcome)
-        checks = merge_host_checks(exercise, checks, run_host_checks(job, backend))
+        host = run_host_checks(job, backend, deadline=deadline)
+        checks = merge_host_checks(exercise, checks, host)
     finally:
         remove_job(job)
     return _finish(
@@ -158,8 +167,13 @@ def _validated_checks(document: Any, exercise: Exercise) -> list[CheckResult]:
     return checks
 
 
-def run_host_checks(job: Job, backend: Backend) -> dict[str, CheckResult]:
-    """Checks that need the host (building the student's Dockerfile), never the sandbox."""
+def run_host_checks(
+    job: Job, backend: Backend, *, deadline: float | None = None
+) -> dict[str, CheckResult]:
+    """Checks that need the host (building the student's Dockerfile), never the sandbox.
+
+    Each ends by `deadline` (time.monotonic()) when one is given, whatever its own limits.
+    """
     results: dict[str, CheckResult] = {}
     for config in job.exercise.checks:
         if config.id == "dockerfile":
@@ -172,6 +186,7 @@ def run_host_checks(job: Job, backend: Backend) -> dict[str, CheckResult]:
                 config,
                 client=client,
                 probe_image=getattr(backend, "image", DEFAULT_IMAGE),
+                deadline=deadline,
             )
     return results
 

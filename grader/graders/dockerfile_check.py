@@ -118,16 +118,23 @@ def run(
     *,
     client: Any | None = None,
     probe_image: str = DEFAULT_IMAGE,
+    deadline: float | None = None,
 ) -> CheckResult:
     """Build `context_dir`'s Dockerfile, measure the image, probe it; remove all of it.
 
     `probe_image` is the image our health prober runs (it needs `python3`): the runner's.
+    `deadline` (time.monotonic()) shortens `build_seconds` and `health_seconds` to what is
+    left of the job's time.
     """
-    return timed(lambda: _run(context_dir, config, client, probe_image))
+    return timed(lambda: _run(context_dir, config, client, probe_image, deadline))
 
 
 def _run(
-    context: Path, config: CheckConfig, client: Any | None, probe_image: str
+    context: Path,
+    config: CheckConfig,
+    client: Any | None,
+    probe_image: str,
+    deadline: float | None = None,
 ) -> CheckResult:
     if not (context / "Dockerfile").is_file():
         message = "no Dockerfile: add one named `Dockerfile` at your workspace's root"
@@ -143,7 +150,7 @@ def _run(
     build = Build()
     try:
         sweep(client)
-        return _grade(client, context, config, build, probe_image)
+        return _grade(client, context, config, build, probe_image, deadline)
     except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
         # The engine failed us, not the student: an error, never a fail.
         return _result(config, "error", f"the Docker engine failed: {exc}")
@@ -158,7 +165,12 @@ def allowed_bases(config: CheckConfig) -> list[str]:
 
 
 def _grade(
-    client: Any, context: Path, config: CheckConfig, build: Build, probe_image: str
+    client: Any,
+    context: Path,
+    config: CheckConfig,
+    build: Build,
+    probe_image: str,
+    deadline: float | None = None,
 ) -> CheckResult:
     options, details = config.options, _details(config)
     limit_mb = details["limit_mb"]
@@ -185,9 +197,28 @@ def _grade(
             "built: run `grader runner build`"
         )
         return _result(config, "error", message, details)
-    seconds = float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
+    seconds = wanted = float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
+    probing = bool(options.get("health_command") or options.get("health_url"))
+    health = float(options.get("health_seconds", DEFAULT_HEALTH_SECONDS))
+    if deadline is not None:
+        options = dict(options)  # the exercise's own stay as they are
+        left = deadline - time.monotonic()
+        seconds = min(seconds, left - (health if probing else 0.0))
+        if seconds < 1.0:
+            message = (
+                "the job's time ran out before the Dockerfile could be built "
+                f"({max(0.0, left):.0f} s were left); nothing was built"
+            )
+            return _result(config, "error", message, details)
     build_image(client, context, checked, seconds, build, options)
     details["build_seconds"] = round(build.seconds, 2)
+    if build.timed_out and seconds < wanted:  # the job's time, not build_seconds
+        details["log_tail"] = build.tail()
+        message = (
+            f"the job's time ran out while the Dockerfile was built ({seconds:.0f} s "
+            f"were left of build_seconds = {wanted:g}); nothing was scored"
+        )
+        return _result(config, "error", message, details)
     if build.timed_out or build.stopped or build.error:
         details["log_tail"] = build.tail()
         return _result(config, "fail", _build_failure(build, seconds), details)
@@ -198,7 +229,10 @@ def _grade(
         message = f"the image is {size / MB:.1f} MB, over the {limit_mb} MB limit: "
         return _result(config, "fail", message + SIZE_HINT, details)
     summary = f"the image builds in {build.seconds:.1f} s and is {size / MB:.1f} MB"
-    if options.get("health_command") or options.get("health_url"):
+    if probing:
+        if deadline is not None:  # what the build left, within health_seconds
+            left = max(1.0, deadline - time.monotonic())
+            options["health_seconds"] = min(health, left)
         healthy, why, logs = probe(client, build, options, probe_image)
         details["healthy"] = healthy
         if not healthy:

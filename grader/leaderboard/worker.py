@@ -14,6 +14,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +44,8 @@ from grader.scorecard.model import (
 )
 
 log = logging.getLogger("grader.leaderboard")
+# Of a job's time, what the host's checks leave for their clean-up and for storing.
+FINISH_SECONDS = 15.0
 
 
 @dataclass
@@ -72,7 +75,37 @@ def run_job(ctx: GradingContext, job_id: int, *, archive: bytes | None = None) -
     if exercise is None:
         fail_job(ctx.db, job_id, f"the exercise {slug} is not in this worker's pack")
         return
-    card = grade_archive(ctx, job_id, exercise, stored, digest, archive)
+    # One deadline for the whole job, from the exercise's limits. The grading runs in a
+    # thread of its own, so a part of it that hangs past every limit of its own still ends
+    # the job on time and frees this worker for the next one.
+    seconds = queue.job_seconds(exercise)
+    deadline = time.monotonic() + seconds
+    graded: list[Scorecard | None] = []
+    done = threading.Event()
+
+    def grade() -> None:
+        try:
+            graded.append(
+                grade_archive(
+                    ctx,
+                    job_id,
+                    exercise,
+                    stored,
+                    digest,
+                    archive,
+                    deadline=deadline - FINISH_SECONDS,
+                    attempt=attempt,
+                )
+            )
+        finally:
+            done.set()
+
+    threading.Thread(target=grade, name=f"grader-job-{job_id}", daemon=True).start()
+    if not done.wait(seconds):
+        log.error("job %s ran past its %g s and was ended", job_id, seconds)
+        give_up(ctx, job_id, overran_message(seconds), attempt=attempt)
+        return
+    card = graded[0] if graded else None
     if card is None:
         return
     try:
@@ -80,6 +113,15 @@ def run_job(ctx: GradingContext, job_id: int, *, archive: bytes | None = None) -
     except Exception as exc:  # the database refused the result: the job still ends
         log.exception("storing the result of job %s failed", job_id)
         give_up(ctx, job_id, not_stored_message(exc))
+
+
+def overran_message(seconds: float) -> str:
+    """Why a job that outlasted its exercise's limits ended without a score."""
+    return (
+        f"grading took longer than {seconds:g} s, the most this exercise's limits allow "
+        "(the sandbox's run, the Dockerfile build and health probe, and a margin), and "
+        "was stopped; nothing was scored: ask your teacher to regrade it"
+    )
 
 
 def not_stored_message(exc: BaseException) -> str:
@@ -99,8 +141,15 @@ def grade_archive(
     stored: Path,
     digest: str,
     archive: bytes | None,
+    *,
+    deadline: float | None = None,
+    attempt: int | None = None,
 ) -> Scorecard | None:
-    """The scorecard of the job's archive; None when the job was ended as an error."""
+    """The scorecard of the job's archive; None when the job was ended as an error.
+
+    `deadline` (time.monotonic()) bounds the host's checks; with `attempt`, an error is
+    stored only while the job is still that attempt's (see `finish_job`).
+    """
     try:  # a class's scores are full isolation, or reduced by the teacher's explicit leave
         require_isolation(
             ctx.backend,
@@ -108,7 +157,7 @@ def grade_archive(
             allow_reduced=ctx.settings.allow_reduced_isolation,
         )
     except IsolationRefused as exc:
-        give_up(ctx, job_id, f"not graded: {exc.message}")
+        give_up(ctx, job_id, f"not graded: {exc.message}", attempt=attempt)
         return None
     private_dir(ctx.settings.work_dir)
     scratch = Path(tempfile.mkdtemp(prefix=f"job{job_id}-", dir=ctx.settings.work_dir))
@@ -117,13 +166,17 @@ def grade_archive(
         if hashlib.sha256(data).hexdigest() != digest:
             raise GraderError("the archive is not the one that was uploaded")
         extract_archive(data, scratch / "ws", ctx.settings.archive)
-        card = grade_workspace(scratch / "ws", exercise=exercise, backend=ctx.backend)
+        card = grade_workspace(
+            scratch / "ws", exercise=exercise, backend=ctx.backend, deadline=deadline
+        )
     except (ArchiveRejected, GraderError, OSError) as exc:
-        give_up(ctx, job_id, f"the submission could not be graded: {exc}")
-        return
+        message = f"the submission could not be graded: {exc}"
+        give_up(ctx, job_id, message, attempt=attempt)
+        return None
     except Exception as exc:  # a harness bug: keep the pool alive, say what happened
         log.exception("grading job %s failed", job_id)
-        give_up(ctx, job_id, f"the grader failed ({type(exc).__name__}: {exc})")
+        message = f"the grader failed ({type(exc).__name__}: {exc})"
+        give_up(ctx, job_id, message, attempt=attempt)
         return None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -162,28 +215,41 @@ def finish_job(
 
 
 def fail_job(
-    db: Database, job_id: int, message: str, card: Scorecard | None = None
+    db: Database,
+    job_id: int,
+    message: str,
+    card: Scorecard | None = None,
+    *,
+    attempt: int | None = None,
 ) -> None:
     """End the job as `error` with `message` and, when given, an error scorecard.
 
     The error scorecard is stored only on a submission that has none yet: a regrade that
     fails keeps the earlier grading. Nothing here changes a score, so it ranks nowhere.
-    Should even that write be refused, the job still ends, with the message alone.
+    Should even that write be refused, the job still ends, with the message alone. With
+    `attempt`, only a job still running that attempt is ended (see `finish_job`).
     """
     message = storable_text(message)
     try:
-        _store_failure(db, job_id, message, card)
+        _store_failure(db, job_id, message, card, attempt)
     except Exception:
         log.exception("storing the error of job %s failed", job_id)
-        _store_failure(db, job_id, message, None)
+        _store_failure(db, job_id, message, None, attempt)
 
 
 def _store_failure(
-    db: Database, job_id: int, message: str, card: Scorecard | None
+    db: Database,
+    job_id: int,
+    message: str,
+    card: Scorecard | None,
+    attempt: int | None,
 ) -> None:
     with db.write_session() as session:
         job = session.get(Job, job_id)
         assert job is not None
+        if attempt is not None and (job.status, job.attempts) != (RUNNING, attempt):
+            log.warning("job %s has ended or was recovered: error dropped", job_id)
+            return
         job.status, job.error, job.finished_at = ERROR, message, utcnow()
         submission = job.submission
         submission.status, submission.message = ERROR, message
@@ -194,7 +260,9 @@ def _store_failure(
             )
 
 
-def give_up(ctx: GradingContext, job_id: int, message: str) -> None:
+def give_up(
+    ctx: GradingContext, job_id: int, message: str, *, attempt: int | None = None
+) -> None:
     """End the job as `error` with an error scorecard that carries `message`."""
     with ctx.db.session() as session:
         job = session.get(Job, job_id)
@@ -210,7 +278,7 @@ def give_up(ctx: GradingContext, job_id: int, message: str) -> None:
             backend=ctx.backend.name,
             sandboxed=ctx.backend.sandboxed,
         )
-    fail_job(ctx.db, job_id, message, card)
+    fail_job(ctx.db, job_id, message, card, attempt=attempt)
 
 
 def error_scorecard(
