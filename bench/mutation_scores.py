@@ -14,7 +14,7 @@ import statistics
 from pathlib import Path
 
 from grader.catalog import ExercisePack, load_exercise
-from grader.catalog.mutation import (
+from grader.authoring.mutation import (
     DEFAULT_MAX_MUTANTS,
     TARGET_PERCENT,
     mutation_score,

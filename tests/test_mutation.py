@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from grader.catalog import load_exercise
 from grader.catalog.model import Exercise
-from grader.catalog.mutation import (
+from grader.authoring.mutation import (
     OPERATORS,
     PYTEST_INI,
     MutationReport,

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.catalog import ExercisePack
-from grader.catalog.validate import validate_exercise_dir
+from grader.authoring.validate import validate_exercise_dir
 from grader.cli import cli
 from grader.runner import LocalBackend
 

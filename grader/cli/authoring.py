@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from grader.catalog.scaffold import new_exercise
-from grader.catalog.validate import validate_exercise_dir
+from grader.authoring.scaffold import new_exercise
+from grader.authoring.validate import validate_exercise_dir
 from grader.cli.options import backend_option
 from grader.cli.student import pack_from
 from grader.errors import EXIT_FAIL, EXIT_PASS, ExerciseError

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.catalog.mutation import (
+from grader.authoring.mutation import (
     DEFAULT_MAX_MUTANTS,
     OPERATORS,
     TARGET_PERCENT,
