@@ -1,13 +1,21 @@
 """Hidden tests for the log-pipeline exercise: generators, laziness, memory.
 
-The solution may run in another process: paths are passed as str, records come back
+The solution runs in another process: paths are passed as str, records come back
 as plain tuples (ip, timestamp, method, path, status, bytes), and the records fed to
 filter_status/top_paths/window are made by the solution's own parse().
+
+Laziness is checked from the tests' side: endless iterators count what the solution
+pulls, and an endless file (a named pipe a thread of the tests keeps writing) counts
+the lines handed over before the first result comes back. The memory of a whole
+pipeline is read from the kernel (/proc) while the file streams through it.
 """
 
+import errno
 import gc
 import itertools
-import tracemalloc
+import os
+import select
+import threading
 import warnings
 from datetime import datetime, timedelta, timezone
 
@@ -22,6 +30,7 @@ from log_pipeline import (
     top_paths,
     window,
 )
+from grader.testing import student_module
 
 DATA = "data/access.log"
 CST = timezone(timedelta(hours=8))
@@ -77,24 +86,107 @@ class CountingLines:
         return log_line(moment, path=f"/p{self.pulled % 7}", status=status)
 
 
-def peak_kib(consume):
-    """(result, peak KiB traced by tracemalloc while running consume())."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        result = consume()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, peak / 1024
+def endless_lines(step=1, start=datetime(2024, 1, 1, tzinfo=UTC)):
+    """The lines of CountingLines, without a cap."""
+    for k in itertools.count(1):
+        moment = start + timedelta(seconds=step * k)
+        yield log_line(moment, path=f"/p{k % 7}", status=404 if k % 10 == 0 else 200)
 
 
-def big_log(tmp_path, count=2_000, step=1):
-    """Write the first `count` lines of CountingLines(step=step) to a file (as str)."""
-    path = tmp_path / "big.log"
-    lines = itertools.islice(CountingLines(step=step), count)
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return str(path)
+class EndlessFile:
+    """A named pipe that a thread of the tests keeps writing lines into: to the code that
+    reads it, a log file still being written, which ends after `limit` lines. `written`
+    counts the lines handed over; a pipe holds only 64 KiB, so a reader that takes lines
+    as they come has seen nearly all of them, and one that waits for the end of the file
+    gets all `limit` first. `watch` maps line counts to functions called once that many
+    lines are written; what they raise is kept in `errors`."""
+
+    def __init__(self, path, lines, limit, watch=None):
+        self.path = str(path)
+        os.mkfifo(self.path, 0o666)
+        self.lines = lines
+        self.limit = limit
+        self.watch = watch or {}
+        self.written = 0
+        self.errors = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._write, daemon=True)
+        self.thread.start()
+
+    def _write(self):
+        fd = self._open()
+        if fd is None:
+            return
+        try:
+            for line in itertools.islice(self.lines, self.limit):
+                data = (line + "\n").encode("utf-8")  # < PIPE_BUF: written whole or not
+                while not self._try_write(fd, data):
+                    if self.stopped.is_set():
+                        return
+                    select.select([], [fd], [], 0.05)
+                self.written += 1
+                if self.written in self.watch:
+                    try:
+                        self.watch[self.written]()
+                    except Exception as exc:  # reported by the test, not the thread
+                        self.errors.append(exc)
+        except BrokenPipeError:  # the reader closed the file
+            pass
+        finally:
+            os.close(fd)
+
+    def _open(self):
+        # Non-blocking: the test can stop a writer whose reader never comes.
+        while not self.stopped.is_set():
+            try:
+                return os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:  # ENXIO: nobody has opened it to read yet
+                    raise
+                self.stopped.wait(0.005)
+        return None
+
+    @staticmethod
+    def _try_write(fd, data):
+        try:
+            os.write(fd, data)
+        except BlockingIOError:
+            return False
+        return True
+
+    def finish(self):
+        self.stopped.set()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def endless_file(tmp_path):
+    """Make EndlessFile(tmp_path/name, lines, limit, watch); writers stop after the test."""
+    files = []
+
+    def make(lines, limit, watch=None, name="endless.log"):
+        files.append(EndlessFile(tmp_path / name, lines, limit, watch))
+        return files[-1]
+
+    yield make
+    for file in files:
+        file.finish()
+
+
+# A reader that takes lines as they come is at most a pipe (64 KiB) and a read buffer
+# behind the writer: about a thousand of these lines. One that waits for the end of the
+# file gets all ENDLESS_FILE_LIMIT first.
+ENDLESS_FILE_LIMIT = 20_000
+AHEAD_AT_MOST = 5_000
+
+
+def rss_kib(pid):
+    """The resident memory of process `pid` as the kernel counts it."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for process {pid}")
 
 
 # --------------------------------------------------------------------- task 1
@@ -302,17 +394,20 @@ def test_module_parse_matches_parser():
 
 @pytest.mark.task(2)
 @pytest.mark.points(1)
-def test_parser_runs_in_constant_memory(tmp_path):
-    """read_lines -> LogParser.parse over 2,000 lines never holds them in memory"""
-    path = big_log(tmp_path)
+def test_parser_is_lazy_on_an_endless_file(endless_file):
+    """read_lines -> LogParser.parse yields records while the file is still growing"""
+    log = endless_file(endless_lines(), ENDLESS_FILE_LIMIT)
     parser = LogParser()
-    # filter_status(..., 599) consumes every record and yields none
-    result, peak = peak_kib(
-        lambda: next(filter_status(parser.parse(read_lines(path)), 599), None)
+    records = parser.parse(read_lines(log.path))
+    first = list(itertools.islice(records, 5))
+    written = log.written
+    records.close()
+    assert [r[PATH] for r in first] == ["/p1", "/p2", "/p3", "/p4", "/p5"]
+    assert parser.parsed == 5
+    assert written < AHEAD_AT_MOST, (
+        f"the first records came back after {written:,} lines were written: "
+        "lines or records are being stored until the end of the file"
     )
-    assert result is None
-    assert parser.parsed == 2_000
-    assert peak < 100, f"peak {peak:.0f} KiB: lines or records are being stored"
 
 
 @pytest.mark.task(2)
@@ -414,16 +509,58 @@ def test_top_paths_on_shipped_log():
     ]
 
 
+# Each block of the stream: path, status. With {200, 404} it keeps "/" 3 times, "/api" 3
+# (its query dropped), "/health" and "/login" once each.
+TEN_REQUESTS = [
+    ("/", 200),
+    ("/", 200),
+    ("/", 404),
+    ("/", 500),
+    ("/api?page=1", 200),
+    ("/api?page=2", 200),
+    ("/api", 200),
+    ("/login", 401),
+    ("/login", 200),
+    ("/health", 200),
+]
+BLOCKS = 1_200
+# Every query is this long, so a record holds 3 KiB: storing the records (or the lines)
+# of the stream takes over 20 MiB, counting them a few KiB.
+LONG_QUERY = "&".join(f"k{i}=" + "v" * 25 for i in range(100))
+
+
+def long_lines(step=0):
+    """BLOCKS times TEN_REQUESTS, `step` seconds apart from 2024-01-01 00:00:01 UTC."""
+    first = datetime(2024, 1, 1, 0, 0, 1, tzinfo=UTC)
+    moments = (first + timedelta(seconds=step * k) for k in itertools.count())
+    for _ in range(BLOCKS):
+        for (path, status), moment in zip(TEN_REQUESTS, moments):
+            joiner = "&" if "?" in path else "?"
+            yield log_line(moment, path + joiner + LONG_QUERY, status)
+
+
+def memory_watch(marks=(2_000, 12_000)):
+    """(rss, watch): watch for EndlessFile that puts the resident KiB of the solution's
+    process into rss[n] once n lines are written."""
+    pid = student_module("os").getpid()
+    rss = {}
+    return rss, {n: lambda n=n: rss.setdefault(n, rss_kib(pid)) for n in marks}
+
+
 @pytest.mark.task(3)
 @pytest.mark.points(1)
-def test_filter_and_top_paths_run_in_constant_memory(tmp_path):
-    """read_lines -> parse -> filter_status -> top_paths keeps peak memory tiny"""
-    path = big_log(tmp_path)
-    result, peak = peak_kib(
-        lambda: top_paths(filter_status(parse(read_lines(path)), {200, 404}), 2)
+def test_filter_and_top_paths_do_not_store_the_records(endless_file):
+    """read_lines -> parse -> filter_status -> top_paths keeps its memory flat"""
+    rss, watch = memory_watch()
+    log = endless_file(long_lines(), BLOCKS * len(TEN_REQUESTS), watch)
+    result = top_paths(filter_status(parse(read_lines(log.path)), {200, 404}), 3)
+    assert result == [("/", 3_600), ("/api", 3_600), ("/health", 1_200)]
+    assert not log.errors and len(rss) == 2, f"memory not measured: {log.errors}"
+    grown = rss[12_000] - rss[2_000]
+    assert grown < 8 * 1024, (
+        f"the process running the pipeline grew by {grown:,} KiB over 10,000 records "
+        "of 3 KiB: the records (or the lines) are being stored"
     )
-    assert result == [("/p1", 286), ("/p2", 286)]
-    assert peak < 100, f"peak {peak:.0f} KiB: the records are being stored"
 
 
 # --------------------------------------------------------------------- task 4
@@ -529,11 +666,24 @@ def test_window_on_shipped_log():
 
 @pytest.mark.task(4)
 @pytest.mark.points(1)
-def test_window_runs_in_constant_memory(tmp_path):
-    """window over 2,000 records (more than five hours) does not store the records"""
-    path = big_log(tmp_path, step=10)
-    result, peak = peak_kib(
-        lambda: sum(count for _, count in window(parse(read_lines(path))))
+def test_window_streams_a_file_keeping_only_the_count(endless_file):
+    """window yields each minute of a growing file as the next starts; memory stays flat"""
+    rss, watch = memory_watch()
+    log = endless_file(long_lines(step=1), BLOCKS * len(TEN_REQUESTS), watch)
+    windows = window(parse(read_lines(log.path)))
+    first = next(windows)
+    written = log.written
+    rest = list(windows)
+    assert first == (datetime(2024, 1, 1, 0, 0, tzinfo=UTC), 59)
+    assert written < AHEAD_AT_MOST, (
+        f"the first minute came back after {written:,} lines were written: "
+        "records are being stored until the end of the file"
     )
-    assert result == 2_000
-    assert peak < 100, f"peak {peak:.0f} KiB: records are being stored"
+    assert len(rest) == 200 and rest[-1] == (datetime(2024, 1, 1, 3, 20, tzinfo=UTC), 1)
+    assert sum(count for _, count in rest) == 12_000 - 59
+    assert not log.errors and len(rss) == 2, f"memory not measured: {log.errors}"
+    grown = rss[12_000] - rss[2_000]
+    assert grown < 8 * 1024, (
+        f"the process running window grew by {grown:,} KiB over 10,000 records of "
+        "3 KiB: the records are being stored"
+    )
