@@ -1,4 +1,5 @@
 import json
+import logging
 import math
 import re
 import time
@@ -14,6 +15,7 @@ KEY = {"X-API-Key": "dev-key"}
 ROW = {"tenure_months": 12, "monthly_charges": 70.0, "support_calls": 2}
 COEF = {"tenure_months": -0.08, "monthly_charges": 0.03, "support_calls": 0.6}
 START_SECONDS = 10
+REQUEST_SECONDS = 5
 
 
 def expected_proba(row, coef=COEF, intercept=-1.5):
@@ -44,7 +46,7 @@ def tiny_model(tmp_path, version="9.9.9"):
 
 
 @pytest.fixture
-def serve(tmp_path):
+def serve(tmp_path, caplog):
     """serve(app) -> an httpx.Client speaking HTTP to `app`, served by uvicorn.
 
     The tests run in a process of their own; the app lives in the process that runs the
@@ -57,7 +59,9 @@ def serve(tmp_path):
     servers, clients = [], []
 
     def start(app):
-        path = str(tmp_path / f"app{len(servers)}.sock")
+        path = str(
+            tmp_path / f"s{len(servers)}"
+        )  # short: socket paths stop at ~100 bytes
         # lifespan="on": the app's startup and shutdown handlers run, as in production.
         config = uvicorn.Config(
             app,
@@ -66,6 +70,7 @@ def serve(tmp_path):
             log_level="warning",
             log_config=None,
             access_log=False,
+            timeout_graceful_shutdown=1,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
@@ -74,14 +79,20 @@ def serve(tmp_path):
         deadline = time.monotonic() + START_SECONDS
         while not server.started:
             if not thread.is_alive():
-                pytest.fail("uvicorn could not start the app: its startup failed")
+                # What uvicorn logged in the submission's process is replayed here.
+                errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+                why = " ".join(r.getMessage() for r in errors[:2]).strip()
+                pytest.fail(
+                    "uvicorn stopped before serving the app: create_app must return a "
+                    f"FastAPI app whose startup succeeds ({why[-400:] or 'no error logged'})"
+                )
             if time.monotonic() > deadline:
                 pytest.fail(f"uvicorn did not start the app within {START_SECONDS} s")
             time.sleep(0.01)
         client = httpx.Client(
             transport=httpx.HTTPTransport(uds=path),
             base_url="http://testserver",
-            timeout=START_SECONDS,
+            timeout=REQUEST_SECONDS,
         )
         clients.append(client)
         return client
@@ -92,7 +103,7 @@ def serve(tmp_path):
     for server, thread in servers:
         try:
             server.should_exit = True
-            thread.join(5)
+            thread.join(3)
         except Exception:
             pass  # the submission's process was replaced after a failure: nothing to stop
 
