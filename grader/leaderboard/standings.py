@@ -32,9 +32,9 @@ CSV_COLUMNS = (
     "submissions",
     "isolation",
 )
-# A scorecard graded below full isolation says so in `integrity.level` (stored as JSON with
-# the default separators; a student's text cannot hold a bare quote, so cannot fake these).
-# Ranked worst first, so the maximum over a student's best scores is the weakest of them.
+# The level a submission was graded under (`Submission.isolation`, from the scorecard's
+# `integrity.level`). Ranked worst first, so the maximum over a student's best scores is
+# the weakest of them.
 LEVELS = {"none": 3, "reduced": 2, "full": 1}
 ISOLATION = {rank: level for level, rank in LEVELS.items()} | {0: ""}  # 0: not recorded
 
@@ -114,7 +114,7 @@ def best_per_exercise(stage: int | None, exercise: str | None) -> Select[tuple]:
             func.max(
                 case(
                     *(
-                        (Submission.scorecard.like(f'%"level": "{level}"%'), rank)
+                        (Submission.isolation == level, rank)
                         for level, rank in LEVELS.items()
                     ),
                     else_=0,

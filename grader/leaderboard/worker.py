@@ -32,7 +32,12 @@ from grader.leaderboard.db.text import storable, storable_text
 from grader.leaderboard.exercises import Catalog
 from grader.leaderboard.private import private_dir
 from grader.leaderboard.settings import Settings
-from grader.runner import Backend, IsolationRefused, require_isolation
+from grader.runner import (
+    ISOLATION_LEVELS,
+    Backend,
+    IsolationRefused,
+    require_isolation,
+)
 from grader.scorecard import serialize
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import (
@@ -210,8 +215,15 @@ def finish_job(
         submission.score, submission.max_score = card.score, card.max_score
         submission.message = storable_text(card.message)
         submission.scorecard = json.dumps(document, ensure_ascii=False)
+        submission.isolation = isolation_of(card)
         submission.graded_at = now
     db.results_changed()
+
+
+def isolation_of(card: Scorecard) -> str | None:
+    """The level the scorecard was graded under, when it names a known one."""
+    level = card.integrity.get("level")
+    return level if level in ISOLATION_LEVELS else None
 
 
 def fail_job(
@@ -255,6 +267,7 @@ def _store_failure(
         submission.status, submission.message = ERROR, message
         if card is not None and submission.scorecard is None:
             submission.result = card.status
+            submission.isolation = isolation_of(card)
             submission.scorecard = json.dumps(
                 storable(serialize.to_dict(card)), ensure_ascii=False
             )

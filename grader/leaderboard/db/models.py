@@ -69,6 +69,8 @@ class Submission(Base):
     max_score: Mapped[float | None] = mapped_column(Float)
     message: Mapped[str] = mapped_column(Text, default="")
     scorecard: Mapped[str | None] = mapped_column(Text)
+    # The scorecard's integrity.level (full, reduced, none): the board marks the weaker ones.
+    isolation: Mapped[str | None] = mapped_column(String(16))
     graded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     account: Mapped[Account] = relationship(back_populates="submissions")
@@ -92,15 +94,6 @@ class Job(Base):
     error: Mapped[str] = mapped_column(Text, default="")
 
     submission: Mapped[Submission] = relationship(back_populates="jobs")
-
-
-class ServerFact(Base):
-    """Small facts about the class (its name), as key and value."""
-
-    __tablename__ = "server_facts"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
