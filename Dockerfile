@@ -1,6 +1,6 @@
 # The runner image: Python 3.11, the grading tools and the grader package, nothing else.
 #
-# Build it with `python -m grader.runner.image build`: that fills build/wheelhouse/ (the
+# Build it with `grader runner build`: that fills build/wheelhouse/ (the
 # only part of the context .dockerignore lets through), creates the base offline with
 # debootstrap when it cannot be pulled, labels the image for staleness checks and builds
 # with the network off. Plain Dockerfile syntax (no BuildKit features): the docker SDK

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from grader.runner import image as img
+from grader.runner import image_base, image_doctor
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -100,7 +101,7 @@ def test_mirror_comes_from_the_apt_sources(
     (apt / "sources.list.d" / "x.list.disabled").write_text(
         "deb http://wrong.example/debian bookworm main\n"
     )
-    assert img.find_debian_mirror("bookworm", roots=[apt]) == (
+    assert image_base.find_debian_mirror("bookworm", roots=[apt]) == (
         "http://mirror.example/debian",
         None,  # a Signed-By file that does not exist is not passed on
     )
@@ -108,13 +109,15 @@ def test_mirror_comes_from_the_apt_sources(
         "# deb http://commented.example/debian bookworm main\n"
         "deb [arch=amd64 signed-by=/x.gpg] http://one.example/debian bookworm main\n"
     )
-    assert img.find_debian_mirror("bookworm", roots=[apt])[0] == (
+    assert image_base.find_debian_mirror("bookworm", roots=[apt])[0] == (
         "http://one.example/debian"
     )
     with pytest.raises(img.ImageError, match="GRADER_DEBIAN_MIRROR"):
-        img.find_debian_mirror("trixie", roots=[apt])
+        image_base.find_debian_mirror("trixie", roots=[apt])
     monkeypatch.setenv("GRADER_DEBIAN_MIRROR", "http://override.example/debian")
-    assert img.find_debian_mirror("trixie", roots=[apt])[0].startswith("http://over")
+    assert image_base.find_debian_mirror("trixie", roots=[apt])[0].startswith(
+        "http://over"
+    )
 
 
 def test_failed_build_keeps_the_last_40_lines() -> None:
@@ -142,7 +145,7 @@ def test_build_stream_gives_the_image_and_the_builder_stage() -> None:
 
 def test_doctor_reports_an_unreachable_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    findings = {f.name: f for f in img.doctor()}
+    findings = {f.name: f for f in image_doctor.doctor()}
     assert not findings["engine"].ok
     assert "dockerd" in findings["engine"].fix
     assert "bwrap" in findings
@@ -172,7 +175,7 @@ def base_image(engine: Any) -> Iterator[str]:
     keep = not has_image(engine, img.DEFAULT_BASE)
     tag = img.DEFAULT_BASE if keep else f"grader-test-base:{SUFFIX}"
     start = time.monotonic()
-    img.bootstrap_base(tag)
+    image_base.bootstrap_base(tag)
     print(f"\nbootstrap_base: {time.monotonic() - start:.0f}s")
     yield tag
     if not keep:
@@ -277,7 +280,7 @@ def test_runner_holds_only_what_grading_needs(engine: Any, runner_image: str) ->
 
 @pytest.mark.docker
 def test_doctor_is_happy_when_everything_is_there(runner_image: str) -> None:
-    findings = img.doctor(runner_image, base=img.DEFAULT_BASE)
+    findings = image_doctor.doctor(runner_image, base=img.DEFAULT_BASE)
     assert [f for f in findings if not f.ok] == []
     names = {f.name for f in findings}
     assert {
@@ -294,7 +297,7 @@ def test_doctor_is_happy_when_everything_is_there(runner_image: str) -> None:
 @pytest.mark.docker
 def test_doctor_reports_a_missing_image_with_the_fix(engine: Any) -> None:
     missing = f"grader-runner:does-not-exist-{SUFFIX}"
-    findings = {f.name: f for f in img.doctor(missing)}
+    findings = {f.name: f for f in image_doctor.doctor(missing)}
     assert findings["engine"].ok
     runner = findings["runner-image"]
     assert not runner.ok and "not found" in runner.detail

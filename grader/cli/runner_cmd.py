@@ -18,7 +18,7 @@ class ImageBuildError(GraderError):
 
 
 def _call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    from grader.runner.image import ImageError
+    from grader.runner.image_base import ImageError
 
     try:
         return function(*args, **kwargs)
@@ -53,10 +53,14 @@ def runner_group() -> None:
 )
 def bootstrap_command(tag: str | None) -> None:
     """Create the base image with no container registry (debootstrap + docker import)."""
-    from grader.runner import image
+    from grader.runner import image_base
 
     click.echo(
-        _call(image.bootstrap_base, tag or image.DEFAULT_BASE, progress=_progress)
+        _call(
+            image_base.bootstrap_base,
+            tag or image_base.DEFAULT_BASE,
+            progress=_progress,
+        )
     )
 
 
@@ -89,10 +93,10 @@ def build_command(tag: str | None, base: str | None) -> None:
 @click.option("--tag", default=None, help="Runner image to check.")
 def doctor_command(tag: str | None) -> None:
     """Say what stands between this machine and sandboxed grading, and how to fix it."""
-    from grader.runner import image
+    from grader.runner import image, image_doctor
 
     with _build_context() as context:
-        findings = image.doctor(tag or image.DEFAULT_TAG, context=context)
+        findings = image_doctor.doctor(tag or image.DEFAULT_TAG, context=context)
     for finding in findings:
         mark = (
             click.style("ok ", fg="green")

@@ -1,28 +1,34 @@
-"""The runner image: an offline base (debootstrap), the wheelhouse, the build, doctor.
+"""The runner image: the wheelhouse, the staleness hash and the build.
 
-No container registry is assumed: the base the Dockerfile names is created from the
-Debian mirror the host's apt already uses, and the build installs wheels from
-build/wheelhouse/ with the network off. `python -m grader.runner.image --help`.
+No container registry is assumed: the base the Dockerfile names is made offline
+(`image_base.py`), and the build installs wheels from build/wheelhouse/ with the network
+off. `grader runner --help`; `grader runner doctor` checks a machine (`image_doctor.py`).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import fcntl
 import hashlib
-import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from grader.runner.image_base import (
+    CLI,
+    DEFAULT_BASE,
+    ImageError,
+    Progress,
+    _locked,
+    _quiet,
+    _run,
+    bootstrap_base,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -35,54 +41,13 @@ else:  # pyproject.toml pulls tomli in for 3.10
 RUNNER_REQUIREMENTS = ["pytest>=8", "flake8>=7", "black>=24", "coverage>=7"]
 INIT_REQUIREMENT = "dumb-init>=1.2.5"
 DEFAULT_TAG = "grader-runner:latest"
-DEFAULT_BASE = "python:3.11-slim"
 SIZE_LIMIT_BYTES = 500 * 1000 * 1000  # "MB" as `docker images` counts them
 LABEL_HASH = "io.grader.runner.hash"
 LABEL_VERSION = "org.opencontainers.image.version"
 LABEL_WHEELS = "io.grader.runner.wheels"
-SUITE = "bookworm"  # Debian 12: its python3 is 3.11, so cp311 wheels fit
 GLIBC_MINOR = 36  # bookworm's glibc: manylinux wheels from 2.17 up to 2.36 run on it
-BASE_PACKAGES = ["python3", "ca-certificates"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENGINE_FIX = "nohup dockerd >/tmp/dockerd.log 2>&1 &  # or: sudo systemctl start docker"
-CLI = "python -m grader.runner.image"
-
-Progress = Callable[[str], None]
-
-
-def _quiet(line: str) -> None:
-    """Default progress sink: a library does not print unless asked."""
-
-
-class ImageError(RuntimeError):
-    """Something the user can fix; the first line of the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-
-def _run(what: str, cmd: list[str], progress: Progress, fix: str) -> str:
-    """Run `cmd`, streaming output lines; on failure raise ImageError with the tail."""
-    tail: deque[str] = deque(maxlen=40)
-    try:
-        proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-    except OSError as exc:
-        raise ImageError(f"{what}: cannot run {cmd[0]} ({exc}): {fix}") from exc
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        tail.append(line.rstrip())
-        progress(line.rstrip())
-    if proc.wait() != 0:
-        rc = proc.returncode
-        raise ImageError(f"{what} failed (exit {rc}): {fix}\n" + "\n".join(tail))
-    return "\n".join(tail)
 
 
 @contextlib.contextmanager
@@ -115,118 +80,6 @@ def build_context() -> Iterator[Path]:
             ignore=shutil.ignore_patterns("__pycache__"),
         )
         yield context
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Take turns over `path` with other processes on this machine."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
-# --- the offline base ----------------------------------------------------------------
-
-
-def find_debian_mirror(
-    suite: str = SUITE, roots: Iterable[Path] = (Path("/etc/apt"),)
-) -> tuple[str, str | None]:
-    """(mirror URI, keyring or None) of the first enabled `deb` source serving `suite`.
-
-    Reads sources.list, sources.list.d/*.list and deb822 *.sources as apt does (apt
-    ignores other file names, so this does too). GRADER_DEBIAN_MIRROR overrides.
-    """
-    if os.environ.get("GRADER_DEBIAN_MIRROR"):
-        return os.environ["GRADER_DEBIAN_MIRROR"], None
-    for root in roots:
-        files = [root / "sources.list", *sorted(root.glob("sources.list.d/*.list"))]
-        for path in [*files, *sorted(root.glob("sources.list.d/*.sources"))]:
-            for types, uris, suites, keyring in _entries(path):
-                web = [u for u in uris if u.split(":")[0] in ("http", "https", "file")]
-                if "deb" in types and suite in suites and web:
-                    return web[0], keyring
-    raise ImageError(
-        f"no Debian mirror for {suite!r} in /etc/apt sources: set "
-        "GRADER_DEBIAN_MIRROR=<mirror URL ending in /debian> and rerun"
-    )
-
-
-def _entries(path: Path) -> Iterator[tuple[list[str], list[str], list[str], Any]]:
-    """(types, URIs, suites, keyring) of each enabled entry of one apt sources file."""
-    if not path.is_file():
-        return
-    lines = path.read_text(errors="replace").splitlines()
-    # Drop comment lines whole: an emptied line would split a deb822 stanza.
-    text = "\n".join(ln for ln in lines if not ln.lstrip().startswith("#"))
-    if path.suffix == ".list":  # one-line format: deb [options] URI suite components
-        for line in text.splitlines():
-            words = re.sub(r"\[[^]]*\]", " ", line).split()
-            if len(words) >= 3:
-                yield words[:1], words[1:2], words[2:3], None
-        return
-    for para in re.split(r"\n\s*\n", text):  # deb822: blank-line separated stanzas
-        fields = dict(re.findall(r"^([\w-]+):[ \t]*(.*)$", para, re.M))
-        key = fields.get("Signed-By", "").strip()  # a path, or an inline key
-        if fields.get("Enabled", "yes").strip().lower() != "no":
-            split = [fields.get(k, "").split() for k in ("Types", "URIs", "Suites")]
-            keyring = key if key.startswith("/") and Path(key).is_file() else None
-            yield split[0], split[1], split[2], keyring
-
-
-def bootstrap_base(
-    tag: str = DEFAULT_BASE,
-    *,
-    progress: Progress = _quiet,
-    suite: str = SUITE,
-    mirror: str | None = None,
-) -> str:
-    """Create image `tag`: minimal Debian with Python 3.11, no registry. Returns its id.
-
-    The steps (debootstrap, slimming, `tar | docker import`) are in bootstrap_base.sh.
-    """
-    for tool, pkg in (("debootstrap", "debootstrap"), ("docker", "docker.io")):
-        if shutil.which(tool) is None:
-            raise ImageError(f"{tool} not found: sudo apt-get install {pkg}")
-    if os.geteuid() != 0:
-        raise ImageError(f"debootstrap needs root: sudo {CLI} bootstrap")
-    keyring = None
-    if mirror is None:
-        mirror, keyring = find_debian_mirror(suite)
-    # The .debs are kept between runs so a second bootstrap does not download again.
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    cache = cache / "grader" / f"debootstrap-{suite}-{platform.machine()}"
-    cache.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="grader-base-", dir="/var/tmp"))
-    script = Path(__file__).with_name("bootstrap_base.sh")
-    cmd = ["bash", str(script), str(root), tag, suite, mirror, str(cache)]
-    cmd += [",".join(BASE_PACKAGES), keyring or ""]
-    progress(f"debootstrap {suite} from {mirror} into {root}")
-    fix = "check the mirror (or set GRADER_DEBIAN_MIRROR) and the log below"
-    try:
-        with _locked(cache / ".lock"):  # concurrent bootstraps share the .deb cache
-            out = _run("bootstrap", cmd, progress, fix)
-        return out.splitlines()[-1].strip()  # `docker import` prints the id last
-    finally:
-        _remove_tree(root)
-
-
-def _remove_tree(root: Path) -> None:
-    """Delete the rootfs, never through a mount debootstrap left behind.
-
-    Inside a container debootstrap bind-mounts the host's /dev (and it mounts proc and
-    sys anywhere); rmtree through those would delete host files. So unmount first, and
-    leave the tree in place if anything stays mounted.
-    """
-
-    def mounts() -> list[str]:
-        lines = Path("/proc/self/mounts").read_text().splitlines()
-        return [m for m in (ln.split()[1] for ln in lines) if m.startswith(f"{root}/")]
-
-    for mnt in sorted(mounts(), reverse=True):
-        subprocess.run(["umount", "-l", mnt], check=False)
-    if not mounts():
-        shutil.rmtree(root, ignore_errors=True)
 
 
 # --- the runner image ----------------------------------------------------------------
@@ -421,88 +274,3 @@ def build_image(
         except docker.errors.DockerException:
             pass
     return image_id
-
-
-# --- doctor --------------------------------------------------------------------------
-
-
-def doctor(
-    tag: str = DEFAULT_TAG, *, base: str = DEFAULT_BASE, context: Path = REPO_ROOT
-) -> list[Finding]:
-    """What stands between this machine and a sandboxed grading run. Never raises."""
-    bwrap = shutil.which("bwrap")
-    last = Finding("bwrap", bool(bwrap), bwrap or "bwrap not on PATH",
-                   "" if bwrap else "sudo apt-get install bubblewrap")  # fmt: skip
-    try:
-        import docker
-        import docker.errors
-    except ImportError:
-        fix = "pip install 'docker>=7,<8'"
-        return [Finding("docker-sdk", False, "docker SDK not importable", fix), last]
-    found = [Finding("docker-sdk", True, f"docker {docker.__version__}")]
-    try:
-        client = _client(timeout=10)
-        found.append(Finding("engine", True, f"engine {client.version()['Version']}"))
-    except Exception as exc:
-        detail = f"Docker engine not reachable: {exc.__cause__ or exc}"
-        found.append(Finding("engine", False, detail.splitlines()[0], ENGINE_FIX))
-        return [*found, last]
-    build_fix = f"{CLI} build --tag {tag} --base {base}"
-    image = None
-    for name, ref, fix in (
-        ("base-image", base, f"{CLI} bootstrap --tag {base}"),
-        ("runner-image", tag, build_fix),
-    ):
-        try:
-            image = client.images.get(ref)
-            found.append(Finding(name, True, f"{ref} {image.short_id}"))
-        except Exception as exc:
-            image = None
-            missing = isinstance(exc, docker.errors.ImageNotFound)
-            detail = f"image {ref} not found" if missing else f"{ref}: {exc}"
-            found.append(Finding(name, False, detail, fix))
-    if image is not None:  # the runner image, from the last round of the loop
-        try:
-            labels = image.labels or {}
-            fresh = labels.get(LABEL_HASH) == current_hash(context)
-            fresh = fresh and labels.get(LABEL_VERSION) == grader_version(context)
-            detail = "matches" if fresh else "Dockerfile/requirements/version changed"
-            found.append(
-                Finding("image-stale", fresh, detail, "" if fresh else build_fix)
-            )
-        except ImageError as exc:
-            found.append(Finding("image-stale", False, str(exc), build_fix))
-        size = image.attrs.get("Size", 0)
-        ok = size <= SIZE_LIMIT_BYTES
-        detail = f"{size / 1e6:.1f} MB (limit {SIZE_LIMIT_BYTES / 1e6:.0f} MB)"
-        fix = "" if ok else f"{CLI} bootstrap --tag {base} && {build_fix}"
-        found.append(Finding("image-size", ok, detail, fix))
-    return [*found, last]
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=CLI, description=__doc__)
-    parser.add_argument("command", choices=["bootstrap", "build", "doctor"])
-    parser.add_argument("--tag", help=f"image tag (default {DEFAULT_TAG})")
-    parser.add_argument("--base", default=DEFAULT_BASE)
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "bootstrap":
-            print(bootstrap_base(args.tag or args.base, progress=print))
-        elif args.command == "build":
-            print(build_image(args.tag or DEFAULT_TAG, base=args.base, progress=print))
-        else:
-            findings = doctor(args.tag or DEFAULT_TAG, base=args.base)
-            for f in findings:
-                print(f"{'ok ' if f.ok else 'BAD'} {f.name}: {f.detail}")
-                if f.fix:
-                    print(f"    fix: {f.fix}")
-            return 0 if all(f.ok for f in findings) else 1
-    except ImageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
