@@ -3,7 +3,8 @@
 The seven exercises whose hidden tests once shared the submission's process (concurrency, the
 file system, ASGI, memory) are the ones this attack used to turn into 100/100. Each starter
 gets the same dozen lines appended to its solution module and is graded on Docker next to the
-plain starter: the hidden tests must not score a point more, nor pass a test more.
+plain starter: the hidden tests must not score a point more, nor pass a test more, and the
+submission must not pass.
 """
 
 from __future__ import annotations
@@ -66,9 +67,9 @@ def docker_backend():
         pytest.skip(exc.message)
 
 
-def _hidden_tests(card: Scorecard) -> dict[str, str]:
+def _hidden_tests(card: Scorecard) -> tuple[float, dict[str, str]]:
     check = next(c for c in card.checks if c.id == "tests")
-    return {t["id"]: t["status"] for t in check.details.get("tests", [])}
+    return check.score, {t["id"]: t["status"] for t in check.details.get("tests", [])}
 
 
 @pytest.mark.parametrize("slug", FORMERLY_IN_PROCESS)
@@ -92,7 +93,8 @@ def test_a_starter_that_forges_reports_earns_nothing_more(
     attacked = grade_workspace(forged, exercise=exercise, backend=docker_backend)
 
     assert honest.integrity.get("level") == "full"
-    honest_tests, attacked_tests = _hidden_tests(honest), _hidden_tests(attacked)
+    honest_score, honest_tests = _hidden_tests(honest)
+    attacked_score, attacked_tests = _hidden_tests(attacked)
     assert attacked_tests, f"{slug}: the hidden tests did not run: {attacked.message}"
     newly_passed = [
         test_id
@@ -100,5 +102,7 @@ def test_a_starter_that_forges_reports_earns_nothing_more(
         if status == "passed" and honest_tests.get(test_id) != "passed"
     ]
     assert newly_passed == [], f"{slug}: forged passes {newly_passed[:5]}"
-    assert attacked.score <= honest.score
+    # The student's own tests run in the submission's process by nature (the coverage
+    # check): what they report is the student's to write anyway. The verdict is not.
+    assert attacked_score <= honest_score
     assert attacked.status != "pass"
