@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 from typing import Any
 
-__all__ = ["getattr_static", "student_module", "type_name"]
+__all__ = ["getattr_static", "student_module", "student_pid", "type_name"]
 
 
 def _is_proxy(value: Any) -> bool:
@@ -47,12 +48,32 @@ def student_module(name: str) -> Any:
     the module itself when the tests share the submission's process.
 
     For what a test must do as the submission's user: create the files its code will replace
-    or rename (`student_module("pathlib").Path(...).write_text(...)`), or start a server in
-    its process (`student_module("uvicorn")`). Whatever the submission's process answers is
-    the student's: check results from the test's own side (read the files, call the server).
+    or rename (`with student_module("io").open(path, "w") as f: f.write(text)`; a `Path`
+    crosses as plain data, so `pathlib` objects made there come back without their I/O), or
+    start a server in its process (`student_module("uvicorn")`). Replace a function there
+    with `setattr(student_module("os"), "replace", failing)`. Whatever the submission's
+    process answers is the student's: check results from the test's own side (read the
+    files, call the server, watch `student_pid()`).
     """
     from grader.runner.proxy import client
 
     if client.ACTIVE is None:
         return importlib.import_module(name)
     return client.ACTIVE.import_module(name)
+
+
+def student_pid() -> int:
+    """The pid of the process that runs the submission, as this process's `/proc` shows it.
+
+    Read its memory or state from outside (`/proc/<pid>/status`): a pid the submission
+    reports about itself could be any process's, and inside a jail it is another
+    namespace's number.
+    """
+    from grader.runner.proxy import client
+
+    if client.ACTIVE is None:
+        return os.getpid()
+    pid = client.ACTIVE.student_pid()
+    if pid is None:
+        raise RuntimeError("the process that runs the submission is not running")
+    return pid

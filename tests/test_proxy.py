@@ -232,3 +232,12 @@ def test_an_error_in_a_nested_call_keeps_the_student_process(shop) -> None:
     assert module.apply(callback, 7) == 7
     assert module.apply(len, "abc") == 3
     assert connection.restarts == restarts
+
+
+def test_the_student_process_pid_is_the_one_that_runs_the_submission(shop) -> None:
+    module, connection = shop
+    pid = connection.student_pid()
+    assert pid == connection.process.pid
+    assert "grader.runner.proxy.server" in Path(f"/proc/{pid}/cmdline").read_text()
+    module.Basket()  # a call works, and it is that process that answers it
+    assert connection.student_pid() == pid

@@ -138,6 +138,14 @@ class StudentConnection:
             except Exception:
                 pass  # a stuck or dead process: it is replaced on the next call
 
+    def student_pid(self) -> int | None:
+        """The pid of the student process as this process's /proc shows it (None if it is
+        not running): for a test that watches its memory from outside."""
+        self.live()
+        if isinstance(self.process, SpawnedProcess):
+            return self.process.server_pid()
+        return self.process.pid if self.process is not None else None
+
     def import_module(self, name: str) -> Any:
         module = self.request("import", module=name)
         object.__setattr__(module, "_path", (name,))

@@ -167,6 +167,10 @@ class SpawnService:
             elif process.poll() is None:
                 process.send_signal(number)
             return {"ok": True}, []
+        if op == "server_pid":
+            # The process that runs the submission, as the trusted side's /proc shows it.
+            server = jailed_pid(process.pid) if self.jail else process.pid
+            return {"ok": True, "server_pid": server}, []
         if op == "wait":
             try:
                 code = process.wait(timeout=float(request.get("timeout", 0)))
@@ -212,6 +216,12 @@ class SpawnedProcess:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
+
+    def server_pid(self) -> int | None:
+        """The pid of the process that runs the submission (inside a jail, not bwrap's)."""
+        reply, _ = _ask(self.channel, {"op": "server_pid", "pid": self.pid})
+        found = reply.get("server_pid")
+        return int(found) if found is not None else None
 
 
 def spawn(channel: socket.socket) -> tuple[SpawnedProcess, socket.socket, int]:

@@ -30,7 +30,7 @@ from log_pipeline import (
     top_paths,
     window,
 )
-from grader.testing import student_module
+from grader.testing import student_pid
 
 DATA = "data/access.log"
 CST = timezone(timedelta(hours=8))
@@ -542,7 +542,7 @@ def long_lines(step=0):
 def memory_watch(marks=(2_000, 12_000)):
     """(rss, watch): watch for EndlessFile that puts the resident KiB of the solution's
     process into rss[n] once n lines are written."""
-    pid = student_module("os").getpid()
+    pid = student_pid()
     rss = {}
     return rss, {n: lambda n=n: rss.setdefault(n, rss_kib(pid)) for n in marks}
 
