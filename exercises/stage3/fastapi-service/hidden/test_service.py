@@ -164,6 +164,9 @@ def test_predict_proba_is_stable_for_huge_scores(tmp_path):
         {"features": ["a", "a", "b"]},
         {"coef": [0.1, "x", 0.3]},
         {"threshold": 1.5},
+        {"threshold": 0},
+        {"threshold": 1.0},
+        {"features": ["a", 2, "c"], "coef": [0.1, 0.2, 0.3]},
         {"intercept": None},
         {"intercept": float("inf")},
         {"coef": [0.1, float("nan"), 0.3]},
@@ -174,6 +177,9 @@ def test_predict_proba_is_stable_for_huge_scores(tmp_path):
         "dup-features",
         "coef-not-number",
         "threshold-range",
+        "threshold-zero",
+        "threshold-one",
+        "features-not-strings",
         "intercept-null",
         "intercept-infinite",
         "coef-nan",
@@ -183,6 +189,31 @@ def test_load_model_rejects_invalid_file(tmp_path, changes):
     """load_model raises ValueError for an inconsistent model file"""
     with pytest.raises(ValueError):
         load_model(write_model(tmp_path, **changes))
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_linear_model_is_frozen_with_default_threshold():
+    """LinearModel is a frozen dataclass whose threshold defaults to 0.5"""
+    model = LinearModel(
+        name="m", version="1", features=("x",), coef=(1.0,), intercept=0.0
+    )
+    assert model.threshold == pytest.approx(0.5)
+    assert model.predict({"x": 0.0})["label"] == 1
+    with pytest.raises(AttributeError):
+        model.version = "2"
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_load_model_rejects_json_that_is_not_an_object(tmp_path):
+    """load_model raises ValueError when the file holds JSON that is not an object"""
+    path = tmp_path / "model.json"
+    path.write_text(
+        '["name", "version", "features", "coef", "intercept"]', encoding="utf-8"
+    )
+    with pytest.raises(ValueError):
+        load_model(path)
 
 
 @pytest.mark.task(1)
