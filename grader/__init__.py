@@ -7,9 +7,28 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from grader.catalog import Exercise, ExercisePack, load_exercise
-from grader.grading import grade_workspace
-from grader.scorecard import CheckResult, Scorecard
+from typing import Any
+
+# Where each public name lives. Loaded on first use: the processes inside the sandbox import
+# grader.runner.* and must not pay for (or depend on) the host's grading stack.
+_PUBLIC = {
+    "CheckResult": "grader.scorecard",
+    "Exercise": "grader.catalog",
+    "ExercisePack": "grader.catalog",
+    "Scorecard": "grader.scorecard",
+    "grade_workspace": "grader.grading",
+    "load_exercise": "grader.catalog",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'grader' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "__version__",

@@ -262,7 +262,7 @@ def _finish(
             f"{exercise.pass_percent:g}% is needed to pass"
         )
     level, level_reason = isolation_level(
-        backend, exercise, outcome.integrity if outcome is not None else None
+        backend, outcome.integrity if outcome is not None else None
     )
     integrity: dict[str, Any] = {
         "level": level,

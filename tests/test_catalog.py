@@ -65,6 +65,20 @@ def test_schema_violation_names_the_field(tmp_path: Path) -> None:
         load_exercise(root)
 
 
+def test_an_exercise_asking_for_in_process_tests_says_the_mode_is_gone(
+    tmp_path: Path,
+) -> None:
+    root = copy_exercise(tmp_path)
+    toml = root / "exercise.toml"
+    text = toml.read_text()
+    assert "[checks.tests]\n" in text
+    toml.write_text(
+        text.replace("[checks.tests]\n", '[checks.tests]\nisolation = "in-process"\n')
+    )
+    with pytest.raises(ExerciseError, match="isolation: the hidden tests always run"):
+        load_exercise(root)
+
+
 def test_path_traversal_in_files_is_rejected(tmp_path: Path) -> None:
     root = copy_exercise(tmp_path)
     toml = root / "exercise.toml"

@@ -197,25 +197,6 @@ def test_no_job_folder_is_left_in_tmp(
     assert after - before == set()
 
 
-def test_in_process_suites_run_as_the_student_uid(
-    docker_backend, tmp_path: Path
-) -> None:
-    exercise = exercise_with(tmp_path, FIXTURE_PACK, "word-count")
-    toml = exercise.root / "exercise.toml"
-    toml.write_text(
-        toml.read_text().replace(
-            "[checks.tests]\nweight = 70",
-            '[checks.tests]\nweight = 70\nisolation = "in-process"',
-        )
-    )
-    exercise = ExercisePack(tmp_path / "pack").get("word-count")
-    ws = tmp_path / "ws"
-    shutil.copytree(exercise.reference_dir, ws)
-    card = grade_workspace(ws, exercise=exercise, backend=docker_backend)
-    assert card.status == "pass", card.message
-    assert card.integrity["hidden_tests"]["mode"] == "in-process"
-
-
 def test_containers_of_a_killed_grader_are_swept_and_live_ones_kept(
     docker_backend,
 ) -> None:

@@ -4,7 +4,6 @@ others (batch, the class server) refuses anything below full unless the teacher 
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -34,43 +33,14 @@ class Named(LocalBackend):
         self.name, self.sandboxed = name, sandboxed
 
 
-def in_process(exercise: Exercise) -> Exercise:
-    """The same exercise with its hidden tests in the submission's process."""
-    checks = tuple(
-        (
-            dataclasses.replace(c, options={**c.options, "isolation": "in-process"})
-            if c.id == "tests"
-            else c
-        )
-        for c in exercise.checks
-    )
-    return dataclasses.replace(exercise, checks=checks)  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize(
-    ("backend", "mode", "level"),
-    [
-        (Named("docker"), "process", "full"),
-        (Named("docker"), "in-process", "reduced"),
-        (Named("bwrap"), "process", "reduced"),
-        (Named("bwrap"), "in-process", "reduced"),
-        (LocalBackend(), "process", "none"),
-        (LocalBackend(), "in-process", "none"),
-    ],
+    ("backend", "level"),
+    [(Named("docker"), "full"), (Named("bwrap"), "reduced"), (LocalBackend(), "none")],
 )
-def test_the_level_for_each_backend_and_exercise(
-    word_count: Exercise, backend: LocalBackend, mode: str, level: str
-) -> None:
-    exercise = in_process(word_count) if mode == "in-process" else word_count
-    got, reason = isolation_level(backend, exercise)
+def test_the_level_for_each_backend(backend: LocalBackend, level: str) -> None:
+    got, reason = isolation_level(backend)
     assert got == level
     assert reason
-    if (backend.name, mode) == ("docker", "in-process"):
-        assert "stage1/word-count" in reason and "in-process" in reason
-
-
-def test_a_docker_backend_without_an_exercise_is_full() -> None:
-    assert isolation_level(Named("docker"), None)[0] == "full"
 
 
 @pytest.mark.parametrize(
@@ -84,9 +54,7 @@ def test_every_scorecard_records_its_level(
     document = serialize.to_dict(card)
     assert serialize.schema_errors(document) == []
     assert document["integrity"]["level"] == level
-    assert (
-        document["integrity"]["level_reason"] == isolation_level(backend, word_count)[1]
-    )
+    assert document["integrity"]["level_reason"] == isolation_level(backend)[1]
 
 
 def test_the_schema_refuses_an_unknown_level(
@@ -107,7 +75,7 @@ def test_require_isolation_refuses_below_full_unless_allowed(
     with pytest.raises(IsolationRefused, match="--allow-reduced-isolation"):
         require_isolation(LocalBackend(), word_count, allow_reduced=False)
     with pytest.raises(IsolationRefused, match="stage1/word-count"):
-        require_isolation(Named("docker"), in_process(word_count), allow_reduced=False)
+        require_isolation(Named("bwrap"), word_count, allow_reduced=False)
     assert require_isolation(LocalBackend(), word_count, allow_reduced=True)[0] == (
         "none"
     )
@@ -175,15 +143,15 @@ def test_batch_refuses_reduced_isolation_without_the_flag(tmp_path: Path) -> Non
     assert not (out / "grades.csv").exists()
 
 
-def test_batch_refuses_an_in_process_exercise_naming_it(
+def test_batch_refuses_reduced_isolation_naming_the_exercise(
     word_count: Exercise, tmp_path: Path
 ) -> None:
     root = _students(tmp_path / "subs")
     with pytest.raises(IsolationRefused, match="the exercise stage1/word-count"):
         grade_batch(
             root,
-            exercise=in_process(word_count),
-            backend=Named("docker"),
+            exercise=word_count,
+            backend=Named("bwrap"),
             out_dir=tmp_path / "out",
             jobs=1,
         )

@@ -126,3 +126,18 @@ def test_a_call_that_hangs_on_one_thread_replaces_the_process_for_all(
     connection.call_seconds = 5
     assert module.square(5) == 25
     assert connection.restarts == 1
+
+
+def test_calls_that_arrive_together_are_served_together(crowd) -> None:
+    module, _ = crowd
+    # Each call waits in the test's callback until the other one is there too: served one
+    # after the other, the pair would never meet.
+    for _ in range(20):
+        both = threading.Barrier(2, timeout=3)
+
+        def meet(index: int) -> int:
+            both.wait()
+            return index
+
+        results = _in_threads(2, lambda: module.call(meet, 7))
+        assert results == [7, 7], results

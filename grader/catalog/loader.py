@@ -47,6 +47,13 @@ def load_exercise(root: Path) -> Exercise:
         raise ExerciseError(f"{toml_path}: not UTF-8; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ExerciseError(f"{toml_path}: invalid TOML: {exc}") from None
+    if "isolation" in raw.get("checks", {}).get("tests", {}):
+        raise ExerciseError(
+            f"{toml_path}: [checks.tests] isolation: the hidden tests always run in a "
+            "process of their own now; delete the line (threads, files and servers work "
+            "across the process split: see docs/exercise-format.md, 'Hidden tests and the "
+            "process boundary')"
+        )
     import jsonschema  # imported on use: the sandbox entrypoint never loads exercises
 
     errors = sorted(

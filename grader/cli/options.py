@@ -48,8 +48,8 @@ def repo_option(
 
 
 ALLOW_REDUCED_HELP = (
-    "Grade for others below full isolation (bwrap, local, or exercises whose hidden tests "
-    "run in-process); every such score is marked. Without it such grading is refused."
+    "Grade for others below full isolation (bwrap without a cgroup, or the local backend); "
+    "every such score is marked. Without it such grading is refused."
 )
 
 

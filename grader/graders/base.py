@@ -51,7 +51,6 @@ class CheckContext:
     # student_uid, the trusted checks' processes as trusted_uid; only the entrypoint is root.
     student_uid: int | None = None
     trusted_uid: int | None = None
-    tests_isolation: str = "process"
     # Set in a bwrap sandbox (one uid): the submission's processes run in a nested jail
     # that sees only their own folders (grader.runner.jail), instead of under another uid.
     jail: bool = False

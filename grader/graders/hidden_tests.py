@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -44,27 +43,18 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             config.weight,
             message=f"{message} — fix this first: no hidden test can run until {path} compiles",
         )
-    isolated = ctx.tests_isolation == "process"
-    # In-process suites run as the submission's uid (they share its memory), so they get a
-    # copy of the hidden tests and scratch space that uid owns. Their verdict is only as
-    # trustworthy as the submission; the scorecard's integrity section says so.
-    ini_folder = ctx.trusted_work if isolated else ctx.student_work
-    hidden = ctx.trusted_work / "hidden" if isolated else share_hidden_suite(ctx)
+    # The hidden tests run in a trusted process; the submission only ever in its own.
+    hidden = ctx.trusted_work / "hidden"
     command = pytest_command(
-        ini=write_pytest_ini(
-            ini_folder / "hidden-pytest.ini", None if isolated else ctx.submission
-        ),
+        ini=write_pytest_ini(ctx.trusted_work / "hidden-pytest.ini", None),
         rootdir=hidden,
         test_seconds=ctx.test_seconds,
         student_root=ctx.submission,
     )
-    basetemp = (
-        ctx.hidden_scratch / "tmp" if isolated else ctx.student_work / "hidden-tmp"
-    )
-    command.append(f"--basetemp={basetemp}")
+    command.append(f"--basetemp={ctx.hidden_scratch / 'tmp'}")
     spawner = None
     split = ctx.trusted_uid is not None and ctx.student_uid is not None
-    if isolated and (split or ctx.jail):
+    if split or ctx.jail:
         # The trusted pytest cannot start a process under the student's uid (it has no
         # capabilities) or in the student's jail (it must not choose what the jail sees):
         # this process starts and stops the student processes it asks for.
@@ -79,8 +69,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             seal=lambda: seal_suite(hidden, sealed=True),
             jail=student_jail(ctx, writable=(ctx.hidden_scratch,)),
         )
-    if isolated:
-        command += proxy_options(ctx, spawner.start() if spawner else None)
+    command += proxy_options(ctx, spawner.start() if spawner else None)
     try:
         session = run_pytest_watched(
             command,
@@ -90,14 +79,12 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             test_seconds=ctx.test_seconds,
             deadline=ctx.deadline,
             env=pytest_env(),
-            uid=ctx.trusted_uid if isolated else ctx.student_uid,
+            uid=ctx.trusted_uid,
             pass_fds=(spawner.theirs.fileno(),) if spawner else (),
             # A restart collects again: it needs the sources the last collection sealed.
             before_start=(
                 (lambda: seal_suite(hidden, sealed=False)) if spawner else None
             ),
-            # An in-process suite runs the submission's code in pytest itself.
-            jail=None if isolated else student_jail(ctx),
         )
     finally:
         if spawner is not None:
@@ -124,7 +111,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         session.collected, session.results, config.weight, session.out_of_time
     )
     scored.details["isolation"] = {
-        "mode": ctx.tests_isolation,
+        "mode": "process",
         "student_uid": ctx.student_uid,
         "restarts": session.isolation.get("restarts", 0),
         "anomalies": session.anomalies[:20] + session.isolation.get("anomalies", []),
@@ -142,19 +129,6 @@ def seal_suite(suite: Path, *, sealed: bool) -> None:
     for path in suite.rglob("*"):
         if path.is_file():  # root-owned folder: nothing in it is a link
             os.chmod(path, 0o000 if sealed else 0o640)
-
-
-def share_hidden_suite(ctx: CheckContext) -> Path:
-    """A copy of the hidden suite the submission's processes can read (in-process suites
-    only): their uid or their jail cannot reach the job's own copy."""
-    if ctx.student_uid is None and not ctx.jail:
-        return ctx.hidden
-    copy = ctx.student_work / "hidden"
-    shutil.copytree(ctx.hidden, copy, dirs_exist_ok=True)
-    if ctx.student_uid is not None:
-        for path in [copy, *copy.rglob("*")]:
-            os.chown(path, ctx.student_uid, ctx.student_uid)
-    return copy
 
 
 def proxy_options(ctx: CheckContext, spawner_fd: int | None) -> list[str]:

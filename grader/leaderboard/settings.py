@@ -46,7 +46,7 @@ class Settings:
     rate_window_seconds: float = 60.0
     refresh_seconds: int = 30
     force_pseudonyms: bool = False
-    # Grade below full isolation (bwrap, local, in-process exercises); every such score is
+    # Grade below full isolation (bwrap without a cgroup, local); every such score is
     # marked on the board and in the export. Off: such a job ends as an error that says so.
     allow_reduced_isolation: bool = False
     idle_poll_seconds: float = 1.0

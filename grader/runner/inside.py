@@ -107,7 +107,6 @@ def run_job(job_root: Path) -> dict[str, Any]:
         syntax_errors=syntax_errors(submission, spec["python_files"]),
         student_uid=sandbox_uid(STUDENT_UID_ENV),
         trusted_uid=sandbox_uid(TRUSTED_UID_ENV),
-        tests_isolation=spec.get("tests_isolation", "process"),
         jail=jail.enabled(),
     )
     prepare_work(ctx)

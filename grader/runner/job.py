@@ -53,11 +53,6 @@ def job_spec(exercise: Exercise, submission: Submission, nonce: str) -> dict[str
         "python_files": python_files,
         "test_seconds": exercise.limits.test_seconds,
         "run_seconds": exercise.limits.run_seconds,
-        "tests_isolation": str(
-            (exercise.check("tests").options if exercise.check("tests") else {}).get(
-                "isolation", "process"
-            )
-        ),
         "checks": [
             {"id": c.id, "weight": c.weight, "options": c.options}
             for c in exercise.checks

@@ -217,7 +217,7 @@ class Lanes(Channel):
             lane = _Lane(lane_id)
             lane.inbox.append(message)
             self.lanes[lane_id] = lane
-            if self.idle_servers:
+            if self.idle_servers > len(self.new_lanes):  # one idle thread per lane
                 self.new_lanes.append(lane)
                 self.cond.notify_all()
                 return ""
