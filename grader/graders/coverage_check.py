@@ -15,7 +15,7 @@ from grader.graders.base import (
     trusted_tool,
     write_pytest_ini,
 )
-from grader.graders import coverage_tamper
+from grader.graders.coverage_tamper.check import refuse_tampering
 from grader.graders.hidden_tests import pytest_env
 from grader.runner.pytest_session import (
     early_exit_message,
@@ -73,7 +73,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             },
         )
     # Read before anything runs: tests that forge coverage are refused, not measured.
-    tampered = coverage_tamper.refuse_tampering(ctx, config, threshold)
+    tampered = refuse_tampering(ctx, config, threshold)
     if tampered is not None:
         return tampered
     rcfile = write_coveragerc(ctx)
