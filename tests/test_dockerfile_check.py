@@ -19,8 +19,9 @@ import pytest
 
 from grader.catalog.model import CheckConfig
 from grader.errors import BackendUnavailable
-from grader.graders import dockerfile_build, dockerfile_check
-from grader.graders.dockerfile_check import BUILD_LABEL, CHECK_LABEL, NO_NETWORK
+from grader.graders import dockerfile_build, dockerfile_check, dockerfile_cleanup
+from grader.graders.dockerfile_build_state import BUILD_LABEL, CHECK_LABEL
+from grader.graders.dockerfile_check import NO_NETWORK
 
 pytestmark = pytest.mark.docker
 BASE = "python:3.11-slim"
@@ -741,9 +742,9 @@ def test_sweep_removes_what_a_killed_grader_left(client: Any) -> None:
     left = client.containers.create(BASE, ["true"], labels=labels)
     image = left.commit(changes=[f'LABEL {BUILD_LABEL}="{token}"'])
     mine = {"label": f"{BUILD_LABEL}={token}"}
-    dockerfile_build.sweep(client, filters=mine)  # too recent: kept
+    dockerfile_cleanup.sweep(client, filters=mine)  # too recent: kept
     left.reload()
-    dockerfile_build.sweep(client, older_than=-60, filters=mine)
+    dockerfile_cleanup.sweep(client, older_than=-60, filters=mine)
     assert client.containers.list(all=True, filters=mine) == []
     assert client.images.list(all=True, filters=mine) == []
     with pytest.raises(Exception):
