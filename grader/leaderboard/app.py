@@ -18,15 +18,26 @@ from grader.leaderboard.boards import BoardCache
 from grader.leaderboard.db import open_database
 from grader.leaderboard.errors import ApiError
 from grader.leaderboard.exercises import load_catalog
-from grader.leaderboard.queue import make_queue
+from grader.leaderboard.queue import JobQueue
 from grader.leaderboard.server import ServerContext
 from grader.leaderboard.settings import Settings
 from grader.leaderboard.submissions import upload_too_large
-from grader.leaderboard.worker import GradingContext
+from grader.leaderboard.worker import GradingContext, InProcessPool
 from grader.runner import Backend, get_backend
 
 # Room for the multipart framing and the form's other field around the archive itself.
 MULTIPART_SLACK = 64 * 1024
+
+
+def make_queue(ctx: GradingContext, *, kind: str, workers: int) -> JobQueue:
+    """The queue implementation named by `kind` (GRADER_QUEUE)."""
+    if kind == "inprocess":
+        return InProcessPool(ctx, workers=workers)
+    if kind == "celery":
+        from grader.leaderboard.celery_queue import CeleryQueue
+
+        return CeleryQueue(ctx)
+    raise ValueError(f"unknown queue kind {kind!r}")
 
 
 def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI:

@@ -4,14 +4,14 @@ The table is the record of truth: a job is `queued` until a worker claims it (on
 only succeeds while it is still queued), `running` while graded, then `done` or `error`.
 What a queue implementation adds is only how workers learn of new jobs: the in-process pool
 (`grader.leaderboard.worker.InProcessPool`) or Celery workers on other machines
-(`grader.leaderboard.celery_queue.CeleryQueue`). Every statement here is plain SQL that
-SQLite and PostgreSQL run alike.
+(`grader.leaderboard.celery_queue.CeleryQueue`), as `grader.leaderboard.app.make_queue`
+chooses. Every statement here is plain SQL that SQLite and PostgreSQL run alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from datetime import timedelta
 
@@ -28,9 +28,6 @@ from grader.leaderboard.db.models import (
     as_utc,
     utcnow,
 )
-
-if TYPE_CHECKING:
-    from grader.leaderboard.worker import GradingContext
 
 
 class JobQueue(Protocol):
@@ -49,19 +46,6 @@ class JobQueue(Protocol):
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking jobs; a job cut short stays `running` and is re-queued at start."""
         ...
-
-
-def make_queue(ctx: "GradingContext", *, kind: str, workers: int) -> JobQueue:
-    """The queue implementation named by `kind` (GRADER_QUEUE)."""
-    from grader.leaderboard.worker import InProcessPool
-
-    if kind == "inprocess":
-        return InProcessPool(ctx, workers=workers)
-    if kind == "celery":
-        from grader.leaderboard.celery_queue import CeleryQueue
-
-        return CeleryQueue(ctx)
-    raise ValueError(f"unknown queue kind {kind!r}")
 
 
 def enqueue(session: Session, submission: Submission, *, reason: str) -> Job:

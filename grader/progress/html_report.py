@@ -20,7 +20,7 @@ from grader.progress.svg_charts import (
 )
 from grader.progress.terminal import damaged_note
 from grader.scorecard.serialize import write_atomic
-from grader.stages.titles import stage_heading
+from grader.catalog.titles import stage_heading
 
 MESSAGE_CHARS = 300
 

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.progress.collect import ExerciseProgress, ProgressReport
-from grader.stages.titles import stage_heading
+from grader.catalog.titles import stage_heading
 
 STYLE = {"pass": "green", "fail": "red", "error": "magenta"}
 BAR_WIDTH = 20

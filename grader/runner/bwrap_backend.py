@@ -39,7 +39,8 @@ from grader.errors import BackendUnavailable
 from grader.runner import cgroup
 from grader.runner.backend import RunOutcome
 from grader.runner.jail import JAIL_ENV
-from grader.runner.job import RESULTS_FD_ENV, RESULTS_MAX_BYTES, Job
+from grader.runner.job import Job
+from grader.runner.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES
 
 SANDBOX_ID = "10001"
 HOST_MARGIN_SECONDS = 10.0

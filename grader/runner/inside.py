@@ -23,7 +23,7 @@ from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
 from grader.graders import SANDBOX_CHECKS
 from grader.graders.base import EMPTY_DETAILS, CheckContext, result, timed
 from grader.runner import jail
-from grader.runner.job import RESULTS_FD_ENV, RESULTS_MAX_BYTES, RESULTS_NAME
+from grader.runner.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES, RESULTS_NAME
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import CheckResult
 from grader.scorecard.serialize import to_plain, write_atomic

@@ -19,14 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import Exercise
+from grader.runner.results import RESULTS_NAME
 from grader.runner.submission import Submission
-
-RESULTS_NAME = "results.json"
-# The one file the sandbox returns is never larger than this (checked on both sides).
-RESULTS_MAX_BYTES = 8 * 1024 * 1024
-# Set by a backend that reads the results from a pipe (bwrap): the entrypoint writes them
-# to this descriptor, and no out/ folder exists inside the sandbox.
-RESULTS_FD_ENV = "GRADER_RESULTS_FD"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ in the module of what it reads (README, files, git, scorecards) and list it, wit
 criterion as its `source`, in `grader.stages.definitions`.
 """
 
+from grader.catalog.titles import STAGE_TITLES, stage_heading
 from grader.stages.definitions import STAGES
 from grader.stages.evaluate import UnknownStageError, check_stage
 from grader.stages.model import (
@@ -16,7 +17,6 @@ from grader.stages.model import (
     StageDefinition,
     StageReport,
 )
-from grader.stages.titles import STAGE_TITLES, stage_heading
 
 __all__ = [
     "STAGES",

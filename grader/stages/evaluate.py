@@ -9,7 +9,7 @@ from grader.errors import GraderError
 from grader.progress.collect import collect_progress
 from grader.stages.definitions import STAGES
 from grader.stages.model import CriterionResult, StageContext, StageReport
-from grader.stages.titles import STAGE_TITLES
+from grader.catalog.titles import STAGE_TITLES
 
 
 class UnknownStageError(GraderError):

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.text import Text
 
 from grader.stages.model import CriterionResult, StageReport
-from grader.stages.titles import stage_heading
+from grader.catalog.titles import stage_heading
 
 SHOWN_DETAILS = 8
 

@@ -24,10 +24,14 @@ from __future__ import annotations
 
 import builtins
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.runner.proxy.codec import CodecError
-from grader.runner.proxy.endpoint import Endpoint
+
+if (
+    TYPE_CHECKING
+):  # the endpoint imports this module when it rebuilds a peer's exception
+    from grader.runner.proxy.endpoint import Endpoint
 
 MAX_MIRROR_DEPTH = 8
 NEVER_BACK = (KeyboardInterrupt, SystemExit, GeneratorExit)
