@@ -565,3 +565,27 @@ def test_namespace_failure_is_one_line(
     message = info.value.message
     assert "cannot create namespaces here (bwrap: setting up uid map" in message
     assert "\n" not in message and "--backend docker or local" in message
+
+
+def test_a_python_under_tmp_is_put_back_into_the_jail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A virtualenv under /tmp (a CI clone) is bound on top of the sandbox's /tmp; the jail's
+    fresh /tmp must not hide it again, or no student process can start."""
+    import sys
+
+    from grader.runner import jail
+
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    assert str(venv).startswith("/tmp/")
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    jail.python_under_tmpfs.cache_clear()
+    try:
+        argv = jail.jail_argv(cwd=tmp_path, readable=[], writable=[])
+    finally:
+        jail.python_under_tmpfs.cache_clear()
+    hidden_at = argv.index("/tmp", argv.index("--tmpfs"))
+    binds = [argv[i + 1] for i, a in enumerate(argv) if a == "--ro-bind"]
+    assert str(venv) in binds
+    assert argv.index(str(venv)) > hidden_at

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,12 +59,40 @@ def jail_argv(*, cwd: Path, readable: list[Path], writable: list[Path]) -> list[
         if "--size" in options:
             args += ["--size", str(megabytes * MB)]
         args += ["--tmpfs", path]
+    for path in python_under_tmpfs():  # put back what the fresh tmpfs just hid
+        args += ["--ro-bind", path, path]
     for path in readable:
         args += ["--ro-bind", str(path), str(path)]
     for path in writable:
         args += ["--bind", str(path), str(path)]
     args += ["--remount-ro", "/job", "--chdir", str(cwd), "--"]
     return args
+
+
+@lru_cache(maxsize=1)
+def python_under_tmpfs() -> list[str]:
+    """Python's own folders that lie under the jail's fresh /tmp or /dev/shm.
+
+    A virtualenv or checkout under /tmp (a CI clone, say) is bound into the sandbox on top
+    of its /tmp; the jail's new tmpfs there would hide the interpreter and grader itself.
+    """
+    import grader
+
+    found = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        os.path.dirname(grader.__file__),
+    }
+    found.update(p for p in sys.path if p)
+    covered = [p for p in TMPFS_MB if p != "/job"]
+    kept: list[str] = []
+    for path in sorted({q for p in found for q in (p, os.path.realpath(p))}, key=len):
+        inside = any(path == c or path.startswith(c + "/") for c in covered)
+        nested = any(path == k or path.startswith(k + "/") for k in kept)
+        if inside and not nested and os.path.isdir(path):
+            kept.append(path)
+    return kept
 
 
 @lru_cache(maxsize=1)
