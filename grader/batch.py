@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from grader.catalog.model import Exercise
 from grader.errors import GraderError
+from grader.files import write_atomic
 from grader.grading import grade_workspace
 from grader.runner import Backend, require_isolation
 from grader.scorecard import serialize
@@ -233,7 +234,7 @@ def grade_batch(
         pool.shutdown(wait=False, cancel_futures=True)
         summary.duration = round(time.monotonic() - clock, 3)
         _write_csv(out_dir / GRADES_CSV, summary.sorted_results())
-        serialize.write_atomic(
+        write_atomic(
             out_dir / SUMMARY_JSON,
             json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n",
         )
@@ -318,7 +319,7 @@ def _write_csv(path: Path, rows: list[StudentResult]) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(r.csv_row() for r in rows)
-    serialize.write_atomic(path, buffer.getvalue())
+    write_atomic(path, buffer.getvalue())
 
 
 def _now() -> str:

@@ -34,7 +34,7 @@ from grader.grading import grade_workspace
 from grader.runner import NoSandboxWarning, get_backend
 from grader.scorecard.exports import exercism
 from grader.scorecard.exports.exercism import TestSource
-from grader.scorecard.serialize import write_atomic
+from grader.files import write_atomic
 
 DEFAULT_TEST_SECONDS = 5.0
 DEFAULT_RUN_SECONDS = 20.0  # Exercism gives a test runner 20 s per solution

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import files
 from grader.grading import grade_workspace
 from grader.scorecard import serialize
 from grader.scorecard.caps import cap_text, clean_text
@@ -81,9 +82,9 @@ def test_write_atomic_leaves_old_file_when_interrupted(
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(serialize.os, "replace", boom)
+    monkeypatch.setattr(files.os, "replace", boom)
     with pytest.raises(OSError):
-        serialize.write_atomic(path, "new")
+        files.write_atomic(path, "new")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["card.json"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grader.catalog.loader import ExercisePack
 from grader.errors import ExerciseError
-from grader.scorecard.serialize import write_atomic
+from grader.files import write_atomic
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -45,7 +45,7 @@ def new_exercise(
         module = f"ex_{module}"
     files = _files(slug, stage, module, title_en, title_zh)
     for relative, text in files.items():
-        write_atomic(root / relative, text)
+        write_atomic(root / relative, text, folder=root)
     return root
 
 

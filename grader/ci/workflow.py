@@ -7,7 +7,7 @@ from pathlib import Path
 
 from grader.ci.changes import git_toplevel
 from grader.errors import GraderError
-from grader.scorecard.serialize import write_atomic
+from grader.files import write_atomic
 
 WORKFLOW_PATH = Path(".github") / "workflows" / "grader.yml"
 
@@ -37,5 +37,5 @@ def write_workflow(*, repo: Path, force: bool) -> Path:
             f"{path} already exists and was left as it is; "
             "rerun with --force to replace it with grader's workflow"
         )
-    write_atomic(path, workflow_text())
+    write_atomic(path, workflow_text(), folder=repo)
     return path

@@ -14,7 +14,7 @@ from grader.exercism_runner import (
 )
 from grader.cli.options import backend_option
 from grader.scorecard.exports import FORMATS, export_file
-from grader.scorecard.serialize import write_atomic
+from grader.files import write_atomic
 
 
 @click.command(

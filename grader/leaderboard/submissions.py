@@ -38,7 +38,7 @@ from grader.leaderboard.private import private_dir
 from grader.leaderboard.settings import Settings
 from grader.scorecard import serialize
 from grader.scorecard.caps import MAX_SCORE
-from grader.scorecard.serialize import write_atomic
+from grader.files import write_atomic
 
 JOB_STATES = (QUEUED, RUNNING, DONE, ERROR)
 RESULTS = ("pass", "fail", "error")
@@ -78,7 +78,7 @@ def accept_submission(
     submission_id = uuid.uuid4().hex
     relative = Path("archives") / f"{submission_id}.{archive_kind(data)}"
     private_dir(settings.archives_dir)  # the file itself is 0600 (mkstemp)
-    write_atomic(settings.data_dir / relative, data)
+    write_atomic(settings.data_dir / relative, data, folder=settings.data_dir)
     try:
         return _store(
             db,

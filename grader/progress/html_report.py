@@ -19,7 +19,7 @@ from grader.progress.svg_charts import (
     score_line_chart,
 )
 from grader.progress.terminal import damaged_note
-from grader.scorecard.serialize import write_atomic
+from grader.files import write_atomic
 from grader.catalog.titles import stage_heading
 
 MESSAGE_CHARS = 300

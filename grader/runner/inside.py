@@ -26,7 +26,8 @@ from grader.runner import jail
 from grader.runner.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES, RESULTS_NAME
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import CheckResult
-from grader.scorecard.serialize import to_plain, write_atomic
+from grader.files import write_atomic
+from grader.scorecard.serialize import to_plain
 
 # The host's own deadline is run_seconds plus a margin; this keeps inside well within it.
 INSIDE_MARGIN_SECONDS = 5.0

@@ -5,14 +5,13 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
-import tempfile
 from dataclasses import asdict
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from grader.files import write_atomic
 from grader.scorecard.model import (
     CheckResult,
     ExerciseRef,
@@ -176,23 +175,6 @@ def from_dict(data: dict[str, Any]) -> Scorecard:
 
 def load(path: Path) -> Scorecard:
     return from_dict(loads_finite(Path(path).read_text(encoding="utf-8")))
-
-
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write all of `content` (text as UTF-8) or nothing: a crash never leaves a
-    half-written file."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write(card: Scorecard, path: Path) -> None:
