@@ -30,9 +30,10 @@ from pathlib import Path
 
 import httpx
 
+from grader.clock import utc_now
 from grader.leaderboard import auth
 from grader.leaderboard.db import open_database
-from grader.leaderboard.db.models import DONE, Job, Submission, utcnow
+from grader.leaderboard.db.models import DONE, Job, Submission
 from grader.leaderboard.exercises import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +55,7 @@ def seed(data_dir: Path, *, scorecards: int, students: int) -> list[str]:
             for n in range(students)
         ]
     ids = {t.name: n + 2 for n, t in enumerate(tokens)}  # the teacher is account 1
-    start = utcnow() - timedelta(days=30)
+    start = utc_now() - timedelta(days=30)
     rows, jobs = [], []
     for n in range(scorecards):
         exercise = rng.choice(catalog.exercises)

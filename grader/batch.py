@@ -14,11 +14,11 @@ import statistics
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from grader.catalog.model import Exercise
+from grader.clock import utc_stamp
 from grader.errors import GraderError
 from grader.files import write_atomic
 from grader.grading import grade_workspace
@@ -194,7 +194,7 @@ def grade_batch(
         isolation=level,
         students=len(students),
         jobs=jobs,
-        started_at=_now(),
+        started_at=utc_stamp(),
     )
 
     def record(future: Future[StudentResult]) -> None:
@@ -320,11 +320,6 @@ def _write_csv(path: Path, rows: list[StudentResult]) -> None:
     writer.writerow(CSV_COLUMNS)
     writer.writerows(r.csv_row() for r in rows)
     write_atomic(path, buffer.getvalue())
-
-
-def _now() -> str:
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return stamp.replace("+00:00", "Z")
 
 
 __all__ = [

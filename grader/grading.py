@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from grader import __version__
 from grader.catalog.model import Exercise
+from grader.clock import utc_stamp
 from grader.runner import Backend, isolation_level
 from grader.runner.backend import RunOutcome
 from grader.runner.docker_backend import DEFAULT_IMAGE
@@ -45,7 +45,7 @@ def grade_workspace(
     `deadline` (time.monotonic()) is when the whole grading must be over: the host's
     checks get what the sandbox's run left of it.
     """
-    started = _now()
+    started = utc_stamp()
     clock = time.monotonic()
     submission = collect_submission(workspace, exercise)
     if submission.problems:
@@ -292,7 +292,7 @@ def _finish(
             image_digest=outcome.image_digest if outcome else None,
         ),
         started_at=started,
-        finished_at=_now(),
+        finished_at=utc_stamp(),
         duration=round(time.monotonic() - clock, 3),
         status=status,  # type: ignore[arg-type]
         score=score,
@@ -301,10 +301,4 @@ def _finish(
         message=cap_text(message, MESSAGE_CHARS),
         checks=checks,
         integrity=integrity,
-    )
-
-
-def _now() -> str:
-    return (
-        datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     )

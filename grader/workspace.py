@@ -7,11 +7,11 @@ import subprocess
 import sys
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.catalog import ExercisePack
 from grader.catalog.model import Exercise
+from grader.clock import utc_now
 from grader.errors import WorkspaceError
 from grader.scorecard import serialize
 from grader.scorecard.model import Scorecard
@@ -121,7 +121,7 @@ def _read_marker(folder: Path) -> Workspace:
 
 def save_scorecard(workspace: Workspace, card: Scorecard) -> Path:
     """Store a scorecard under .grader/scorecards/ with a sortable, unique name."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
     name = card.exercise.slug.replace("/", "_")
     path = workspace.scorecards_dir / f"{stamp}_{name}.json"
     serialize.write(card, path)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from grader.clock import utc_now
 from grader.errors import GraderError
-from grader.leaderboard.db.models import STUDENT, TEACHER, Account, utcnow
+from grader.leaderboard.db.models import STUDENT, TEACHER, Account
 from grader.leaderboard.db.text import storable_text
 
 PREFIX = "grt"
@@ -102,7 +103,7 @@ def rotate_token(session: Session, account: Account) -> IssuedToken:
     """A new token for `account`; the old one stops working at once."""
     token, token_id, digest = new_token()
     account.token_id, account.token_hash = token_id, digest
-    account.token_issued_at = utcnow()
+    account.token_issued_at = utc_now()
     session.flush()
     return IssuedToken(name=account.name, role=account.role, token=token)
 
@@ -133,7 +134,7 @@ def _create(
     session: Session, *, name: str, role: str, pseudonym: str | None
 ) -> IssuedToken:
     token, token_id, digest = new_token()
-    now = utcnow()
+    now = utc_now()
     session.add(
         Account(
             name=name,

@@ -18,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy import CursorResult, and_, case, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from grader.clock import utc_now
 from grader.leaderboard.db import Database
 from grader.leaderboard.db.models import (
     QUEUED,
@@ -26,7 +27,6 @@ from grader.leaderboard.db.models import (
     Job,
     Submission,
     as_utc,
-    utcnow,
 )
 
 
@@ -55,7 +55,7 @@ def enqueue(session: Session, submission: Submission, *, reason: str) -> Job:
         reason=reason,
         status=QUEUED,
         attempts=0,
-        queued_at=utcnow(),
+        queued_at=utc_now(),
         error="",
     )
     submission.status = QUEUED
@@ -142,7 +142,7 @@ def claim(db: Database, job_id: int) -> bool:
                 Job.status == QUEUED,
                 ~_student_busy(account_id),
             )
-            .values(status=RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
+            .values(status=RUNNING, started_at=utc_now(), attempts=Job.attempts + 1)
             .execution_options(synchronize_session=False)
         )
         claimed = result.rowcount
@@ -186,7 +186,7 @@ def claim_delivery(
             .where(
                 Job.id == job_id, Job.status == RUNNING, Job.attempts == job.attempts
             )
-            .values(started_at=utcnow(), attempts=Job.attempts + 1)
+            .values(started_at=utc_now(), attempts=Job.attempts + 1)
         )
         return "claimed" if result.rowcount else "skip"
 
@@ -244,7 +244,7 @@ def recover_stale(
         db,
         max_attempts=max_attempts,
         give_up=give_up,
-        started_before=utcnow() - timedelta(seconds=older_than),
+        started_before=utc_now() - timedelta(seconds=older_than),
         where="its worker was lost",
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from grader.catalog import Exercise
+from grader.clock import utc_now
 from grader.leaderboard import queue
 from grader.leaderboard.archives import archive_kind, inspect_archive
 from grader.leaderboard.db import Database
@@ -30,7 +31,6 @@ from grader.leaderboard.db.models import (
     Job,
     Submission,
     as_utc,
-    utcnow,
 )
 from grader.leaderboard.errors import ApiError
 from grader.leaderboard.exercises import Catalog
@@ -121,7 +121,7 @@ def _store(
             archive_path=relative.as_posix(),
             archive_sha256=hashlib.sha256(data).hexdigest(),
             archive_bytes=len(data),
-            created_at=utcnow(),
+            created_at=utc_now(),
             status=QUEUED,
             message="",
         )
@@ -134,7 +134,7 @@ def _store(
 
 def check_rate_limit(session: Session, *, settings: Settings, account_id: int) -> None:
     """ApiError 429 (with Retry-After) past `rate_limit` uploads per window."""
-    since = utcnow() - timedelta(seconds=settings.rate_window_seconds)
+    since = utc_now() - timedelta(seconds=settings.rate_window_seconds)
     recent = list(
         session.scalars(
             select(Submission.created_at)
@@ -146,7 +146,7 @@ def check_rate_limit(session: Session, *, settings: Settings, account_id: int) -
         return
     oldest = as_utc(recent[-settings.rate_limit])
     assert oldest is not None
-    wait = settings.rate_window_seconds - (utcnow() - oldest).total_seconds()
+    wait = settings.rate_window_seconds - (utc_now() - oldest).total_seconds()
     retry = max(1, math.ceil(wait))
     raise ApiError(
         429,

@@ -16,18 +16,18 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from grader import __version__
 from grader.catalog import Exercise
+from grader.clock import utc_now, utc_stamp
 from grader.errors import GraderError
 from grader.graders.base import TITLES
 from grader.grading import grade_workspace
 from grader.leaderboard import queue
 from grader.leaderboard.archives import ArchiveRejected, extract_archive
 from grader.leaderboard.db import Database
-from grader.leaderboard.db.models import DONE, ERROR, RUNNING, Job, utcnow
+from grader.leaderboard.db.models import DONE, ERROR, RUNNING, Job
 from grader.leaderboard.db.text import storable, storable_text
 from grader.leaderboard.exercises import Catalog
 from grader.leaderboard.private import private_dir
@@ -208,7 +208,7 @@ def finish_job(
         if attempt is not None and (job.status, job.attempts) != (RUNNING, attempt):
             log.warning("job %s was recovered meanwhile: result dropped", job_id)
             return
-        now = utcnow()
+        now = utc_now()
         job.status, job.finished_at = DONE, now
         submission = job.submission
         submission.status, submission.result = DONE, card.status
@@ -262,7 +262,7 @@ def _store_failure(
         if attempt is not None and (job.status, job.attempts) != (RUNNING, attempt):
             log.warning("job %s has ended or was recovered: error dropped", job_id)
             return
-        job.status, job.error, job.finished_at = ERROR, message, utcnow()
+        job.status, job.error, job.finished_at = ERROR, message, utc_now()
         submission = job.submission
         submission.status, submission.message = ERROR, message
         if card is not None and submission.scorecard is None:
@@ -303,8 +303,7 @@ def error_scorecard(
     sandboxed: bool,
 ) -> Scorecard:
     """A scorecard for a submission the server could not grade: every check `error`, 0."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    now = now.replace("+00:00", "Z")
+    now = utc_stamp()
     message = cap_text(message, MESSAGE_CHARS)
     return Scorecard(
         exercise=ExerciseRef(

@@ -7,10 +7,11 @@ escaped, so a scorecard cannot inject markup into the page.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from html import escape
 from pathlib import Path
 
+from grader.clock import utc_now
 from grader.progress.collect import ExerciseProgress, ProgressReport
 from grader.progress.svg_charts import (
     Bar,
@@ -48,7 +49,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 def render_html(report: ProgressReport, *, generated_at: datetime | None = None) -> str:
     """The whole page as a string."""
-    when = (generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    when = (generated_at or utc_now()).strftime("%Y-%m-%d %H:%M UTC")
     stages = report.stages()
     body = [
         "<h1>Progress / 学习进度</h1>",

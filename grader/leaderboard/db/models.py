@@ -16,10 +16,6 @@ QUEUED, RUNNING, DONE, ERROR = "queued", "running", "done", "error"
 TEACHER, STUDENT = "teacher", "student"
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class Base(DeclarativeBase):
     pass
 
