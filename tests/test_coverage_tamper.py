@@ -5,7 +5,6 @@ through, and the ordinary test code (the bundled exercises' included) it must le
 from __future__ import annotations
 
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from grader.graders.coverage_tamper.check import scan_files, scan_source
 from grader.grading import grade_workspace
 from grader.runner import LocalBackend
 from grader.scorecard.serialize import schema_errors, to_dict
+from grader.tomlfile import load_toml
 
 REPO = Path(__file__).parent.parent
 SOLUTIONS = ("word_count.py",)
@@ -358,7 +358,7 @@ def _bundled_exercises() -> list[Path]:
 )
 def test_bundled_references_and_starters_are_clean(folder: Path) -> None:
     """No false positive on the tests and solutions the exercises ship."""
-    raw = tomllib.loads((folder / "exercise.toml").read_text(encoding="utf-8"))
+    raw = load_toml((folder / "exercise.toml").read_text(encoding="utf-8"))
     solutions = raw["files"]["solution"]
     for side in ("reference", "starter"):
         root = folder / side

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -19,11 +18,7 @@ from grader.catalog.model import (
     Task,
 )
 from grader.errors import ExerciseError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from grader.tomlfile import TomlError, load_toml
 
 EXERCISES_ENV = "GRADER_EXERCISES"
 
@@ -40,12 +35,12 @@ def load_exercise(root: Path) -> Exercise:
     """Load and validate `root/exercise.toml`; raise ExerciseError naming what is wrong."""
     toml_path = root / "exercise.toml"
     try:
-        raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        raw = load_toml(toml_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ExerciseError(f"{toml_path}: missing; every exercise needs one") from None
     except UnicodeDecodeError:
         raise ExerciseError(f"{toml_path}: not UTF-8; save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
+    except TomlError as exc:
         raise ExerciseError(f"{toml_path}: invalid TOML: {exc}") from None
     if "isolation" in raw.get("checks", {}).get("tests", {}):
         raise ExerciseError(

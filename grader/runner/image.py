@@ -29,11 +29,7 @@ from grader.runner.image_base import (
     _run,
     bootstrap_base,
 )
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pyproject.toml pulls tomli in for 3.10
-    import tomli as tomllib
+from grader.tomlfile import TomlError, load_toml
 
 # The tools that grade a submission, defined once: the wheelhouse, the label hash and
 # doctor's staleness check all read this list. dumb-init is the container's PID 1
@@ -104,7 +100,7 @@ def exercise_libraries(context: Path = REPO_ROOT) -> list[str]:
     pyproject = context / "pyproject.toml"
     if not pyproject.is_file():
         raise ImageError(f"no pyproject.toml in {context}: run in a grader checkout")
-    meta = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    meta = load_toml(pyproject.read_text(encoding="utf-8"))
     return list(meta["project"]["optional-dependencies"]["exercises"])
 
 
@@ -135,9 +131,9 @@ def current_hash(context: Path = REPO_ROOT) -> str:
 
 def grader_version(context: Path = REPO_ROOT) -> str:
     try:
-        pyproject = tomllib.loads((context / "pyproject.toml").read_text())
+        pyproject = load_toml((context / "pyproject.toml").read_text())
         return str(pyproject["project"]["version"])
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
+    except (OSError, KeyError, TomlError):
         return "unknown"
 
 

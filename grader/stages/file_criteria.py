@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 from grader.stages.model import Finding, StageContext
 from grader.stages.repo_scan import read_text
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from grader.tomlfile import TomlError, load_toml
 
 SHOWN = 5
 TEST_DIRS = ("tests", "test")
@@ -178,8 +173,8 @@ def package_metadata(ctx: StageContext) -> Finding:
     """A reusable, installable package: pyproject.toml with a name (or setup.py/setup.cfg)."""
     for path in ctx.files.named("pyproject.toml"):
         try:
-            data = tomllib.loads(ctx.files.read(path))
-        except tomllib.TOMLDecodeError:
+            data = load_toml(ctx.files.read(path))
+        except TomlError:
             continue
         project = data.get("project") or data.get("tool", {}).get("poetry") or {}
         if isinstance(project, dict) and project.get("name"):
