@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.gitcmd import GIT_SECONDS, GitError, repo_root, run_git
 from grader.workspace import MARKER_DIR, SCORECARDS_DIR, Workspace
 
 _CACHES = {"__pycache__", ".pytest_cache", ".coverage"}
@@ -15,28 +15,13 @@ class ChangesError(GraderError):
     """The changed files cannot be worked out (not a git repository, unknown ref)."""
 
 
-def git_toplevel(folder: Path) -> Path | None:
-    """The root of the git repository holding `folder`, or None outside one."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-        )
-    except OSError:
-        return None
-    if done.returncode != 0 or not done.stdout.strip():
-        return None
-    return Path(done.stdout.strip()).resolve()
-
-
 def changed_files(repo: Path, ref: str) -> list[Path]:
     """Files changed since `ref`: `git diff REF...HEAD`, plus uncommitted and new files.
 
     Paths are absolute; saved scorecards and caches are left out. Raises ChangesError
     when `repo` is not in a git repository or `ref` names no commit there.
     """
-    top = git_toplevel(repo)
+    top = repo_root(repo)
     if top is None:
         raise ChangesError(
             f"{repo} is not inside a git repository, so --changed cannot work; "
@@ -88,8 +73,9 @@ def touched_workspaces(
 
 
 def _git(top: Path, *args: str) -> str | None:
-    """git's stdout, or None when it fails."""
-    done = subprocess.run(
-        ["git", "-C", str(top), *args], capture_output=True, text=True
-    )
+    """git's stdout, or None when it fails; ChangesError when git does not answer."""
+    try:
+        done = run_git(top, *args, timeout=GIT_SECONDS)
+    except GitError as exc:
+        raise ChangesError(f"{exc.message}; or leave --changed out") from None
     return done.stdout if done.returncode == 0 else None

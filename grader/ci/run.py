@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.catalog import ExercisePack
-from grader.ci.changes import changed_files, git_toplevel, touched_workspaces
+from grader.ci.changes import changed_files, touched_workspaces
+from grader.gitcmd import repo_root
 from grader.errors import GraderError
 from grader.runner import Backend
 from grader.scorecard import serialize
@@ -72,7 +73,7 @@ def grade_repository(
     repo = repo.resolve()
     if not repo.is_dir():
         raise GraderError(f"{repo} is not a folder; give --repo the repository root")
-    root = git_toplevel(repo) or repo
+    root = repo_root(repo) or repo
     workspaces = find_workspaces(repo)
     run = CiRun(root=root, found=len(workspaces), changed_since=changed_since)
     if changed_since is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from grader.ci.changes import git_toplevel
+from grader.gitcmd import repo_root
 from grader.errors import GraderError
 from grader.files import write_atomic
 
@@ -23,7 +23,7 @@ def workflow_text() -> str:
 
 def default_repo(cwd: Path) -> Path:
     """The repository root holding `cwd` (GitHub reads workflows only there), else `cwd`."""
-    return git_toplevel(cwd) or cwd.resolve()
+    return repo_root(cwd) or cwd.resolve()
 
 
 def write_workflow(*, repo: Path, force: bool) -> Path:

@@ -11,7 +11,7 @@ from grader.progress.collect import (
     collect_progress,
     exercise_key,
 )
-from grader.progress.repo import RepoError, resolve_repo, run_git
+from grader.progress.repo import RepoError, resolve_repo
 
 __all__ = [
     "Attempt",
@@ -21,5 +21,4 @@ __all__ = [
     "collect_progress",
     "exercise_key",
     "resolve_repo",
-    "run_git",
 ]

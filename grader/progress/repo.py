@@ -1,36 +1,15 @@
-"""The student's repository: which folder it is, and running git in it."""
+"""The student's repository: which folder it is."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 from grader.errors import GraderError
-
-GIT_SECONDS = 30.0
+from grader.gitcmd import repo_root
 
 
 class RepoError(GraderError):
     """The repository folder does not exist or cannot be read."""
-
-
-def run_git(repo: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
-    """Run `git -C repo ARGS`; None when git is not installed or does not answer in time."""
-    env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
-    try:
-        return subprocess.run(
-            ["git", "-C", str(repo), *args],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=GIT_SECONDS,
-            env=env,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
 
 
 def resolve_repo(repo: Path | None) -> Path:
@@ -40,8 +19,7 @@ def resolve_repo(repo: Path | None) -> Path:
     """
     if repo is None:
         here = Path.cwd()
-        top = run_git(here, "rev-parse", "--show-toplevel")
-        repo = Path(top.stdout.strip()) if top and top.returncode == 0 else here
+        repo = repo_root(here) or here
     folder = repo.expanduser()
     if not folder.is_dir():
         raise RepoError(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.progress.repo import run_git
+from grader.gitcmd import GIT_SECONDS, GitError, run_git
 
 MAX_COMMITS = 1000  # the most recent ones; enough to judge a habit
 _USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
@@ -27,11 +28,14 @@ class GitFacts:
 
 def read_git(repo: Path) -> GitFacts:
     """Read the history (merges left out), tags and remotes of the repository at `repo`."""
-    inside = run_git(repo, "rev-parse", "--is-inside-work-tree")
-    if inside is None:
+    try:
+        inside = run_git(
+            repo, "rev-parse", "--is-inside-work-tree", timeout=GIT_SECONDS
+        )
+    except GitError as exc:
         return GitFacts(
             is_repo=False,
-            problem="git is not installed (or did not answer)",
+            problem=f"git is not installed (or did not answer): {exc.message}",
             next_step="install git, then run `git init` in the repository",
         )
     if inside.returncode != 0:
@@ -47,9 +51,7 @@ def read_git(repo: Path) -> GitFacts:
             problem=f"{repo} is not usable by git: {message}",
             next_step=step,
         )
-    log = run_git(
-        repo, "log", "--no-merges", f"-n{MAX_COMMITS + 1}", "--format=%h%x1f%s"
-    )
+    log = _git(repo, "log", "--no-merges", f"-n{MAX_COMMITS + 1}", "--format=%h%x1f%s")
     commits: list[tuple[str, str]] = []
     if (
         log is not None and log.returncode == 0
@@ -57,8 +59,8 @@ def read_git(repo: Path) -> GitFacts:
         for line in log.stdout.splitlines():
             short, _, subject = line.partition("\x1f")
             commits.append((short, subject))
-    tags = run_git(repo, "tag", "--list")
-    remotes = run_git(repo, "remote", "-v")
+    tags = _git(repo, "tag", "--list")
+    remotes = _git(repo, "remote", "-v")
     return GitFacts(
         is_repo=True,
         commits=tuple(commits[:MAX_COMMITS]),
@@ -66,6 +68,14 @@ def read_git(repo: Path) -> GitFacts:
         tags=tuple(tags.stdout.split()) if tags and tags.returncode == 0 else (),
         remotes=_remotes(remotes.stdout if remotes and remotes.returncode == 0 else ""),
     )
+
+
+def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
+    """git's answer, or None when git stopped answering after the first question."""
+    try:
+        return run_git(repo, *args, timeout=GIT_SECONDS)
+    except GitError:
+        return None
 
 
 def _remotes(text: str) -> tuple[tuple[str, str], ...]:
