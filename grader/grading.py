@@ -228,7 +228,7 @@ def _not_run(
             status=status,  # type: ignore[arg-type]
             score=0.0,
             max_score=float(c.weight),
-            message=f"not graded: {reason}"[:MESSAGE_CHARS],
+            message=cap_text(f"not graded: {reason}", MESSAGE_CHARS),
         )
         for c in exercise.checks
     ]

@@ -137,3 +137,10 @@ def test_fast_validation_agrees_with_jsonschema(golden: Path) -> None:
     assert reference.is_valid(document)
     for variant in [document, *_variants(document)]:
         assert serialize.is_valid(variant) == reference.is_valid(variant), variant
+
+
+def test_cap_text_keeps_one_line_with_a_space_separator() -> None:
+    capped = cap_text("x" * 50, 10, separator=" ")
+    assert capped == "x" * 10 + " ... [truncated: 40 more characters]"
+    assert "\n" not in capped
+    assert cap_text("short", 10, separator=" ") == "short"

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from grader.ci.run import GradedWorkspace
+from grader.scorecard.caps import cap_text
 from grader.text_escape import log_text, workflow_data, workflow_property
 
 # GitHub's escaping of a workflow command's data and properties (grader.text_escape).
@@ -122,8 +123,8 @@ def _problems(graded: GradedWorkspace, level: str) -> Iterator[Annotation]:
 def _test_note(
     graded: GradedWorkspace, level: str, title: str, test: dict[str, Any]
 ) -> Annotation:
-    text = (test.get("message") or test["status"])[:MESSAGE_CHARS]
-    message = f"{text}\n({test['id'][:MESSAGE_CHARS]})"
+    text = cap_text(test.get("message") or test["status"], MESSAGE_CHARS)
+    message = f"{text}\n({cap_text(test['id'], MESSAGE_CHARS, separator=' ')})"
     return _located(graded, level, title, message, test.get("location", ""))
 
 
@@ -148,7 +149,7 @@ def _located(
     graded: GradedWorkspace, level: str, title: str, message: str, where: str = ""
 ) -> Annotation:
     """An annotation at `where` ("path:line …"), or at the place `message` starts with."""
-    message = message[: 2 * MESSAGE_CHARS]
+    message = cap_text(message, 2 * MESSAGE_CHARS)
     match = _LOCATION.match(where or message)
     if match is None:
         return Annotation(level, title, message)

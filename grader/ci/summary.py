@@ -12,6 +12,7 @@ from typing import Any
 
 from grader.ci.annotations import FAILED_TESTS, line_ranges
 from grader.ci.run import CiRun, GradedWorkspace
+from grader.scorecard.caps import cap_text
 from grader.text_escape import markdown_code, markdown_text
 
 GITHUB_LIMIT_BYTES = 1024 * 1024
@@ -169,7 +170,7 @@ def _coverage(
         if missing:
             lines.append(
                 f"- {_code(_path(graded, name))}: not run by any test: "
-                f"{_plain(line_ranges(missing)[:LINE_CHARS])}"
+                f"{_plain(cap_text(line_ranges(missing), LINE_CHARS, separator=' '))}"
             )
     for failure in details.get("student_tests", {}).get("failures", [])[:FIRST_N]:
         lines.append(f"- your test fails: {_test_item(graded, failure)[2:]}")
@@ -182,7 +183,11 @@ def _path(graded: GradedWorkspace, name: str) -> str:
 
 def _first_line(text: str) -> str:
     stripped = text.strip()
-    return stripped.splitlines()[0][:LINE_CHARS] if stripped else ""
+    return (
+        cap_text(stripped.splitlines()[0], LINE_CHARS, separator=" ")
+        if stripped
+        else ""
+    )
 
 
 def _plain(text: str | None) -> str:

@@ -20,6 +20,7 @@ from grader.progress.svg_charts import (
     score_line_chart,
 )
 from grader.progress.terminal import damaged_note
+from grader.scorecard.caps import cap_text
 from grader.files import write_atomic
 from grader.catalog.titles import stage_heading
 
@@ -101,7 +102,7 @@ def _row(entry: ExerciseProgress) -> str:
     css = status if status in ("pass", "fail", "error") else "muted"
     message = ""
     if last and last.card.status != "pass" and last.card.message:
-        text = last.card.message[:MESSAGE_CHARS]
+        text = cap_text(last.card.message, MESSAGE_CHARS)
         message = f'<div class="message">{escape(text)}</div>'
     return (
         f"<tr><td>{escape(entry.slug)}</td>"

@@ -14,12 +14,16 @@ MAX_SCORE = 1_000_000
 MAX_SECONDS = 86_400
 
 
-def cap_text(text: str, limit: int) -> str:
-    """Return `text` cut to `limit` characters, ending with a marker when cut."""
+def cap_text(text: str, limit: int, *, separator: str = "\n") -> str:
+    """Return `text` cut to `limit` characters, ending with a visible marker when cut.
+
+    The one way grader shortens text a person reads: never slice it silently. The marker
+    follows `separator` (a new line; pass " " where the text must stay on one line).
+    """
     if len(text) <= limit:
         return text
     dropped = len(text) - limit
-    return text[:limit] + f"\n... [truncated: {dropped} more characters]"
+    return text[:limit] + f"{separator}... [truncated: {dropped} more characters]"
 
 
 def clean_text(data: bytes | str) -> str:

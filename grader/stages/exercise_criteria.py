@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grader.progress.collect import ExerciseProgress
+from grader.scorecard.caps import cap_text
 from grader.scorecard.model import Scorecard
 from grader.stages.model import Evaluate, Finding, StageContext
 
@@ -55,7 +56,7 @@ def exercises_passed(ctx: StageContext) -> Finding:
         first = not_passed[0]
         step = f"grader submit {_workspace(ctx, first)}"
         if first.last and first.last.card.message:
-            step += f" (last time: {first.last.card.message[:MESSAGE_CHARS]})"
+            step += f" (last time: {cap_text(first.last.card.message, MESSAGE_CHARS)})"
     else:
         first = not_started[0]
         name = first.slug.rpartition("/")[2]
@@ -125,7 +126,7 @@ def _not_green(card: Scorecard, min_coverage: float | None) -> list[tuple[str, s
         if check.id not in ENGINEERING_CHECKS:
             continue
         if check.status != "pass":
-            why = check.message[:MESSAGE_CHARS] or "no message"
+            why = cap_text(check.message, MESSAGE_CHARS) or "no message"
             found.append((check.id, f"{check.status}: {why}"))
         elif check.id == "coverage" and min_coverage is not None:
             percent = check.details.get("percent")

@@ -22,12 +22,15 @@ from grader.scorecard.exports._shared import (
     hidden_tests,
     tests_check,
 )
+from grader.scorecard.caps import cap_text
 from grader.scorecard.model import Scorecard
 
 VERSION = 3
 OUTPUT_CHARS = 500
 OUTPUT_MARKER = " [Output was truncated. Please limit to 500 chars]"
 MESSAGE_CHARS = 65_535
+# Room left for cap_text's marker, so a cut message still fits in MESSAGE_CHARS.
+_MARKER_ROOM = 64
 
 # Our test statuses as Exercism's: a test that ran out of time did not finish, an error.
 TEST_STATUS = {
@@ -78,7 +81,7 @@ def results(
         return {
             "version": VERSION,
             "status": "error",
-            "message": reason[:MESSAGE_CHARS],
+            "message": cap_text(reason, MESSAGE_CHARS - _MARKER_ROOM),
             "tests": [],
         }
     ordered = sorted(
@@ -94,7 +97,9 @@ def results(
                 "test_code": "",
             }
             if check.status != "pass":
-                entry["message"] = check_report(check)[:MESSAGE_CHARS]
+                entry["message"] = cap_text(
+                    check_report(check), MESSAGE_CHARS - _MARKER_ROOM
+                )
             tests.append(entry)
     status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
     return {"version": VERSION, "status": status, "tests": tests}
@@ -116,7 +121,7 @@ def _test(test: dict[str, Any], source: TestSource | None) -> dict[str, Any]:
     if test["status"] == "skipped":
         message = f"skipped: {message}" if message else "skipped"
     if message and entry["status"] != "pass":
-        entry["message"] = message[:MESSAGE_CHARS]
+        entry["message"] = cap_text(message, MESSAGE_CHARS - _MARKER_ROOM)
     output = str(test.get("output") or "").strip()
     if output:
         entry["output"] = cap_inside(output, OUTPUT_CHARS, OUTPUT_MARKER)
