@@ -681,3 +681,21 @@ def test_gradescope_and_junit_say_the_isolation_level(failing_card: Scorecard) -
     for suite in root:
         props = {p.get("name"): p.get("value") for p in suite.iter("property")}
         assert props["isolation"] == "none"
+
+
+def test_export_refuses_to_write_through_a_symlink_in_one_line(
+    failing_card: Scorecard, tmp_path: Path
+) -> None:
+    saved = tmp_path / "card.json"
+    serialize.write(failing_card, saved)
+    elsewhere = tmp_path / "elsewhere.xml"
+    elsewhere.write_text("keep me", encoding="utf-8")
+    link = tmp_path / "junit.xml"
+    link.symlink_to(elsewhere)
+    result = CliRunner().invoke(
+        cli, ["export", "--format", "junit", str(saved), "-o", str(link)]
+    )
+    assert result.exit_code == 2
+    assert "is a symlink" in result.stderr and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert elsewhere.read_text(encoding="utf-8") == "keep me"

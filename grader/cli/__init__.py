@@ -25,10 +25,22 @@ from grader.cli.student import (
     submit_command,
     test_command,
 )
-from grader.errors import EXIT_USAGE
+from grader.errors import EXIT_USAGE, GraderError
+from grader.files import UnsafeWriteError
+
+
+class GraderGroup(click.Group):
+    """The command group: a refused write is a user's error (one line, exit 2)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except UnsafeWriteError as exc:
+            raise GraderError(str(exc)) from None
 
 
 @click.group(
+    cls=GraderGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example: grader list --stage 1; grader start grade-book; grader submit",
 )
