@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from grader.catalog import ExercisePack
 from grader.catalog.model import Exercise
+from grader.errors import BackendUnavailable
 from grader.runner import LocalBackend
 
 TESTS = Path(__file__).parent
@@ -73,3 +75,16 @@ def leftover_containers(client: Any, ids: list[str]) -> list[str]:
             continue
         found.append(container_id)
     return found
+
+
+@pytest.fixture(scope="module")
+def docker_backend():
+    """The Docker backend; skipped without an engine, unless GRADER_REQUIRE_DOCKER=1."""
+    from grader.runner.docker_backend import DockerBackend
+
+    try:
+        return DockerBackend()
+    except BackendUnavailable as exc:
+        if os.environ.get("GRADER_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"Docker is required here: {exc.message}")
+        pytest.skip(exc.message)

@@ -5,7 +5,6 @@ Skipped when no engine or runner image is available, unless GRADER_REQUIRE_DOCKE
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -16,24 +15,11 @@ from click.testing import CliRunner
 
 from grader.catalog import ExercisePack
 from grader.cli import cli
-from grader.errors import BackendUnavailable
 from grader.grading import grade_workspace
 from tests.conftest import FIXTURE_PACK, TESTS, leftover_containers
 
 pytestmark = pytest.mark.docker
 SANDBOX_PACK = TESTS / "fixtures" / "sandbox_pack"
-
-
-@pytest.fixture(scope="module")
-def docker_backend():
-    from grader.runner.docker_backend import DockerBackend
-
-    try:
-        return DockerBackend()
-    except BackendUnavailable as exc:
-        if os.environ.get("GRADER_REQUIRE_DOCKER") == "1":
-            pytest.fail(f"Docker is required here: {exc.message}")
-        pytest.skip(exc.message)
 
 
 def exercise_with(tmp_path: Path, pack: Path, slug: str, **limits: float):

@@ -55,18 +55,6 @@ _forge_reports()
 """
 
 
-@pytest.fixture(scope="module")
-def docker_backend():
-    from grader.runner.docker_backend import DockerBackend
-
-    try:
-        return DockerBackend()
-    except BackendUnavailable as exc:
-        if os.environ.get("GRADER_REQUIRE_DOCKER") == "1":
-            pytest.fail(f"Docker is required here: {exc.message}")
-        pytest.skip(exc.message)
-
-
 def _hidden_tests(card: Scorecard) -> tuple[float, dict[str, str]]:
     check = next(c for c in card.checks if c.id == "tests")
     return check.score, {t["id"]: t["status"] for t in check.details.get("tests", [])}

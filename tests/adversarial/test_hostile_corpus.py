@@ -151,18 +151,6 @@ def load_case(name: str) -> Case:
     return Case(name=name, **raw)
 
 
-@pytest.fixture(scope="module")
-def docker_backend():
-    from grader.runner.docker_backend import DockerBackend
-
-    try:
-        return DockerBackend()
-    except BackendUnavailable as exc:
-        if os.environ.get("GRADER_REQUIRE_DOCKER") == "1":
-            pytest.fail(f"Docker is required here: {exc.message}")
-        pytest.skip(exc.message)
-
-
 def exercise_for(case: Case, tmp_path: Path) -> Exercise:
     """A copy of the fixture pack with the case's limits and extra hidden tests."""
     root = tmp_path / "pack"
