@@ -7,7 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from typing import Any
+from grader.lazy import lazy_names
 
 # Where each public name lives. Loaded on first use: the processes inside the sandbox import
 # grader.runner.* and must not pay for (or depend on) the host's grading stack.
@@ -21,13 +21,7 @@ _PUBLIC = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'grader' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_names(__name__, _PUBLIC)
 
 
 __all__ = [

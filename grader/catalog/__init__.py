@@ -6,8 +6,7 @@ The names below load on first use: the sandbox's entrypoint imports `grader.cata
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from grader.lazy import lazy_names
 
 _PUBLIC = {
     "CheckConfig": "grader.catalog.model",
@@ -20,11 +19,7 @@ _PUBLIC = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'grader.catalog' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_names(__name__, _PUBLIC)
 
 
 __all__ = sorted(_PUBLIC)

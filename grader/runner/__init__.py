@@ -6,8 +6,7 @@ The names below load on first use: the processes inside the sandbox import
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from grader.lazy import lazy_names
 
 _PUBLIC = {
     "ALLOW_REDUCED_HINT": "grader.runner.levels",
@@ -27,11 +26,7 @@ _PUBLIC = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'grader.runner' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_names(__name__, _PUBLIC)
 
 
 __all__ = sorted(_PUBLIC)
