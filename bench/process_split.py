@@ -23,7 +23,7 @@ from pathlib import Path
 from grader.catalog import ExercisePack
 from grader.catalog.model import Exercise
 from grader.graders.hidden_tests import pytest_env
-from grader.runner.proxy.client import module_names
+from grader.sandbox.proxy.client import module_names
 
 
 def _command(exercise: Exercise, work: Path, split: bool) -> list[str]:
@@ -32,7 +32,7 @@ def _command(exercise: Exercise, work: Path, split: bool) -> list[str]:
     if split:
         command += [
             "-p",
-            "grader.runner.proxy.plugin",
+            "grader.sandbox.proxy.plugin",
             f"--grader-proxy-root={work / 'submission'}",
             "--grader-proxy-modules=" + ",".join(module_names(exercise.solution_files)),
             f"--grader-proxy-seconds={exercise.limits.test_seconds}",

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader.catalog import ExercisePack
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.progress import collect_progress
 from grader.progress.html_report import render_html, write_html_report
 from grader.runner import LocalBackend

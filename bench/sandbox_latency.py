@@ -22,7 +22,7 @@ from grade_latency import bare_commands, timed  # type: ignore[import-not-found]
 from grader.batch import grade_batch
 from grader.catalog import ExercisePack
 from grader.errors import BackendUnavailable
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.runner import get_backend
 
 SLUG = "grade-book"

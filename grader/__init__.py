@@ -16,7 +16,7 @@ _PUBLIC = {
     "Exercise": "grader.catalog",
     "ExercisePack": "grader.catalog",
     "Scorecard": "grader.scorecard",
-    "grade_workspace": "grader.grading",
+    "grade_workspace": "grader.pipeline",
     "load_exercise": "grader.catalog",
 }
 

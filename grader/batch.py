@@ -21,7 +21,7 @@ from grader.catalog.model import Exercise
 from grader.clock import utc_stamp
 from grader.errors import GraderError
 from grader.files import write_atomic
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.runner import Backend, require_isolation
 from grader.scorecard import serialize
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text

@@ -30,7 +30,7 @@ from typing import Any, Iterable
 from grader.catalog.loader import load_exercise
 from grader.catalog.model import Exercise
 from grader.errors import GraderError
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.runner import NoSandboxWarning, get_backend
 from grader.scorecard.exports import exercism
 from grader.scorecard.exports.exercism import TestSource

@@ -55,7 +55,7 @@ def student_module(name: str) -> Any:
     process answers is the student's: check results from the test's own side (read the
     files, call the server, watch `student_pid()`).
     """
-    from grader.runner.proxy import client
+    from grader.sandbox.proxy import client
 
     if client.ACTIVE is None:
         return importlib.import_module(name)
@@ -69,7 +69,7 @@ def student_pid() -> int:
     reports about itself could be any process's, and inside a jail it is another
     namespace's number.
     """
-    from grader.runner.proxy import client
+    from grader.sandbox.proxy import client
 
     if client.ACTIVE is None:
         return os.getpid()

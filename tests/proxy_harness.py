@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grader.runner.proxy import arrays, codec
-from grader.runner.proxy.client import replay_output
-from grader.runner.proxy.channel import ChannelClosed, ChannelTimeout
-from grader.runner.proxy.endpoint import Endpoint
-from grader.runner.proxy.errors import may_raise
-from grader.runner.proxy.ops import serve_trusted
-from grader.runner.proxy.proxies import (
+from grader.sandbox.proxy import arrays, codec
+from grader.sandbox.proxy.client import replay_output
+from grader.sandbox.proxy.channel import ChannelClosed, ChannelTimeout
+from grader.sandbox.proxy.endpoint import Endpoint
+from grader.sandbox.proxy.errors import may_raise
+from grader.sandbox.proxy.ops import serve_trusted
+from grader.sandbox.proxy.proxies import (
     RemoteClass,
     RemoteFunction,
     RemoteObject,

@@ -16,10 +16,10 @@ import pytest
 # What the sandbox's processes start from: the entrypoint, the student's server, the trusted
 # test session's plugins, and the helpers the hidden tests import.
 SANDBOX_ENTRIES = [
-    "grader.runner.inside",
-    "grader.runner.proxy.server",
-    "grader.runner.proxy.plugin",
-    "grader.runner.pytest_plugin",
+    "grader.sandbox.entrypoint",
+    "grader.sandbox.proxy.server",
+    "grader.sandbox.proxy.plugin",
+    "grader.sandbox.pytest_plugin",
     "grader.testing",
 ]
 
@@ -36,7 +36,7 @@ HOST_MODULES = [
     "grader.progress",
     "grader.scorecard.exports",
     "grader.workspace",
-    "grader.grading",
+    "grader.pipeline",
     "grader.runner.levels",
     "grader.runner.backend",
     "grader.runner.local",

@@ -22,7 +22,7 @@ from grader.catalog import load_exercise
 from grader.catalog.loader import bundled_pack_root
 from grader.catalog.model import Exercise
 from grader.errors import BackendUnavailable
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.runner import LocalBackend
 from grader.runner import bwrap_backend, cgroup
 from grader.runner.backend import RunOutcome
@@ -574,7 +574,7 @@ def test_a_python_under_tmp_is_put_back_into_the_jail(
     fresh /tmp must not hide it again, or no student process can start."""
     import sys
 
-    from grader.runner import jail
+    from grader.sandbox import jail
 
     venv = tmp_path / "venv"
     venv.mkdir()

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from grader.catalog.model import Exercise
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.runner import FULL, REDUCED, bwrap_backend, cgroup
 from grader.runner.backend import RunOutcome
 from grader.runner.bwrap_backend import BwrapBackend, bwrap_available

@@ -11,7 +11,7 @@ import pytest
 
 from grader.catalog.model import Exercise
 from grader.graders.coverage_tamper.check import scan_files, scan_source
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.runner import LocalBackend
 from grader.scorecard.serialize import schema_errors, to_dict
 from grader.tomlfile import load_toml

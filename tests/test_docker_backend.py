@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from grader.catalog import ExercisePack
 from grader.cli import cli
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from tests.conftest import FIXTURE_PACK, TESTS, leftover_containers
 
 pytestmark = pytest.mark.docker
@@ -154,7 +154,7 @@ def test_unreachable_engine_is_a_harness_error(
 def test_a_crash_of_the_grader_inside_is_an_error_scorecard(
     docker_backend, word_count, reference_copy: Path
 ) -> None:
-    from grader.grading import read_results
+    from grader.pipeline import read_results
     from grader.runner.job import prepare_job, remove_job
     from grader.runner.submission import collect_submission
 

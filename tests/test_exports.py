@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.scorecard import serialize
 from grader.scorecard.exports import FORMATS, export
 from grader.scorecard.exports.exercism import TestSource, readable_name, results

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.scorecard import serialize
 
 GOLDEN = Path(__file__).parent / "golden"

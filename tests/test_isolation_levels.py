@@ -14,7 +14,7 @@ from grader.batch import grade_batch
 from grader.catalog.model import Exercise
 from grader.cli import cli
 from grader.errors import BackendUnavailable
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.runner import (
     IsolationRefused,
     LocalBackend,

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from grader.catalog import ExercisePack
 from grader.cli import cli
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.progress import collect_progress
 from grader.runner import LocalBackend
 from grader.scorecard import serialize

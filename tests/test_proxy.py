@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grader.runner.proxy import codec
-from grader.runner.proxy import client
-from grader.runner.proxy.client import (
+from grader.sandbox.proxy import codec
+from grader.sandbox.proxy import client
+from grader.sandbox.proxy.client import (
     StudentConnection,
     StudentCrashed,
     StudentTimeout,
@@ -238,6 +238,6 @@ def test_the_student_process_pid_is_the_one_that_runs_the_submission(shop) -> No
     module, connection = shop
     pid = connection.student_pid()
     assert pid == connection.process.pid
-    assert "grader.runner.proxy.server" in Path(f"/proc/{pid}/cmdline").read_text()
+    assert "grader.sandbox.proxy.server" in Path(f"/proc/{pid}/cmdline").read_text()
     module.Basket()  # a call works, and it is that process that answers it
     assert connection.student_pid() == pid

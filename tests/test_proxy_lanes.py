@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.runner.proxy.client import StudentConnection, StudentTimeout, install
-from grader.runner.proxy.lanes import MAX_LANES
-from grader.runner.proxy.rules import ProtocolViolation
+from grader.sandbox.proxy.client import StudentConnection, StudentTimeout, install
+from grader.sandbox.proxy.lanes import MAX_LANES
+from grader.sandbox.proxy.rules import ProtocolViolation
 
 STUDENT = Path(__file__).parent / "proxy_student"
 

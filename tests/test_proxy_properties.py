@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.runner.proxy.channel import ChannelClosed
-from grader.runner.proxy.rules import ProtocolViolation
+from grader.sandbox.proxy.channel import ChannelClosed
+from grader.sandbox.proxy.rules import ProtocolViolation
 from tests.proxy_harness import HEADER, Conversation, OwnError, check_outcome, frame
 
 PROPERTY = settings(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.runner.proxy.client import StudentConnection
-from grader.runner.proxy.endpoint import ProtocolViolation
+from grader.sandbox.proxy.client import StudentConnection
+from grader.sandbox.proxy.endpoint import ProtocolViolation
 
 # ---- the trusted end acts only on its own handles (issue #10) ---------------------------
 # A student module that speaks the wire protocol itself from inside its process: it finds

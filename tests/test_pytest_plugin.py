@@ -20,7 +20,7 @@ def run_plugin(
     out = pytester.path / "out.jsonl"
     pytester.runpytest_subprocess(
         "-p",
-        "grader.runner.pytest_plugin",
+        "grader.sandbox.pytest_plugin",
         f"--grader-results={out}",
         f"--grader-test-seconds={seconds}",
         f"--grader-student-root={pytester.path}",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import read_results
+from grader.pipeline import read_results
 from grader.runner.backend import RunOutcome
 from grader.runner.job import prepare_job, remove_job
 from grader.runner.submission import collect_submission

@@ -269,7 +269,7 @@ def test_runner_holds_only_what_grading_needs(engine: Any, runner_image: str) ->
         # the wheel bundles hidden tests and reference solutions: they must be gone
         "find / -xdev -name _bundled_exercises | grep . && exit 5; "
         'test "$(cat /proc/1/comm)" = dumb-init || exit 6; '
-        "python -c 'import grader.runner.inside' || exit 7"
+        "python -c 'import grader.sandbox.entrypoint' || exit 7"
     )
     status, out = run(engine, runner_image, ["sh", "-c", script])
     assert status == 0, out

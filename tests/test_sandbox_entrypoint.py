@@ -15,20 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import read_results
+from grader.pipeline import read_results
 from grader.graders.hidden_tests import seal_suite
 from grader.runner.backend import RunOutcome
-from grader.runner.inside import exhausted_resource
+from grader.sandbox.entrypoint import exhausted_resource
 from grader.runner.job import prepare_job, remove_job
-from grader.runner.proxy.endpoint import Endpoint
-from grader.runner.proxy.spawner import (
+from grader.sandbox.proxy.endpoint import Endpoint
+from grader.sandbox.proxy.spawner import (
     SpawnedProcess,
     SpawnService,
     seal,
     spawn,
     student_env,
 )
-from grader.runner.pytest_session import pytest_command, run_pytest_watched
+from grader.sandbox.pytest_session import pytest_command, run_pytest_watched
 from grader.runner.submission import collect_submission
 
 

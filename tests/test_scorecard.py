@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from grader import files
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.scorecard import serialize
 from grader.scorecard.caps import cap_text, clean_text
 

@@ -40,7 +40,7 @@ def validate_exercise_dir(root: Path, backend: Backend) -> Validation:
     report.problems.extend(layout_problems(exercise))
     if report.problems:
         return report
-    from grader.grading import grade_workspace
+    from grader.pipeline import grade_workspace
 
     reference = grade_workspace(
         exercise.reference_dir, exercise=exercise, backend=backend

@@ -110,7 +110,7 @@ def local_grading(
 ) -> GradeOne:
     """Grade on this machine. Every exercise is looked up first: an unknown one stops the
     run before the (possibly slow) backend starts."""
-    from grader.grading import grade_workspace
+    from grader.pipeline import grade_workspace
 
     exercises = {w.root: w.exercise(pack) for w in workspaces}
     runner = backend()

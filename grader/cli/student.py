@@ -13,7 +13,7 @@ from rich.console import Console
 from grader.catalog import ExercisePack
 from grader.cli.render import exercise_table, print_scorecard
 from grader.errors import EXIT_FAIL, EXIT_PASS, GraderError
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.cli.options import backend_option
 from grader.runner import Backend, NoSandboxWarning, get_backend, require_isolation
 from grader.scorecard import serialize

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.runner.pytest_session import TRUSTED_OOM_SCORE, drop_privileges
+from grader.sandbox.pytest_session import TRUSTED_OOM_SCORE, drop_privileges
 from grader.scorecard.model import CheckResult, CheckStatus
 
 TITLES = {
@@ -52,7 +52,7 @@ class CheckContext:
     student_uid: int | None = None
     trusted_uid: int | None = None
     # Set in a bwrap sandbox (one uid): the submission's processes run in a nested jail
-    # that sees only their own folders (grader.runner.jail), instead of under another uid.
+    # that sees only their own folders (grader.sandbox.jail), instead of under another uid.
     jail: bool = False
 
     @property
@@ -141,7 +141,7 @@ def student_jail(ctx: CheckContext, *, writable: tuple[Path, ...] = ()) -> list[
     """
     if not ctx.jail:
         return []
-    from grader.runner.jail import jail_argv
+    from grader.sandbox.jail import jail_argv
 
     return jail_argv(
         cwd=ctx.submission,

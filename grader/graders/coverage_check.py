@@ -17,7 +17,7 @@ from grader.graders.base import (
 )
 from grader.graders.coverage_tamper.check import refuse_tampering
 from grader.graders.hidden_tests import pytest_env
-from grader.runner.pytest_session import (
+from grader.sandbox.pytest_session import (
     early_exit_message,
     pytest_command,
     run_pytest_watched,

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import CheckConfig
-from grader.runner.proxy.client import module_names
+from grader.sandbox.proxy.client import module_names
 from grader.graders.base import CheckContext, result, student_jail, write_pytest_ini
-from grader.runner.proxy.spawner import SpawnService, student_env
-from grader.runner.pytest_session import (
+from grader.sandbox.proxy.spawner import SpawnService, student_env
+from grader.sandbox.pytest_session import (
     drop_privileges,
     early_exit_message,
     student_first_for_oom,
@@ -135,7 +135,7 @@ def proxy_options(ctx: CheckContext, spawner_fd: int | None) -> list[str]:
     """Options of the proxy plugin: the submission's modules are imported in another process."""
     options = [
         "-p",
-        "grader.runner.proxy.plugin",
+        "grader.sandbox.proxy.plugin",
         f"--grader-proxy-root={ctx.submission}",
         "--grader-proxy-modules=" + ",".join(module_names(ctx.solution_files)),
         f"--grader-proxy-seconds={ctx.test_seconds}",

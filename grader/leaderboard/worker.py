@@ -23,7 +23,7 @@ from grader.catalog import Exercise
 from grader.clock import utc_now, utc_stamp
 from grader.errors import GraderError
 from grader.graders.base import TITLES
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.leaderboard import queue
 from grader.leaderboard.archives import ArchiveRejected, extract_archive
 from grader.leaderboard.db import Database

@@ -1,7 +1,7 @@
-"""Where student code runs: backends, the in-sandbox entrypoint, the job layout.
+"""The host side of running student code: backends, the job layout, the submission, the image.
 
-The names below load on first use: the processes inside the sandbox import
-`grader.runner.proxy` and the entrypoint, never the host's backends.
+What runs inside the sandbox is `grader.sandbox`, which never imports this package. The
+names below load on first use, so a command that never grades does not import Docker.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where a job runs. Every backend runs the same entrypoint (`grader.runner.inside`)."""
+"""Where a job runs. Every backend runs the same entrypoint (`grader.sandbox.entrypoint`)."""
 
 from __future__ import annotations
 

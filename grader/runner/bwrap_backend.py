@@ -9,7 +9,7 @@ host keeps.
 
 One uid cannot separate the trusted side from the submission, so the entrypoint starts every
 process that runs student code (the proxy's student server, the student's own tests under
-coverage) in a nested jail (`grader.runner.jail`) that sees only the submission, the shared
+coverage) in a nested jail (`grader.sandbox.jail`) that sees only the submission, the shared
 configuration and its work folders; the trusted pytest asks the entrypoint for them.
 
 Limits come from outside: prlimit(1) before bwrap starts, the host's own deadline, and one
@@ -38,9 +38,9 @@ from grader.catalog.loader import bundled_pack_root
 from grader.errors import BackendUnavailable
 from grader.runner import cgroup
 from grader.runner.backend import RunOutcome
-from grader.runner.jail import JAIL_ENV
+from grader.sandbox.jail import JAIL_ENV
 from grader.runner.job import Job
-from grader.runner.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES
+from grader.sandbox.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES
 
 SANDBOX_ID = "10001"
 HOST_MARGIN_SECONDS = 10.0
@@ -270,7 +270,7 @@ def _argv(job: Job, rlimits: dict[str, int], results_fd: int) -> list[str]:
     # counts only the sandbox's own processes (per-namespace counts, Linux 5.14+). The
     # kernel exempts a real uid of root: for a root caller only a cgroup's pids.max binds.
     inner = [prlimit, f"--nproc={PROCESSES}", "--"]
-    entry = [sys.executable, "-I", "-m", "grader.runner.inside", "/job"]
+    entry = [sys.executable, "-I", "-m", "grader.sandbox.entrypoint", "/job"]
     env = ["--setenv", JAIL_ENV, "1", "--setenv", RESULTS_FD_ENV, str(results_fd)]
     return [*outer, "bwrap", *_bwrap_args(job), *env, "--", *inner, *entry]
 
@@ -285,7 +285,7 @@ def _bwrap_args(job: Job) -> list[str]:
     args = ["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session"]
     args += ["--cap-drop", "ALL", "--uid", SANDBOX_ID, "--gid", SANDBOX_ID]
     # No --disable-userns here: the entrypoint starts the submission's processes in nested
-    # namespaces of their own (grader.runner.jail), and those disable any further nesting.
+    # namespaces of their own (grader.sandbox.jail), and those disable any further nesting.
     args += ["--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev"]
     # /tmp first: a virtualenv or checkout under /tmp is then bound on top of it, not hidden.
     args += [*_tmpfs("/dev/shm"), *_tmpfs("/tmp"), "--ro-bind", "/usr", "/usr"]

@@ -129,7 +129,7 @@ class DockerBackend:
         try:
             container = self.client.containers.create(
                 self.image,
-                command=["python", "-I", "-m", "grader.runner.inside", "/job"],
+                command=["python", "-I", "-m", "grader.sandbox.entrypoint", "/job"],
                 **self._hardening(job, label, memory),
             )
             container.start()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import Exercise
-from grader.runner.results import RESULTS_NAME
+from grader.sandbox.results import RESULTS_NAME
 from grader.runner.submission import Submission
 
 

@@ -24,7 +24,13 @@ class LocalBackend:
         log_path = job.root / "work" / "inside.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-m", "grader.runner.inside", str(job.root)],
+                [
+                    sys.executable,
+                    "-I",
+                    "-m",
+                    "grader.sandbox.entrypoint",
+                    str(job.root),
+                ],
                 cwd=job.root,
                 stdout=log,
                 stderr=subprocess.STDOUT,

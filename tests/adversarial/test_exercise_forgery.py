@@ -17,7 +17,7 @@ import pytest
 
 from grader.catalog import ExercisePack
 from grader.errors import BackendUnavailable
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.scorecard.model import Scorecard
 
 pytestmark = pytest.mark.docker

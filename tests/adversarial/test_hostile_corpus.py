@@ -56,7 +56,7 @@ import pytest
 from grader.catalog import ExercisePack
 from grader.catalog.model import Exercise
 from grader.errors import BackendUnavailable
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.scorecard.caps import DIFF_CHARS, MESSAGE_CHARS, OUTPUT_CHARS
 from grader.scorecard.model import Scorecard
 from grader.scorecard.serialize import dumps, schema_errors, to_dict

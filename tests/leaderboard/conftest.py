@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from grader.catalog import ExercisePack
-from grader.grading import grade_workspace
+from grader.pipeline import grade_workspace
 from grader.leaderboard import auth
 from grader.leaderboard.app import create_app
 from grader.leaderboard.settings import Settings

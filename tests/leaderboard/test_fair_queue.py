@@ -15,7 +15,7 @@ from sqlalchemy import select
 from grader.leaderboard import auth, queue
 from grader.leaderboard.db.models import RUNNING, Job, Submission, as_utc
 from grader.leaderboard.worker import finish_job
-from grader.runner.inside import INSIDE_MARGIN_SECONDS
+from grader.sandbox.entrypoint import INSIDE_MARGIN_SECONDS
 from tests.leaderboard.conftest import (
     NAP,
     NAP_PACK,

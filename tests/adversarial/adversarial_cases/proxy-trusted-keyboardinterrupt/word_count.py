@@ -13,7 +13,7 @@ TURN = itertools.count()
 
 
 def find_endpoint():
-    for name in ("__main__", "grader.runner.proxy.server"):
+    for name in ("__main__", "grader.sandbox.proxy.server"):
         module = sys.modules.get(name)
         for value in vars(module).values() if module else ():
             if type(value).__name__ == "StudentEndpoint":

@@ -6,7 +6,7 @@ import sys
 
 
 def _escape_surrogates():
-    endpoint = sys.modules.get("grader.runner.proxy.endpoint")
+    endpoint = sys.modules.get("grader.sandbox.proxy.endpoint")
     if endpoint is not None:
         class AsciiJson:
             loads = staticmethod(json.loads)

@@ -1,4 +1,4 @@
-"""The entrypoint that runs inside the sandbox: `python -I -m grader.runner.inside JOB`.
+"""The entrypoint that runs inside the sandbox: `python -I -m grader.sandbox.entrypoint JOB`.
 
 It runs every in-sandbox check of the job concurrently and writes JOB/out/results.json
 atomically. It never imports the submission itself: each check that runs student code does
@@ -16,18 +16,18 @@ import sys
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
 from grader.graders import SANDBOX_CHECKS
 from grader.graders.base import EMPTY_DETAILS, CheckContext, result, timed
-from grader.runner import jail
-from grader.runner.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES, RESULTS_NAME
+from grader.sandbox import jail
+from grader.sandbox.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES, RESULTS_NAME
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import CheckResult
 from grader.files import write_atomic
-from grader.scorecard.serialize import to_plain
 
 # The host's own deadline is run_seconds plus a margin; this keeps inside well within it.
 INSIDE_MARGIN_SECONDS = 5.0
@@ -115,7 +115,7 @@ def run_job(job_root: Path) -> dict[str, Any]:
     with ThreadPoolExecutor(max_workers=max(1, len(configs))) as pool:
         futures = [pool.submit(_run_check, ctx, config) for config in configs]
         checks = [f.result() for f in futures]
-    return {"checks": [to_plain(c) for c in checks], "integrity": {}}
+    return {"checks": [asdict(c) for c in checks], "integrity": {}}
 
 
 def _run_check(ctx: CheckContext, config: CheckConfig) -> CheckResult:

@@ -1,6 +1,6 @@
 """The student process: imports the submission and serves the trusted process's requests.
 
-Started as `python -I -m grader.runner.proxy.server FD ROOT` by `client.StudentProcess`, under
+Started as `python -I -m grader.sandbox.proxy.server FD ROOT` by `client.StudentProcess`, under
 the student uid when the sandbox has one. Output and log records produced while serving a
 request travel back with its answer, so capsys and caplog in the hidden tests see them.
 """
@@ -17,9 +17,9 @@ import stat
 import sys
 from typing import Any, Callable
 
-from grader.runner.proxy.endpoint import Endpoint
-from grader.runner.proxy.ops import serve_student
-from grader.runner.proxy.proxies import make_proxy
+from grader.sandbox.proxy.endpoint import Endpoint
+from grader.sandbox.proxy.ops import serve_student
+from grader.sandbox.proxy.proxies import make_proxy
 
 LOG_RECORDS_PER_REPLY = 1_000
 OUTPUT_PER_REPLY = 64 * 1024

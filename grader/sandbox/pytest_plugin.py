@@ -1,6 +1,6 @@
 """The pytest plugin that reports each test as one JSON line, in the process that runs it.
 
-Loaded with `-p grader.runner.pytest_plugin`; it registers its reporter only when
+Loaded with `-p grader.sandbox.pytest_plugin`; it registers its reporter only when
 `--grader-results-fd` (a pipe the grader holds: nothing on disk to replace) or
 `--grader-results` (a file, for tools and tests) is given. It streams records (flushed per
 test) so that the process that watches it can tell which test was running when a run had to

@@ -1,7 +1,7 @@
 """What crosses back from the sandbox: one JSON file of check results.
 
-Standard library only: the host (the job layout, the backends, the grading) and the sandbox's
-entrypoint (`grader.runner.inside`) both import it, and the sandbox imports nothing of the host.
+Standard library only: the host (the job layout, the backends, the pipeline) and the
+sandbox's entrypoint both import it, and the sandbox imports nothing of the host.
 """
 
 from __future__ import annotations

@@ -25,10 +25,10 @@ import socket
 import traceback
 from typing import Any, Callable
 
-from grader.runner.proxy import codec
-from grader.runner.proxy.channel import ChannelClosed, ChannelTimeout
-from grader.runner.proxy.lanes import Lanes, _Lane
-from grader.runner.proxy.rules import ProtocolViolation, brief, local_only, replayable
+from grader.sandbox.proxy import codec
+from grader.sandbox.proxy.channel import ChannelClosed, ChannelTimeout
+from grader.sandbox.proxy.lanes import Lanes, _Lane
+from grader.sandbox.proxy.rules import ProtocolViolation, brief, local_only, replayable
 
 
 class Inert:
@@ -241,7 +241,7 @@ class Endpoint(Lanes):
         return error
 
     def rebuild_error(self, error: Any, answering: int | None = None) -> BaseException:
-        from grader.runner.proxy.errors import rebuild_exception
+        from grader.sandbox.proxy.errors import rebuild_exception
 
         return rebuild_exception(self, error, answering)
 

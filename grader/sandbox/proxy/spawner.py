@@ -3,8 +3,8 @@
 When the sandbox starts as root, the trusted pytest runs as its own uid with no capabilities,
 so it cannot start a process under the student's uid, nor signal one. The entrypoint, which
 keeps those capabilities, serves a `SpawnService` on a socket it hands to the trusted pytest:
-`spawn` starts `python -I -m grader.runner.proxy.server` as the student uid (in a bwrap
-sandbox, which has one uid: in the submission's jail, see `grader.runner.jail`) and passes back
+`spawn` starts `python -I -m grader.sandbox.proxy.server` as the student uid (in a bwrap
+sandbox, which has one uid: in the submission's jail, see `grader.sandbox.jail`) and passes back
 the two descriptors the trusted side needs (its end of the conversation, the read end of the
 stack dumps); `signal` and `wait` act only on processes this service started; `seal`, sent
 when collection is over, lets the entrypoint take away what only collection needed (the
@@ -24,7 +24,7 @@ import sys
 import threading
 from typing import Any, Callable
 
-from grader.runner.jail import jailed_pid
+from grader.sandbox.jail import jailed_pid
 
 # Signals the trusted side may ask for: stop a process (its whole group), or ask it for stacks.
 ALLOWED_SIGNALS = (signal.SIGKILL, signal.SIGUSR1)
@@ -37,11 +37,11 @@ def start_server(
     preexec: Callable[[], None] | None,
     jail: list[str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], socket.socket, int]:
-    """Start `python -I -m grader.runner.proxy.server` for the submission in `root`.
+    """Start `python -I -m grader.sandbox.proxy.server` for the submission in `root`.
 
     Returns the process, this side's end of the conversation and the read end of the
-    process's stack dumps (see `grader.runner.proxy.server`). With `jail` (the argv of
-    `grader.runner.jail`) the process is the jail's bwrap; both descriptors pass through.
+    process's stack dumps (see `grader.sandbox.proxy.server`). With `jail` (the argv of
+    `grader.sandbox.jail`) the process is the jail's bwrap; both descriptors pass through.
     """
     parent, child = socket.socketpair()
     dump_read, dump_write = os.pipe()
@@ -50,7 +50,7 @@ def start_server(
         sys.executable,
         "-I",
         "-m",
-        "grader.runner.proxy.server",
+        "grader.sandbox.proxy.server",
         str(child.fileno()),
         root,
         str(dump_write),

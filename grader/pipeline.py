@@ -14,7 +14,7 @@ from grader.runner import Backend, isolation_level
 from grader.runner.backend import RunOutcome
 from grader.runner.docker_backend import DEFAULT_IMAGE
 from grader.runner.job import Job, prepare_job, remove_job
-from grader.runner.results import RESULTS_MAX_BYTES
+from grader.sandbox.results import RESULTS_MAX_BYTES
 from grader.runner.submission import Submission, collect_submission
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text, clean_text
 from grader.scorecard.model import (

@@ -13,8 +13,8 @@ import textwrap
 import types
 from typing import Any
 
-from grader.runner.proxy.endpoint import Endpoint
-from grader.runner.proxy.errors import mirror_exception_class
+from grader.sandbox.proxy.endpoint import Endpoint
+from grader.sandbox.proxy.errors import mirror_exception_class
 
 _DESCRIBED = frozenset({"__name__", "__qualname__", "__module__", "__doc__"})
 

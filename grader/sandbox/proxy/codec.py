@@ -317,6 +317,6 @@ def safe_dtype(dtype: Any) -> bool:
 
 def _arrays() -> Any:
     """numpy and pandas support, imported when a value needs it (it imports this module)."""
-    from grader.runner.proxy import arrays
+    from grader.sandbox.proxy import arrays
 
     return arrays

@@ -21,9 +21,9 @@ import inspect
 import operator
 from typing import Any
 
-from grader.runner.proxy.codec import CodecError
-from grader.runner.proxy.endpoint import Endpoint, Inert
-from grader.runner.proxy.rules import ProtocolViolation
+from grader.sandbox.proxy.codec import CodecError
+from grader.sandbox.proxy.endpoint import Endpoint, Inert
+from grader.sandbox.proxy.rules import ProtocolViolation
 
 # Dunder operations either end may ask for, mapped to how Python itself performs them.
 DUNDERS = {
@@ -87,7 +87,7 @@ def serve_student(endpoint: Endpoint, message: dict[str, Any]) -> Any:
     if op == "import":
         return importlib.import_module(str(message["module"]))
     if op == "subclass":
-        from grader.runner.proxy.proxies import define_subclass
+        from grader.sandbox.proxy.proxies import define_subclass
 
         return define_subclass(endpoint, message)
     return _perform(endpoint, message)

@@ -16,8 +16,8 @@ import threading
 from collections import deque
 from typing import Any
 
-from grader.runner.proxy.channel import Channel, ChannelClosed, ChannelTimeout
-from grader.runner.proxy.rules import ProtocolViolation, brief
+from grader.sandbox.proxy.channel import Channel, ChannelClosed, ChannelTimeout
+from grader.sandbox.proxy.rules import ProtocolViolation, brief
 
 # Calls in flight at once on one channel, and frames queued for one lane's thread: bounds
 # on what a peer can make the other end hold.

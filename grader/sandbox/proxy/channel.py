@@ -8,8 +8,8 @@ import struct
 import threading
 from typing import Any
 
-from grader.runner.proxy import codec
-from grader.runner.proxy.rules import no_constant
+from grader.sandbox.proxy import codec
+from grader.sandbox.proxy.rules import no_constant
 
 MAX_FRAME = 64 * 1024 * 1024
 HEADER = struct.Struct(">I")

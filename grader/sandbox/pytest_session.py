@@ -58,7 +58,7 @@ def pytest_command(
         str(ini),
         f"--rootdir={rootdir}",
         "-p",
-        "grader.runner.pytest_plugin",
+        "grader.sandbox.pytest_plugin",
         "-p",
         "no:cacheprovider",
         "-p",
@@ -90,7 +90,7 @@ def run_pytest_watched(
 
     The records come back through a pipe this process holds (`--grader-results-fd`): no
     other process can unlink or replace it. `log_path` must lie where the process under test
-    cannot write: it is opened here. `jail` (the argv of `grader.runner.jail`) runs pytest
+    cannot write: it is opened here. `jail` (the argv of `grader.sandbox.jail`) runs pytest
     in the submission's jail; the pipe and `pass_fds` pass through it.
     """
     if uid is not None:

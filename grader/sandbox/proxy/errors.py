@@ -26,12 +26,12 @@ import builtins
 import sys
 from typing import TYPE_CHECKING, Any
 
-from grader.runner.proxy.codec import CodecError
+from grader.sandbox.proxy.codec import CodecError
 
 if (
     TYPE_CHECKING
 ):  # the endpoint imports this module when it rebuilds a peer's exception
-    from grader.runner.proxy.endpoint import Endpoint
+    from grader.sandbox.proxy.endpoint import Endpoint
 
 MAX_MIRROR_DEPTH = 8
 NEVER_BACK = (KeyboardInterrupt, SystemExit, GeneratorExit)

@@ -20,12 +20,12 @@ import sys
 import time
 from typing import Any, Sequence
 
-from grader.runner.proxy.channel import ChannelClosed, ChannelTimeout
-from grader.runner.proxy.endpoint import Endpoint
-from grader.runner.proxy.ops import serve_trusted
-from grader.runner.proxy.proxies import RemoteModule, make_proxy
-from grader.runner.proxy.spawner import SpawnedProcess, spawn, start_server
-from grader.runner.pytest_session import drop_privileges
+from grader.sandbox.proxy.channel import ChannelClosed, ChannelTimeout
+from grader.sandbox.proxy.endpoint import Endpoint
+from grader.sandbox.proxy.ops import serve_trusted
+from grader.sandbox.proxy.proxies import RemoteModule, make_proxy
+from grader.sandbox.proxy.spawner import SpawnedProcess, spawn, start_server
+from grader.sandbox.pytest_session import drop_privileges
 
 
 class StudentTimeout(Exception):

@@ -1,6 +1,6 @@
 """pytest plugin for the trusted hidden-test process: submission imports become proxies.
 
-Loaded with `-p grader.runner.proxy.plugin --grader-proxy-root DIR --grader-proxy-modules a,b`.
+Loaded with `-p grader.sandbox.proxy.plugin --grader-proxy-root DIR --grader-proxy-modules a,b`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Iterator
 
 import pytest
 
-from grader.runner.proxy import client
-from grader.runner.proxy.client import StudentConnection, install
-from grader.runner.proxy.spawner import seal, student_env
+from grader.sandbox.proxy import client
+from grader.sandbox.proxy.client import StudentConnection, install
+from grader.sandbox.proxy.spawner import seal, student_env
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

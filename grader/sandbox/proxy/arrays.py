@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from grader.runner.proxy.codec import (
+from grader.sandbox.proxy.codec import (
     CodecError,
     Referencer,
     Resolver,
