@@ -17,7 +17,12 @@ TestStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
 
 @dataclass
 class TestOutcome:
-    """One hidden (or student) test."""
+    """One hidden test, as the sandbox reports it and every reader sees it.
+
+    In a scorecard's JSON these are the entries of the tests check's `details.tests`;
+    `test_outcomes` reads them back. Every outcome is reported (none is dropped for size);
+    only the text fields are capped, with a visible marker.
+    """
 
     id: str
     title: str
@@ -28,6 +33,34 @@ class TestOutcome:
     location: str = ""
     output: str = ""
     duration: float = 0.0
+
+
+TEST_OUTCOME_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "task",
+    "points",
+    "message",
+    "location",
+    "output",
+    "duration",
+)
+
+
+def test_outcomes(check: "CheckResult | None") -> list[TestOutcome]:
+    """The hidden tests a check reports (its `details.tests`), typed; [] for none."""
+    if check is None:
+        return []
+    found = []
+    for raw in check.details.get("tests", []):
+        if isinstance(raw, TestOutcome):
+            found.append(raw)
+        else:
+            found.append(
+                TestOutcome(**{k: raw[k] for k in TEST_OUTCOME_FIELDS if k in raw})
+            )
+    return found
 
 
 @dataclass
