@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import __version__
 from grader.catalog.model import Exercise
 from grader.clock import utc_stamp
 from grader.runner import Backend, isolation_level
@@ -17,13 +16,8 @@ from grader.runner.job import Job, prepare_job, remove_job
 from grader.sandbox.results import RESULTS_MAX_BYTES
 from grader.runner.submission import Submission, collect_submission
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text, clean_text
-from grader.scorecard.model import (
-    CheckResult,
-    ExerciseRef,
-    RunnerInfo,
-    Scorecard,
-    SubmissionRef,
-)
+from grader.verdict.builder import build_scorecard, runner_info
+from grader.scorecard.model import CheckResult, Scorecard, SubmissionRef
 from grader.scorecard.serialize import check_errors, check_from_dict, loads_finite
 
 HOST_CHECKS = frozenset({"dockerfile"})
@@ -245,23 +239,6 @@ def _finish(
     message: str,
     outcome: RunOutcome | None,
 ) -> Scorecard:
-    score = round(sum(c.score for c in checks), 2)
-    max_score = round(sum(c.max_score for c in checks), 2)
-    errored = [c for c in checks if c.status == "error"]
-    if message or errored:
-        status = "error"
-        message = message or errored[0].message
-    elif max_score and 100.0 * score / max_score >= exercise.pass_percent:
-        status = "pass"
-        message = (
-            f"passed: {score:g} of {max_score:g} (pass mark {exercise.pass_percent:g}%)"
-        )
-    else:
-        status = "fail"
-        message = (
-            f"not yet: {score:g} of {max_score:g}; "
-            f"{exercise.pass_percent:g}% is needed to pass"
-        )
     level, level_reason = isolation_level(
         backend, outcome.integrity if outcome is not None else None
     )
@@ -279,26 +256,18 @@ def _finish(
     tests = next((c for c in checks if c.id == "tests"), None)
     if tests is not None and "isolation" in tests.details:
         integrity["hidden_tests"] = tests.details.pop("isolation")
-    return Scorecard(
-        exercise=ExerciseRef(
-            slug=exercise.qualified_slug, stage=exercise.stage, version=exercise.version
-        ),
+    return build_scorecard(
+        exercise,
         submission=SubmissionRef(sha256=submission.sha256, files=submission.files),
-        runner=RunnerInfo(
-            grader_version=__version__,
-            backend=backend.name,
-            sandboxed=backend.sandboxed,
+        runner=runner_info(
+            backend.name,
+            backend.sandboxed,
             image=outcome.image if outcome else None,
             image_digest=outcome.image_digest if outcome else None,
         ),
-        started_at=started,
-        finished_at=utc_stamp(),
-        duration=round(time.monotonic() - clock, 3),
-        status=status,  # type: ignore[arg-type]
-        score=score,
-        max_score=max_score,
-        pass_percent=exercise.pass_percent,
-        message=cap_text(message, MESSAGE_CHARS),
         checks=checks,
         integrity=integrity,
+        started_at=started,
+        duration=time.monotonic() - clock,
+        message=message,
     )

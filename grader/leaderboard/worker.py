@@ -18,11 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import __version__
 from grader.catalog import Exercise
-from grader.clock import utc_now, utc_stamp
+from grader.clock import utc_now
 from grader.errors import GraderError
-from grader.graders.base import TITLES
 from grader.pipeline import grade_workspace
 from grader.leaderboard import queue
 from grader.leaderboard.archives import ArchiveRejected, extract_archive
@@ -39,14 +37,8 @@ from grader.runner import (
     require_isolation,
 )
 from grader.scorecard import serialize
-from grader.scorecard.caps import MESSAGE_CHARS, cap_text
-from grader.scorecard.model import (
-    CheckResult,
-    ExerciseRef,
-    RunnerInfo,
-    Scorecard,
-    SubmissionRef,
-)
+from grader.verdict.builder import error_scorecard, runner_info
+from grader.scorecard.model import Scorecard, SubmissionRef
 
 log = logging.getLogger("grader.leaderboard")
 # Of a job's time, what the host's checks leave for their clean-up and for storing.
@@ -287,53 +279,11 @@ def give_up(
         card = error_scorecard(
             exercise,
             message,
-            archive_sha256=digest,
-            backend=ctx.backend.name,
-            sandboxed=ctx.backend.sandboxed,
+            submission=SubmissionRef(sha256=digest),
+            runner=runner_info(ctx.backend.name, ctx.backend.sandboxed),
+            integrity={"sandboxed": ctx.backend.sandboxed, "graded": False},
         )
     fail_job(ctx.db, job_id, message, card, attempt=attempt)
-
-
-def error_scorecard(
-    exercise: Exercise,
-    message: str,
-    *,
-    archive_sha256: str,
-    backend: str,
-    sandboxed: bool,
-) -> Scorecard:
-    """A scorecard for a submission the server could not grade: every check `error`, 0."""
-    now = utc_stamp()
-    message = cap_text(message, MESSAGE_CHARS)
-    return Scorecard(
-        exercise=ExerciseRef(
-            slug=exercise.qualified_slug, stage=exercise.stage, version=exercise.version
-        ),
-        submission=SubmissionRef(sha256=archive_sha256),
-        runner=RunnerInfo(
-            grader_version=__version__, backend=backend, sandboxed=sandboxed
-        ),
-        started_at=now,
-        finished_at=now,
-        duration=0.0,
-        status="error",
-        score=0.0,
-        max_score=float(sum(c.weight for c in exercise.checks)),
-        pass_percent=exercise.pass_percent,
-        message=message,
-        checks=[
-            CheckResult(
-                id=c.id,
-                title=TITLES[c.id],
-                status="error",
-                score=0.0,
-                max_score=float(c.weight),
-                message=cap_text(f"not graded: {message}", MESSAGE_CHARS),
-            )
-            for c in exercise.checks
-        ],
-        integrity={"sandboxed": sandboxed, "graded": False},
-    )
 
 
 class InProcessPool:

@@ -1,0 +1,146 @@
+"""The one scorecard builder: every scorecard grader writes is assembled here.
+
+`grader submit`, `grader batch`, `grader ci` and the Exercism runner reach it through
+`grader.pipeline.grade_workspace`; the class server's workers call `error_scorecard` for a
+submission they could not grade. The verdict (pass, fail or error, and its message) and the
+total score are decided here and nowhere else, on the host, from the checks' scores.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader import __version__
+from grader.catalog.model import Exercise
+from grader.clock import utc_stamp
+from grader.scorecard.caps import MESSAGE_CHARS, cap_text
+from grader.scorecard.model import (
+    CheckResult,
+    CheckStatus,
+    ExerciseRef,
+    RunnerInfo,
+    RunStatus,
+    Scorecard,
+    SubmissionRef,
+)
+
+
+def runner_info(
+    backend: str,
+    sandboxed: bool,
+    *,
+    image: str | None = None,
+    image_digest: str | None = None,
+) -> RunnerInfo:
+    """What graded: this grader's version, the backend, and the image when there was one."""
+    return RunnerInfo(
+        grader_version=__version__,
+        backend=backend,
+        sandboxed=sandboxed,
+        image=image,
+        image_digest=image_digest,
+    )
+
+
+def build_scorecard(
+    exercise: Exercise,
+    *,
+    submission: SubmissionRef,
+    runner: RunnerInfo,
+    checks: list[CheckResult],
+    integrity: dict[str, Any],
+    started_at: str,
+    duration: float,
+    message: str = "",
+) -> Scorecard:
+    """The scorecard of one grading. `message` set means the grading itself went wrong.
+
+    The status is `error` when the grading or any check errored, `pass` when the score
+    reaches the exercise's pass mark, `fail` otherwise; the message says which and why.
+    """
+    score = round(sum(c.score for c in checks), 2)
+    max_score = round(sum(c.max_score for c in checks), 2)
+    status, message = verdict(exercise, checks, score, max_score, message)
+    return Scorecard(
+        exercise=exercise_ref(exercise),
+        submission=submission,
+        runner=runner,
+        started_at=started_at,
+        finished_at=utc_stamp(),
+        duration=round(duration, 3),
+        status=status,
+        score=score,
+        max_score=max_score,
+        pass_percent=exercise.pass_percent,
+        message=cap_text(message, MESSAGE_CHARS),
+        checks=checks,
+        integrity=integrity,
+    )
+
+
+def verdict(
+    exercise: Exercise,
+    checks: list[CheckResult],
+    score: float,
+    max_score: float,
+    problem: str,
+) -> tuple[RunStatus, str]:
+    """The run's status and the one-line message a student reads first."""
+    errored = [c for c in checks if c.status == "error"]
+    if problem or errored:
+        return "error", problem or errored[0].message
+    if max_score and 100.0 * score / max_score >= exercise.pass_percent:
+        return "pass", (
+            f"passed: {score:g} of {max_score:g} (pass mark {exercise.pass_percent:g}%)"
+        )
+    return "fail", (
+        f"not yet: {score:g} of {max_score:g}; "
+        f"{exercise.pass_percent:g}% is needed to pass"
+    )
+
+
+def error_scorecard(
+    exercise: Exercise,
+    message: str,
+    *,
+    submission: SubmissionRef,
+    runner: RunnerInfo,
+    integrity: dict[str, Any],
+) -> Scorecard:
+    """A scorecard for a submission that could not be graded: every check `error`, 0."""
+    now = utc_stamp()
+    return build_scorecard(
+        exercise,
+        submission=submission,
+        runner=runner,
+        checks=not_graded(exercise, message, status="error"),
+        integrity=integrity,
+        started_at=now,
+        duration=0.0,
+        message=message,
+    )
+
+
+def not_graded(
+    exercise: Exercise, reason: str, *, status: CheckStatus = "skipped"
+) -> list[CheckResult]:
+    """Every check of `exercise` as not graded, for `reason`, scoring 0 of its weight."""
+    from grader.graders.base import TITLES
+
+    return [
+        CheckResult(
+            id=c.id,
+            title=TITLES[c.id],
+            status=status,
+            score=0.0,
+            max_score=float(c.weight),
+            message=cap_text(f"not graded: {reason}", MESSAGE_CHARS),
+        )
+        for c in exercise.checks
+    ]
+
+
+def exercise_ref(exercise: Exercise) -> ExerciseRef:
+    return ExerciseRef(
+        slug=exercise.qualified_slug, stage=exercise.stage, version=exercise.version
+    )
