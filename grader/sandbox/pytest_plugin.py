@@ -5,7 +5,8 @@ Loaded with `-p grader.sandbox.pytest_plugin`; it registers its reporter only wh
 `--grader-results` (a file, for tools and tests) is given. It streams records (flushed per
 test) so that the process that watches it can tell which test was running when a run had to
 be killed, and resume after it.
-Only the standard library and pytest are imported here: this runs beside student code.
+Only the standard library, pytest and grader's own standard-library-only caps are imported
+here: this runs beside student code.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from typing import IO, Any, Iterator
 
 import pytest
 
-OUTPUT_CHARS = 4_000
-MESSAGE_CHARS = 2_000
+from grader.scorecard.caps import MESSAGE_CHARS, OUTPUT_CHARS, cap_text
 
 
 class TestTimeout(BaseException):
@@ -87,12 +87,6 @@ def test_metadata(item: pytest.Item) -> dict[str, Any]:
     return {"id": item.nodeid, "title": title, "task": task, "points": points}
 
 
-def cap(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"\n... [truncated: {len(text) - limit} more characters]"
-
-
 def describe_failure(
     excinfo: pytest.ExceptionInfo[BaseException], root: str | None
 ) -> tuple[str, str]:
@@ -114,13 +108,13 @@ def describe_failure(
         base = os.path.realpath(root)
         if remote_location.startswith(base + os.sep):
             remote_location = remote_location[len(base) + 1 :]
-        return cap(message, MESSAGE_CHARS), remote_location
+        return cap_text(message, MESSAGE_CHARS), remote_location
     if isinstance(exc, SyntaxError) and exc.filename and root:
         base = os.path.realpath(root)
         path = os.path.realpath(exc.filename)
         if path.startswith(base + os.sep):
             location = f"{os.path.relpath(path, base)}:{exc.lineno}"
-            return cap(f"SyntaxError: {exc.msg}", MESSAGE_CHARS), location
+            return cap_text(f"SyntaxError: {exc.msg}", MESSAGE_CHARS), location
     if root:
         base = os.path.realpath(root)
         for entry in excinfo.traceback:
@@ -132,7 +126,7 @@ def describe_failure(
             if path.startswith(base + os.sep):
                 rel = os.path.relpath(path, base)
                 location = f"{rel}:{entry.lineno + 1} in {entry.name}"
-    return cap(message, MESSAGE_CHARS), location
+    return cap_text(message, MESSAGE_CHARS), location
 
 
 class JsonLinesReporter:
@@ -161,7 +155,7 @@ class JsonLinesReporter:
             return
         excinfo = self.collect_errors.pop(report.nodeid, None)
         if excinfo is None:
-            message, location = cap(str(report.longrepr), MESSAGE_CHARS), ""
+            message, location = cap_text(str(report.longrepr), MESSAGE_CHARS), ""
         else:
             message, location = describe_failure(excinfo, self.root)
         self.write(
@@ -214,7 +208,7 @@ class JsonLinesReporter:
                     call.excinfo, self.root
                 )
             elif report.skipped:
-                record["message"] = cap(
+                record["message"] = cap_text(
                     (
                         str(report.longrepr[-1])
                         if isinstance(report.longrepr, tuple)
@@ -223,7 +217,7 @@ class JsonLinesReporter:
                     MESSAGE_CHARS,
                 )
             output = report.capstdout + report.capstderr
-            record["output"] = cap(output, OUTPUT_CHARS)
+            record["output"] = cap_text(output, OUTPUT_CHARS)
         elif (
             report.when == "teardown"
             and report.failed
