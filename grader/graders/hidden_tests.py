@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -17,20 +18,14 @@ from grader.sandbox.pytest_session import (
     pytest_command,
     run_pytest_watched,
 )
-from grader.scorecard.caps import MAX_TESTS
-from grader.scorecard.model import CheckResult
+from grader.sandbox.results import RESULTS_MAX_BYTES
+from grader.scorecard.caps import OUTPUT_CHARS, cap_text
+from grader.scorecard.model import TEST_OUTCOME_FIELDS, CheckResult
 
-TEST_FIELDS = (
-    "id",
-    "title",
-    "status",
-    "task",
-    "points",
-    "message",
-    "location",
-    "output",
-    "duration",
-)
+# The tests' outcomes may use this much of the results file (grader.sandbox.results); the
+# other checks' details are capped on their own and fit in the rest.
+TESTS_TEXT_BYTES = RESULTS_MAX_BYTES * 3 // 4
+MIN_TEST_TEXT_CHARS = 60
 
 
 def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
@@ -153,9 +148,13 @@ def score_tests(
     weight: float,
     out_of_time: bool = False,
 ) -> CheckResult:
-    """Points earned over points collected; a test with no result is an error, never a pass."""
+    """Every collected test's outcome; a test with no result is an error, never a pass.
+
+    No outcome is ever dropped: the host scores from all of them. Only their text is cut
+    (`fit_text`) when there are so many that it would not fit the results.
+    """
     tests = []
-    for meta in collected[:MAX_TESTS]:
+    for meta in collected:
         record = results.get(meta["id"])
         if record is None:
             record = {
@@ -170,7 +169,8 @@ def score_tests(
                 "output": "",
                 "duration": 0.0,
             }
-        tests.append({k: record.get(k, meta.get(k)) for k in TEST_FIELDS})
+        tests.append({k: record.get(k, meta.get(k)) for k in TEST_OUTCOME_FIELDS})
+    fit_text(tests, TESTS_TEXT_BYTES)
     total = sum(float(m.get("points", 1.0)) for m in collected)
     earned = sum(float(t["points"]) for t in tests if t["status"] == "passed")
     failed = [t for t in tests if t["status"] != "passed"]
@@ -189,6 +189,25 @@ def score_tests(
         message=message,
         details={"tests": tests, "points_earned": earned, "points_total": total},
     )
+
+
+def fit_text(tests: list[dict[str, Any]], budget: int) -> None:
+    """Cut the tests' messages and output, all alike, until their JSON fits `budget` bytes.
+
+    Each text keeps its own visible marker of what was cut; a few tests are never cut.
+    """
+    originals = [(t["message"], t["output"]) for t in tests]
+    limit = OUTPUT_CHARS
+    while _encoded_size(tests) > budget and limit > MIN_TEST_TEXT_CHARS:
+        limit //= 2
+        for test, (message, output) in zip(tests, originals):
+            test["message"] = cap_text(message, limit)
+            test["output"] = cap_text(output, limit)
+
+
+def _encoded_size(tests: list[dict[str, Any]]) -> int:
+    # ASCII escapes, as the entrypoint writes the results: a CJK character costs 6 bytes.
+    return len(json.dumps(tests, ensure_ascii=True))
 
 
 def pytest_env() -> dict[str, str]:

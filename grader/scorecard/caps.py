@@ -6,7 +6,6 @@ MESSAGE_CHARS = 2_000
 OUTPUT_CHARS = 4_000
 DIFF_CHARS = 8_000
 MAX_VIOLATIONS = 200
-MAX_TESTS = 500
 # Upper bounds of the numbers in a scorecard (the schema states the same): a score, a
 # maximum score or a test's points above MAX_SCORE, or a duration above MAX_SECONDS, is
 # not a result but a forgery or a bug, and is refused like a NaN.

@@ -20,9 +20,11 @@ class TestOutcome:
     """One hidden test, as the sandbox reports it and every reader sees it.
 
     In a scorecard's JSON these are the entries of the tests check's `details.tests`;
-    `test_outcomes` reads them back. Every outcome is reported (none is dropped for size);
+    `outcomes_of` reads them back. Every outcome is reported (none is dropped for size);
     only the text fields are capped, with a visible marker.
     """
+
+    __test__ = False  # a model, not a test class for pytest to collect
 
     id: str
     title: str
@@ -48,7 +50,7 @@ TEST_OUTCOME_FIELDS = (
 )
 
 
-def test_outcomes(check: "CheckResult | None") -> list[TestOutcome]:
+def outcomes_of(check: "CheckResult | None") -> list[TestOutcome]:
     """The hidden tests a check reports (its `details.tests`), typed; [] for none."""
     if check is None:
         return []
