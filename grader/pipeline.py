@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,9 @@ def grade_workspace(
     job = prepare_job(exercise, submission)
     try:
         outcome = backend.run(job)
-        checks, problem = read_results(job, outcome)
+        report = read_results(job, outcome)
         host = run_host_checks(job, backend, deadline=deadline)
-        checks = merge_host_checks(exercise, checks, host)
+        checks = merge_host_checks(exercise, report.checks, host)
     finally:
         remove_job(job)
     return _finish(
@@ -68,12 +69,30 @@ def grade_workspace(
         started,
         clock,
         checks=checks,
-        message=problem,
+        message=report.problem,
         outcome=outcome,
+        sandbox_facts=report.facts,
     )
 
 
-def read_results(job: Job, outcome: RunOutcome) -> tuple[list[CheckResult], str]:
+@dataclass
+class SandboxReport:
+    """What the sandbox's run reported, validated: its checks and its isolation facts.
+
+    `problem` is set (and the checks are errors) when the run reported nothing usable.
+    """
+
+    checks: list[CheckResult]
+    problem: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+# The isolation facts a sandbox may report, each an object (the scorecard's schema holds
+# their fields): anything else in the results is refused as malformed.
+SANDBOX_FACTS = frozenset({"hidden_tests"})
+
+
+def read_results(job: Job, outcome: RunOutcome) -> SandboxReport:
     """The checks from the run's results file, validated; or error checks and the reason."""
     exercise = job.exercise
     if outcome.timed_out:
@@ -81,13 +100,13 @@ def read_results(job: Job, outcome: RunOutcome) -> tuple[list[CheckResult], str]
             f"the grading run took longer than {exercise.limits.run_seconds:g} s and was "
             "stopped; look for an endless loop or a very slow test in your code"
         )
-        return _not_run(exercise, reason, status="error"), reason
+        return SandboxReport(_not_run(exercise, reason, status="error"), reason)
     if outcome.out_of_memory:
         reason = (
             f"the grading run used more than {exercise.limits.memory_mb} MB of memory and "
             "was stopped; look for data structures that grow without bound"
         )
-        return _not_run(exercise, reason, status="error"), reason
+        return SandboxReport(_not_run(exercise, reason, status="error"), reason)
     path = job.results_path
     try:
         if path.is_symlink() or not path.is_file():
@@ -110,21 +129,33 @@ def read_results(job: Job, outcome: RunOutcome) -> tuple[list[CheckResult], str]
         if not isinstance(document, dict) or document.get("nonce") != job.nonce:
             raise ValueError("the results file was not written by this run's grader")
         checks = _validated_checks(document, exercise)
+        facts = _validated_facts(document)
     except MalformedResults as exc:
         reason = cap_text(
             f"the results from the sandbox were malformed ({exc}); nothing was scored",
             MESSAGE_CHARS - 100,
         )
-        return _not_run(exercise, reason, status="error"), reason
+        return SandboxReport(_not_run(exercise, reason, status="error"), reason)
     except (ValueError, OSError) as exc:
         tail = clean_text(outcome.log_tail)[-1000:]
         reason = f"the grader crashed inside the sandbox ({exc}; exit code {outcome.exit_code})"
         if tail:
             reason += f": {tail}"
-        return _not_run(
-            exercise, cap_text(reason, MESSAGE_CHARS - 100), status="error"
-        ), cap_text(reason, MESSAGE_CHARS - 100)
-    return checks, ""
+        reason = cap_text(reason, MESSAGE_CHARS - 100)
+        return SandboxReport(_not_run(exercise, reason, status="error"), reason)
+    return SandboxReport(checks, facts=facts)
+
+
+def _validated_facts(document: dict[str, Any]) -> dict[str, Any]:
+    facts = document.get("integrity", {})
+    if not isinstance(facts, dict):
+        raise MalformedResults("the isolation facts are not an object")
+    unknown = sorted(set(facts) - SANDBOX_FACTS)
+    if unknown:
+        raise MalformedResults(f"unknown isolation facts: {unknown[:5]}")
+    if any(not isinstance(value, dict) for value in facts.values()):
+        raise MalformedResults("an isolation fact is not an object")
+    return facts
 
 
 def scrub(value: Any) -> Any:
@@ -238,6 +269,7 @@ def _finish(
     checks: list[CheckResult],
     message: str,
     outcome: RunOutcome | None,
+    sandbox_facts: dict[str, Any] | None = None,
 ) -> Scorecard:
     level, level_reason = isolation_level(
         backend, outcome.integrity if outcome is not None else None
@@ -253,9 +285,7 @@ def _finish(
         integrity["backend_choice"] = backend.auto_choice  # type: ignore[attr-defined]
     if outcome is not None:
         integrity.update(outcome.integrity)
-    tests = next((c for c in checks if c.id == "tests"), None)
-    if tests is not None and "isolation" in tests.details:
-        integrity["hidden_tests"] = tests.details.pop("isolation")
+    integrity.update(sandbox_facts or {})
     return build_scorecard(
         exercise,
         submission=SubmissionRef(sha256=submission.sha256, files=submission.files),

@@ -162,7 +162,8 @@ def test_a_crash_of_the_grader_inside_is_an_error_scorecard(
     try:
         (job.root / "job.json").write_text("{ not json")
         outcome = docker_backend.run(job)
-        checks, problem = read_results(job, outcome)
+        report = read_results(job, outcome)
+        checks, problem = report.checks, report.problem
     finally:
         remove_job(job)
     assert "crashed inside the sandbox" in problem

@@ -182,7 +182,8 @@ def job(word_count, reference_copy: Path):
 
 def test_a_well_formed_results_document_is_scored(job) -> None:
     job.results_path.write_text(_results_document(job.exercise, job.nonce, "1", "0.2"))
-    checks, reason = read_results(job, RunOutcome(exit_code=0))
+    report = read_results(job, RunOutcome(exit_code=0))
+    checks, reason = report.checks, report.problem
     assert reason == ""
     tests = next(c for c in checks if c.id == "tests")
     assert tests.status == "pass" and tests.score == tests.max_score / 2
@@ -207,7 +208,31 @@ def test_a_non_finite_or_absurd_result_is_an_error_saying_malformed(
     job.results_path.write_text(
         _results_document(job.exercise, job.nonce, points, duration)
     )
-    checks, reason = read_results(job, RunOutcome(exit_code=0))
+    report = read_results(job, RunOutcome(exit_code=0))
+    checks, reason = report.checks, report.problem
     assert "malformed" in reason, reason
     assert {c.status for c in checks} == {"error"}
     assert all(c.score == 0 and math.isfinite(c.max_score) for c in checks)
+
+
+def test_isolation_facts_travel_beside_the_checks(job) -> None:
+    document = json.loads(_results_document(job.exercise, job.nonce, "1", "0.2"))
+    facts = {"mode": "process", "student_uid": 10002, "restarts": 0, "anomalies": []}
+    document["integrity"] = {"hidden_tests": facts}
+    job.results_path.write_text(json.dumps(document))
+    report = read_results(job, RunOutcome(exit_code=0))
+    assert report.problem == "" and report.facts == {"hidden_tests": facts}
+    tests = next(c for c in report.checks if c.id == "tests")
+    assert "isolation" not in tests.details
+
+
+@pytest.mark.parametrize(
+    "integrity", [["hidden_tests"], {"level": "full"}, {"hidden_tests": "full"}]
+)
+def test_unknown_or_malformed_isolation_facts_are_refused(job, integrity) -> None:
+    document = json.loads(_results_document(job.exercise, job.nonce, "1", "0.2"))
+    document["integrity"] = integrity
+    job.results_path.write_text(json.dumps(document))
+    report = read_results(job, RunOutcome(exit_code=0))
+    assert "malformed" in report.problem
+    assert {c.status for c in report.checks} == {"error"}

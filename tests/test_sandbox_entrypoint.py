@@ -152,7 +152,8 @@ def test_a_file_beside_the_results_makes_them_untrusted(
     try:
         job.results_path.write_text(json.dumps({"nonce": job.nonce, "checks": []}))
         (job.results_path.parent / "planted").write_text("x")
-        checks, reason = read_results(job, RunOutcome(exit_code=0))
+        report = read_results(job, RunOutcome(exit_code=0))
+        checks, reason = report.checks, report.problem
         assert "files of unknown origin" in reason and "planted" in reason
         assert {c.status for c in checks} == {"error"}
     finally:

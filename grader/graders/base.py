@@ -54,6 +54,9 @@ class CheckContext:
     # Set in a bwrap sandbox (one uid): the submission's processes run in a nested jail
     # that sees only their own folders (grader.sandbox.jail), instead of under another uid.
     jail: bool = False
+    # What the checks learned about the sandbox's isolation (the hidden tests' process
+    # split): sent to the host beside the checks, never inside a check's details.
+    facts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def entry_work(self) -> Path:

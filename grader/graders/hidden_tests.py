@@ -105,7 +105,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     scored = score_tests(
         session.collected, session.results, config.weight, session.out_of_time
     )
-    scored.details["isolation"] = {
+    ctx.facts["hidden_tests"] = {
         "mode": "process",
         "student_uid": ctx.student_uid,
         "restarts": session.isolation.get("restarts", 0),

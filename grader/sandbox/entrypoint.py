@@ -115,7 +115,7 @@ def run_job(job_root: Path) -> dict[str, Any]:
     with ThreadPoolExecutor(max_workers=max(1, len(configs))) as pool:
         futures = [pool.submit(_run_check, ctx, config) for config in configs]
         checks = [f.result() for f in futures]
-    return {"checks": [asdict(c) for c in checks], "integrity": {}}
+    return {"checks": [asdict(c) for c in checks], "integrity": dict(ctx.facts)}
 
 
 def _run_check(ctx: CheckContext, config: CheckConfig) -> CheckResult:
