@@ -53,6 +53,11 @@ def start_workspace(exercise: Exercise, dest: Path) -> Workspace:
         shutil.copytree(exercise.data_dir, dest / "data", dirs_exist_ok=True)
     marker = dest / MARKER_DIR / MARKER_FILE
     marker.parent.mkdir(parents=True, exist_ok=True)
+    # Scorecards are results, not work: git leaves them out. The marker stays in, so that
+    # `grader ci` finds the exercise in the student's repository.
+    (dest / MARKER_DIR / ".gitignore").write_text(
+        f"{SCORECARDS_DIR}/\n", encoding="utf-8"
+    )
     marker.write_text(
         json.dumps(
             {"exercise": exercise.qualified_slug, "version": exercise.version}, indent=2

@@ -149,3 +149,37 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.output
+
+
+def test_a_mistyped_slug_gets_the_closest_exercise_suggested(tmp_path: Path) -> None:
+    result = run("start", "word-cont", str(tmp_path / "x"))
+    assert result.exit_code == 2
+    assert "did you mean word-count?" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_new_workspace_keeps_scorecards_out_of_git(workspace: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(workspace)], check=True)
+    (workspace / ".grader" / "scorecards").mkdir()
+    (workspace / ".grader" / "scorecards" / "card.json").write_text("{}")
+    listed = subprocess.run(
+        ["git", "-C", str(workspace), "status", "--porcelain", "-uall"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert ".grader/exercise.json" in listed  # grader ci finds the exercise by it
+    assert "scorecards" not in listed
+
+
+def test_help_lists_the_student_commands_first() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    student, _, teacher = result.output.partition("Teacher, class and CI commands:")
+    assert "Student commands:" in student
+    for name in ("list", "start", "test", "submit", "progress"):
+        assert f"\n  {name} " in student
+    for name in ("batch", "serve", "class", "exercises", "runner"):
+        assert f"\n  {name} " in teacher and f"\n  {name} " not in student

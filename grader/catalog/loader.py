@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from functools import lru_cache
@@ -143,9 +144,16 @@ class ExercisePack:
             if d.name == name and (not stage_part or d.parent.name == stage_part)
         ]
         if not candidates:
-            known = ", ".join(d.name for d in self.exercise_dirs()) or "none"
+            names = sorted({d.name for d in self.exercise_dirs()})
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            if close:
+                raise ExerciseError(
+                    f"unknown exercise {slug!r}; did you mean {close[0]}? "
+                    "(`grader list` shows them all)"
+                )
             raise ExerciseError(
-                f"unknown exercise {slug!r}; run `grader list` to see them (known: {known})"
+                f"unknown exercise {slug!r}; run `grader list` to see them "
+                f"(known: {', '.join(names) or 'none'})"
             )
         if len(candidates) > 1:
             raise ExerciseError(

@@ -28,6 +28,23 @@ from grader.cli.student import (
 from grader.errors import EXIT_USAGE, GraderError
 from grader.files import UnsafeWriteError
 
+# `grader --help` lists a student's commands first, in the order of their work; the rest
+# (teaching, running a class, CI and other tools) after. A command in neither is listed last.
+STUDENT_COMMANDS = ("list", "start", "test", "submit", "progress", "stage")
+TEACHER_COMMANDS = (
+    "batch",
+    "class",
+    "serve",
+    "worker",
+    "exercises",
+    "runner",
+    "ci",
+    "init",
+    "export",
+    "exercism-run",
+    "schema",
+)
+
 
 class GraderGroup(click.Group):
     """The command group: a refused write is a user's error (one line, exit 2)."""
@@ -37,6 +54,32 @@ class GraderGroup(click.Group):
             return super().invoke(ctx)
         except UnsafeWriteError as exc:
             raise GraderError(str(exc)) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        known = STUDENT_COMMANDS + TEACHER_COMMANDS
+        rest = sorted(n for n in self.commands if n not in known)
+        return [n for n in known if n in self.commands] + rest
+
+    def format_commands(
+        self, ctx: click.Context, formatter: click.HelpFormatter
+    ) -> None:
+        width = formatter.width - 6 - max(len(n) for n in self.commands)
+        sections = (
+            ("Student commands", [n for n in STUDENT_COMMANDS if n in self.commands]),
+            (
+                "Teacher, class and CI commands",
+                [n for n in self.list_commands(ctx) if n not in STUDENT_COMMANDS],
+            ),
+        )
+        for title, names in sections:
+            rows = [
+                (name, self.commands[name].get_short_help_str(limit=width))
+                for name in names
+                if not self.commands[name].hidden
+            ]
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
 
 @click.group(
