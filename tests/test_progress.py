@@ -320,3 +320,29 @@ def test_reading_one_stage_skips_the_scorecards_of_other_stages(
     assert report.for_stage(2)[0].workspaces and not report.for_stage(2)[0].attempts
     assert report.damaged == []
     assert len(collect_progress(repo=repo, pack=two_stage_pack).damaged) == 1
+
+
+def test_run_inside_one_workspace_it_shows_the_workspaces_beside_it(
+    tmp_path: Path, two_stage_pack: ExercisePack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "exercises"  # where the student ran `grader start`; no git
+    wc = start(two_stage_pack, "word-count", home, "wc")
+    save_scorecard(wc, golden_card("full-marks"))
+    start(two_stage_pack, "word-stats", home, "stats")
+    (wc.root / "tests").mkdir(exist_ok=True)
+    monkeypatch.chdir(wc.root / "tests")
+    result = invoke(two_stage_pack.root, "progress")
+    assert result.exit_code == 0
+    assert f"Progress in {home.resolve()}" in result.output
+    assert "Only one workspace" not in result.output
+
+
+def test_a_lone_workspace_says_where_to_run_progress(
+    tmp_path: Path, two_stage_pack: ExercisePack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wc = start(two_stage_pack, "word-count", tmp_path / "alone", "wc")
+    monkeypatch.chdir(wc.root)
+    result = invoke(two_stage_pack.root, "progress")
+    assert result.exit_code == 0
+    assert "Only one workspace was found" in result.output
+    assert "the folder that holds your exercise folders" in result.output

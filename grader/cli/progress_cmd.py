@@ -39,6 +39,13 @@ def progress_command(
     """Show best score, attempts, last status and time per exercise, stage by stage."""
     report = collect_progress(repo=resolve_repo(repo), pack=pack_from(ctx))
     print_progress(Console(), report)
+    if sum(len(e.workspaces) for e in report.exercises) <= 1:
+        click.echo(
+            f"Only {'one workspace was' if report.exercises else 'no workspace was'} "
+            f"found under {report.repo}. Run `grader progress` in the folder that holds "
+            "your exercise folders (the one you ran `grader start` in), or pass --repo.",
+            err=True,
+        )
     if html_path is not None:
         try:
             write_html_report(report, html_path)
