@@ -12,7 +12,7 @@ from grader.catalog.loader import load_exercise
 from grader.graders.hidden_tests import fit_text, score_tests
 from grader.pipeline import grade_workspace
 from grader.runner import LocalBackend
-from grader.scorecard.model import outcomes_of
+from grader.scorecard.model import TestOutcome, outcomes_of
 from tests.conftest import WORD_COUNT
 
 MANY = 700
@@ -87,6 +87,12 @@ def test_text_is_cut_with_a_marker_and_no_outcome_is_dropped() -> None:
 
 
 def test_text_that_fits_is_never_cut() -> None:
-    tests = [{"message": "m" * 1000, "output": "o" * 3000} for _ in range(5)]
+    tests = [_text_only("m" * 1000, "o" * 3000) for _ in range(5)]
     fit_text(tests, 1_000_000)
-    assert tests[0] == {"message": "m" * 1000, "output": "o" * 3000}
+    assert (tests[0].message, tests[0].output) == ("m" * 1000, "o" * 3000)
+
+
+def _text_only(message: str, output: str) -> TestOutcome:
+    return TestOutcome(
+        id="t", title="t", status="failed", message=message, output=output
+    )

@@ -12,7 +12,7 @@ from grader.catalog.model import Exercise
 from grader.errors import ExerciseError
 from grader.runner import Backend
 from grader.runner.submission import shadowed_module
-from grader.scorecard.model import Scorecard
+from grader.scorecard.model import Scorecard, outcomes_of
 
 MIN_HIDDEN_TESTS = 15
 
@@ -111,29 +111,29 @@ def suite_problems(exercise: Exercise, card: Scorecard) -> list[str]:
     tests_check = card.check("tests")
     if tests_check is None:
         return ["the exercise has no tests check"]
-    tests = tests_check.details.get("tests", [])
+    tests = outcomes_of(tests_check)
     problems = []
     if len(tests) < MIN_HIDDEN_TESTS:
         problems.append(
             f"hidden suite has {len(tests)} tests; at least {MIN_HIDDEN_TESTS} are needed"
         )
     for what, values in (
-        ("test id", [t["id"] for t in tests]),
-        ("title", [t["title"] for t in tests]),
+        ("test id", [t.id for t in tests]),
+        ("title", [t.title for t in tests]),
     ):
         for value, count in Counter(values).items():
             if count > 1:
                 problems.append(f"hidden suite: {what} {value!r} is used {count} times")
     for t in tests:
-        if t["task"] not in exercise.task_ids():
+        if t.task not in exercise.task_ids():
             problems.append(
-                f"hidden test {t['id']}: task {t['task']!r} is not one of the exercise's tasks"
+                f"hidden test {t.id}: task {t.task!r} is not one of the exercise's tasks"
             )
-        if t["title"] == t["id"].rsplit("::", 1)[-1]:
+        if t.title == t.id.rsplit("::", 1)[-1]:
             problems.append(
-                f"hidden test {t['id']}: no docstring (its first line is the title)"
+                f"hidden test {t.id}: no docstring (its first line is the title)"
             )
-    covered_tasks = {t["task"] for t in tests}
+    covered_tasks = {t.task for t in tests}
     for task in exercise.tasks:
         if task.id not in covered_tasks:
             problems.append(f"task {task.id} ({task.title_en}) has no hidden test")

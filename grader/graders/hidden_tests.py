@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from grader.sandbox.pytest_session import (
 )
 from grader.sandbox.results import RESULTS_MAX_BYTES
 from grader.scorecard.caps import OUTPUT_CHARS, cap_text
-from grader.scorecard.model import TEST_OUTCOME_FIELDS, CheckResult
+from grader.scorecard.model import TEST_OUTCOME_FIELDS, CheckResult, TestOutcome
 
 # The tests' outcomes may use this much of the results file (grader.sandbox.results); the
 # other checks' details are capped on their own and fit in the rest.
@@ -169,11 +170,13 @@ def score_tests(
                 "output": "",
                 "duration": 0.0,
             }
-        tests.append({k: record.get(k, meta.get(k)) for k in TEST_OUTCOME_FIELDS})
+        tests.append(
+            TestOutcome(**{k: record.get(k, meta.get(k)) for k in TEST_OUTCOME_FIELDS})
+        )
     fit_text(tests, TESTS_TEXT_BYTES)
     total = sum(float(m.get("points", 1.0)) for m in collected)
-    earned = sum(float(t["points"]) for t in tests if t["status"] == "passed")
-    failed = [t for t in tests if t["status"] != "passed"]
+    earned = sum(t.points for t in tests if t.status == "passed")
+    failed = [t for t in tests if t.status != "passed"]
     status = "pass" if not failed else "fail"
     if failed:
         message = f"{len(tests) - len(failed)} of {len(tests)} tests passed"
@@ -187,27 +190,31 @@ def score_tests(
         weight,
         fraction=earned / total if total else 0.0,
         message=message,
-        details={"tests": tests, "points_earned": earned, "points_total": total},
+        details={
+            "tests": [asdict(t) for t in tests],
+            "points_earned": earned,
+            "points_total": total,
+        },
     )
 
 
-def fit_text(tests: list[dict[str, Any]], budget: int) -> None:
+def fit_text(tests: list[TestOutcome], budget: int) -> None:
     """Cut the tests' messages and output, all alike, until their JSON fits `budget` bytes.
 
     Each text keeps its own visible marker of what was cut; a few tests are never cut.
     """
-    originals = [(t["message"], t["output"]) for t in tests]
+    originals = [(t.message, t.output) for t in tests]
     limit = OUTPUT_CHARS
     while _encoded_size(tests) > budget and limit > MIN_TEST_TEXT_CHARS:
         limit //= 2
         for test, (message, output) in zip(tests, originals):
-            test["message"] = cap_text(message, limit)
-            test["output"] = cap_text(output, limit)
+            test.message = cap_text(message, limit)
+            test.output = cap_text(output, limit)
 
 
-def _encoded_size(tests: list[dict[str, Any]]) -> int:
+def _encoded_size(tests: list[TestOutcome]) -> int:
     # ASCII escapes, as the entrypoint writes the results: a CJK character costs 6 bytes.
-    return len(json.dumps(tests, ensure_ascii=True))
+    return len(json.dumps([asdict(t) for t in tests], ensure_ascii=True))
 
 
 def pytest_env() -> dict[str, str]:
