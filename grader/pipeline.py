@@ -14,6 +14,7 @@ from grader.runner import Backend, isolation_level
 from grader.runner.backend import RunOutcome
 from grader.runner.docker_backend import DEFAULT_IMAGE
 from grader.runner.job import Job, prepare_job, remove_job
+from grader.runner.log_stream import ProgressCallback
 from grader.sandbox.results import RESULTS_MAX_BYTES
 from grader.runner.submission import Submission, collect_submission
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text, clean_text
@@ -34,12 +35,17 @@ def grade_workspace(
     exercise: Exercise,
     backend: Backend,
     deadline: float | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> Scorecard:
     """Grade the allow-listed files of `workspace`. Every outcome is a scorecard.
 
     `deadline` (time.monotonic()) is when the whole grading must be over: the host's
-    checks get what the sandbox's run left of it.
+    checks get what the sandbox's run left of it. `on_progress` receives what the grading
+    is doing as it goes (`{"step": ...}`, and each check's `{"check": id, "state": ...}`),
+    for display only.
     """
+    say = on_progress or (lambda event: None)
+    say({"step": "preparing"})
     started = utc_stamp()
     clock = time.monotonic()
     submission = collect_submission(workspace, exercise)
@@ -56,8 +62,11 @@ def grade_workspace(
         )
     job = prepare_job(exercise, submission)
     try:
-        outcome = backend.run(job)
+        say({"step": "sandbox", "backend": backend.name})
+        outcome = backend.run(job, on_progress)
         report = read_results(job, outcome)
+        if any(c.id in HOST_CHECKS for c in exercise.checks):
+            say({"step": "host checks"})
         host = run_host_checks(job, backend, deadline=deadline)
         checks = merge_host_checks(exercise, report.checks, host)
     finally:

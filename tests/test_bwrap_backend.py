@@ -214,7 +214,7 @@ class Recording:
         self.outcomes: list[RunOutcome] = []
         self.out_files: list[list[str]] = []
 
-    def run(self, job: Job) -> RunOutcome:
+    def run(self, job: Job, on_progress: object = None) -> RunOutcome:
         self.roots.append(job.root)
         self.outcomes.append(self.inner.run(job))
         self.out_files.append(sorted(p.name for p in (job.root / "out").iterdir()))

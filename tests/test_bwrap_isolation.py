@@ -162,7 +162,7 @@ class Recording:
     def cgroup_missing(self) -> str:
         return self.inner.cgroup_missing
 
-    def run(self, job: Job) -> RunOutcome:
+    def run(self, job: Job, on_progress: object = None) -> RunOutcome:
         self.jobs.append(job)
         self.outcomes.append(self.inner.run(job))
         self.out_files.append(sorted(p.name for p in (job.root / "out").iterdir()))

@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 
 from grader.catalog import ExercisePack
+from grader.cli.live_progress import grading_progress
 from grader.cli.render import exercise_table, print_scorecard
 from grader.errors import EXIT_FAIL, EXIT_PASS, GraderError
 from grader.pipeline import grade_workspace
@@ -170,7 +171,13 @@ def submit_command(
     else:
         exercise = workspace.exercise(pack_from(ctx))
         runner = backend_with_warning(backend)
-        card = grade_workspace(workspace.root, exercise=exercise, backend=runner)
+        with grading_progress(enabled=not as_json) as on_progress:
+            card = grade_workspace(
+                workspace.root,
+                exercise=exercise,
+                backend=runner,
+                on_progress=on_progress,
+            )
     path = save_scorecard(workspace, card)
     if as_json:
         click.echo(serialize.dumps(card), nl=False)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from grader.runner.job import Job
+from grader.runner.log_stream import ProgressCallback
 
 
 @dataclass
@@ -25,6 +26,9 @@ class Backend(Protocol):
     name: str
     sandboxed: bool
 
-    def run(self, job: Job) -> RunOutcome:
-        """Run the job to completion or its deadline; never raise for what the submission did."""
+    def run(self, job: Job, on_progress: ProgressCallback | None = None) -> RunOutcome:
+        """Run the job to completion or its deadline; never raise for what the submission did.
+
+        `on_progress` receives the entrypoint's progress events as they come (for display).
+        """
         ...

@@ -40,6 +40,7 @@ from grader.runner import cgroup
 from grader.runner.backend import RunOutcome
 from grader.sandbox.jail import JAIL_ENV
 from grader.runner.job import Job
+from grader.runner.log_stream import LogStream, ProgressCallback
 from grader.sandbox.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES
 
 SANDBOX_ID = "10001"
@@ -167,7 +168,7 @@ class BwrapBackend:
     def _limits(self, memory_mb: int) -> cgroup.Limits:
         return cgroup.Limits(memory_mb=memory_mb, pids=PROCESSES, cpus=self.cpus)
 
-    def run(self, job: Job) -> RunOutcome:
+    def run(self, job: Job, on_progress: ProgressCallback | None = None) -> RunOutcome:
         limits = job.exercise.limits
         # cpu: a per-process backstop should the host deadline ever fail; never hit first.
         rlimits = {"as": (limits.memory_mb + ADDRESS_HEADROOM_MB) * MB, "core": 0}
@@ -179,6 +180,7 @@ class BwrapBackend:
         results_read, results_write = os.pipe()
         log_read, log_write = os.pipe()
         timed_out = False
+        log = LogStream(job.nonce, on_progress, keep=LOG_CHARS)
         try:
             proc = subprocess.Popen(
                 _argv(job, rlimits, results_write),
@@ -195,10 +197,10 @@ class BwrapBackend:
             results_write = log_write = -1
             deadline = time.monotonic() + limits.run_seconds + HOST_MARGIN_SECONDS
             try:
-                results, log = _collect(proc, results_read, log_read, deadline)
+                results = _collect(proc, results_read, log_read, log, deadline)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                results, log = b"", b""
+                results = b""
             finally:
                 # Killing bwrap kills the sandbox's pid 1 (--die-with-parent), and with
                 # it the whole pid namespace, daemons in their own sessions included.
@@ -212,7 +214,8 @@ class BwrapBackend:
                     os.close(fd)
             if group is not None:
                 group.remove()
-        tail = log[-LOG_CHARS:].decode("utf-8", "replace")
+        log.close()
+        tail = log.tail
         if len(results) > RESULTS_MAX_BYTES:
             tail += f"\nthe results were larger than {RESULTS_MAX_BYTES} bytes"
         elif results:  # the host writes the one file; nothing inside can reach out/
@@ -230,14 +233,18 @@ class BwrapBackend:
 
 
 def _collect(
-    proc: subprocess.Popen[bytes], results_fd: int, log_fd: int, deadline: float
-) -> tuple[bytes, bytes]:
-    """Read the results (up to one byte over the cap) and the log's tail until both close.
+    proc: subprocess.Popen[bytes],
+    results_fd: int,
+    log_fd: int,
+    log: LogStream,
+    deadline: float,
+) -> bytes:
+    """Read the results (up to one byte over the cap) and the log until both close.
 
     Raises TimeoutExpired at `deadline`. The pipes close when the sandbox's last process
     is gone: bwrap's pid 1 takes every process of the namespace with it.
     """
-    results, log = bytearray(), bytearray()
+    results = bytearray()
     open_fds = {results_fd, log_fd}
     with selectors.DefaultSelector() as selector:
         for fd in open_fds:
@@ -255,11 +262,10 @@ def _collect(
                     if len(results) <= RESULTS_MAX_BYTES:
                         results += chunk[: RESULTS_MAX_BYTES + 1 - len(results)]
                 else:
-                    log += chunk
-                    del log[: max(0, len(log) - LOG_CHARS)]
+                    log.feed(chunk)
     left = max(0.0, deadline - time.monotonic())
     proc.wait(timeout=left)
-    return bytes(results), bytes(log)
+    return bytes(results)
 
 
 def _argv(job: Job, rlimits: dict[str, int], results_fd: int) -> list[str]:

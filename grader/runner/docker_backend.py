@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from grader.errors import BackendUnavailable
 from grader.runner.backend import RunOutcome
 from grader.runner.job import Job
+from grader.runner.log_stream import LogStream, ProgressCallback
 
 DEFAULT_IMAGE = "grader-runner:latest"
 JOB_LABEL = "io.grader.job"
@@ -117,7 +119,7 @@ class DockerBackend:
             removed.append(entry["Id"])
         return removed
 
-    def run(self, job: Job) -> RunOutcome:
+    def run(self, job: Job, on_progress: ProgressCallback | None = None) -> RunOutcome:
         label = f"{job.submission.sha256[:12]}-{uuid.uuid4().hex[:12]}"
         memory = f"{job.exercise.limits.memory_mb}m"
         deadline = job.exercise.limits.run_seconds + HOST_MARGIN_SECONDS
@@ -133,6 +135,14 @@ class DockerBackend:
                 **self._hardening(job, label, memory),
             )
             container.start()
+            watcher = None
+            if on_progress is not None:
+                watcher = threading.Thread(
+                    target=_follow_progress,
+                    args=(container, LogStream(job.nonce, on_progress, keep=0)),
+                    daemon=True,
+                )
+                watcher.start()
             timed_out = False
             try:
                 status = container.wait(timeout=deadline)
@@ -140,9 +150,14 @@ class DockerBackend:
             except Exception:  # requests' ReadTimeout: the deadline passed
                 timed_out, exit_code = True, None
                 self._kill_by_label(label)
+            if watcher is not None:
+                watcher.join(timeout=5.0)
             container.reload()
             state = container.attrs.get("State", {})
-            logs = container.logs(tail=200).decode("utf-8", "replace")[-LOG_CHARS:]
+            log = LogStream(job.nonce, None, keep=LOG_CHARS)
+            log.feed(container.logs(tail=200))
+            log.close()
+            logs = log.tail
             image = self.client.images.get(self.image)
             return RunOutcome(
                 exit_code=exit_code,
@@ -235,3 +250,13 @@ class DockerBackend:
             container.remove(force=True, v=True)
         except Exception:  # already gone: removal is idempotent from our side
             pass
+
+
+def _follow_progress(container: Any, log: LogStream) -> None:
+    """Pass the entrypoint's progress on as the container writes it (ends when it stops)."""
+    try:
+        for chunk in container.logs(stream=True, follow=True):
+            log.feed(chunk)
+    except Exception:  # the container went away: progress is only for display
+        pass
+    log.close()

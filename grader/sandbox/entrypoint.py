@@ -24,6 +24,7 @@ from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
 from grader.graders import SANDBOX_CHECKS
 from grader.graders.base import EMPTY_DETAILS, CheckContext, result, timed
 from grader.sandbox import jail
+from grader.sandbox.progress import ProgressWriter, progress_token
 from grader.sandbox.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES, RESULTS_NAME
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import CheckResult
@@ -112,10 +113,22 @@ def run_job(job_root: Path) -> dict[str, Any]:
     )
     prepare_work(ctx)
     configs = [CheckConfig(**c) for c in spec["checks"] if c["id"] in SANDBOX_CHECKS]
+    progress = ProgressWriter(progress_token(spec["nonce"]))
     with ThreadPoolExecutor(max_workers=max(1, len(configs))) as pool:
-        futures = [pool.submit(_run_check, ctx, config) for config in configs]
+        futures = [
+            pool.submit(_run_and_report, ctx, config, progress) for config in configs
+        ]
         checks = [f.result() for f in futures]
     return {"checks": [asdict(c) for c in checks], "integrity": dict(ctx.facts)}
+
+
+def _run_and_report(
+    ctx: CheckContext, config: CheckConfig, progress: ProgressWriter
+) -> CheckResult:
+    progress.emit(check=config.id, state="running")
+    check = _run_check(ctx, config)
+    progress.emit(check=config.id, state="done", status=check.status)
+    return check
 
 
 def _run_check(ctx: CheckContext, config: CheckConfig) -> CheckResult:
