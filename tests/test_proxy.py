@@ -241,3 +241,20 @@ def test_the_student_process_pid_is_the_one_that_runs_the_submission(shop) -> No
     assert "grader.sandbox.proxy.server" in Path(f"/proc/{pid}/cmdline").read_text()
     module.Basket()  # a call works, and it is that process that answers it
     assert connection.student_pid() == pid
+
+
+def test_an_error_inside_the_standard_library_is_placed_at_the_students_call(
+    tmp_path: Path,
+) -> None:
+    from grader.sandbox.proxy.endpoint import error_location
+
+    source = tmp_path / "grades.py"
+    source.write_text(
+        "import json\n\n\ndef load(text):\n    return json.loads(text)\n",
+        encoding="utf-8",
+    )
+    namespace: dict = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    with pytest.raises(ValueError) as caught:
+        namespace["load"]("{not json")
+    assert error_location(caught.value) == f"{source}:5 in load"

@@ -20,8 +20,11 @@ with a `ProtocolViolation` for the call the test is making: that test fails.
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
+import os
 import socket
+import sysconfig
 import traceback
 from typing import Any, Callable
 
@@ -282,15 +285,33 @@ def describe(value: Any, endpoint: Endpoint) -> dict[str, Any]:
 
 
 def error_location(exc: BaseException) -> str:
-    """`file:line in function` of the innermost frame outside the grader itself."""
+    """`file:line in function` of the innermost frame in the submission's own code.
+
+    An error raised inside the standard library or an installed package (`json.loads` on
+    bad text) is placed at the student's call into it; only when no frame is the
+    student's, the innermost frame outside the grader itself.
+    """
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{exc.filename}:{exc.lineno}"
+    fallback = ""
     # walk_tb, not extract_tb: names and numbers only, no source file read for the lines.
     for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
         filename = frame.f_code.co_filename
-        if "/grader/" not in filename.replace("\\", "/"):
-            return f"{filename}:{line} in {frame.f_code.co_name}"
-    return ""
+        if "/grader/" in filename.replace("\\", "/") or filename.startswith("<"):
+            continue
+        where = f"{filename}:{line} in {frame.f_code.co_name}"
+        if not os.path.realpath(filename).startswith(_library_folders()):
+            return where
+        fallback = fallback or where
+    return fallback
+
+
+@functools.lru_cache(maxsize=1)
+def _library_folders() -> tuple[str, ...]:
+    """Where the standard library and installed packages live: never the student's code."""
+    paths = sysconfig.get_paths()
+    folders = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return tuple(os.path.realpath(f) + os.sep for f in folders if f)
 
 
 def _safe_str(exc: BaseException) -> str:
