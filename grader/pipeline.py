@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import Exercise
+from grader.registry.declaration import HostJob
+from grader.registry.checks import CHECKS, declaration
 from grader.clock import utc_stamp
 from grader.runner import Backend, isolation_level
 from grader.runner.backend import RunOutcome
-from grader.runner.docker_backend import DEFAULT_IMAGE
 from grader.runner.job import Job, prepare_job, remove_job
 from grader.runner.log_stream import ProgressCallback
 from grader.sandbox.results import RESULTS_MAX_BYTES
@@ -22,7 +23,8 @@ from grader.verdict.builder import build_scorecard, runner_info
 from grader.scorecard.model import CheckResult, Scorecard, SubmissionRef
 from grader.scorecard.serialize import check_errors, check_from_dict, loads_finite
 
-HOST_CHECKS = frozenset({"dockerfile"})
+# The checks that run on the host's engine, never in the sandbox.
+HOST_CHECKS = frozenset(c.id for c in CHECKS if c.runs_in == "host")
 
 
 class MalformedResults(ValueError):
@@ -209,21 +211,17 @@ def run_host_checks(
 
     Each ends by `deadline` (time.monotonic()) when one is given, whatever its own limits.
     """
-    results: dict[str, CheckResult] = {}
-    for config in job.exercise.checks:
-        if config.id == "dockerfile":
-            from grader.graders import dockerfile_check
-
-            client = getattr(backend, "client", None)
-            # The health probe runs in a container of the runner image this backend uses.
-            results[config.id] = dockerfile_check.run(
-                job.root / "submission",
-                config,
-                client=client,
-                probe_image=getattr(backend, "image", DEFAULT_IMAGE),
-                deadline=deadline,
-            )
-    return results
+    host = HostJob(
+        submission=job.root / "submission",
+        client=getattr(backend, "client", None),
+        image=getattr(backend, "image", None),
+        deadline=deadline,
+    )
+    return {
+        config.id: declaration(config.id).run(host, config)
+        for config in job.exercise.checks
+        if config.id in HOST_CHECKS
+    }
 
 
 def merge_host_checks(
@@ -240,25 +238,19 @@ def merge_host_checks(
 def rescore(check: CheckResult, weight: float) -> CheckResult:
     """The host, not the sandbox, decides the score: from the weight and the reported facts."""
     check.max_score = float(weight)
-    if check.id == "tests" and check.status in ("pass", "fail"):
-        tests = check.details.get("tests", [])
-        total = sum(float(t["points"]) for t in tests)
-        earned = sum(float(t["points"]) for t in tests if t["status"] == "passed")
-        check.score = round(weight * earned / total, 2) if total else 0.0
-    else:
-        check.score = float(weight) if check.status == "pass" else 0.0
+    fraction = declaration(check.id).fraction(check)
+    # Full marks are the weight itself; a share of it is rounded to cents.
+    check.score = float(weight) if fraction >= 1.0 else round(weight * fraction, 2)
     return check
 
 
 def _not_run(
     exercise: Exercise, reason: str, status: str = "skipped"
 ) -> list[CheckResult]:
-    from grader.graders.base import TITLES
-
     return [
         CheckResult(
             id=c.id,
-            title=TITLES[c.id],
+            title=declaration(c.id).title,
             status=status,  # type: ignore[arg-type]
             score=0.0,
             max_score=float(c.weight),

@@ -49,6 +49,7 @@ HOST_MODULES = [
     "grader.runner.image_base",
     "grader.runner.image_doctor",
     "grader.catalog.loader",
+    "grader.graders.dockerfile_check",
     "grader.errors",
     "grader.text_escape",
 ]
@@ -57,14 +58,21 @@ PROBE = """
 import importlib, json, sys
 before = set(sys.modules)
 importlib.import_module(sys.argv[1])
+if sys.argv[2:] == ["--checks"]:
+    # What the entrypoint does before it runs a job: every sandbox check's declaration.
+    from grader.registry.checks import declarations
+    declarations("sandbox")
 print(json.dumps(sorted(set(sys.modules) - before)))
 """
+# The entrypoint as it starts a job: it loads the sandbox's checks through the registry.
+WITH_CHECKS = "grader.sandbox.entrypoint --checks"
 
 
-def loaded_by(module: str) -> list[str]:
-    """The modules that `import module` loads in a fresh isolated interpreter."""
+def loaded_by(entry: str) -> list[str]:
+    """The modules that `import module` (and `--checks`: loading the sandbox checks'
+    declarations) loads in a fresh isolated interpreter."""
     done = subprocess.run(
-        [sys.executable, "-I", "-c", PROBE, module],
+        [sys.executable, "-I", "-c", PROBE, *entry.split()],
         capture_output=True,
         text=True,
         timeout=60,
@@ -83,7 +91,7 @@ def pytest_itself() -> set[str]:
     return top_level(loaded_by("pytest"))
 
 
-@pytest.mark.parametrize("entry", SANDBOX_ENTRIES)
+@pytest.mark.parametrize("entry", [*SANDBOX_ENTRIES, WITH_CHECKS])
 def test_the_sandbox_loads_no_host_module(entry: str) -> None:
     loaded = loaded_by(entry)
     host = [
@@ -92,9 +100,17 @@ def test_the_sandbox_loads_no_host_module(entry: str) -> None:
     assert host == [], f"{entry} loads the host's {host}"
 
 
-@pytest.mark.parametrize("entry", SANDBOX_ENTRIES)
+@pytest.mark.parametrize("entry", [*SANDBOX_ENTRIES, WITH_CHECKS])
 def test_the_sandbox_loads_only_the_standard_library_and_pytest(
     entry: str, pytest_itself: set[str]
 ) -> None:
     others = top_level(loaded_by(entry)) - pytest_itself - {"grader"}
     assert others == set(), f"{entry} loads {sorted(others)}"
+
+
+def test_the_entrypoint_loads_every_sandbox_check_through_the_registry() -> None:
+    from grader.registry.checks import CHECKS
+
+    loaded = set(loaded_by(WITH_CHECKS))
+    for entry in CHECKS:
+        assert (entry.module in loaded) == (entry.runs_in == "sandbox"), entry

@@ -81,3 +81,29 @@ def test_the_bundled_pack_of_an_install_is_not_edited(tmp_path: Path) -> None:
     assert code == 2
     assert "--exercises DIR" in output
     assert list(installed.iterdir()) == []
+
+
+def test_each_declared_check_is_scaffolded_and_types_is_off(tmp_path: Path) -> None:
+    code, output = _new(
+        tmp_path, "word-count", "--stage", "4", "--title-en", "T", "--title-zh", "题"
+    )
+    assert code == 0, output
+    root = tmp_path / "stage4" / "word-count"
+    exercise = ExercisePack(tmp_path).get("word-count")
+    assert [c.id for c in exercise.checks] == ["tests", "flake8", "black", "coverage"]
+    toml = (root / "exercise.toml").read_text(encoding="utf-8")
+    assert "\n# [checks.types]" in toml and "\n# weight = 10\n" in toml
+    instructions = (root / "instructions.md").read_text(encoding="utf-8")
+    assert "| black | 10 |" in instructions and "| Types |" not in instructions
+    assert "- flake8 ignores `# noqa` and `# flake8: noqa`;" in instructions
+
+    # Switching the check on is data: uncomment its section.
+    (root / "exercise.toml").write_text(
+        toml.replace("# [checks.types]", "[checks.types]")
+        .replace("# weight = 10", "weight = 10")
+        .replace("# strict = false", "strict = false"),
+        encoding="utf-8",
+    )
+    exercise = ExercisePack(tmp_path).get("word-count")
+    assert exercise.check("types") is not None
+    assert exercise.check("types").options == {"strict": False}  # type: ignore[union-attr]

@@ -13,6 +13,7 @@ import pytest
 from click.testing import Result
 
 from grader.catalog import ExercisePack
+from grader.scorecard.model import CheckResult, Scorecard
 from grader.stages import StageReport, check_stage
 from grader.workspace import save_scorecard
 from tests.conftest import FIXTURE_PACK
@@ -495,6 +496,75 @@ def test_stage_4_package_type_hints_and_ci(tmp_path: Path, pack: ExercisePack) -
         criterion(check_stage(stage=4, repo=repo, pack=pack), "ci-workflow").status
         == "pass"
     )
+
+
+def types_card(status: str, finished_at: str) -> Scorecard:
+    """A stage-4 scorecard of `typed-count` whose types check ended with `status`."""
+    card = golden_card(
+        "full-marks", slug="stage4/typed-count", stage=4, finished_at=finished_at
+    )
+    message = "no type errors" if status == "pass" else "1 problem(s); first: x.py:1:1"
+    errors = (
+        []
+        if status == "pass"
+        else [
+            {
+                "path": "x.py",
+                "line": 1,
+                "col": 1,
+                "code": "return-value",
+                "message": "m",
+            }
+        ]
+    )
+    card.checks.append(
+        CheckResult(
+            "types",
+            "Type checking (mypy)",
+            status,  # type: ignore[arg-type]
+            10.0 if status == "pass" else 0.0,
+            10.0,
+            message=message,
+            details={"errors": errors, "count": len(errors)},
+        )
+    )
+    return card
+
+
+def test_stage_4_type_hints_follow_the_types_check_where_an_exercise_has_it(
+    tmp_path: Path,
+) -> None:
+    pack = make_pack(tmp_path / "pack", (4, "typed-count", "Typed count"))
+    toml = pack.root / "stage4" / "typed-count" / "exercise.toml"
+    toml.write_text(toml.read_text() + "\n[checks.types]\nweight = 10\n")
+    repo = tmp_path / "repo"
+    workspace = start(pack, "typed-count", repo, "typed")
+    # Unannotated package code: the count would fail it; mypy's verdict decides instead.
+    write(repo, "toolkit/core.py", "def clean(rows):\n    return rows\n")
+    found = criterion(check_stage(stage=4, repo=repo, pack=pack), "type-hints")
+    assert found.status == "fail" and found.next_step == "grader submit typed"
+    assert found.details == (
+        "stage4/typed-count: no scorecard with the types check yet",
+    )
+
+    save_scorecard(workspace, types_card("fail", "2026-03-01T09:00:00Z"))
+    found = criterion(check_stage(stage=4, repo=repo, pack=pack), "type-hints")
+    assert found.status == "fail"
+    assert found.evidence == (
+        "mypy passes on the latest scorecard of 0 of 1 stage 4 exercise(s) graded "
+        "with the types check"
+    )
+    assert found.next_step.startswith("cd typed && mypy --disallow-untyped-defs")
+    assert found.details[0].startswith("stage4/typed-count: fail: 1 problem(s)")
+    engineering = criterion(
+        check_stage(stage=4, repo=repo, pack=pack), "engineering-checks"
+    )
+    assert "typed-count: types fail" in engineering.details[0]
+
+    save_scorecard(workspace, types_card("pass", "2026-03-02T09:00:00Z"))
+    found = criterion(check_stage(stage=4, repo=repo, pack=pack), "type-hints")
+    assert found.status == "pass"
+    assert found.details == ("stage4/typed-count: no type errors",)
 
 
 def test_remote_credentials_are_never_shown(

@@ -13,6 +13,8 @@ from pathlib import Path
 from grader.catalog.loader import ExercisePack
 from grader.errors import ExerciseError
 from grader.files import write_atomic
+from grader.registry.declaration import Scaffold
+from grader.registry.checks import declarations
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -53,6 +55,8 @@ def _files(
     slug: str, stage: int, module: str, title_en: str, title_zh: str
 ) -> dict[str, str]:
     test_file = f"tests/test_{module}.py"
+    scaffolds = [d.scaffold for d in declarations() if d.scaffold is not None]
+    on = [s for s in scaffolds if s.on]
     return {
         "exercise.toml": _EXERCISE_TOML.format(
             slug=slug,
@@ -61,15 +65,38 @@ def _files(
             title_zh=_toml_string(title_zh),
             module=module,
             test_file=test_file,
+        )
+        + "\n".join(_toml_section(s) for s in scaffolds),
+        "instructions.md": _INSTRUCTIONS_EN.format(
+            title=title_en,
+            rows="\n".join(s.row_en for s in on).format(module=module),
+            switch_off=_list([s.switch_off_en for s in on], ";", "."),
         ),
-        "instructions.md": _INSTRUCTIONS_EN.format(title=title_en, module=module),
-        "instructions.zh.md": _INSTRUCTIONS_ZH.format(title=title_zh, module=module),
+        "instructions.zh.md": _INSTRUCTIONS_ZH.format(
+            title=title_zh,
+            rows="\n".join(s.row_zh for s in on).format(module=module),
+            switch_off=_list([s.switch_off_zh for s in on], "；", "。"),
+        ),
         f"starter/{module}.py": _STARTER.format(title=_docstring_text(title_en)),
         f"starter/{test_file}": _VISIBLE_TESTS.format(module=module),
         f"reference/{module}.py": _REFERENCE.format(title=_docstring_text(title_en)),
         f"reference/{test_file}": _REFERENCE_TESTS.format(module=module),
         f"hidden/test_{module}.py": _HIDDEN_TESTS.format(module=module),
     }
+
+
+def _list(items: list[str], between: str, last: str) -> str:
+    """A Markdown list of the non-empty `items`, punctuated as one sentence."""
+    items = [item for item in items if item]
+    ends = [between] * (len(items) - 1) + [last]
+    return "\n".join(f"- {item}{end}" for item, end in zip(items, ends))
+
+
+def _toml_section(scaffold: Scaffold) -> str:
+    """A check's exercise.toml section; commented out for a check that is off by default."""
+    if scaffold.on:
+        return scaffold.toml
+    return "".join(f"# {line}\n" for line in scaffold.toml.splitlines())
 
 
 def _docstring_text(text: str) -> str:
@@ -115,21 +142,6 @@ max_file_kb = 256
 [grading]
 pass_percent = 80
 
-[checks.tests]
-weight = 70
-
-[checks.flake8]
-weight = 10
-max_line_length = 88
-extend_ignore = ["E203", "W503"]
-
-[checks.black]
-weight = 10
-line_length = 88
-
-[checks.coverage]
-weight = 10
-threshold = 70
 """
 
 _INSTRUCTIONS_EN = """# {title}
@@ -148,16 +160,11 @@ What the student builds, and why a team would want it.
 
 | Check | Weight | Passes when |
 |-------|--------|-------------|
-| Hidden tests | 70 | Scored by points passed; each test's title says the expected behaviour. |
-| flake8 | 10 | `flake8 --max-line-length 88 --extend-ignore E203,W503` reports nothing. |
-| black | 10 | `black --check --line-length 88` would change nothing. |
-| Coverage | 10 | Your own tests pass and cover at least **70%** of `{module}.py`. |
+{rows}
 
-Comments that switch a check off do not count: flake8 ignores `# noqa` and
-`# flake8: noqa`, black fails on `# fmt: off`, `# fmt: skip` and
-`# yapf: disable`, and the coverage check fails without running your tests if
-they (or your solution) reach into coverage itself (`sys.settrace`,
-`import coverage`, `compile` under a file's name).
+Comments that switch a check off do not count:
+
+{switch_off}
 """
 
 _INSTRUCTIONS_ZH = """# {title}
@@ -176,15 +183,11 @@ _INSTRUCTIONS_ZH = """# {title}
 
 | 检查 | 权重 | 通过条件 |
 |------|------|----------|
-| 隐藏测试 | 70 | 按通过测试的分值计分；每个测试的标题说明了期望的行为。 |
-| flake8 | 10 | `flake8 --max-line-length 88 --extend-ignore E203,W503` 没有任何报告。 |
-| black | 10 | `black --check --line-length 88` 不需要做任何修改。 |
-| 覆盖率 | 10 | 你的测试全部通过，并覆盖 `{module}.py` 至少 **70%** 的代码。 |
+{rows}
 
-关闭检查的注释不算数：flake8 会忽略 `# noqa` 和 `# flake8: noqa`，black 遇到
-`# fmt: off`、`# fmt: skip` 或 `# yapf: disable` 直接判为不通过；如果你的测试（或解答）
-去干预覆盖率本身（`sys.settrace`、`import coverage`、以某个文件名 `compile` 代码），
-覆盖率检查会直接判为不通过，且不运行你的测试。
+关闭检查的注释不算数：
+
+{switch_off}
 """
 
 _STARTER = '''"""{title}."""

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import (
-    CHECK_ORDER,
     DEFAULT_PASS_PERCENT,
     CheckConfig,
     Exercise,
@@ -19,6 +18,7 @@ from grader.catalog.model import (
     Task,
 )
 from grader.errors import ExerciseError
+from grader.registry.checks import CHECK_IDS
 from grader.tomlfile import TomlError, load_toml
 
 EXERCISES_ENV = "GRADER_EXERCISES"
@@ -71,7 +71,7 @@ def _exercise_from_toml(raw: dict[str, Any], root: Path) -> Exercise:
             weight=float(raw["checks"][check_id]["weight"]),
             options={k: v for k, v in raw["checks"][check_id].items() if k != "weight"},
         )
-        for check_id in CHECK_ORDER
+        for check_id in CHECK_IDS
         if check_id in raw["checks"]
     )
     limits = Limits(**raw.get("limits", {}))

@@ -8,7 +8,6 @@ from typing import Any
 
 DEFAULT_COVERAGE_THRESHOLD = 70.0
 DEFAULT_PASS_PERCENT = 80.0
-CHECK_ORDER = ("tests", "flake8", "black", "coverage", "dockerfile")
 
 
 @dataclass(frozen=True)

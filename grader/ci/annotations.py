@@ -11,10 +11,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
 
 from grader.ci.run import GradedWorkspace
+from grader.registry.declaration import Problem
+from grader.registry.checks import declaration
 from grader.scorecard.caps import cap_text
+from grader.scorecard.model import TestOutcome
 from grader.text_escape import log_text, workflow_data, workflow_property
 
 # GitHub's escaping of a workflow command's data and properties (grader.text_escape).
@@ -23,7 +25,6 @@ escape_property = workflow_property
 
 MAX_PER_EXERCISE = 30
 MESSAGE_CHARS = 1_000
-FAILED_TESTS = ("failed", "error", "timeout")
 # "path:line in function", "path:line" or "path:line:col: message" (a check's message).
 _LOCATION = re.compile(r"^(?P<path>[^:\s][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?")
 
@@ -92,57 +93,30 @@ def _problems(graded: GradedWorkspace, level: str) -> Iterator[Annotation]:
     card = graded.card
     slug = card.exercise.slug
     for check in card.checks:
-        details = check.details
-        if check.id == "tests":
-            for test in details.get("tests", []):
-                if test.get("status") in FAILED_TESTS:
-                    yield _test_note(graded, level, f"{slug}: {test['title']}", test)
-        elif check.id == "flake8":
-            for v in details.get("violations", []):
-                yield Annotation(
-                    level,
-                    f"flake8 {v['code']}",
-                    v["text"],
-                    _in_workspace(graded, v["path"]),
-                    int(v["line"]),
-                    int(v["col"]),
-                )
-        elif check.id == "black" and check.status != "pass":
-            for name in details.get("files", []):
-                yield Annotation(
-                    level, "black", check.message, _in_workspace(graded, name)
-                )
-        elif check.id == "coverage" and check.status != "pass":
-            yield from _coverage_notes(graded, level, details, check.message)
-        if check.status == "error" and check.id != "coverage":
-            yield _located(graded, level, f"{slug}: {check.title}", check.message)
+        for problem in declaration(check.id).present.annotations(check, slug):
+            yield _annotation(graded, level, problem)
     if card.status == "error" and not any(c.status == "error" for c in card.checks):
         yield _located(graded, level, f"{slug}: not graded", card.message)
 
 
+def _annotation(graded: GradedWorkspace, level: str, problem: Problem) -> Annotation:
+    """A check's problem, escaped and capped, at its place in the repository."""
+    if problem.test is not None:
+        return _test_note(graded, level, problem.title, problem.test)
+    if problem.path:
+        path = _in_workspace(graded, problem.path)
+        return Annotation(
+            level, problem.title, problem.message, path, problem.line, problem.col
+        )
+    return _located(graded, level, problem.title, problem.message, problem.where)
+
+
 def _test_note(
-    graded: GradedWorkspace, level: str, title: str, test: dict[str, Any]
+    graded: GradedWorkspace, level: str, title: str, test: TestOutcome
 ) -> Annotation:
-    text = cap_text(test.get("message") or test["status"], MESSAGE_CHARS)
-    message = f"{text}\n({cap_text(test['id'], MESSAGE_CHARS, separator=' ')})"
-    return _located(graded, level, title, message, test.get("location", ""))
-
-
-def _coverage_notes(
-    graded: GradedWorkspace, level: str, details: dict[str, Any], message: str
-) -> Iterator[Annotation]:
-    for failure in details.get("student_tests", {}).get("failures", []):
-        yield _test_note(graded, level, f"your test failed: {failure['id']}", failure)
-    for name, facts in details.get("files", {}).items():
-        missing = facts.get("missing_lines") or []
-        if missing:
-            yield Annotation(
-                level,
-                "coverage",
-                f"not run by any of your tests: {line_ranges(missing)}\n{message}",
-                _in_workspace(graded, name),
-                int(missing[0]),
-            )
+    text = cap_text(test.message or test.status, MESSAGE_CHARS)
+    message = f"{text}\n({cap_text(test.id, MESSAGE_CHARS, separator=' ')})"
+    return _located(graded, level, title, message, test.location)
 
 
 def _located(
@@ -169,15 +143,3 @@ def _in_workspace(graded: GradedWorkspace, name: str) -> str:
     if graded.folder == ".":
         return relative.as_posix()
     return (PurePosixPath(graded.folder) / relative).as_posix()
-
-
-def line_ranges(lines: list[int]) -> str:
-    """[3, 4, 5, 9] -> "lines 3-5, 9"; [7] -> "line 7"."""
-    spans: list[list[int]] = []
-    for n in sorted(lines):
-        if spans and n == spans[-1][1] + 1:
-            spans[-1][1] = n
-        else:
-            spans.append([n, n])
-    words = "line" if len(lines) == 1 else "lines"
-    return f"{words} " + ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in spans)

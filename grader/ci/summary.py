@@ -7,12 +7,13 @@ failing tests, lint problems, the coverage shortfall. GitHub refuses a step summ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from grader.ci.annotations import FAILED_TESTS, line_ranges
 from grader.ci.run import CiRun, GradedWorkspace
+from grader.registry.checks import declaration
 from grader.scorecard.caps import cap_text
+from grader.scorecard.model import TestOutcome
 from grader.text_escape import markdown_code, markdown_text
 
 GITHUB_LIMIT_BYTES = 1024 * 1024
@@ -111,70 +112,42 @@ def _section(graded: GradedWorkspace) -> str:
         _plain(_first_line(card.message)),
         "",
     ]
+    markdown = _Markdown(graded)
     for check in card.checks:
-        details = check.details
-        if check.id == "tests":
-            lines += _failing_tests(graded, details)
-        elif check.id == "flake8" and details.get("violations"):
-            lines += _flake8(graded, details)
-        elif check.id == "black" and check.status != "pass":
-            lines += [f"**black**: {_plain(_first_line(check.message))}", ""]
-        elif check.id == "coverage" and check.status != "pass":
-            lines += _coverage(graded, details, check.message)
-        elif check.status == "error":
-            lines += [f"**{_plain(check.title)}**: {_code(check.message)}", ""]
+        lines += declaration(check.id).present.summary(check, markdown)
     return "\n".join(lines) + "\n"
 
 
-def _failing_tests(graded: GradedWorkspace, details: dict[str, Any]) -> list[str]:
-    tests = details.get("tests", [])
-    failing = [t for t in tests if t.get("status") in FAILED_TESTS]
-    if not failing:
-        return []
-    lines = [f"**Failing tests** ({len(failing)} of {len(tests)}):", ""]
-    lines += [_test_item(graded, t) for t in failing[:FIRST_N]]
-    if len(failing) > FIRST_N:
-        lines.append(f"- … and {len(failing) - FIRST_N} more")
-    return lines + [""]
+@dataclass(frozen=True)
+class _Markdown:
+    """How a check writes its part of one workspace's section (`Markdown` of its
+    declaration): escaped, one line each, paths from the repository root."""
 
+    graded: GradedWorkspace
+    first_n: int = FIRST_N
 
-def _test_item(graded: GradedWorkspace, test: dict[str, Any]) -> str:
-    facts = [f"{test['status']}"]
-    if test.get("task") is not None:
-        facts.append(f"task {test['task']}")
-    if test.get("location"):
-        facts.append(_code(_path(graded, test["location"])))
-    item = f"- **{_plain(test['title'])}** ({', '.join(facts)}) {_code(test['id'])}"
-    if test.get("message"):
-        item += f": {_code(_first_line(test['message']))}"
-    return item
+    def text(self, text: str) -> str:
+        return _plain(text)
 
+    def code(self, text: str) -> str:
+        return _code(text)
 
-def _flake8(graded: GradedWorkspace, details: dict[str, Any]) -> list[str]:
-    violations = details["violations"]
-    lines = [f"**flake8**: {len(violations)} problem(s)", ""]
-    for v in violations[:FIRST_N]:
-        where = _path(graded, f"{v['path']}:{v['line']}:{v['col']}")
-        lines.append(f"- {_code(where)} {_plain(v['code'])} {_plain(v['text'])}")
-    if len(violations) > FIRST_N:
-        lines.append(f"- … and {len(violations) - FIRST_N} more")
-    return lines + [""]
+    def first_line(self, text: str) -> str:
+        return _first_line(text)
 
+    def path(self, name: str) -> str:
+        return _path(self.graded, name)
 
-def _coverage(
-    graded: GradedWorkspace, details: dict[str, Any], message: str
-) -> list[str]:
-    lines = [f"**Coverage of your tests**: {_plain(_first_line(message))}", ""]
-    for name, facts in list(details.get("files", {}).items())[:FIRST_N]:
-        missing = facts.get("missing_lines") or []
-        if missing:
-            lines.append(
-                f"- {_code(_path(graded, name))}: not run by any test: "
-                f"{_plain(cap_text(line_ranges(missing), LINE_CHARS, separator=' '))}"
-            )
-    for failure in details.get("student_tests", {}).get("failures", [])[:FIRST_N]:
-        lines.append(f"- your test fails: {_test_item(graded, failure)[2:]}")
-    return lines + [""]
+    def test(self, test: TestOutcome) -> str:
+        facts = [test.status]
+        if test.task is not None:
+            facts.append(f"task {test.task}")
+        if test.location:
+            facts.append(_code(_path(self.graded, test.location)))
+        item = f"- **{_plain(test.title)}** ({', '.join(facts)}) {_code(test.id)}"
+        if test.message:
+            item += f": {_code(_first_line(test.message))}"
+        return item
 
 
 def _path(graded: GradedWorkspace, name: str) -> str:

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.catalog.model import Exercise
+from grader.registry.checks import declaration
 from grader.scorecard.model import CheckResult, Scorecard
 from grader.text_escape import terminal_text
 
@@ -15,7 +16,6 @@ from grader.text_escape import terminal_text
 # escape sequences and control characters (terminal_text).
 
 STATUS_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
-FIRST_N = 5
 
 
 def exercise_table(exercises: list[Exercise]) -> Table:
@@ -67,32 +67,9 @@ def print_scorecard(console: Console, card: Scorecard) -> None:
 
 
 def _print_problems(console: Console, check: CheckResult) -> None:
-    details = check.details
-    if check.id == "tests":
-        failing = [t for t in details.get("tests", []) if t["status"] != "passed"]
-        for test in failing[:FIRST_N]:
-            where = f" [{test['location']}]" if test.get("location") else ""
-            task = f"task {test['task']}: " if test.get("task") is not None else ""
-            console.print(
-                Text.assemble(
-                    ("  ✗", "red"),
-                    terminal_text(f" {task}{test['title']} — {test['status']}{where}"),
-                )
-            )
-            if test.get("message"):
-                first = (terminal_text(test["message"]).splitlines() or [""])[0][:300]
-                console.print(Text("      " + first, style="dim"))
-        if len(failing) > FIRST_N:
-            console.print(f"  … and {len(failing) - FIRST_N} more failing tests")
-    elif check.id == "flake8":
-        for v in details.get("violations", [])[:FIRST_N]:
-            console.print(
-                Text(
-                    terminal_text(
-                        f"  {v['path']}:{v['line']}:{v['col']} {v['code']} {v['text']}"
-                    )
-                )
-            )
-    elif check.id == "black" and details.get("diff"):
-        lines = terminal_text(details["diff"]).splitlines()[:12]
-        console.print(Text("\n".join("  " + line for line in lines), style="dim"))
+    for line in declaration(check.id).present.terminal(check):
+        if line.failed:
+            mark = ("  ✗", "red")
+            console.print(Text.assemble(mark, terminal_text(" " + line.text)))
+        else:
+            console.print(Text(terminal_text(line.text), style=line.style))

@@ -8,29 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from grader.registry.checks import CHECK_IDS, declaration
 from grader.sandbox.pytest_session import TRUSTED_OOM_SCORE, drop_privileges
 from grader.scorecard.model import CheckResult, CheckStatus
-
-TITLES = {
-    "tests": "Hidden tests",
-    "flake8": "flake8 (PEP 8 and errors)",
-    "black": "black formatting",
-    "coverage": "Coverage of your tests",
-    "dockerfile": "Dockerfile builds a small image",
-}
-
-# The details of a check that failed before it measured anything, in its schema's shape.
-EMPTY_DETAILS: dict[str, dict[str, Any]] = {
-    "tests": {"tests": [], "points_earned": 0, "points_total": 0},
-    "flake8": {"violations": [], "count": 0},
-    "black": {"files": [], "diff": ""},
-    "coverage": {
-        "percent": 0.0,
-        "threshold": 0.0,
-        "files": {},
-        "student_tests": {"passed": 0, "failed": 0, "failures": []},
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -109,7 +89,7 @@ def result(
         fraction = 1.0 if status == "pass" else 0.0
     return CheckResult(
         id=check_id,
-        title=TITLES[check_id],
+        title=declaration(check_id).title,
         status=status,
         score=round(weight * max(0.0, min(1.0, fraction)), 2),
         max_score=float(weight),
@@ -164,3 +144,10 @@ def write_pytest_ini(path: Path, pythonpath: Path | None) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def __getattr__(name: str) -> Any:
+    # `TITLES`: every check's title by id, read from the declarations when asked for.
+    if name == "TITLES":
+        return {check_id: declaration(check_id).title for check_id in CHECK_IDS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,11 +6,22 @@ import difflib
 
 from grader.catalog.model import CheckConfig
 from grader.graders.base import CheckContext, result
+from grader.registry.declaration import (
+    CheckDeclaration,
+    Markdown,
+    Presentation,
+    Problem,
+    Scaffold,
+    StageHint,
+    TerminalLine,
+    error_problems,
+)
 from grader.graders.pragmas import black_pragmas
 from grader.scorecard.caps import DIFF_CHARS, cap_text
 from grader.scorecard.model import CheckResult
 
 MAX_PRAGMAS = 50
+DIFF_LINES = 12  # of the diff, shown in the terminal
 
 
 def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
@@ -86,3 +97,70 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             details=details,
         )
     return result("black", "pass", config.weight, message="formatted", details=details)
+
+
+# ---- how the check shows what it found ---------------------------------------------
+
+
+def terminal(check: CheckResult) -> list[TerminalLine]:
+    diff = check.details.get("diff") or ""
+    return [
+        TerminalLine("  " + line, style="dim")
+        for line in diff.splitlines()[:DIFF_LINES]
+    ]
+
+
+def summary(check: CheckResult, md: Markdown) -> list[str]:
+    if check.status == "pass":
+        return []
+    return [f"**black**: {md.text(md.first_line(check.message))}", ""]
+
+
+def annotations(check: CheckResult, slug: str) -> list[Problem]:
+    found = []
+    if check.status != "pass":
+        found = [
+            Problem("black", check.message, name)
+            for name in check.details.get("files", [])
+        ]
+    return found + error_problems(check, slug)
+
+
+def report(check: CheckResult) -> list[str]:
+    diff = check.details.get("diff")
+    return [diff] if diff else []
+
+
+DECLARATION = CheckDeclaration(
+    id="black",
+    title="black formatting",
+    title_zh="black 格式化",
+    runs_in="sandbox",
+    run=run,
+    details_schema={
+        "type": "object",
+        "required": ["files", "diff"],
+        "properties": {
+            "files": {"type": "array", "items": {"type": "string"}},
+            "diff": {"$ref": "#/$defs/text"},
+        },
+    },
+    options_schema={
+        "line_length": {"type": "integer", "minimum": 40, "maximum": 200},
+    },
+    empty_details=lambda config: {"files": [], "diff": ""},
+    tools=("black>=24",),
+    modules=("black",),
+    present=Presentation(
+        terminal=terminal, summary=summary, annotations=annotations, report=report
+    ),
+    stage=StageHint("black ."),
+    scaffold=Scaffold(
+        toml="[checks.black]\nweight = 10\nline_length = 88\n",
+        row_en="| black | 10 | `black --check --line-length 88` would change nothing. |",
+        row_zh="| black | 10 | `black --check --line-length 88` 不需要做任何修改。 |",
+        switch_off_en="black fails on `# fmt: off`, `# fmt: skip` and `# yapf: disable`",
+        switch_off_zh="black 遇到 `# fmt: off`、`# fmt: skip` 或 `# yapf: disable` "
+        "直接判为不通过",
+    ),
+)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
+from grader.graders import coverage_present as present
 from grader.graders.base import (
     CheckContext,
     result,
@@ -16,6 +17,7 @@ from grader.graders.base import (
     write_pytest_ini,
 )
 from grader.graders.coverage_tamper.check import refuse_tampering
+from grader.registry.declaration import CheckDeclaration, Presentation
 from grader.graders.hidden_tests import pytest_env
 from grader.sandbox.pytest_session import (
     early_exit_message,
@@ -227,3 +229,24 @@ def _ranges(lines: list[int]) -> str:
             spans.append(f"{start}-{prev}" if prev != start else str(start))
         start = prev = line
     return ", ".join(spans)
+
+
+DECLARATION = CheckDeclaration(
+    id="coverage",
+    title=present.TITLE,
+    title_zh="你的测试的覆盖率",
+    runs_in="sandbox",
+    run=run,
+    details_schema=present.DETAILS_SCHEMA,
+    options_schema=present.OPTIONS_SCHEMA,
+    empty_details=present.empty_details,
+    tools=("coverage>=7", "pytest>=8"),
+    modules=("coverage",),
+    present=Presentation(
+        summary=present.summary,
+        annotations=present.annotations,
+        report=present.report,
+    ),
+    stage=present.STAGE,
+    scaffold=present.SCAFFOLD,
+)

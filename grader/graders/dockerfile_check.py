@@ -25,6 +25,12 @@ from typing import Any
 from grader.catalog.model import CheckConfig
 from grader.errors import BackendUnavailable
 from grader.graders.base import result, timed
+from grader.registry.declaration import (
+    CheckDeclaration,
+    HostJob,
+    Presentation,
+    StageHint,
+)
 from grader.graders.dockerfile_build import (
     BUILD_LIMITS,
     TRANSPORT_ERRORS,
@@ -39,7 +45,7 @@ from grader.runner.image import DEFAULT_BASE
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import CheckResult, CheckStatus
 
-__all__ = ["NO_NETWORK", "allowed_bases", "run"]
+__all__ = ["DECLARATION", "NO_NETWORK", "allowed_bases", "run"]
 DEFAULT_MAX_MB = 500
 BUILD_MEMORY_TEXT = f"{BUILD_LIMITS['memory'] / (1 << 30):g} GiB"
 DEFAULT_BUILD_SECONDS = 300.0
@@ -74,6 +80,20 @@ def run(
     left of the job's time.
     """
     return timed(lambda: _run(context_dir, config, client, probe_image, deadline))
+
+
+def run_on_host(job: HostJob, config: CheckConfig) -> CheckResult:
+    """The check as the pipeline runs it: on the backend's engine, within the job's time.
+
+    The health probe runs in a container of the runner image the backend uses.
+    """
+    return run(
+        job.submission,
+        config,
+        client=job.client,
+        probe_image=job.image or DEFAULT_IMAGE,
+        deadline=job.deadline,
+    )
 
 
 def _run(
@@ -243,3 +263,45 @@ def _result(
 ) -> CheckResult:
     message = cap_text(message, MESSAGE_CHARS)
     return result("dockerfile", status, config.weight, message=message, details=details)
+
+
+def _report(check: CheckResult) -> list[str]:
+    log_tail = check.details.get("log_tail")
+    return [log_tail] if log_tail else []
+
+
+DECLARATION = CheckDeclaration(
+    id="dockerfile",
+    title="Dockerfile builds a small image",
+    title_zh="Dockerfile 构建出小体积镜像",
+    runs_in="host",
+    run=run_on_host,
+    details_schema={
+        "type": "object",
+        "required": ["image_mb", "limit_mb", "build_seconds", "healthy", "log_tail"],
+        "properties": {
+            "image_mb": {"type": ["number", "null"], "minimum": 0, "maximum": 1000000},
+            "limit_mb": {"type": "integer", "minimum": 1, "maximum": 1000000},
+            "build_seconds": {"type": "number", "minimum": 0, "maximum": 86400},
+            "healthy": {"type": ["boolean", "null"]},
+            "log_tail": {"$ref": "#/$defs/text"},
+        },
+    },
+    options_schema={
+        "max_image_mb": {"type": "integer", "minimum": 1},
+        "build_seconds": {"type": "number", "exclusiveMinimum": 0},
+        "health_command": {"type": "string"},
+        "health_url": {"type": "string"},
+        "health_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 300},
+        "allowed_bases": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "minItems": 1,
+        },
+        "build_disk_mb": {"type": "number", "exclusiveMinimum": 0},
+        "build_pids": {"type": "integer", "minimum": 16},
+    },
+    empty_details=_details,
+    present=Presentation(report=_report),
+    stage=StageHint("docker build -t app . and fix what the check's message names"),
+)

@@ -13,11 +13,24 @@ from pathlib import Path
 
 from grader.catalog.model import CheckConfig
 from grader.graders.base import CheckContext, result, trusted_tool
+from grader.registry.declaration import (
+    REPORT_LINES,
+    CheckDeclaration,
+    Markdown,
+    Presentation,
+    Problem,
+    Scaffold,
+    StageHint,
+    TerminalLine,
+    error_problems,
+    error_summary,
+)
 from grader.graders.hidden_tests import pytest_env
 from grader.graders.pragmas import has_noqa, noqa_codes
 from grader.scorecard.caps import MAX_VIOLATIONS
 from grader.scorecard.model import CheckResult
 
+TERMINAL_LINES = 5
 SEPARATOR = "\x1f"  # a unit separator cannot appear in a path or a message
 FORMAT = SEPARATOR.join(["%(path)s", "%(row)d", "%(col)d", "%(code)s", "%(text)s"])
 
@@ -141,3 +154,111 @@ def parse_violations(stdout: str) -> list[dict[str, object]]:
             }
         )
     return violations
+
+
+# ---- how the check shows what it found ---------------------------------------------
+
+
+def terminal(check: CheckResult) -> list[TerminalLine]:
+    return [
+        TerminalLine(f"  {v['path']}:{v['line']}:{v['col']} {v['code']} {v['text']}")
+        for v in check.details.get("violations", [])[:TERMINAL_LINES]
+    ]
+
+
+def summary(check: CheckResult, md: Markdown) -> list[str]:
+    violations = check.details.get("violations", [])
+    if not violations:
+        return error_summary(check, md)
+    lines = [f"**flake8**: {len(violations)} problem(s)", ""]
+    for v in violations[: md.first_n]:
+        where = md.path(f"{v['path']}:{v['line']}:{v['col']}")
+        lines.append(f"- {md.code(where)} {md.text(v['code'])} {md.text(v['text'])}")
+    if len(violations) > md.first_n:
+        lines.append(f"- … and {len(violations) - md.first_n} more")
+    return lines + [""]
+
+
+def annotations(check: CheckResult, slug: str) -> list[Problem]:
+    found = [
+        Problem(
+            f"flake8 {v['code']}", v["text"], v["path"], int(v["line"]), int(v["col"])
+        )
+        for v in check.details.get("violations", [])
+    ]
+    return found + error_problems(check, slug)
+
+
+def report(check: CheckResult) -> list[str]:
+    violations = check.details.get("violations", [])
+    lines = [
+        f"{v['path']}:{v['line']}:{v['col']}: {v['code']} {v['text']}"
+        for v in violations[:REPORT_LINES]
+    ]
+    if len(violations) > REPORT_LINES:
+        lines.append(f"... and {len(violations) - REPORT_LINES} more")
+    return lines
+
+
+_CODES = {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]+[0-9]*$"}}
+
+DECLARATION = CheckDeclaration(
+    id="flake8",
+    title="flake8 (PEP 8 and errors)",
+    title_zh="flake8（PEP 8 与错误检查）",
+    runs_in="sandbox",
+    run=run,
+    details_schema={
+        "type": "object",
+        "required": ["violations", "count"],
+        "properties": {
+            "count": {"type": "integer", "minimum": 0},
+            "violations": {
+                "type": "array",
+                "maxItems": MAX_VIOLATIONS,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["path", "line", "col", "code", "text"],
+                    "properties": {
+                        "path": {"type": "string"},
+                        "line": {"type": "integer", "minimum": 0},
+                        "col": {"type": "integer", "minimum": 0},
+                        "code": {"type": "string"},
+                        "text": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    options_schema={
+        "max_line_length": {"type": "integer", "minimum": 40, "maximum": 200},
+        "extend_ignore": _CODES,
+        "select": _CODES,
+        "noqa_allowed": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": "^[A-Z]+[0-9]+$"},
+            "description": "codes a line may excuse with `# noqa: CODE` on that line "
+            "(exactly those codes, nothing else); every other noqa comment, and a "
+            "file-level `# flake8: noqa`, is ignored",
+        },
+    },
+    empty_details=lambda config: {"violations": [], "count": 0},
+    tools=("flake8>=7",),
+    modules=("flake8", "pycodestyle", "pyflakes"),
+    present=Presentation(
+        terminal=terminal, summary=summary, annotations=annotations, report=report
+    ),
+    stage=StageHint("flake8 . and fix each line it names"),
+    scaffold=Scaffold(
+        toml="[checks.flake8]\nweight = 10\nmax_line_length = 88\n"
+        'extend_ignore = ["E203", "W503"]\n',
+        row_en="| flake8 | 10 | `flake8 --max-line-length 88 --extend-ignore E203,W503` "
+        "reports nothing. |",
+        row_zh="| flake8 | 10 | `flake8 --max-line-length 88 --extend-ignore E203,W503` "
+        "没有任何报告。 |",
+        switch_off_en="flake8 ignores `# noqa` and `# flake8: noqa`",
+        switch_off_zh="flake8 会忽略 `# noqa` 和 `# flake8: noqa`",
+    ),
+)

@@ -10,7 +10,9 @@ from typing import Any
 
 from grader.catalog.model import CheckConfig
 from grader.sandbox.proxy.client import module_names
+from grader.graders import hidden_tests_present as present
 from grader.graders.base import CheckContext, result, student_jail, write_pytest_ini
+from grader.registry.declaration import CheckDeclaration, Presentation
 from grader.sandbox.proxy.spawner import SpawnService, student_env
 from grader.sandbox.pytest_session import (
     drop_privileges,
@@ -228,3 +230,29 @@ def pytest_env() -> dict[str, str]:
         PYTHONIOENCODING="utf-8",
     )
     return env
+
+
+def _empty_details(config: CheckConfig) -> dict[str, Any]:
+    return {"tests": [], "points_earned": 0, "points_total": 0}
+
+
+DECLARATION = CheckDeclaration(
+    id="tests",
+    title="Hidden tests",
+    title_zh="隐藏测试",
+    runs_in="sandbox",
+    run=run,
+    details_schema=present.DETAILS_SCHEMA,
+    options_schema={},
+    empty_details=_empty_details,
+    fraction=present.points_share,
+    tools=("pytest>=8",),
+    modules=("pytest", "_pytest", "pluggy"),
+    lists_tests=True,
+    present=Presentation(
+        terminal=present.terminal,
+        summary=present.summary,
+        annotations=present.annotations,
+    ),
+    scaffold=present.SCAFFOLD,
+)

@@ -4,7 +4,9 @@ text inside a string).
 flake8 runs with `--disable-noqa`, so `# noqa` and a file-level `# flake8: noqa` silence
 nothing; an exercise may excuse some codes line by line (`noqa_allowed`). black honours
 `# fmt: off` / `# fmt: on`, `# fmt: skip` and `# yapf: disable` / `# yapf: enable`; the black
-check refuses them instead, since code under them is never formatted.
+check refuses them instead, since code under them is never formatted. mypy honours
+`# type: ignore`, inline `# mypy:` configuration and `@no_type_check`; the types check
+refuses them, since code under them is never type-checked.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ BLACK_WHY = {
     "on": "it ends a region that black leaves unformatted",
     "enable": "it ends a region that black leaves unformatted",
 }
+
+# mypy's own patterns are narrower (`# type: ignore[code]`, a comment starting `# mypy:`).
+TYPE_IGNORE = re.compile(r"\btype\s*:\s*ignore\b", re.IGNORECASE)
+MYPY_CONFIG = re.compile(r"\bmypy\s*:", re.IGNORECASE)
+NO_TYPE_CHECK = re.compile(r"\bno_type_check(_decorator)?\b")
 
 
 @dataclass(frozen=True)
@@ -89,3 +96,22 @@ def has_noqa(source: str) -> bool:
         NOQA_INLINE.search(text) or NOQA_FILE.search(text)
         for _, text in comments(source)
     )
+
+
+def type_pragmas(source: str) -> list[Pragma]:
+    """Every comment or decorator that would make mypy skip code."""
+    pragmas = []
+    for line, text in comments(source):
+        if TYPE_IGNORE.search(text):
+            why = "mypy reports nothing on its line (on the first line: in the whole file)"
+            pragmas.append(Pragma(line, text.strip()[:80], why))
+        elif MYPY_CONFIG.search(text):
+            why = "it changes how mypy checks this file"
+            pragmas.append(Pragma(line, text.strip()[:80], why))
+    for number, text in enumerate(source.splitlines(), start=1):
+        code = text.split("#", 1)[0]  # a mention in a comment is not a decorator
+        match = NO_TYPE_CHECK.search(code)
+        if match:
+            why = "mypy does not check what it decorates"
+            pragmas.append(Pragma(number, match.group(), why))
+    return sorted(pragmas, key=lambda p: p.line)

@@ -29,12 +29,16 @@ from grader.runner.image_base import (
     _run,
     bootstrap_base,
 )
+from grader.registry.checks import runner_tools
 from grader.tomlfile import TomlError, load_toml
 
-# The tools that grade a submission, defined once: the wheelhouse, the label hash and
-# doctor's staleness check all read this list. dumb-init is the container's PID 1
-# (reaps zombies, forwards signals); as a wheel it works on any base image.
-RUNNER_REQUIREMENTS = ["pytest>=8", "flake8>=7", "black>=24", "coverage>=7"]
+# The tools that grade a submission, as the sandbox's checks declare them (`tools`): the
+# wheelhouse, the label hash and doctor's staleness check all read this list. dumb-init is
+# the container's PID 1 (reaps zombies, forwards signals); as a wheel it works on any base.
+RUNNER_REQUIREMENTS = runner_tools()
+# Installed from their pure-Python wheel: mypy's compiled one would take about 70 MB of the
+# image's 500 MB, and the pure one checks a solution file in a few seconds.
+PURE_PYTHON = ("mypy",)
 INIT_REQUIREMENT = "dumb-init>=1.2.5"
 DEFAULT_TAG = "grader-runner:latest"
 SIZE_LIMIT_BYTES = 500 * 1000 * 1000  # "MB" as `docker images` counts them
@@ -163,8 +167,32 @@ def make_wheelhouse(context: Path = REPO_ROOT, progress: Progress = _quiet) -> P
     cmd += [f"--platform={p}" for p in [f"manylinux2014_{machine}", *plats]]
     fix = "check that PyPI is reachable (pip config list) and rerun"
     _run("pip download", [*cmd, "pip", *wanted], progress, fix)
+    _pure_python_wheels(house, pip, progress)
     (house / "requirements.txt").write_text("\n".join(reqs) + "\n")
     return house
+
+
+def _pure_python_wheels(house: Path, pip: list[str], progress: Progress) -> None:
+    """Swap the compiled wheel of each PURE_PYTHON distribution for its pure-Python
+    wheel of the same version (the build installs from the wheelhouse alone)."""
+    for name in PURE_PYTHON:
+        for wheel in house.glob(f"{name}-*.whl"):
+            if wheel.name.endswith("-none-any.whl"):
+                continue
+            version = wheel.name.split("-")[1]
+            wheel.unlink()
+            cmd = [
+                *pip,
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+                str(house),
+            ]
+            cmd += ["--implementation", "py", "--abi", "none", "--platform", "any"]
+            cmd += ["--python-version", "3.11", f"{name}=={version}"]
+            fix = f"check that PyPI has a py3-none-any wheel of {name} {version}"
+            _run("pip download", cmd, progress, fix)
 
 
 def _client(timeout: int = 60) -> Any:

@@ -6,9 +6,11 @@ import hashlib
 import os
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from grader.catalog.model import Exercise
+from grader.registry.checks import tool_modules
 from grader.scorecard.model import SubmittedFile
 
 # Files that would change how Python, pytest or the linters behave if they took part.
@@ -22,6 +24,8 @@ INFLUENTIAL = (
     "tox.ini",
     ".flake8",
     ".coveragerc",
+    "mypy.ini",
+    ".mypy.ini",
     "sitecustomize.py",
     "usercustomize.py",
     "__pycache__",
@@ -115,23 +119,15 @@ def ignored_influential(workspace: Path) -> list[str]:
     return seen
 
 
-# Modules the graders themselves import: a submitted file of the same name must not replace them.
-GRADER_TOOLS = frozenset(
-    {
-        "pytest",
-        "_pytest",
-        "pluggy",
-        "coverage",
-        "black",
-        "flake8",
-        "pycodestyle",
-        "pyflakes",
-        "grader",
-        "sitecustomize",
-        "usercustomize",
-        "conftest",
-    }
-)
+# Modules grading itself imports, besides each check's tools (`modules` of its declaration):
+# a submitted file of the same name must not replace them.
+HARNESS_MODULES = frozenset({"grader", "sitecustomize", "usercustomize", "conftest"})
+
+
+@lru_cache(maxsize=1)
+def grader_tools() -> frozenset[str]:
+    """Every top-level module a submitted file may not shadow, but the standard library's."""
+    return HARNESS_MODULES | tool_modules()
 
 
 def shadowed_module(rel: str) -> str | None:
@@ -139,7 +135,7 @@ def shadowed_module(rel: str) -> str | None:
     if not rel.endswith(".py") or rel.startswith("tests/"):
         return None
     top = rel.split("/")[0].removesuffix(".py")
-    if top in sys.stdlib_module_names or top in GRADER_TOOLS:
+    if top in sys.stdlib_module_names or top in grader_tools():
         return top
     return None
 

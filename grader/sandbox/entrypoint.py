@@ -20,9 +20,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
-from grader.graders import SANDBOX_CHECKS
-from grader.graders.base import EMPTY_DETAILS, CheckContext, result, timed
+from grader.catalog.model import CheckConfig
+from grader.graders.base import CheckContext, result, timed
+from grader.registry.checks import declaration, runs_in
 from grader.sandbox import jail
 from grader.sandbox.progress import ProgressWriter, progress_token
 from grader.sandbox.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES, RESULTS_NAME
@@ -112,7 +112,11 @@ def run_job(job_root: Path) -> dict[str, Any]:
         jail=jail.enabled(),
     )
     prepare_work(ctx)
-    configs = [CheckConfig(**c) for c in spec["checks"] if c["id"] in SANDBOX_CHECKS]
+    configs = [
+        CheckConfig(**c) for c in spec["checks"] if runs_in(c["id"]) == "sandbox"
+    ]
+    for config in configs:  # their modules load here, one by one, not in the threads
+        declaration(config.id)
     progress = ProgressWriter(progress_token(spec["nonce"]))
     with ThreadPoolExecutor(max_workers=max(1, len(configs))) as pool:
         futures = [
@@ -134,17 +138,13 @@ def _run_and_report(
 def _run_check(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     """A check that crashes becomes an error result; the other checks still report."""
     try:
-        return timed(lambda: SANDBOX_CHECKS[config.id](ctx, config))
+        return timed(lambda: declaration(config.id).run(ctx, config))
     except Exception as exc:  # reported as data: the other checks go on
         exhausted = exhausted_resource(exc)
         if exhausted:
             # Only the submission's processes can use up the sandbox: the grader's own use
             # is bounded. So this is the submission's failure, not the grader's.
-            details = dict(EMPTY_DETAILS.get(config.id, {}))
-            if "threshold" in details:
-                details["threshold"] = float(
-                    config.options.get("threshold", DEFAULT_COVERAGE_THRESHOLD)
-                )
+            details = declaration(config.id).empty_details(config)
             return result(
                 config.id,
                 "fail",

@@ -29,10 +29,14 @@ def check_stage(*, stage: int, repo: Path, pack: ExercisePack) -> StageReport:
         ) from None
     definition = STAGES[stage]
     progress = collect_progress(repo=repo, pack=pack, stage=stage)
+    exercises = [e for e in progress.for_stage(stage) if e.in_pack]
     context = StageContext(
         repo=repo,
         stage=stage,
-        exercises=[e for e in progress.for_stage(stage) if e.in_pack],
+        exercises=exercises,
+        checks={
+            e.slug: tuple(c.id for c in pack.get(e.slug).checks) for e in exercises
+        },
     )
     results = []
     for criterion in definition.criteria:

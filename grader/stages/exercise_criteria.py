@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from grader.registry.declaration import CheckDeclaration
+from grader.registry.checks import declaration, declarations
 from grader.progress.collect import ExerciseProgress
 from grader.scorecard.caps import cap_text
 from grader.scorecard.model import Scorecard
 from grader.stages.model import Evaluate, Finding, StageContext
 
-ENGINEERING_CHECKS = ("flake8", "black", "coverage", "dockerfile")
-FIX_COMMAND = {
-    "flake8": "flake8 . and fix each line it names",
-    "black": "black .",
-    "coverage": "pytest --cov=. --cov-report=term-missing and test the lines it lists",
-    "dockerfile": "docker build -t app . and fix what the check's message names",
-}
 MESSAGE_CHARS = 160
+
+
+def engineering() -> list[CheckDeclaration]:
+    """The checks a stage counts as engineering checks (a `stage` hint), in order."""
+    return [d for d in declarations() if d.stage is not None]
+
+
+def fix_step(ctx: StageContext, entry: ExerciseProgress, check_id: str) -> str:
+    """What to run in the exercise's workspace to fix the check, then submit again."""
+    hint = declaration(check_id).stage
+    command = hint.fix_command if hint else "grader test"
+    return f"cd {workspace_of(ctx, entry)} && {command}, then grader submit"
 
 
 def exercises_passed(ctx: StageContext) -> Finding:
@@ -54,7 +61,7 @@ def exercises_passed(ctx: StageContext) -> Finding:
         return Finding(True, evidence, details=tuple(details))
     if not_passed:
         first = not_passed[0]
-        step = f"grader submit {_workspace(ctx, first)}"
+        step = f"grader submit {workspace_of(ctx, first)}"
         if first.last and first.last.card.message:
             step += f" (last time: {cap_text(first.last.card.message, MESSAGE_CHARS)})"
     else:
@@ -70,13 +77,17 @@ def exercises_passed(ctx: StageContext) -> Finding:
     return Finding(False, evidence, step, tuple(details))
 
 
-def engineering_checks(min_coverage: float | None = None) -> Evaluate:
-    """flake8, black, coverage (and dockerfile where graded) pass on each latest scorecard.
+def engineering_checks(min_percent: float | None = None) -> Evaluate:
+    """The engineering checks (flake8, black, coverage, ... where graded) pass on each
+    latest scorecard.
 
-    `min_coverage`: a coverage percent the stage demands above the exercise's own threshold.
+    `min_percent`: what a stage demands above the exercise's own threshold of the checks
+    that measure a percentage (coverage).
     """
 
     def evaluate(ctx: StageContext) -> Finding:
+        counted = [d.id for d in engineering()]
+        measured = [d.id for d in engineering() if d.stage and d.stage.percent]
         graded = [e for e in ctx.exercises if e.last]
         if not graded:
             return Finding(
@@ -89,15 +100,15 @@ def engineering_checks(min_coverage: float | None = None) -> Evaluate:
         problems: list[tuple[ExerciseProgress, str, str]] = []
         for entry in graded:
             card = entry.attempts[-1].card
-            seen += [c.id for c in card.checks if c.id in ENGINEERING_CHECKS]
+            seen += [c.id for c in card.checks if c.id in counted]
             problems += [
                 (entry, check_id, why)
-                for check_id, why in _not_green(card, min_coverage)
+                for check_id, why in _not_green(card, min_percent)
             ]
-        seen = [c for c in ENGINEERING_CHECKS if c in seen]
+        seen = [c for c in counted if c in seen]
         names = ", ".join(seen) or "no engineering checks"
-        if min_coverage is not None:
-            names += f" (coverage > {min_coverage:g}%)"
+        if min_percent is not None:
+            names += f" ({', '.join(measured)} > {min_percent:g}%)"
         details = tuple(f"{e.slug}: {cid} {why}" for e, cid, why in problems)
         if not problems:
             return Finding(
@@ -111,30 +122,30 @@ def engineering_checks(min_coverage: float | None = None) -> Evaluate:
             False,
             f"{len(problems)} engineering check(s) not green on the latest scorecards of "
             f"{failing} of {len(graded)} graded exercise(s); checked: {names}",
-            f"cd {_workspace(ctx, entry)} && {FIX_COMMAND[check_id]}, "
-            "then grader submit",
+            fix_step(ctx, entry, check_id),
             details,
         )
 
     return evaluate
 
 
-def _not_green(card: Scorecard, min_coverage: float | None) -> list[tuple[str, str]]:
+def _not_green(card: Scorecard, min_percent: float | None) -> list[tuple[str, str]]:
     """(check id, why) for each engineering check of `card` that is not green."""
     found = []
     for check in card.checks:
-        if check.id not in ENGINEERING_CHECKS:
+        hint = declaration(check.id).stage
+        if hint is None:
             continue
         if check.status != "pass":
             why = cap_text(check.message, MESSAGE_CHARS) or "no message"
             found.append((check.id, f"{check.status}: {why}"))
-        elif check.id == "coverage" and min_coverage is not None:
-            percent = check.details.get("percent")
-            if not isinstance(percent, (int, float)):
-                found.append((check.id, "no coverage figure in the scorecard"))
-            elif percent <= min_coverage:
+        elif hint.percent is not None and min_percent is not None:
+            percent = hint.percent(check)
+            if percent is None:
+                found.append((check.id, f"no {check.id} figure in the scorecard"))
+            elif percent <= min_percent:
                 found.append(
-                    (check.id, f"{percent:.1f}%, more than {min_coverage:g}% needed")
+                    (check.id, f"{percent:.1f}%, more than {min_percent:g}% needed")
                 )
     return found
 
@@ -144,7 +155,8 @@ def _score(entry: ExerciseProgress) -> str:
     return f"{best.card.score:g}/{best.card.max_score:g}" if best else "-"
 
 
-def _workspace(ctx: StageContext, entry: ExerciseProgress) -> str:
+def workspace_of(ctx: StageContext, entry: ExerciseProgress) -> str:
+    """The exercise's workspace as the student names it (its folder name if none)."""
     if entry.workspaces:
         return ctx.relative(entry.workspaces[0])
     return entry.slug.rpartition("/")[2]

@@ -31,6 +31,8 @@ class StageContext:
     repo: Path
     stage: int
     exercises: list[ExerciseProgress]  # the pack's exercises of this stage
+    # The checks each of those exercises switches on in the pack, by qualified slug.
+    checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def files(self) -> RepoFiles:

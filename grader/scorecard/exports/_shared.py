@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from grader.registry.declaration import failure_text
+from grader.registry.checks import declaration
+from grader.scorecard.model import CheckResult, Scorecard, TestOutcome, outcomes_of
 
-from grader.scorecard.model import CheckResult, Scorecard
-
-MAX_DETAIL_LINES = 20
+__all__ = [
+    "cap_inside",
+    "check_report",
+    "engineering_checks",
+    "failure_text",
+    "hidden_tests",
+    "summary_lines",
+    "test_points",
+    "tests_check",
+]
 
 
 def tests_check(card: Scorecard) -> CheckResult | None:
-    return card.check("tests")
+    """The check whose details list the hidden tests (the declaration's `lists_tests`)."""
+    return next((c for c in card.checks if declaration(c.id).lists_tests), None)
 
 
-def hidden_tests(card: Scorecard) -> list[dict[str, Any]]:
+def hidden_tests(card: Scorecard) -> list[TestOutcome]:
     """The hidden tests that ran, in the order the suite collected them (empty if none ran)."""
     check = tests_check(card)
     if check is None or check.status not in ("pass", "fail"):
         return []
-    return list(check.details.get("tests", []))
+    return outcomes_of(check)
 
 
 def engineering_checks(card: Scorecard) -> list[CheckResult]:
-    """Every check except the hidden tests (flake8, black, coverage, dockerfile)."""
-    return [c for c in card.checks if c.id != "tests"]
+    """Every check but the one that lists the hidden tests: each is one entry of an export."""
+    return [c for c in card.checks if not declaration(c.id).lists_tests]
 
 
-def test_points(card: Scorecard, test: dict[str, Any]) -> tuple[float, float]:
+def test_points(card: Scorecard, test: TestOutcome) -> tuple[float, float]:
     """(earned, possible) for one hidden test, in the scorecard's points.
 
     The tests check's weight is shared by the tests in proportion to their points, so the
@@ -36,43 +46,14 @@ def test_points(card: Scorecard, test: dict[str, Any]) -> tuple[float, float]:
     total = float(check.details.get("points_total") or 0.0) if check else 0.0
     if check is None or not total:
         return 0.0, 0.0
-    possible = round(check.max_score * float(test["points"]) / total, 4)
-    return (possible if test["status"] == "passed" else 0.0), possible
-
-
-def failure_text(test: dict[str, Any]) -> str:
-    """A test's message and, when it points into the student's files, where."""
-    message = str(test.get("message") or "")
-    location = str(test.get("location") or "")
-    if location and location not in message:
-        return f"{message}\n  at {location}" if message else f"at {location}"
-    return message
+    possible = round(check.max_score * float(test.points) / total, 4)
+    return (possible if test.status == "passed" else 0.0), possible
 
 
 def check_report(check: CheckResult) -> str:
     """A check's message followed by its own facts, as plain text lines."""
     lines = [check.message] if check.message else []
-    details = check.details
-    if check.id == "flake8":
-        violations = details.get("violations", [])
-        lines += [
-            f"{v['path']}:{v['line']}:{v['col']}: {v['code']} {v['text']}"
-            for v in violations[:MAX_DETAIL_LINES]
-        ]
-        if len(violations) > MAX_DETAIL_LINES:
-            lines.append(f"... and {len(violations) - MAX_DETAIL_LINES} more")
-    elif check.id == "black" and details.get("diff"):
-        lines.append(details["diff"])
-    elif check.id == "coverage":
-        for path, facts in sorted(details.get("files", {}).items()):
-            missing = facts.get("missing_lines", [])
-            if missing:
-                shown = ", ".join(str(n) for n in missing[:MAX_DETAIL_LINES])
-                lines.append(f"{path}: lines not covered: {shown}")
-        for failure in details.get("student_tests", {}).get("failures", []):
-            lines.append(f"your test {failure['id']} failed: {failure_text(failure)}")
-    elif check.id == "dockerfile" and details.get("log_tail"):
-        lines.append(details["log_tail"])
+    lines += declaration(check.id).present.report(check)
     return "\n".join(lines)
 
 

@@ -23,7 +23,7 @@ from grader.scorecard.exports._shared import (
     tests_check,
 )
 from grader.scorecard.caps import cap_text
-from grader.scorecard.model import Scorecard
+from grader.scorecard.model import Scorecard, TestOutcome
 
 VERSION = 3
 OUTPUT_CHARS = 500
@@ -86,9 +86,9 @@ def results(
         }
     ordered = sorted(
         enumerate(ran),
-        key=lambda pair: _position(sources.get(source_key(pair[1]["id"])), pair[0]),
+        key=lambda pair: _position(sources.get(source_key(pair[1].id)), pair[0]),
     )
-    tests = [_test(test, sources.get(source_key(test["id"]))) for _, test in ordered]
+    tests = [_test(test, sources.get(source_key(test.id))) for _, test in ordered]
     for check in engineering_checks(card):
         if check.status in CHECK_STATUS:
             entry = {
@@ -111,22 +111,22 @@ def render(card: Scorecard, *, sources: Mapping[str, TestSource] | None = None) 
     )
 
 
-def _test(test: dict[str, Any], source: TestSource | None) -> dict[str, Any]:
+def _test(test: TestOutcome, source: TestSource | None) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "name": readable_name(test["id"]),
-        "status": TEST_STATUS[test["status"]],
+        "name": readable_name(test.id),
+        "status": TEST_STATUS[test.status],
         "test_code": source.code if source else "",
     }
     message = failure_text(test)
-    if test["status"] == "skipped":
+    if test.status == "skipped":
         message = f"skipped: {message}" if message else "skipped"
     if message and entry["status"] != "pass":
         entry["message"] = cap_text(message, MESSAGE_CHARS - _MARKER_ROOM)
-    output = str(test.get("output") or "").strip()
+    output = test.output.strip()
     if output:
         entry["output"] = cap_inside(output, OUTPUT_CHARS, OUTPUT_MARKER)
-    if test.get("task") is not None:
-        entry["task_id"] = int(test["task"])
+    if test.task is not None:
+        entry["task_id"] = int(test.task)
     return entry
 
 

@@ -42,19 +42,19 @@ def results(card: Scorecard) -> dict[str, Any]:
         )
     for test in hidden_tests(card):
         earned, possible = test_points(card, test)
-        parts = [failure_text(test), str(test.get("output") or "")]
-        name = test["title"]
-        if test.get("task") is not None:
-            name = f"Task {test['task']}: {name}"
+        parts = [failure_text(test), test.output]
+        name = test.title
+        if test.task is not None:
+            name = f"Task {test.task}: {name}"
         entry = _entry(
             name,
             score=earned,
             max_score=possible,
-            passed=test["status"] == "passed",
+            passed=test.status == "passed",
             output="\n\n".join(p for p in parts if p),
         )
-        if test.get("task") is not None:
-            entry["tags"] = [f"task {test['task']}"]
+        if test.task is not None:
+            entry["tags"] = [f"task {test.task}"]
         tests.append(entry)
     for check in engineering_checks(card):
         tests.append(

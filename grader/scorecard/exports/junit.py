@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Any
-
+from grader.registry.checks import declaration
 from grader.scorecard.exports._shared import check_report, failure_text, hidden_tests
-from grader.scorecard.model import CheckResult, Scorecard
+from grader.scorecard.model import CheckResult, Scorecard, TestOutcome
 
 HOSTNAME = "localhost"  # Ant's value when the host should not (or cannot) be named
 # Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
@@ -68,7 +67,7 @@ def _suite(card: Scorecard, check: CheckResult, index: int) -> ET.Element:
         ("isolation", str(card.integrity.get("level", ""))),
     ):
         ET.SubElement(properties, "property", name=name, value=_xml(value))
-    tests = hidden_tests(card) if check.id == "tests" else []
+    tests = hidden_tests(card) if declaration(check.id).lists_tests else []
     if tests:
         cases = [_test_case(package, test) for test in tests]
     else:
@@ -89,27 +88,27 @@ def _suite(card: Scorecard, check: CheckResult, index: int) -> ET.Element:
     return suite
 
 
-def _test_case(package: str, test: dict[str, Any]) -> ET.Element:
-    module, _, name = test["id"].partition("::")
+def _test_case(package: str, test: TestOutcome) -> ET.Element:
+    module, _, name = test.id.partition("::")
     classname = ".".join(
         [package.replace("/", "."), module.removesuffix(".py").replace("/", ".")]
         + name.split("::")[:-1]
     )
     case = ET.Element(
         "testcase",
-        name=_xml(name.split("::")[-1] or test["id"]),
+        name=_xml(name.split("::")[-1] or test.id),
         classname=_xml(classname),
-        time=_seconds(float(test.get("duration") or 0.0)),
+        time=_seconds(float(test.duration or 0.0)),
     )
-    if test["status"] in OUTCOME:
-        tag, default_type = OUTCOME[test["status"]]
+    if test.status in OUTCOME:
+        tag, default_type = OUTCOME[test.status]
         text = failure_text(test)
         outcome = ET.SubElement(case, tag, message=_xml(_first_line(text)))
         if tag != "skipped":
             outcome.set("type", _exception_type(text, default_type))
             outcome.text = _xml(text)
-    if test.get("output"):
-        ET.SubElement(case, "system-out").text = _xml(str(test["output"]))
+    if test.output:
+        ET.SubElement(case, "system-out").text = _xml(test.output)
     return case
 
 

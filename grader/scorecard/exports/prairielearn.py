@@ -56,16 +56,16 @@ def _document(card: Scorecard, limit: int | None) -> dict[str, Any]:
     for test in hidden_tests(card):
         earned, possible = test_points(card, test)
         description = "Hidden test"
-        if test.get("task") is not None:
-            description += f", task {test['task']}"
+        if test.task is not None:
+            description += f", task {test.task}"
         tests.append(
             {
-                "name": test["title"],
+                "name": test.title,
                 "description": description,
                 "points": earned,
                 "max_points": possible,
                 "message": _cut(failure_text(test), limit),
-                "output": _cut(str(test.get("output") or ""), limit),
+                "output": _cut(test.output, limit),
             }
         )
     for check in engineering_checks(card):
