@@ -60,6 +60,15 @@ def test_each_line_names_a_module_that_declares_that_check() -> None:
     assert [d.id for d in declarations()] == list(CHECK_IDS)
 
 
+def test_only_a_host_check_adds_to_a_jobs_time_on_the_host() -> None:
+    from grader.catalog.model import CheckConfig
+
+    options = {"build_seconds": 100.0, "health_seconds": 20.0}
+    for declared in declarations():
+        seconds = declared.host_seconds(CheckConfig(declared.id, 10.0, options))
+        assert seconds == (120.0 if declared.runs_in == "host" else 0.0), declared.id
+
+
 def test_only_the_sandbox_checks_put_tools_in_the_runner_image() -> None:
     for declared in declarations("host"):
         assert declared.tools == () and declared.modules == ()

@@ -90,6 +90,37 @@ def test_repo_hash_is_stable() -> None:
     assert "pandas>=2.1" in img.exercise_libraries()
 
 
+def test_the_image_installs_the_tools_each_sandbox_check_declares() -> None:
+    from grader.registry.checks import declarations
+
+    for declared in declarations("sandbox"):
+        assert set(declared.tools) <= set(img.requirements()), declared.id
+    assert "mypy>=1.11" in img.RUNNER_REQUIREMENTS
+
+
+def test_a_pure_python_tool_replaces_its_compiled_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mypy-2.4.1-cp311-cp311-manylinux_2_28_x86_64.whl").write_bytes(b"")
+    (tmp_path / "mypy_extensions-1.2.0-py3-none-any.whl").write_bytes(b"")
+    commands: list[list[str]] = []
+
+    def download(what: str, cmd: list[str], progress: Any, fix: str) -> None:
+        commands.append(cmd)
+        (tmp_path / "mypy-2.4.1-py3-none-any.whl").write_bytes(b"")
+
+    monkeypatch.setattr(img, "_run", download)
+    img._pure_python_wheels(tmp_path, ["pip"], lambda line: None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "mypy-2.4.1-py3-none-any.whl",
+        "mypy_extensions-1.2.0-py3-none-any.whl",
+    ]
+    assert commands[0][-1] == "mypy==2.4.1"
+    assert "--no-deps" in commands[0] and "--platform" in commands[0]
+    img._pure_python_wheels(tmp_path, ["pip"], lambda line: None)
+    assert len(commands) == 1  # a pure wheel stays
+
+
 def test_mirror_comes_from_the_apt_sources(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -248,6 +279,7 @@ def test_runner_image_fits_the_size_limit(engine: Any, runner_image: str) -> Non
         (["flake8", "--version"], r"^\d+\.\d+"),
         (["black", "--version"], "^black"),
         (["coverage", "--version"], "Coverage.py"),
+        (["python", "-m", "mypy", "--version"], r"^mypy \d+\.\d+"),
         (["id", "-u"], "^10001$"),
     ],
 )

@@ -60,6 +60,9 @@ def test_files_shadowing_the_standard_library_or_tools_are_refused() -> None:
     assert shadowed_module("json.py") == "json"
     assert shadowed_module("pytest.py") == "pytest"
     assert shadowed_module("sitecustomize.py") == "sitecustomize"
+    # Each sandbox check's tools, as its declaration names them.
+    assert shadowed_module("mypy.py") == "mypy"
+    assert shadowed_module("flake8/__init__.py") == "flake8"
     assert shadowed_module("word_count.py") is None
     assert shadowed_module("tests/test_json.py") is None
 

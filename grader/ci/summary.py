@@ -139,7 +139,7 @@ class _Markdown:
         return _path(self.graded, name)
 
     def test(self, test: TestOutcome) -> str:
-        facts = [test.status]
+        facts: list[str] = [test.status]
         if test.task is not None:
             facts.append(f"task {test.task}")
         if test.location:

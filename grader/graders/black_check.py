@@ -116,7 +116,7 @@ def summary(check: CheckResult, md: Markdown) -> list[str]:
     return [f"**black**: {md.text(md.first_line(check.message))}", ""]
 
 
-def annotations(check: CheckResult, slug: str) -> list[Problem]:
+def problems(check: CheckResult, slug: str) -> list[Problem]:
     found = []
     if check.status != "pass":
         found = [
@@ -152,7 +152,7 @@ DECLARATION = CheckDeclaration(
     tools=("black>=24",),
     modules=("black",),
     present=Presentation(
-        terminal=terminal, summary=summary, annotations=annotations, report=report
+        terminal=terminal, summary=summary, annotations=problems, report=report
     ),
     stage=StageHint("black ."),
     scaffold=Scaffold(

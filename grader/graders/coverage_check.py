@@ -244,7 +244,7 @@ DECLARATION = CheckDeclaration(
     modules=("coverage",),
     present=Presentation(
         summary=present.summary,
-        annotations=present.annotations,
+        annotations=present.problems,
         report=present.report,
     ),
     stage=present.STAGE,

@@ -127,7 +127,7 @@ def summary(check: CheckResult, md: Markdown) -> list[str]:
     return lines + [""]
 
 
-def annotations(check: CheckResult, slug: str) -> list[Problem]:
+def problems(check: CheckResult, slug: str) -> list[Problem]:
     # A coverage check that could not run says so in its own notes: no error note.
     if check.status == "pass":
         return []

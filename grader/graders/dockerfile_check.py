@@ -265,6 +265,13 @@ def _result(
     return result("dockerfile", status, config.weight, message=message, details=details)
 
 
+def _host_seconds(config: CheckConfig) -> float:
+    """The build's limit and the health probe's, as the exercise sets them."""
+    options = config.options
+    build = float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
+    return build + float(options.get("health_seconds", DEFAULT_HEALTH_SECONDS))
+
+
 def _report(check: CheckResult) -> list[str]:
     log_tail = check.details.get("log_tail")
     return [log_tail] if log_tail else []
@@ -302,6 +309,7 @@ DECLARATION = CheckDeclaration(
         "build_pids": {"type": "integer", "minimum": 16},
     },
     empty_details=_details,
+    host_seconds=_host_seconds,
     present=Presentation(report=_report),
     stage=StageHint("docker build -t app . and fix what the check's message names"),
 )

@@ -179,7 +179,7 @@ def summary(check: CheckResult, md: Markdown) -> list[str]:
     return lines + [""]
 
 
-def annotations(check: CheckResult, slug: str) -> list[Problem]:
+def problems(check: CheckResult, slug: str) -> list[Problem]:
     found = [
         Problem(
             f"flake8 {v['code']}", v["text"], v["path"], int(v["line"]), int(v["col"])
@@ -248,7 +248,7 @@ DECLARATION = CheckDeclaration(
     tools=("flake8>=7",),
     modules=("flake8", "pycodestyle", "pyflakes"),
     present=Presentation(
-        terminal=terminal, summary=summary, annotations=annotations, report=report
+        terminal=terminal, summary=summary, annotations=problems, report=report
     ),
     stage=StageHint("flake8 . and fix each line it names"),
     scaffold=Scaffold(

@@ -252,7 +252,7 @@ DECLARATION = CheckDeclaration(
     present=Presentation(
         terminal=present.terminal,
         summary=present.summary,
-        annotations=present.annotations,
+        annotations=present.problems,
     ),
     scaffold=present.SCAFFOLD,
 )

@@ -79,7 +79,7 @@ def summary(check: CheckResult, md: Markdown) -> list[str]:
     return lines + [""]
 
 
-def annotations(check: CheckResult, slug: str) -> list[Problem]:
+def problems(check: CheckResult, slug: str) -> list[Problem]:
     found = [
         Problem(f"{slug}: {test.title}", test.message, test=test)
         for test in outcomes_of(check)

@@ -187,7 +187,7 @@ def summary(check: CheckResult, md: Markdown) -> list[str]:
     return lines + [""]
 
 
-def annotations(check: CheckResult, slug: str) -> list[Problem]:
+def problems(check: CheckResult, slug: str) -> list[Problem]:
     found = [
         Problem(f"mypy {e['code']}", e["message"], e["path"], e["line"], e["col"])
         for e in check.details.get("errors", [])
@@ -247,7 +247,7 @@ DECLARATION = CheckDeclaration(
     tools=("mypy>=1.11",),
     modules=("mypy", "mypy_extensions"),
     present=Presentation(
-        terminal=terminal, summary=summary, annotations=annotations, report=report
+        terminal=terminal, summary=summary, annotations=problems, report=report
     ),
     stage=StageHint(
         "mypy --disallow-untyped-defs --ignore-missing-imports . and fix each line "

@@ -64,7 +64,9 @@ class Problem:
 class Markdown(Protocol):
     """How `grader ci`'s job summary writes a check's text: each function escapes."""
 
-    first_n: int  # how many items of a list to show
+    @property
+    def first_n(self) -> int:
+        """How many items of a list to show."""
 
     def text(self, text: str) -> str:
         """`text` as literal text on one line."""
@@ -151,6 +153,10 @@ class Scaffold:
     on: bool = True
 
 
+def no_host_seconds(config: CheckConfig) -> float:
+    return 0.0
+
+
 def pass_or_nothing(check: CheckResult) -> float:
     """The whole weight for a pass, nothing otherwise."""
     return 1.0 if check.status == "pass" else 0.0
@@ -179,6 +185,9 @@ class CheckDeclaration:
     # those install: a submitted file may not shadow them.
     tools: tuple[str, ...] = ()
     modules: tuple[str, ...] = ()
+    # How long it may take on the host after the sandbox's run, given its options (what
+    # a grading job's time budget adds for it).
+    host_seconds: Callable[[CheckConfig], float] = no_host_seconds
     # Its details list test outcomes, which the exports show one by one.
     lists_tests: bool = False
     present: Presentation = Presentation()
