@@ -10,12 +10,14 @@ from grader import __version__
 from grader.cli.authoring import exercises_group
 from grader.cli.ci_cmd import ci_command, init_group
 from grader.cli.class_cmd import class_group
+from grader.cli.class_course_cmd import COURSE_COMMANDS
 from grader.cli.export_cmd import exercism_run_command, export_command
 from grader.cli.mutate_cmd import mutate_command
 from grader.cli.progress_cmd import progress_command
 from grader.cli.runner_cmd import runner_group
 from grader.cli.serve_cmd import serve_command
 from grader.cli.stage_cmd import stage_group
+from grader.cli.status_cmd import status_command
 from grader.cli.teacher import batch_command
 from grader.cli.worker_cmd import worker_command
 from grader.cli.student import (
@@ -123,7 +125,10 @@ cli.add_command(ci_command)
 cli.add_command(init_group)
 cli.add_command(serve_command)
 cli.add_command(worker_command)
+for command in COURSE_COMMANDS:
+    class_group.add_command(command)
 cli.add_command(class_group)
+cli.add_command(status_command)
 cli.add_command(export_command)
 cli.add_command(exercism_run_command)
 cli.add_command(progress_command)

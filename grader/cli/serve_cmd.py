@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from grader.cli.class_cmd import data_dir_option, echo_tokens, server_settings
+from grader.cli.class_cmd import data_dir_option, server_settings
 from grader.cli.student import backend_with_warning, require_server_isolation
 from grader.cli.options import allow_reduced_option, backend_option
 
@@ -17,8 +17,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 @click.command(
     "serve",
     epilog="Example: grader serve --host 0.0.0.0 --port 8000 --workers 2\n\n"
-    "Then: grader class add-student NAME; students run "
-    "grader submit --server http://HOST:8000 --token TOKEN",
+    "First: grader class init; grader class import roster.csv. Students sign in at "
+    "http://HOST:8000/ and run grader submit --server http://HOST:8000 --token TOKEN",
 )
 @click.option(
     "--host",
@@ -39,7 +39,19 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 @click.option(
     "--pseudonyms",
     is_flag=True,
-    help="Show only pseudonyms on the page and in the public API, never names.",
+    help="Show only pseudonyms on the page and in the API, to the teacher too.",
+)
+@click.option(
+    "--public-board",
+    is_flag=True,
+    help="Let anyone read the board without signing in (pseudonyms only; env: "
+    "GRADER_PUBLIC_BOARD=1). By default every page needs a signed-in user.",
+)
+@click.option(
+    "--insecure-cookies",
+    is_flag=True,
+    help="Send the sign-in cookie without Secure, for plain HTTP on a trusted LAN "
+    "(env: GRADER_INSECURE_COOKIES=1); behind HTTPS, leave it off.",
 )
 @click.pass_context
 def serve_command(
@@ -51,11 +63,14 @@ def serve_command(
     allow_reduced: bool,
     data_dir: Path,
     pseudonyms: bool,
+    public_board: bool,
+    insecure_cookies: bool,
 ) -> None:
     """Run the class server: submissions API, grading queue and leaderboard page.
 
-    The database (SQLite in --data-dir, or DATABASE_URL) is migrated at start, and
-    submissions queued or being graded when the server last stopped are graded now.
+    The class must exist (`grader class init`). The database (SQLite in --data-dir, or
+    DATABASE_URL) is migrated at start, and submissions queued or being graded when the
+    server last stopped are graded now.
     """
     settings = server_settings(
         data_dir,
@@ -64,11 +79,13 @@ def serve_command(
         workers=workers if workers is not None else min(os.cpu_count() or 1, 4),
         force_pseudonyms=pseudonyms or None,
         allow_reduced_isolation=allow_reduced or None,
+        public_board=public_board or None,
+        secure_cookies=False if insecure_cookies else None,
     )
     import uvicorn
 
     from grader.leaderboard.app import create_app
-    from grader.leaderboard.classroom import ensure_teacher
+    from grader.leaderboard.classroom import ensure_class
 
     runner = backend_with_warning(backend)
     if settings.queue != "celery" and settings.workers:
@@ -81,9 +98,7 @@ def serve_command(
             bold=True,
             err=True,
         )
-    issued = ensure_teacher(settings)
-    if issued is not None:
-        echo_tokens([issued], "A new class: the teacher token")
+    ensure_class(settings)
     app = create_app(settings, backend=runner)
     from grader.leaderboard.private import exposure_warnings
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,8 +22,10 @@ from grader.leaderboard.schemas import (
     SubmissionAccepted,
     SubmissionStatus,
 )
+from grader.leaderboard.operations import live_workers, stalled_jobs
 from grader.leaderboard.server import ServerContext, server_context
 from grader.leaderboard.standings import Standing, export_csv, leaderboard
+from grader.leaderboard.web import signed_in
 
 router = APIRouter(prefix="/api/v1")
 bearer = HTTPBearer(auto_error=False, description="A student's or the teacher's token.")
@@ -48,12 +51,40 @@ def caller(
         raise _unauthorized("send your token as `Authorization: Bearer TOKEN`")
     with ctx.db.session() as session:
         account = auth.authenticate(session, credentials.credentials)
+        if account is None and auth.is_disabled(session, credentials.credentials):
+            raise ApiError(
+                403,
+                "account_disabled",
+                "this student account is disabled; ask your teacher to enable it",
+            )
         if account is None:
             raise _unauthorized(
                 "the token is not valid (mistyped, or replaced by a newer one); "
                 "ask your teacher for your current token"
             )
         return Caller(id=account.id, name=account.name, role=account.role)
+
+
+async def reader(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ctx: Annotated[ServerContext, Depends(server_context)],
+) -> Caller | None:
+    """Who reads the board: a bearer token or a signed-in browser; None on a public board.
+
+    401 for anyone else: the board is private unless the teacher made it public.
+    """
+    if credentials is not None:
+        return await to_thread.run_sync(caller, credentials, ctx)
+    who = await to_thread.run_sync(signed_in, request, ctx)
+    if who is not None:
+        return Caller(id=who.id, name=who.name, role=who.role)
+    if ctx.settings.public_board:
+        return None
+    raise _unauthorized(
+        "the board is private: send your token as `Authorization: Bearer TOKEN`, "
+        "or sign in at /signin"
+    )
 
 
 def teacher(who: Annotated[Caller, Depends(caller)]) -> Caller:
@@ -114,7 +145,11 @@ def submission_status(
 ) -> dict[str, Any]:
     """Students see their own submissions; the teacher sees all."""
     return submissions.submission_view(
-        ctx.db, submission_id, account_id=who.id, is_teacher=who.role == TEACHER
+        ctx.db,
+        submission_id,
+        account_id=who.id,
+        is_teacher=who.role == TEACHER,
+        stalled_after=ctx.settings.stalled_after_seconds,
     )
 
 
@@ -141,17 +176,23 @@ def regrade(
     "/leaderboard",
     response_model=Leaderboard,
     summary="Best score per student, for an exercise, a stage or the class",
-    responses=_errors(404, 422),
+    responses=_errors(401, 404, 422),
 )
 async def get_leaderboard(
     ctx: Annotated[ServerContext, Depends(server_context)],
+    who: Annotated[Caller | None, Depends(reader)],
     stage: Annotated[int | None, Query(ge=1, le=99)] = None,
     exercise: Annotated[str | None, Query(max_length=120)] = None,
     pseudonyms: bool = False,
 ) -> Leaderboard:
-    """Ties are broken by the earlier time; `pseudonyms=true` hides names."""
+    """Ties are broken by the earlier time. The teacher sees names (`pseudonyms=true`
+    hides them); a student sees pseudonyms and their own name; a public board only
+    pseudonyms."""
     slug = ctx.resolve_exercise(exercise)
-    hide = pseudonyms or ctx.settings.force_pseudonyms
+    ctx.check_stage(stage)
+    is_teacher = who is not None and who.role == TEACHER
+    hide = not is_teacher or pseudonyms or ctx.settings.force_pseudonyms
+    own = who.id if who is not None and not is_teacher else None
     standings = await ctx.boards.get(
         ("standings", stage, slug), lambda: cached_standings(ctx, stage, slug)
     )
@@ -162,7 +203,7 @@ async def get_leaderboard(
         rows=[
             LeaderboardRow(
                 rank=s.rank,
-                student=s.pseudonym if hide else s.name,
+                student=s.name if s.account_id == own or not hide else s.pseudonym,
                 score=s.score,
                 max_score=s.max_score,
                 percent=round(s.percent, 1),
@@ -216,8 +257,16 @@ def exercises(
 def health(ctx: Annotated[ServerContext, Depends(server_context)]) -> Health:
     with ctx.db.session() as session:
         jobs = queue.counts(session)
-    local = ctx.settings.workers if ctx.queue.name == "inprocess" else 0
-    return Health(status="ok", queue=ctx.queue.name, workers=local, jobs=jobs)
+    processes, slots = live_workers(ctx.db)
+    stalled = stalled_jobs(ctx.db, after_seconds=ctx.settings.stalled_after_seconds)
+    return Health(
+        status="ok",
+        queue=ctx.queue.name,
+        workers=slots,
+        worker_processes=processes,
+        stalled=stalled,
+        jobs=jobs,
+    )
 
 
 def cached_standings(

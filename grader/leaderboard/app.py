@@ -8,12 +8,19 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grader import __version__
-from grader.leaderboard import api, pages
+from grader.leaderboard import (
+    api,
+    course_api,
+    pages,
+    signin_pages,
+    student_pages,
+    teacher_pages,
+)
 from grader.leaderboard.boards import BoardCache
 from grader.leaderboard.db import open_database
 from grader.leaderboard.errors import ApiError
@@ -22,6 +29,7 @@ from grader.leaderboard.queue import JobQueue
 from grader.leaderboard.server import ServerContext
 from grader.leaderboard.settings import Settings
 from grader.leaderboard.submissions import upload_too_large
+from grader.leaderboard.web import SignInRequired, error_page, to_signin
 from grader.leaderboard.worker import GradingContext, InProcessPool
 from grader.runner import Backend, get_backend
 
@@ -82,13 +90,18 @@ def create_app(settings: Settings, *, backend: Backend | None = None) -> FastAPI
     )
     app.state.context = context
     app.include_router(api.router)
+    app.include_router(course_api.router)
     app.include_router(pages.router)
+    app.include_router(signin_pages.router)
+    app.include_router(student_pages.router)
+    app.include_router(teacher_pages.router)
     app.add_middleware(
         BodySizeLimit,
         limit=settings.max_upload_bytes + MULTIPART_SLACK,
         message=upload_too_large(settings),
     )
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(SignInRequired, _sign_in)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(
         RequestValidationError, _validation_error  # type: ignore[arg-type]
@@ -102,11 +115,23 @@ def _body(status: int, code: str, message: str, headers: Any = None) -> JSONResp
     )
 
 
-async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/openapi.json"))
+
+
+async def _api_error(request: Request, exc: ApiError) -> Response:
+    if _is_page(request):  # a person reads it: the same message, as a page
+        return error_page(exc, None)
     return _body(exc.status, exc.code, exc.message, exc.headers)
 
 
-async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+    return to_signin(exc.path)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if _is_page(request) and exc.status_code in (404, 405):
+        return error_page(ApiError(exc.status_code, "not_found", "No such page."), None)
     code = {
         404: "not_found",
         405: "method_not_allowed",

@@ -83,6 +83,15 @@ def extract_archive(
     return inspected
 
 
+def read_members(data: bytes, limits: ArchiveLimits) -> dict[str, bytes]:
+    """The regular files of an archive, in memory, inspected as for extraction (the
+    teacher's similarity report reads submissions this way, without touching the disk).
+    """
+    inspected, reader = _open(data, limits)
+    strip = _single_folder(inspected.members)
+    return {m.path[len(strip) :]: reader.read(m)[: m.size] for m in inspected.members}
+
+
 def archive_kind(data: bytes) -> str:
     """`zip`, `tar.gz` or `tar`; ArchiveRejected (415) for anything else."""
     if data.startswith(ZIP_MAGIC):

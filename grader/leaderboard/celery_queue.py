@@ -28,6 +28,7 @@ from grader.leaderboard import queue
 from grader.leaderboard.db import open_database
 from grader.leaderboard.db.models import Job, Submission
 from grader.leaderboard.exercises import load_catalog
+from grader.leaderboard.operations import Heartbeat
 from grader.leaderboard.settings import Settings
 from grader.leaderboard.worker import GradingContext, give_up, run_job
 
@@ -173,6 +174,21 @@ def job_message(ctx: GradingContext, job_id: int) -> dict[str, Any]:
     }
 
 
+def send_jobs(settings: Settings, db: Any, job_ids: list[int]) -> None:
+    """Send queued jobs to the workers from outside the server (`grader class regrade`)."""
+    app = celery_app(settings)
+    try:
+        for job_id in job_ids:
+            with db.session() as session:
+                path = (
+                    settings.data_dir / session.get(Job, job_id).submission.archive_path
+                )
+            archive = base64.b64encode(path.read_bytes()).decode("ascii")
+            app.send_task(TASK_NAME, kwargs={"job_id": job_id, "archive": archive})
+    finally:
+        app.close()
+
+
 def lost_after(visibility_timeout: float) -> float:
     """Seconds after which a `running` job has lost its worker and its message.
 
@@ -263,6 +279,18 @@ def run_worker(
     # Each pool process checks the migrations on its first job: quietly.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     app = worker_app(settings, backend=backend)
+    # The server's health counts this worker while it beats.
+    db = open_database(settings.db_url)
+    heartbeat = Heartbeat(db, kind="celery", queue="celery", concurrency=concurrency)
+    heartbeat.start()
+    try:
+        _run(app, concurrency, loglevel)
+    finally:
+        heartbeat.stop()
+        db.close()
+
+
+def _run(app: Celery, concurrency: int, loglevel: str) -> None:
     app.worker_main(
         [
             "worker",

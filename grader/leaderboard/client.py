@@ -74,7 +74,62 @@ def submit_to_server(
         )
         status_url = urljoin(base, str(accepted["status_url"]))
         say(f"submission {accepted['id']} accepted")
-        return _wait(http, status_url, base, deadline, timeout, say)
+        card = _wait(http, status_url, base, deadline, timeout, say)
+        try:  # the grade under the deadline rules, and any regrade: as `grader status`
+            view = _call(http, "GET", "api/v1/me", server=base)
+        except ServerError:
+            return card  # an older server: the scorecard is what counts
+        for line in status_lines(view, submission=str(accepted["id"])):
+            say(line)
+        return card
+
+
+def fetch_status(*, server: str, token: str) -> dict[str, Any]:
+    """The student's own view from the server: grades, deadlines, submissions, regrades."""
+    base = server.rstrip("/") + "/"
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=REQUEST_SECONDS) as http:
+        return _call(http, "GET", "api/v1/me", server=base)
+
+
+def status_lines(view: dict[str, Any], *, submission: str | None = None) -> list[str]:
+    """What a student reads: each exercise's grade and deadline, the latest submissions,
+    and every regrade that changed a score. With `submission`, only that one's rule and
+    the regrades."""
+    lines: list[str] = []
+    for sub in view.get("submissions", []):
+        if sub.get("id") == submission:
+            grade = sub.get("grade")
+            shown = (
+                f"grade {grade:g}" if isinstance(grade, (int, float)) else "no grade"
+            )
+            lines.append(f"{sub.get('exercise')}: {shown} ({sub.get('note')})")
+    if submission is None:
+        deadlines = {d["exercise"]: d for d in view.get("deadlines", [])}
+        lines.append(
+            f"{view.get('student')} ({view.get('student_id')}), times in {view.get('timezone')}"
+        )
+        for cell in view.get("exercises", []):
+            d = deadlines.get(cell["exercise"], {})
+            due = f"due {d['due']}" if d.get("due") else "no deadline"
+            mark = " passed" if cell.get("passed") else ""
+            lines.append(
+                f"  {cell['exercise']}: {cell['grade']:g}/{cell['max_score']:g}{mark}; "
+                f"{due}{' (extended)' if d.get('extended') else ''}; {d.get('state', '')}"
+            )
+        for sub in view.get("submissions", [])[:10]:
+            score = sub.get("score")
+            lines.append(
+                f"  {sub['submitted_local']}  {sub['exercise']}  "
+                f"{'%g/%g' % (score, sub['max_score']) if score is not None else sub['status']}"
+                f"  {sub['note']}"
+            )
+    for change in view.get("regrades", []):
+        lines.append(
+            f"regraded {change['exercise']}: {change.get('old_score')} -> "
+            f"{change.get('new_score')} ({change.get('reason') or 'no reason given'})"
+        )
+    return lines
 
 
 def pack_workspace(workspace: Path, slug: str) -> tuple[bytes, int]:
@@ -126,8 +181,13 @@ def _wait(
             raise ServerError(
                 f"the server could not grade the submission: {status.get('message')}"
             )
+        delayed = status.get("delayed")
         line = {
-            "queued": f"queued: number {status.get('position')} in line",
+            "queued": (
+                str(delayed)
+                if delayed
+                else f"queued: number {status.get('position')} in line"
+            ),
             "running": "grading…",
             "unreachable": "the server is not answering; still trying",
         }.get(state, state)

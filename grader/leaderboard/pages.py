@@ -4,27 +4,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
+from grader.leaderboard.db.models import TEACHER
 from grader.leaderboard.server import ServerContext, server_context
+from grader.leaderboard.sessions import Viewer
 from grader.leaderboard.standings import Standing, leaderboard
+from grader.leaderboard.web import HEADERS, local_path, signed_in, templates, to_signin
 
 router = APIRouter()
 BUCKETS = 10
 REDUCED_TITLE = (
     "Graded with reduced isolation (allowed by the teacher): the sandbox could not rule "
     "out a forged score"
-)
-# Inline styles only, nothing else: no script, no fetches, no framing.
-PAGE_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
 
@@ -43,50 +40,59 @@ class Bar:
     height: float
 
 
-@lru_cache(maxsize=1)
-def templates() -> Environment:
-    return Environment(
-        loader=PackageLoader("grader.leaderboard", "templates"), autoescape=True
-    )
-
-
 @router.get("/", response_class=HTMLResponse, summary="The leaderboard page")
 async def leaderboard_page(
+    request: Request,
     ctx: Annotated[ServerContext, Depends(server_context)],
     stage: Annotated[int | None, Query(ge=1, le=99)] = None,
     exercise: Annotated[str | None, Query(max_length=120)] = None,
     pseudonyms: bool = False,
-) -> HTMLResponse:
-    """Tabs per stage and exercise are links, so the page works without JavaScript."""
+) -> Response:
+    """Tabs per stage and exercise are links, so the page works without JavaScript.
+
+    Private by default: the teacher sees names (and may switch to pseudonyms), a student
+    sees pseudonyms and their own row named; without signing in, only a public board
+    (pseudonyms only) is shown.
+    """
+    who = await to_thread.run_sync(signed_in, request, ctx)
+    if who is None and not ctx.settings.public_board:
+        return to_signin(local_path(request))
     slug = ctx.resolve_exercise(exercise)
+    ctx.check_stage(stage)
     chosen = ctx.catalog.find(slug) if slug else None
     if chosen is not None:
         stage = chosen.stage
-    hide = pseudonyms or ctx.settings.force_pseudonyms
+    teacher = who is not None and who.role == TEACHER
+    hide = not teacher or pseudonyms or ctx.settings.force_pseudonyms
+    own = who.id if who is not None and not teacher else None
     html = await ctx.boards.get(
-        ("page", stage, slug, hide), lambda: render_page(ctx, stage, slug, hide)
+        ("page", stage, slug, hide, teacher, own),
+        lambda: render_page(ctx, stage, slug, hide, who),
     )
-    return HTMLResponse(
-        html,
-        headers={
-            "Content-Security-Policy": PAGE_POLICY,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
+    return HTMLResponse(html, headers=HEADERS)
 
 
 def render_page(
-    ctx: ServerContext, stage: int | None, slug: str | None, hide: bool
+    ctx: ServerContext,
+    stage: int | None,
+    slug: str | None,
+    hide: bool,
+    who: Viewer | None = None,
 ) -> str:
-    """The page's HTML for a tab (`stage`, `slug`), with names or pseudonyms."""
+    """The page's HTML for a tab (`stage`, `slug`), with names or pseudonyms.
+
+    `who` is the signed-in viewer: the teacher may switch between names and pseudonyms;
+    a student's own row shows their name.
+    """
     chosen = ctx.catalog.find(slug) if slug else None
     with ctx.db.session() as session:
         standings = leaderboard(session, stage=stage, exercise=slug)
+    teacher = who is not None and who.role == TEACHER
+    can_toggle = teacher and not ctx.settings.force_pseudonyms
 
     def href(**query: object) -> str:
         params = {k: v for k, v in query.items() if v not in (None, False)}
-        if hide and not ctx.settings.force_pseudonyms:
+        if hide and can_toggle:
             params["pseudonyms"] = "true"
         return "/" + (f"?{urlencode(params)}" if params else "")
 
@@ -102,11 +108,18 @@ def render_page(
         ]
     names_query = {"stage": stage, "exercise": slug}
     toggle = None
-    if not ctx.settings.force_pseudonyms:
+    if can_toggle:
         params = {k: v for k, v in names_query.items() if v is not None}
         if not hide:
             params["pseudonyms"] = "true"
         toggle = "/" + (f"?{urlencode(params)}" if params else "")
+    own = who.id if who is not None and not teacher else None
+    rows = []
+    for s in standings:
+        if s.account_id == own:
+            rows.append((s, f"{s.name} (you)", True))
+        else:
+            rows.append((s, s.pseudonym if hide else s.name, False))
     return (
         templates()
         .get_template("leaderboard.html")
@@ -114,21 +127,27 @@ def render_page(
             title=_title(stage, chosen.title_en if chosen else None),
             stage_tabs=stage_tabs,
             exercise_tabs=exercise_tabs,
-            rows=[(s, s.pseudonym if hide else s.name) for s in standings],
+            rows=rows,
             bars=histogram(standings),
             hide_names=hide,
             toggle=toggle,
             refresh=ctx.settings.refresh_seconds,
             reduced_title=REDUCED_TITLE,
+            who=who,
         )
     )
 
 
 def histogram(standings: list[Standing]) -> list[Bar]:
     """How many students scored 0-9 %, 10-19 %, ... 90-100 %, as bars 0..100 high."""
+    return histogram_of([s.percent for s in standings])
+
+
+def histogram_of(percents: list[float]) -> list[Bar]:
+    """Bars for percents (0..100), one per 10 % band."""
     counts = [0] * BUCKETS
-    for standing in standings:
-        percent = standing.percent if math.isfinite(standing.percent) else 0.0
+    for percent in percents:
+        percent = percent if math.isfinite(percent) else 0.0
         counts[max(0, min(int(percent // BUCKETS), BUCKETS - 1))] += 1
     tallest = max(counts) or 1
     width = 100 / BUCKETS

@@ -33,6 +33,11 @@ class SubmissionStatus(BaseModel):
     student: str
     status: JobStatus
     position: int | None
+    delayed: str | None = Field(
+        None,
+        description="Set when the job has waited over a minute with no live worker: "
+        "grading is delayed, and this says the place in line.",
+    )
     submitted_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -80,5 +85,14 @@ class ExerciseInfo(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     queue: str = Field(description="inprocess, or celery (grader worker processes).")
-    workers: int = Field(description="Grading threads in this server process.")
+    workers: int = Field(
+        description="Grading slots of the live workers: this server's threads and every "
+        "`grader worker` process that beat in the last 20 s."
+    )
+    worker_processes: int = Field(0, description="Live worker processes.")
+    stalled: int = Field(
+        0,
+        description="Jobs queued for over a minute while no worker is live: nobody is "
+        "grading them.",
+    )
     jobs: dict[str, int]

@@ -33,6 +33,16 @@ class ServerContext:
             )
         return exercise.qualified_slug
 
+    def check_stage(self, stage: int | None) -> None:
+        """ApiError 404 for a stage the pack does not have."""
+        if stage is not None and stage not in self.catalog.stages():
+            stages = ", ".join(str(n) for n in self.catalog.stages())
+            raise ApiError(
+                404,
+                "unknown_stage",
+                f"this server has no stage {stage}; it has: {stages}",
+            )
+
 
 async def server_context(request: Request) -> ServerContext:
     # async: a plain function would cost every request a trip to the thread pool.

@@ -46,6 +46,14 @@ class Settings:
     rate_window_seconds: float = 60.0
     refresh_seconds: int = 30
     force_pseudonyms: bool = False
+    # The board (page and API) without signing in, with pseudonyms only. Off: every page
+    # and the leaderboard API need a signed-in student or the teacher.
+    public_board: bool = False
+    # The session cookie is Secure (sent over HTTPS, and by browsers to localhost). Off only
+    # for a classroom LAN on plain HTTP, where browsers would drop a Secure cookie.
+    secure_cookies: bool = True
+    # Queued this long with no live worker: the job shows as delayed (teacher, student).
+    stalled_after_seconds: float = 60.0
     # Grade below full isolation (bwrap without a cgroup, local); every such score is
     # marked on the board and in the export. Off: such a job ends as an error that says so.
     allow_reduced_isolation: bool = False
@@ -86,7 +94,9 @@ def settings_from_env(
 
     Environment: GRADER_DATA_DIR, DATABASE_URL, GRADER_QUEUE (inprocess or celery),
     GRADER_BROKER_URL, GRADER_VISIBILITY_TIMEOUT (seconds), GRADER_RATE_LIMIT (submissions
-    per minute), GRADER_MAX_UPLOAD_MB, GRADER_ALLOW_REDUCED_ISOLATION (1 or true).
+    per minute), GRADER_MAX_UPLOAD_MB, GRADER_ALLOW_REDUCED_ISOLATION (1 or true),
+    GRADER_PUBLIC_BOARD (1: the board without signing in, pseudonyms only),
+    GRADER_INSECURE_COOKIES (1: a session cookie without Secure, for plain HTTP on a LAN).
     """
     env = os.environ
     values: dict[str, object] = {
@@ -104,6 +114,12 @@ def settings_from_env(
         values["rate_limit"] = _positive_int("GRADER_RATE_LIMIT", env)
     if env.get("GRADER_ALLOW_REDUCED_ISOLATION", "").lower() in ("1", "true", "yes"):
         values["allow_reduced_isolation"] = True
+    for name, key in (
+        ("GRADER_PUBLIC_BOARD", "public_board"),
+        ("GRADER_INSECURE_COOKIES", "secure_cookies"),
+    ):
+        if env.get(name, "").lower() in ("1", "true", "yes"):
+            values[key] = key == "public_board"
     if "GRADER_MAX_UPLOAD_MB" in env:
         values["max_upload_bytes"] = _positive_int("GRADER_MAX_UPLOAD_MB", env) * MIB
     values.update({k: v for k, v in overrides.items() if v is not None})

@@ -17,7 +17,13 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from grader.leaderboard.db.models import STUDENT, Account, Submission, as_utc
+from grader.leaderboard.db.models import (
+    REMOVED,
+    STUDENT,
+    Account,
+    Submission,
+    as_utc,
+)
 from grader.scorecard.caps import MAX_SCORE
 from grader.text_escape import spreadsheet_safe
 
@@ -171,7 +177,7 @@ def leaderboard(
         )
         .join(totals, totals.c.account_id == Account.id)
         .join(tries, tries.c.account_id == Account.id)
-        .where(Account.role == STUDENT)
+        .where(Account.role == STUDENT, Account.state != REMOVED)
         .order_by(totals.c.score.desc(), totals.c.reached_at, Account.name)
     )
     standings: list[Standing] = []

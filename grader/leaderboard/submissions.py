@@ -22,6 +22,7 @@ from grader.clock import utc_now
 from grader.leaderboard import queue
 from grader.leaderboard.archives import archive_kind, inspect_archive
 from grader.leaderboard.db import Database
+from grader.leaderboard.deadlines import Policy, refusal
 from grader.leaderboard.db.models import (
     DONE,
     ERROR,
@@ -34,7 +35,9 @@ from grader.leaderboard.db.models import (
 )
 from grader.leaderboard.errors import ApiError
 from grader.leaderboard.exercises import Catalog
+from grader.leaderboard.operations import live_workers
 from grader.leaderboard.private import private_dir
+from grader.leaderboard.regrades import new_regrade
 from grader.leaderboard.settings import Settings
 from grader.scorecard import serialize
 from grader.scorecard.caps import MAX_SCORE
@@ -71,6 +74,7 @@ def accept_submission(
             f"this server has no exercise {slug!r}; it accepts: {known}",
         )
     with db.session() as session:  # refuse early, before reading the archive
+        check_open(session, account_id=account_id, exercise=exercise)
         check_rate_limit(session, settings=settings, account_id=account_id)
     if len(data) > settings.max_upload_bytes:
         raise ApiError(413, "upload_too_large", upload_too_large(settings))
@@ -158,6 +162,21 @@ def check_rate_limit(session: Session, *, settings: Settings, account_id: int) -
     )
 
 
+def check_open(session: Session, *, account_id: int, exercise: Exercise) -> None:
+    """ApiError 403 when the exercise is not open yet, or closed for this student."""
+    policy = Policy(session)
+    rule = policy.rule_for(account_id, exercise.qualified_slug, exercise.stage)
+    now = utc_now()
+    why = refusal(rule, now, policy.zone)
+    if why is not None:
+        code = (
+            "exercise_not_open"
+            if rule and rule.opens_at and now < rule.opens_at
+            else "exercise_closed"
+        )
+        raise ApiError(403, code, why)
+
+
 def upload_too_large(settings: Settings) -> str:
     return (
         f"the upload is larger than {settings.max_upload_bytes // 1024} KB; "
@@ -165,9 +184,11 @@ def upload_too_large(settings: Settings) -> str:
     )
 
 
-def regrade(db: Database, submission_id: str) -> Accepted:
-    """Queue the submission again (teacher only); refused while it is queued or running."""
-    with db.session() as session:
+def regrade(db: Database, submission_id: str, reason: str = "") -> Accepted:
+    """Queue the submission again (teacher only); refused while it is queued or running.
+
+    `reason` is what the student is told if the score changes."""
+    with db.write_session() as session:
         submission = session.get(Submission, submission_id)
         if submission is None:
             raise not_found(submission_id)
@@ -185,14 +206,26 @@ def regrade(db: Database, submission_id: str) -> Accepted:
                 f"submission {submission_id} is already waiting to be graded",
             )
         job = queue.enqueue(session, submission, reason="regrade")
+        job.regrade_id = new_regrade(
+            session, exercise=submission.exercise, scope="one", reason=reason
+        ).id
         where = queue.position(session, job)
         return Accepted(submission_id, job.id, submission.exercise, where)
 
 
 def submission_view(
-    db: Database, submission_id: str, *, account_id: int, is_teacher: bool
+    db: Database,
+    submission_id: str,
+    *,
+    account_id: int,
+    is_teacher: bool,
+    stalled_after: float | None = None,
 ) -> dict[str, Any]:
-    """A submission as its owner (or the teacher) sees it; 404 for anyone else."""
+    """A submission as its owner (or the teacher) sees it; 404 for anyone else.
+
+    With `stalled_after` (seconds), a job queued that long while no worker is live says
+    that grading is delayed, and the student's place in line.
+    """
     with db.session() as session:
         submission = session.get(Submission, submission_id)
         if submission is None or (
@@ -200,11 +233,22 @@ def submission_view(
         ):
             raise not_found(submission_id)
         job = queue.latest_job(session, submission_id)
+        where = queue.position(session, job) if job else None
+        delayed = None
+        if job is not None and where is not None and stalled_after is not None:
+            waited = (utc_now() - as_utc(job.queued_at)).total_seconds()  # type: ignore[operator]
+            if waited > stalled_after and not live_workers(db)[0]:
+                delayed = (
+                    f"grading is delayed: no grader is running right now; you are "
+                    f"number {where} in line and will be graded as soon as one starts "
+                    "(your teacher can see this too)"
+                )
         return {
             "id": submission.id,
             "exercise": str(submission.exercise),
             "student": submission.account.name,
-            "position": queue.position(session, job) if job else None,
+            "position": where,
+            "delayed": delayed,
             "submitted_at": as_utc(submission.created_at),
             "started_at": as_utc(job.started_at) if job else None,
             "finished_at": as_utc(job.finished_at) if job else None,

@@ -28,7 +28,9 @@ from grader.leaderboard.db import Database
 from grader.leaderboard.db.models import DONE, ERROR, RUNNING, Job
 from grader.leaderboard.db.text import storable, storable_text
 from grader.leaderboard.exercises import Catalog
+from grader.leaderboard.operations import Heartbeat
 from grader.leaderboard.private import private_dir
+from grader.leaderboard.regrades import record_change
 from grader.leaderboard.settings import Settings
 from grader.runner import (
     ISOLATION_LEVELS,
@@ -200,6 +202,13 @@ def finish_job(
         if attempt is not None and (job.status, job.attempts) != (RUNNING, attempt):
             log.warning("job %s was recovered meanwhile: result dropped", job_id)
             return
+        record_change(
+            session,
+            job,
+            new_score=card.score,
+            new_result=card.status,
+            max_score=card.max_score,
+        )
         now = utc_now()
         job.status, job.finished_at = DONE, now
         submission = job.submission
@@ -300,6 +309,9 @@ class InProcessPool:
         self._wake = threading.Condition()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._heartbeat = Heartbeat(
+            ctx.db, kind="inprocess", queue=self.name, concurrency=workers
+        )
 
     def start(self) -> None:
         requeued = queue.recover(
@@ -310,6 +322,8 @@ class InProcessPool:
         if requeued:
             log.info("re-queued %d jobs left running by the previous start", requeued)
         self._stopping.clear()
+        if self.workers:
+            self._heartbeat.start()
         for n in range(self.workers):
             thread = threading.Thread(
                 target=self._work, name=f"grader-worker-{n}", daemon=True
@@ -327,6 +341,8 @@ class InProcessPool:
             self._wake.notify_all()
         for thread in self._threads:
             thread.join(timeout / max(len(self._threads), 1))
+        if self._threads:
+            self._heartbeat.stop()
         self._threads.clear()
 
     def _work(self) -> None:

@@ -117,8 +117,33 @@ def tokens(app: FastAPI) -> Tokens:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    with browser(app) as test_client:
         yield test_client
+
+
+def browser(app: FastAPI) -> TestClient:
+    """A client that keeps cookies like a browser; over https, so the Secure session
+    cookie is sent back."""
+    return TestClient(app, base_url="https://testserver")
+
+
+def sign_in(client: TestClient, token: str) -> None:
+    """Sign in through the form, as a person does: the session cookie is kept."""
+    response = client.post(
+        "/signin", data={"token": token, "next": ""}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    assert "grader_session" in client.cookies
+
+
+def csrf_of(client: TestClient, page: str = "/signout") -> str:
+    """The CSRF token of the signed-in session, read from a page's form."""
+    import re
+
+    html = client.get(page).text
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html[:500]
+    return found.group(1)
 
 
 def tar_gz(files: dict[str, bytes]) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import stat
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -107,27 +109,76 @@ def test_class_commands_issue_list_and_rotate_tokens(
     data = ["--data-dir", str(tmp_path / "data")]
     init = runner.invoke(cli, ["class", "init", *data])
     assert init.exit_code == 0, init.output
-    assert "teacher\tgrt_" in init.output
+    assert "grt_" not in init.output  # never on stdout: logs keep it
+    token_file = tmp_path / "data" / "teacher-token.txt"
+    assert str(token_file) in init.output
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    teacher_token = token_file.read_text().strip()
     again = runner.invoke(cli, ["class", "init", *data])
     assert again.exit_code == 2 and "already has a teacher token" in again.output
+    out = tmp_path / "tokens.csv"
     added = runner.invoke(
-        cli, ["class", "add-student", "Li Wei", "--pseudonym", "owl", *data]
+        cli,
+        ["class", "add-student", "Li Wei", "--student-id", "S1", "--pseudonym", "owl"]
+        + ["--tokens", str(out), *data],
     )
-    assert added.exit_code == 0 and "Li Wei\tgrt_" in added.output
-    token = added.output.split("Li Wei\t")[1].split()[0]
-    duplicate = runner.invoke(cli, ["class", "add-student", "Li Wei", *data])
+    assert added.exit_code == 0, added.output
+    assert "grt_" not in added.output and str(out) in added.output
+    token = next(csv.DictReader(out.open()))["token"]
+    assert token.startswith("grt_") and stat.S_IMODE(out.stat().st_mode) == 0o600
+    duplicate = runner.invoke(
+        cli, ["class", "add-student", "Li Wei", "--student-id", "S1", *data]
+    )
     assert duplicate.exit_code == 2 and "already exists" in duplicate.output
+    namesake = runner.invoke(
+        cli, ["class", "add-student", "Li Wei", "--student-id", "S2", *data]
+    )
+    assert namesake.exit_code == 0, namesake.output  # two people, one name
     listing = runner.invoke(cli, ["class", "tokens", *data])
-    assert "Li Wei\towl\t" in listing.output and "grt_" not in listing.output
-    rotated = runner.invoke(cli, ["class", "tokens", "--rotate", "Li Wei", *data])
-    assert rotated.exit_code == 0
-    new_token = rotated.output.split("Li Wei\t")[1].split()[0]
+    assert "S1\tLi Wei\t" in listing.output and "S2\tLi Wei\t" in listing.output
+    assert "grt_" not in listing.output
+    ambiguous = runner.invoke(cli, ["class", "tokens", "--rotate", "Li Wei", *data])
+    assert ambiguous.exit_code == 2 and "name one by its id" in ambiguous.output
+    folder = tmp_path / "handout"
+    rotated = runner.invoke(
+        cli,
+        ["class", "tokens", "--rotate", "S1", "--rotate-teacher"]
+        + ["--tokens-dir", str(folder), *data],
+    )
+    assert rotated.exit_code == 0, rotated.output
+    new_token = (folder / "S1.txt").read_text().split()[-1]
     assert new_token.startswith("grt_") and new_token != token
+    assert token_file.read_text().strip() != teacher_token
     unknown = runner.invoke(cli, ["class", "tokens", "--rotate", "Nobody", *data])
-    assert unknown.exit_code == 2 and "no student named 'Nobody'" in unknown.output
+    assert unknown.exit_code == 2 and "no student with the id or name" in unknown.output
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
     db = open_database(settings.db_url)
     stored = database_bytes(settings, db)
     db.close()
     assert b"Li Wei" in stored
     assert token.encode() not in stored and new_token.encode() not in stored
+
+
+def test_class_commands_never_create_a_class_by_themselves(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command in (
+        ["class", "students"],
+        ["class", "add-student", "Ann"],
+        ["class", "import", "roster.csv"],
+        ["class", "deadlines"],
+        ["class", "export"],
+    ):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 2, (command, result.output)
+        assert "no class in" in result.output and "grader class init" in result.output
+    assert not (tmp_path / "grader-data" / "grader.db").exists()
+    # GRADER_DATA_DIR finds the class wherever the command runs.
+    monkeypatch.setenv("GRADER_DATA_DIR", str(tmp_path / "cs101"))
+    assert runner.invoke(cli, ["class", "init"]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "cs101")
+    listed = runner.invoke(cli, ["class", "students"])
+    assert listed.exit_code == 0 and "No students yet" in listed.output

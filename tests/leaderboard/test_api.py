@@ -19,6 +19,7 @@ from tests.leaderboard.conftest import (
     SLUG,
     STARTER,
     Tokens,
+    sign_in,
     upload,
     wait_until_graded,
     workspace_archive,
@@ -58,7 +59,11 @@ def test_unknown_exercise_is_404_naming_the_known_ones(
     assert response.status_code == 404
     body = response.json()
     assert body["error"] == "unknown_exercise" and SLUG in body["message"]
-    board = client.get("/api/v1/leaderboard", params={"exercise": "nope"})
+    board = client.get(
+        "/api/v1/leaderboard",
+        params={"exercise": "nope"},
+        headers=Tokens.header(tokens.teacher),
+    )
     assert board.status_code == 404 and board.json()["error"] == "unknown_exercise"
 
 
@@ -210,6 +215,8 @@ def test_health_reports_the_queue(client: TestClient, tokens: Tokens) -> None:
         "status": "ok",
         "queue": "inprocess",
         "workers": 0,
+        "worker_processes": 0,
+        "stalled": 0,
         "jobs": {"queued": 1},
     }
 
@@ -236,5 +243,16 @@ def test_malformed_requests_are_4xx_json(client: TestClient, tokens: Tokens) -> 
     )
     assert no_file.status_code == 422 and no_file.json()["error"] == "invalid_request"
     assert "archive" in no_file.json()["message"]
-    bad_stage = client.get("/api/v1/leaderboard", params={"stage": "x"})
+    bad_stage = client.get(
+        "/api/v1/leaderboard",
+        params={"stage": "x"},
+        headers=Tokens.header(tokens.teacher),
+    )
     assert bad_stage.status_code == 422
+    # A stage the pack does not have is not found, on the API and the page alike.
+    sign_in(client, tokens.teacher)
+    for path in ("/api/v1/leaderboard", "/"):
+        missing = client.get(
+            path, params={"stage": 9}, headers=Tokens.header(tokens.teacher)
+        )
+        assert missing.status_code == 404, path

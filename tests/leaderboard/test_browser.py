@@ -92,6 +92,7 @@ def board(
         backend=LocalBackend(),
     )
     with app.state.context.db.session() as session:
+        app.state.teacher_token = auth.create_teacher(session).token
         for name, (pseudonym, _, _) in STUDENTS.items():
             auth.add_student(session, name, pseudonym=pseudonym)
     card = graded_cards["reference"]
@@ -108,6 +109,15 @@ def rows(page: Any) -> list[str]:
     ]
 
 
+def sign_in_page(page: Any, url: str, token: str) -> None:
+    """Open `url`, get sent to the sign-in form, type the token, land back on `url`."""
+    page.goto(url)
+    page.wait_for_url("**/signin?next=*")
+    page.get_by_label("Your token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(url)
+
+
 def assert_fits_a_phone(page: Any) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} scrolls sideways: {width} px"
@@ -118,7 +128,7 @@ def test_tabs_pseudonyms_and_chart_on_a_phone(
 ) -> None:
     with LiveServer(board) as live:
         page = chromium.new_page(viewport=PHONE)
-        page.goto(live.url + "/")
+        sign_in_page(page, live.url + "/", board.state.teacher_token)
         assert page.locator("h1").inner_text() == "Class leaderboard · All stages"
         # Whole class: the sum of each student's best per exercise.
         assert rows(page) == ["Ann Lee", LONG_NAME, "Bo Chen"]
@@ -168,6 +178,7 @@ def test_the_page_refreshes_itself_with_new_scores(
         auth.add_student(session, "Newcomer", pseudonym="wren")
     with LiveServer(board) as live:
         page = chromium.new_page(viewport=PHONE)
+        sign_in_page(page, live.url + "/?stage=1", board.state.teacher_token)
         loads: list[str] = []
         page.on("load", lambda: loads.append(page.url))
         page.goto(live.url + "/?stage=1")

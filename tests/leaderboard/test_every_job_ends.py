@@ -54,7 +54,7 @@ def test_a_scorecard_with_nul_and_lone_surrogates_is_stored_scrubbed(
     with TestClient(make_app(workers=1)) as client:
         sid = upload(client, tokens.ann, workspace_archive()).json()["id"]
         result = wait_until_graded(client, sid, tokens.ann, seconds=30)
-        board = client.get("/api/v1/leaderboard")
+        board = client.get("/api/v1/leaderboard", headers=Tokens.header(tokens.teacher))
     assert result["status"] == "done", result["message"]
     assert result["score"] == 100
     assert result["message"] == "summary \ufffd \ufffd"

@@ -24,7 +24,14 @@ from grader.leaderboard.classroom import list_students
 from grader.leaderboard.queue import latest_job
 from grader.leaderboard.worker import finish_job
 from grader.scorecard import serialize
-from tests.leaderboard.conftest import SLUG, Tokens, upload, workspace_archive
+from tests.leaderboard.conftest import (
+    SLUG,
+    Tokens,
+    browser,
+    sign_in,
+    upload,
+    workspace_archive,
+)
 
 NAN, INF = float("nan"), float("inf")
 DONE = {"status": "done", "result": "pass"}
@@ -120,7 +127,7 @@ def test_a_hostile_stored_result_breaks_no_page_and_never_ranks_first(
     hostile_board, graded_cards, settings
 ) -> None:
     app, tokens, case = hostile_board
-    with TestClient(app) as client:
+    with browser(app) as client:
         ann = _submit(client, tokens["Ann"])
         db = app.state.context.db
         with db.session() as session:
@@ -131,6 +138,7 @@ def test_a_hostile_stored_result_breaks_no_page_and_never_ranks_first(
         db.results_changed()
 
         teacher = Tokens.header(tokens["teacher"])
+        sign_in(client, tokens["teacher"])
         for query in ("", "?stage=1", f"?exercise={SLUG}", "?pseudonyms=true"):
             page = client.get("/" + query)
             assert page.status_code == 200, (query, page.text[:500])
@@ -138,7 +146,7 @@ def test_a_hostile_stored_result_breaks_no_page_and_never_ranks_first(
             order = sorted(names, key=page.text.index)
             assert not _bob_first(order), (query, order)
 
-            board = client.get("/api/v1/leaderboard" + query)
+            board = client.get("/api/v1/leaderboard" + query, headers=teacher)
             assert board.status_code == 200, (query, board.text[:500])
             rows = board.json()["rows"]
             assert not _bob_first([r["student"] for r in rows]), rows
@@ -172,5 +180,25 @@ def test_a_hostile_stored_result_breaks_no_page_and_never_ranks_first(
 
         assert client.get("/api/v1/health").status_code == 200
         assert client.get("/api/v1/exercises").status_code == 200
+        # The teacher's views and the gradebook: the hostile row counts as nothing.
+        for path in (
+            "/teacher",
+            f"/teacher/exercises/{SLUG}",
+            f"/teacher/submissions/{bob}",
+        ):
+            assert client.get(path).status_code == 200, path
+        wide = client.get(
+            "/api/v1/gradebook", params={"format": "wide"}, headers=teacher
+        )
+        grades = {r["name"]: r[SLUG] for r in csv.DictReader(io.StringIO(wide.text))}
+        assert grades["Ann"] == "100", wide.text
+        assert 0 <= float(grades["Bob"]) < 100, wide.text
+        long = client.get(
+            "/api/v1/gradebook", params={"format": "long"}, headers=teacher
+        )
+        assert long.status_code == 200 and "nan" not in long.text.lower()
+        mine = client.get("/api/v1/me", headers=Tokens.header(tokens["Bob"]))
+        assert mine.status_code == 200
+        assert 0 <= mine.json()["exercises"][0]["grade"] < 100
     students = list_students(settings)
     assert [s.name for s in students] == ["Ann", "Bob"]

@@ -14,6 +14,8 @@ from grader.leaderboard.settings import Settings
 from grader.runner import LocalBackend
 from tests.leaderboard.conftest import (
     Tokens,
+    browser,
+    sign_in,
     upload,
     wait_until_graded,
     workspace_archive,
@@ -37,7 +39,9 @@ def test_the_worker_refuses_reduced_isolation_without_leave(
     with TestClient(app) as client:
         accepted = upload(client, tokens.ann, workspace_archive()).json()
         result = wait_until_graded(client, accepted["id"], tokens.ann)
-        board = client.get("/api/v1/leaderboard").json()
+        board = client.get(
+            "/api/v1/leaderboard", headers=Tokens.header(tokens.teacher)
+        ).json()
     assert result["status"] == "error"
     assert "none isolation" in result["message"]
     assert "--allow-reduced-isolation" in result["message"]
@@ -71,13 +75,16 @@ def test_with_leave_every_reduced_score_is_marked_on_the_board_and_in_the_export
         assert wait_until_graded(client, bob["id"], tokens.bob)["result"] == "pass"
     full.state.context.db.close()
     reduced = create_app(settings.with_changes(workers=1), backend=LocalBackend())
-    with TestClient(reduced) as client:
+    with browser(reduced) as client:
+        sign_in(client, tokens.teacher)
         ann = upload(client, tokens.ann, workspace_archive()).json()
         graded = wait_until_graded(client, ann["id"], tokens.ann)
         assert graded["result"] == "pass"
         assert graded["scorecard"]["integrity"]["level"] == "none"
         page = client.get("/").text
-        api = client.get("/api/v1/leaderboard").json()
+        api = client.get(
+            "/api/v1/leaderboard", headers=Tokens.header(tokens.teacher)
+        ).json()
         export = client.get(
             "/api/v1/export.csv", headers=Tokens.header(tokens.teacher)
         ).text

@@ -89,3 +89,83 @@ def test_an_upgrade_fills_in_the_isolation_of_stored_scorecards(
     }
     assert "server_facts" not in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_an_upgrade_to_the_course_schema_keeps_a_class_and_its_work(
+    database_url, tmp_path
+) -> None:
+    """From 0003: two students, one with a pseudonym, a graded submission and its job.
+
+    After the upgrade the same rows are there, every student has a pseudonym (random, not
+    `student-<id>`), names need not be unique any more, and the new tables are empty.
+    """
+    engine = create_engine(_url(database_url, tmp_path))
+    _upgrade(engine, "0003")
+    now = "2026-12-01 10:00:00+00:00"
+    with engine.begin() as connection:
+        for account_id, name, pseudonym, role in (
+            (1, "teacher", None, "teacher"),
+            (2, "Wang Wei", "owl", "student"),
+            (3, "Li Na", None, "student"),
+        ):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO accounts (id, name, pseudonym, role, token_id, "
+                    "token_hash, token_issued_at, created_at) VALUES (:id, :name, :p, "
+                    ":role, :tid, 'h', :now, :now)"
+                ),
+                {
+                    "id": account_id,
+                    "name": name,
+                    "p": pseudonym,
+                    "role": role,
+                    "tid": f"t{account_id}",
+                    "now": now,
+                },
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO submissions (id, account_id, exercise, stage, "
+                "archive_path, archive_sha256, archive_bytes, created_at, status, "
+                "message, score, max_score) VALUES ('s1', 3, 'stage1/word-count', 1, "
+                "'p', 's', 1, :now, 'done', '', 90, 100)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO jobs (submission_id, reason, status, attempts, "
+                "queued_at, error) VALUES ('s1', 'submit', 'done', 1, :now, '')"
+            ),
+            {"now": now},
+        )
+    migrate(engine)
+    with engine.begin() as connection:
+        accounts = connection.execute(
+            sa.text("SELECT id, name, pseudonym, state, student_id FROM accounts")
+        ).fetchall()
+        by_id = {row[0]: row for row in accounts}
+        assert by_id[2][2] == "owl"
+        assert by_id[3][2] and not by_id[3][2].startswith("student-")
+        assert by_id[1][2] is None  # the teacher needs none
+        assert {row[3] for row in accounts} == {"active"}
+        assert connection.execute(
+            sa.text("SELECT score, account_id FROM submissions WHERE id = 's1'")
+        ).one() == (90, 3)
+        assert connection.execute(
+            sa.text("SELECT regrade_id, status FROM jobs")
+        ).one() == (None, "done")
+        # A second "Wang Wei" now fits: students are keyed by their id.
+        connection.execute(
+            sa.text(
+                "INSERT INTO accounts (id, name, role, token_id, token_hash, "
+                "token_issued_at, created_at, student_id, state) VALUES (4, "
+                "'Wang Wei', 'student', 't4', 'h', :now, :now, 'S4', 'active')"
+            ),
+            {"now": now},
+        )
+    for table in ("deadlines", "extensions", "regrades", "score_changes"):
+        with engine.connect() as connection:
+            count = connection.execute(sa.text(f"SELECT count(*) FROM {table}"))
+            assert count.scalar() == 0
+    engine.dispose()

@@ -12,14 +12,16 @@ from fastapi.testclient import TestClient
 from grader.leaderboard import auth
 from grader.leaderboard.queue import latest_job
 from grader.leaderboard.worker import finish_job
-from tests.leaderboard.conftest import upload, workspace_archive
+from tests.leaderboard.conftest import browser, sign_in, upload, workspace_archive
 
 EVIL = '<script>alert("x")</script>'
 
 
-def seeded(app: FastAPI, graded_cards, scores: dict[str, tuple[str, float]]) -> None:
-    """Students (name -> (pseudonym, score)), each with one graded submission."""
+def seeded(app: FastAPI, graded_cards, scores: dict[str, tuple[str, float]]) -> str:
+    """Students (name -> (pseudonym, score)), each with one graded submission; returns
+    the teacher's token."""
     with app.state.context.db.session() as session:
+        teacher = auth.create_teacher(session).token
         tokens = {
             name: auth.add_student(session, name, pseudonym=pseudonym).token
             for name, (pseudonym, _) in scores.items()
@@ -33,14 +35,16 @@ def seeded(app: FastAPI, graded_cards, scores: dict[str, tuple[str, float]]) -> 
                 job_id = latest_job(session, submission_id).id
             card = replace(graded_cards["reference"], score=score)
             finish_job(app.state.context.db, job_id, card)
+    return teacher
 
 
 def test_page_escapes_names_and_shows_tabs_chart_and_rows(
     make_app: Callable[..., FastAPI], graded_cards
 ) -> None:
     app = make_app(refresh_seconds=15)
-    seeded(app, graded_cards, {EVIL: ("owl", 95), "Bo & Co": ("fox", 42)})
-    with TestClient(app) as client:
+    teacher = seeded(app, graded_cards, {EVIL: ("owl", 95), "Bo & Co": ("fox", 42)})
+    with browser(app) as client:
+        sign_in(client, teacher)
         page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith(
         "text/html"
@@ -68,8 +72,9 @@ def test_stage_tab_lists_its_exercises_as_links(
     make_app: Callable[..., FastAPI], graded_cards
 ) -> None:
     app = make_app()
-    seeded(app, graded_cards, {"Ann": ("owl", 80)})
-    with TestClient(app) as client:
+    teacher = seeded(app, graded_cards, {"Ann": ("owl", 80)})
+    with browser(app) as client:
+        sign_in(client, teacher)
         stage = client.get("/", params={"stage": 1}).text
         exercise = client.get("/", params={"exercise": "stage1/word-count"}).text
         missing = client.get("/", params={"exercise": "nope"})
@@ -89,8 +94,9 @@ def test_pseudonym_switch_and_the_server_wide_setting(
     make_app: Callable[..., FastAPI], graded_cards
 ) -> None:
     app = make_app()
-    seeded(app, graded_cards, {"Ann Real": ("owl", 80)})
-    with TestClient(app) as client:
+    teacher = seeded(app, graded_cards, {"Ann Real": ("owl", 80)})
+    with browser(app) as client:
+        sign_in(client, teacher)
         named = client.get("/").text
         hidden = client.get("/", params={"pseudonyms": "true", "stage": 1}).text
     assert (
@@ -104,14 +110,16 @@ def test_pseudonym_switch_and_the_server_wide_setting(
         in hidden
     )
     forced = make_app(force_pseudonyms=True)
-    with TestClient(forced) as client:
+    with browser(forced) as client:
+        sign_in(client, teacher)
         page = client.get("/").text
         api = client.get("/api/v1/leaderboard").json()
     assert "Ann Real" not in page and "owl" in page and "Show names" not in page
     assert api["pseudonyms"] is True and api["rows"][0]["student"] == "owl"
 
 
-def test_empty_page_says_so(client: TestClient) -> None:
+def test_empty_page_says_so(client: TestClient, tokens) -> None:
+    sign_in(client, tokens.ann)
     html = client.get("/").text
     assert "No graded submissions here yet." in html
     assert html.count('<rect class="band"') == 10

@@ -72,6 +72,9 @@ def _serve(data: Path, monkeypatch: pytest.MonkeyPatch) -> "object":
 
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    if not (data / "teacher-token.txt").exists():
+        created = CliRunner().invoke(cli, ["class", "init", "--data-dir", str(data)])
+        assert created.exit_code == 0, created.output
     return CliRunner().invoke(
         cli,
         ["--exercises", str(FIXTURE_PACK), "serve", "--data-dir", str(data)]
