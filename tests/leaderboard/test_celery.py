@@ -170,6 +170,10 @@ def test_a_celery_worker_grades_a_submission_end_to_end(
         assert accepted.status_code == 202, accepted.text
         workers.start()
         result = wait_until_graded(client, accepted.json()["id"], student.ann, 90)
+        # Health counts the `grader worker` that is really grading, by its heartbeat.
+        health = client.get("/api/v1/health").json()
+        assert health["worker_processes"] >= 1 and health["workers"] >= 1, health
+        assert health["stalled"] == 0
     assert result["status"] == "done", (result, workers.log_text())
     assert result["result"] == "pass" and result["score"] == 100
     assert result["scorecard"]["exercise"]["slug"] == NAP
