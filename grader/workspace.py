@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +142,11 @@ def _no_caches(directory: str, names: list[str]) -> list[str]:
 def run_visible_tests(
     workspace: Workspace, exercise: Exercise, extra_args: tuple[str, ...] = ()
 ) -> int:
-    """Run the student's own tests in place, with live output; return pytest's exit code."""
+    """Run the student's own tests in place, with live output; return pytest's exit code.
+
+    Each test has the exercise's time limit: one that runs past it fails, and its traceback
+    shows the line it was stuck on.
+    """
     tests = [t for t in exercise.test_files if (workspace.root / t).exists()]
     if not tests:
         raise WorkspaceError(
@@ -157,7 +163,31 @@ def run_visible_tests(
         f"--rootdir={workspace.root}",
         "-o",
         "pythonpath=.",
+        # The grader's reporter applies the per-test limit; its records are not needed.
+        "-p",
+        "grader.sandbox.pytest_plugin",
+        f"--grader-results={os.devnull}",
+        f"--grader-test-seconds={exercise.limits.test_seconds:g}",
         *extra_args,
         *tests,
     ]
     return subprocess.run(command, cwd=workspace.root).returncode
+
+
+def wait_for_change(
+    root: Path, files: tuple[str, ...], *, poll_seconds: float = 0.5
+) -> None:
+    """Return once one of `files` under `root` is saved, created or removed."""
+
+    def stamp() -> list[tuple[str, int]]:
+        found = []
+        for name in files:
+            try:
+                found.append((name, (root / name).stat().st_mtime_ns))
+            except OSError:
+                found.append((name, -1))
+        return found
+
+    before = stamp()
+    while stamp() == before:
+        time.sleep(poll_seconds)

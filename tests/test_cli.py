@@ -183,3 +183,37 @@ def test_help_lists_the_student_commands_first() -> None:
         assert f"\n  {name} " in student
     for name in ("batch", "serve", "class", "exercises", "runner"):
         assert f"\n  {name} " in teacher and f"\n  {name} " not in student
+
+
+def test_grader_test_checks_own_work_as_a_checklist(workspace: Path) -> None:
+    solve(workspace)
+    result = run("test", str(workspace))
+    assert result.exit_code == 0, result.output
+    assert "✓ flake8" in result.output and "✓ black" in result.output
+    assert "✓ Coverage of your tests" in result.output
+    assert "Hidden tests" not in result.output  # those run in `grader submit`
+
+
+def test_grader_test_fix_lets_black_format_the_files(workspace: Path) -> None:
+    solve(workspace)
+    source = workspace / "word_count.py"
+    source.write_text(source.read_text().replace(" = ", "   =   ", 1))
+    unformatted = run("test", str(workspace))
+    assert unformatted.exit_code == 1
+    assert "✗ black formatting" in unformatted.output
+    assert "grader test --fix" in unformatted.output
+    fixed = run("test", "--fix", str(workspace))
+    assert fixed.exit_code == 0, fixed.output
+    assert "   =   " not in source.read_text()
+
+
+def test_grader_test_passes_options_after_the_separator_to_pytest(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    solve(workspace)
+    monkeypatch.chdir(workspace)
+    chosen = run("test", "--", "-k", "no_such_test_name")
+    assert chosen.exit_code == 1  # pytest selected nothing: exit code 5
+    assert "Your checks" not in chosen.output
+    everything = run("test", "--", "-q")
+    assert everything.exit_code == 0

@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 
 from grader.catalog import ExercisePack
+from grader.cli.checklist import print_checklist
 from grader.cli.live_progress import grading_progress
 from grader.cli.render import exercise_table, print_scorecard
 from grader.errors import EXIT_FAIL, EXIT_PASS, GraderError
@@ -19,12 +20,14 @@ from grader.cli.options import backend_option
 from grader.runner import Backend, NoSandboxWarning, get_backend, require_isolation
 from grader.scorecard import serialize
 from grader.scorecard.model import Scorecard
+from grader.self_check import self_check
 from grader.workspace import (
     Workspace,
     find_workspace,
     run_visible_tests,
     save_scorecard,
     start_workspace,
+    wait_for_change,
 )
 
 
@@ -111,20 +114,48 @@ def start_command(ctx: click.Context, slug: str, directory: Path | None) -> None
 @click.command(
     "test",
     context_settings={"ignore_unknown_options": True},
-    epilog="Example: grader test -- -k ranking",
+    epilog="Examples: grader test; grader test --fix; grader test --watch; "
+    "grader test -- -k ranking (only pytest, with its own options)\n\n"
+    "Exit codes: 0 every check passed, 1 a check did not pass, 2 usage error.",
 )
-@click.argument(
-    "directory", required=False, default=".", type=click.Path(path_type=Path)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.option("--fix", is_flag=True, help="Let black format your files first.")
+@click.option(
+    "--watch", is_flag=True, help="Run the checks again each time you save a file."
 )
-@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def test_command(
-    ctx: click.Context, directory: Path, pytest_args: tuple[str, ...]
+    ctx: click.Context, args: tuple[str, ...], fix: bool, watch: bool
 ) -> None:
-    """Run your own (visible) tests in the workspace: fast, local, no sandbox."""
+    """Check your own work: your tests, flake8, black and coverage, as `grader submit`
+    does, but locally and without the hidden tests. Options after `--` go to pytest,
+    which then runs your tests alone."""
+    directory, pytest_args = _directory_and_pytest_args(args)
     workspace = find_workspace(directory)
-    code = run_visible_tests(workspace, workspace.exercise(pack_from(ctx)), pytest_args)
-    sys.exit(EXIT_PASS if code == 0 else EXIT_FAIL)
+    exercise = workspace.exercise(pack_from(ctx))
+    if pytest_args:
+        code = run_visible_tests(workspace, exercise, pytest_args)
+        sys.exit(EXIT_PASS if code == 0 else EXIT_FAIL)
+    console = Console()
+    while True:
+        with grading_progress(enabled=True) as on_progress:
+            card = self_check(
+                workspace.root, exercise, fix=fix, on_progress=on_progress
+            )
+        ready = print_checklist(console, card)
+        if not watch:
+            sys.exit(EXIT_PASS if ready else EXIT_FAIL)
+        console.print("[dim]Waiting for a file to change (Ctrl+C stops) …[/dim]")
+        wait_for_change(workspace.root, exercise.submitted_files)
+
+
+def _directory_and_pytest_args(
+    args: tuple[str, ...],
+) -> tuple[Path, tuple[str, ...]]:
+    """`[DIRECTORY] [-- PYTEST_ARGS]`: a first argument that is a folder is the workspace."""
+    if args and not args[0].startswith("-") and Path(args[0]).is_dir():
+        return Path(args[0]), tuple(a for a in args[1:] if a != "--")
+    return Path("."), tuple(a for a in args if a != "--")
 
 
 @click.command(
