@@ -19,7 +19,12 @@ from grader.runner.log_stream import ProgressCallback
 from grader.sandbox.results import RESULTS_MAX_BYTES
 from grader.runner.submission import Submission, collect_submission
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text, clean_text
-from grader.verdict.builder import build_scorecard, runner_info
+from grader.verdict.builder import (
+    build_scorecard,
+    not_graded,
+    runner_info,
+    score_check,
+)
 from grader.scorecard.model import CheckResult, Scorecard, SubmissionRef
 from grader.scorecard.serialize import check_errors, check_from_dict, loads_finite
 
@@ -58,7 +63,7 @@ def grade_workspace(
             backend,
             started,
             clock,
-            checks=_not_run(exercise, "the submission could not be collected"),
+            checks=not_graded(exercise, "the submission could not be collected"),
             message=" ; ".join(submission.problems),
             outcome=None,
         )
@@ -111,13 +116,13 @@ def read_results(job: Job, outcome: RunOutcome) -> SandboxReport:
             f"the grading run took longer than {exercise.limits.run_seconds:g} s and was "
             "stopped; look for an endless loop or a very slow test in your code"
         )
-        return SandboxReport(_not_run(exercise, reason, status="error"), reason)
+        return SandboxReport(not_graded(exercise, reason, status="error"), reason)
     if outcome.out_of_memory:
         reason = (
             f"the grading run used more than {exercise.limits.memory_mb} MB of memory and "
             "was stopped; look for data structures that grow without bound"
         )
-        return SandboxReport(_not_run(exercise, reason, status="error"), reason)
+        return SandboxReport(not_graded(exercise, reason, status="error"), reason)
     path = job.results_path
     try:
         if path.is_symlink() or not path.is_file():
@@ -146,14 +151,14 @@ def read_results(job: Job, outcome: RunOutcome) -> SandboxReport:
             f"the results from the sandbox were malformed ({exc}); nothing was scored",
             MESSAGE_CHARS - 100,
         )
-        return SandboxReport(_not_run(exercise, reason, status="error"), reason)
+        return SandboxReport(not_graded(exercise, reason, status="error"), reason)
     except (ValueError, OSError) as exc:
         tail = clean_text(outcome.log_tail)[-1000:]
         reason = f"the grader crashed inside the sandbox ({exc}; exit code {outcome.exit_code})"
         if tail:
             reason += f": {tail}"
         reason = cap_text(reason, MESSAGE_CHARS - 100)
-        return SandboxReport(_not_run(exercise, reason, status="error"), reason)
+        return SandboxReport(not_graded(exercise, reason, status="error"), reason)
     return SandboxReport(checks, facts=facts)
 
 
@@ -197,7 +202,7 @@ def _validated_checks(document: Any, exercise: Exercise) -> list[CheckResult]:
             continue
         if config.id not in by_id:
             raise MalformedResults(f"check {config.id} did not report")
-        check = rescore(by_id[config.id], config.weight)
+        check = score_check(by_id[config.id], config.weight)
         if not (math.isfinite(check.score) and math.isfinite(check.max_score)):
             raise MalformedResults(f"check {config.id} scores {check.score}")
         checks.append(check)
@@ -231,33 +236,8 @@ def merge_host_checks(
     by_id = {c.id: c for c in checks}
     for check_id, check in host.items():
         config = exercise.check(check_id)
-        by_id[check_id] = rescore(check, config.weight if config else 0.0)
+        by_id[check_id] = score_check(check, config.weight if config else 0.0)
     return [by_id[c.id] for c in exercise.checks if c.id in by_id]
-
-
-def rescore(check: CheckResult, weight: float) -> CheckResult:
-    """The host, not the sandbox, decides the score: from the weight and the reported facts."""
-    check.max_score = float(weight)
-    fraction = declaration(check.id).fraction(check)
-    # Full marks are the weight itself; a share of it is rounded to cents.
-    check.score = float(weight) if fraction >= 1.0 else round(weight * fraction, 2)
-    return check
-
-
-def _not_run(
-    exercise: Exercise, reason: str, status: str = "skipped"
-) -> list[CheckResult]:
-    return [
-        CheckResult(
-            id=c.id,
-            title=declaration(c.id).title,
-            status=status,  # type: ignore[arg-type]
-            score=0.0,
-            max_score=float(c.weight),
-            message=cap_text(f"not graded: {reason}", MESSAGE_CHARS),
-        )
-        for c in exercise.checks
-    ]
 
 
 def _finish(

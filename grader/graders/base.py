@@ -79,19 +79,17 @@ def result(
     status: CheckStatus,
     weight: float,
     *,
-    fraction: float | None = None,
     message: str = "",
     details: dict[str, Any] | None = None,
     duration: float = 0.0,
 ) -> CheckResult:
-    """A CheckResult whose score is `weight` × `fraction` (1 for pass, 0 otherwise by default)."""
-    if fraction is None:
-        fraction = 1.0 if status == "pass" else 0.0
+    """What a check found, unscored: the host scores every check from its facts
+    (grader.verdict.builder.score_check), so the sandbox reports a score of 0."""
     return CheckResult(
         id=check_id,
         title=declaration(check_id).title,
         status=status,
-        score=round(weight * max(0.0, min(1.0, fraction)), 2),
+        score=0.0,
         max_score=float(weight),
         duration=round(duration, 3),
         message=message,

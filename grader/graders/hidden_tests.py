@@ -190,7 +190,6 @@ def score_tests(
         "tests",
         status,
         weight,
-        fraction=earned / total if total else 0.0,
         message=message,
         details={
             "tests": [asdict(t) for t in tests],

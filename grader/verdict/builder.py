@@ -2,8 +2,9 @@
 
 `grader submit`, `grader batch`, `grader ci` and the Exercism runner reach it through
 `grader.pipeline.grade_workspace`; the class server's workers call `error_scorecard` for a
-submission they could not grade. The verdict (pass, fail or error, and its message) and the
-total score are decided here and nowhere else, on the host, from the checks' scores.
+submission they could not grade. Each check's score (`score_check`), the total and the
+verdict (pass, fail or error, and its message) are decided here and nowhere else, on the
+host, from what the checks reported.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from grader import __version__
 from grader.catalog.model import Exercise
 from grader.clock import utc_stamp
+from grader.registry.checks import declaration
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import (
     CheckResult,
@@ -121,16 +123,24 @@ def error_scorecard(
     )
 
 
+def score_check(check: CheckResult, weight: float) -> CheckResult:
+    """The host, never the sandbox, scores a check: its weight times the share of it that
+    the check's declaration reads from the facts the check reported."""
+    check.max_score = float(weight)
+    fraction = max(0.0, min(1.0, declaration(check.id).fraction(check)))
+    # Full marks are the weight itself; a share of it is rounded to cents.
+    check.score = float(weight) if fraction >= 1.0 else round(weight * fraction, 2)
+    return check
+
+
 def not_graded(
     exercise: Exercise, reason: str, *, status: CheckStatus = "skipped"
 ) -> list[CheckResult]:
     """Every check of `exercise` as not graded, for `reason`, scoring 0 of its weight."""
-    from grader.graders.base import TITLES
-
     return [
         CheckResult(
             id=c.id,
-            title=TITLES[c.id],
+            title=declaration(c.id).title,
             status=status,
             score=0.0,
             max_score=float(c.weight),
