@@ -62,7 +62,9 @@ class Problem:
 
 
 class Markdown(Protocol):
-    """How `grader ci`'s job summary writes a check's text: each function escapes."""
+    """How `grader ci`'s job summary writes a check's text: `text`, `code` and `test`
+    return Markdown, escaped; `first_line` and `path` return plain text to pass to them.
+    """
 
     @property
     def first_n(self) -> int:
