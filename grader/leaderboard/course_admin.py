@@ -89,7 +89,8 @@ def list_deadlines(settings: Settings) -> list[DeadlineRow]:
 def _row(d: Deadline, zone: Any) -> DeadlineRow:
     late = "no late work"
     if d.late_days:
-        late = f"{d.late_days:g} days, -{d.penalty_per_day:g}%/day"
+        days = "day" if d.late_days == 1 else "days"
+        late = f"{d.late_days:g} late {days}, -{d.penalty_per_day:g}%/day"
         if d.late_cap is not None:
             late += f", capped at {d.late_cap:g}%"
     rule = deadlines.Rule(

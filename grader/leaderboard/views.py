@@ -52,7 +52,8 @@ def graded_view(graded: Graded, counted: str | None, policy: Policy) -> dict[str
         "id": graded.id,
         "exercise": graded.exercise,
         "submitted_at": graded.submitted_at,
-        "submitted_local": shown(graded.submitted_at, policy.zone),
+        # The page names the zone once; the table keeps to the time.
+        "submitted_local": shown(graded.submitted_at, policy.zone).rsplit(" ", 1)[0],
         "status": graded.status,
         "result": graded.result,
         "score": graded.score,
@@ -87,7 +88,7 @@ def deadline_view(
 def _late_policy(rule: Any) -> str:
     if not rule.late_days:
         return "no late work"
-    parts = [f"{rule.late_days:g} days late allowed"]
+    parts = [f"{rule.late_days:g} day{'' if rule.late_days == 1 else 's'} late allowed"]
     if rule.penalty_per_day:
         parts.append(f"-{rule.penalty_per_day:g}% per day")
     if rule.late_cap is not None:

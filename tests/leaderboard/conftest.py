@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -272,3 +273,39 @@ def record_grading(
     )
     finish_job(db, job_id, result)
     return submission_id
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (no browser is downloaded)."""
+    import os
+
+    from tests.leaderboard.services import unavailable
+
+    executable = os.environ.get("GRADER_CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        unavailable(f"{executable} is missing (Debian: apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def two_stage_pack(tmp_path: Path) -> Path:
+    """The fixture pack plus a copy of word-count as stage 2's `word-freq`."""
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(FIXTURE_PACK, pack)
+    copy = pack / "stage2" / "word-freq"
+    shutil.copytree(pack / "stage1" / "word-count", copy)
+    toml = copy / "exercise.toml"
+    text = toml.read_text().replace('slug = "word-count"', 'slug = "word-freq"')
+    text = text.replace('en = "Word count"', 'en = "Word frequencies"')
+    toml.write_text(text.replace("stage = 1", "stage = 2"))
+    return pack

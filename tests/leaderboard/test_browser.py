@@ -5,9 +5,6 @@ No browser is downloaded: Playwright runs /usr/bin/chromium (GRADER_CHROMIUM ove
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,9 +20,7 @@ from grader.leaderboard.settings import Settings
 from grader.leaderboard.worker import finish_job
 from grader.runner import LocalBackend
 from grader.scorecard.model import ExerciseRef
-from tests.conftest import FIXTURE_PACK
 from tests.leaderboard.conftest import LiveServer, upload, workspace_archive
-from tests.leaderboard.services import unavailable
 
 # The page's database does not matter here: the API suite covers both.
 pytestmark = pytest.mark.parametrize("database_url", [None], ids=["sqlite"])
@@ -37,34 +32,6 @@ STUDENTS = {  # name: (pseudonym, stage 1 score, stage 2 score or None)
     "Bo Chen": ("fox", 60.0, None),
     LONG_NAME: ("heron", 42.0, 100.0),
 }
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    executable = os.environ.get("GRADER_CHROMIUM", "/usr/bin/chromium")
-    if not Path(executable).exists():
-        unavailable(f"{executable} is missing (Debian: apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install -e '.[dev]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def two_stage_pack(tmp_path: Path) -> Path:
-    pack = tmp_path / "pack"
-    shutil.copytree(FIXTURE_PACK, pack)
-    copy = pack / "stage2" / "word-freq"
-    shutil.copytree(pack / "stage1" / "word-count", copy)
-    toml = copy / "exercise.toml"
-    text = toml.read_text().replace('slug = "word-count"', 'slug = "word-freq"')
-    text = text.replace('en = "Word count"', 'en = "Word frequencies"')
-    toml.write_text(text.replace("stage = 1", "stage = 2"))
-    return pack
 
 
 def record_score(app: FastAPI, card: Any, name: str, slug: str, score: float) -> None:
