@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.registry.checks import CHECK_IDS, declaration
+from grader.registry.checks import declaration
 from grader.sandbox.pytest_session import TRUSTED_OOM_SCORE, drop_privileges
 from grader.scorecard.model import CheckResult, CheckStatus
 
@@ -142,10 +142,3 @@ def write_pytest_ini(path: Path, pythonpath: Path | None) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def __getattr__(name: str) -> Any:
-    # `TITLES`: every check's title by id, read from the declarations when asked for.
-    if name == "TITLES":
-        return {check_id: declaration(check_id).title for check_id in CHECK_IDS}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -279,20 +279,15 @@ def job_seconds(exercise: Any) -> float:
     """The longest one grading of `exercise` may take, every deadline on its way summed.
 
     The sandbox's run (`run_seconds`, plus the host's margin before it kills the run),
-    and for a Dockerfile check its build and health probe (`build_seconds`,
-    `health_seconds`), plus a minute for extraction, the sandbox's start and storing.
+    what each check may take on the host after it (its declaration's `host_seconds`: a
+    Dockerfile's build and health probe), plus a minute for extraction, the sandbox's
+    start and storing.
     """
-    from grader.graders.dockerfile_check import (
-        DEFAULT_BUILD_SECONDS,
-        DEFAULT_HEALTH_SECONDS,
-    )
+    from grader.registry.checks import declaration
 
     seconds = float(exercise.limits.run_seconds) + HOST_MARGIN_SECONDS + 60.0
     for check in exercise.checks:
-        if check.id == "dockerfile":
-            options = check.options
-            seconds += float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
-            seconds += float(options.get("health_seconds", DEFAULT_HEALTH_SECONDS))
+        seconds += declaration(check.id).host_seconds(check)
     return seconds
 
 
