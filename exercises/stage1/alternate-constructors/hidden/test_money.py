@@ -1,3 +1,4 @@
+import contextlib
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,16 @@ from money import (
     MoneyFormatError,
     UnknownCurrencyError,
 )
+
+
+@contextlib.contextmanager
+def raises_for(case, expected, **kwargs):
+    """pytest.raises that names the failing input when nothing is raised"""
+    try:
+        with pytest.raises(expected, **kwargs) as info:
+            yield info
+    except pytest.fail.Exception as failed:
+        pytest.fail(f"for {case!r}: {failed}")
 
 
 class Price(Money):
@@ -35,6 +46,7 @@ class NonNegative(Money):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_constructor_normalises_scale():
     """Money(Decimal('12.5'), 'CNY') stores Decimal('12.50'); JPY keeps 0 places"""
     m = Money(Decimal("12.5"), "CNY")
@@ -53,15 +65,16 @@ def test_constructor_normalises_scale():
 def test_constructor_rejects_unknown_currency_and_bad_types():
     """Unknown codes raise UnknownCurrencyError; float/str/bool amounts TypeError"""
     for code in ("XYZ", "cny", "", None):
-        with pytest.raises(UnknownCurrencyError):
+        with raises_for(code, UnknownCurrencyError):
             Money(Decimal("1.00"), code)
     for amount in (1.5, "1.50", True):
-        with pytest.raises(TypeError):
+        with raises_for(amount, TypeError):
             Money(amount, "CNY")
 
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_constructor_rejects_inexact_and_non_finite_amounts():
     """Too many significant decimal places or NaN/Infinity raise InvalidAmountError"""
     with pytest.raises(InvalidAmountError):
@@ -71,7 +84,7 @@ def test_constructor_rejects_inexact_and_non_finite_amounts():
     with pytest.raises(InvalidAmountError):
         Money(Decimal("1.0001"), "KWD")
     for bad in ("NaN", "Infinity", "-Infinity"):
-        with pytest.raises(InvalidAmountError):
+        with raises_for(bad, InvalidAmountError):
             Money(Decimal(bad), "USD")
     # trailing zeros are not "too many places": the value is exact
     assert Money(Decimal("12.500"), "CNY").amount == Decimal("12.50")
@@ -133,6 +146,7 @@ def test_str_repr_and_immutability():
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_helpers_are_staticmethods():
     """The three helpers are @staticmethod, callable on the class and instances"""
     for name in ("is_valid_currency", "decimal_places", "parse_amount"):
@@ -148,9 +162,9 @@ def test_helpers_are_staticmethods():
 def test_is_valid_currency_is_exact_and_never_raises():
     """is_valid_currency is True only for known upper-case codes, else False"""
     for code in ("CNY", "USD", "EUR", "GBP", "JPY", "KWD"):
-        assert Money.is_valid_currency(code) is True
+        assert Money.is_valid_currency(code) is True, f"for {code!r}"
     for code in ("cny", " CNY", "CNY ", "XYZ", "", "CN", None, 156, ["CNY"]):
-        assert Money.is_valid_currency(code) is False
+        assert Money.is_valid_currency(code) is False, f"for {code!r}"
 
 
 @pytest.mark.task(2)
@@ -181,6 +195,7 @@ def test_parse_amount_accepts_plain_decimals():
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_parse_amount_rejects_other_notations():
     """parse_amount rejects '1e3', 'NaN', 'Infinity', '1,000.00' (MoneyFormatError)"""
     for text in (
@@ -222,7 +237,7 @@ def test_parse_amount_rejects_sloppy_text():
 def test_parse_amount_rejects_non_strings():
     """parse_amount raises MoneyFormatError for non-string input such as 12.5 or None"""
     for value in (12.5, 12, None, Decimal("1.00")):
-        with pytest.raises(MoneyFormatError):
+        with raises_for(value, MoneyFormatError):
             Money.parse_amount(value)
 
 
@@ -252,7 +267,7 @@ def test_from_string_parses_amount_and_code():
 def test_from_string_errors():
     """from_string raises the right error for bad format, currency or precision"""
     for text in ("12.50", "12.50CNY", "12.50 CNY extra", "", "CNY 12.50", "1e3 USD"):
-        with pytest.raises(MoneyFormatError):
+        with raises_for(text, MoneyFormatError):
             Money.from_string(text)
     with pytest.raises(MoneyFormatError):
         Money.from_string(None)
@@ -283,7 +298,7 @@ def test_from_cents_uses_minor_units():
 def test_from_cents_errors():
     """from_cents: non-int cents raise TypeError, unknown code UnknownCurrencyError"""
     for cents in (12.5, 1250.0, True, "1250", Decimal("1250")):
-        with pytest.raises(TypeError):
+        with raises_for(cents, TypeError):
             Money.from_cents(cents, "CNY")
     with pytest.raises(UnknownCurrencyError):
         Money.from_cents(1250, "ABC")
@@ -301,8 +316,8 @@ def test_cents_and_dict_round_trip():
     assert m.to_dict() == {"amount": "12.50", "currency": "CNY"}
     assert Money(1250, "JPY").to_dict() == {"amount": "1250", "currency": "JPY"}
     for money in (m, Money(Decimal("-3.2"), "EUR"), Money(7, "JPY")):
-        assert Money.from_dict(money.to_dict()) == money
-        assert Money.from_cents(money.cents, money.currency) == money
+        assert Money.from_dict(money.to_dict()) == money, f"for {money!r}"
+        assert Money.from_cents(money.cents, money.currency) == money, f"for {money!r}"
 
 
 @pytest.mark.task(3)
@@ -325,7 +340,7 @@ def test_from_dict_validates_input():
         None,
     ]
     for data in bad_inputs:
-        with pytest.raises(MoneyFormatError):
+        with raises_for(data, MoneyFormatError):
             Money.from_dict(data)
     with pytest.raises(UnknownCurrencyError):
         Money.from_dict({"amount": "1.00", "currency": "RMB"})
@@ -335,6 +350,7 @@ def test_from_dict_validates_input():
 
 @pytest.mark.task(3)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_alternate_constructors_return_the_subclass():
     """On a subclass, every alternate constructor returns that subclass"""
     built = [
@@ -344,14 +360,15 @@ def test_alternate_constructors_return_the_subclass():
         Price.from_decimal(Decimal("12.499"), "CNY"),
     ]
     for p in built:
-        assert isinstance(p, Price) and type_name(p) == "Price"
-        assert p.amount == Decimal("12.50")
-        assert p.currency == "CNY"
+        assert isinstance(p, Price) and type_name(p) == "Price", f"for {p!r}"
+        assert p.amount == Decimal("12.50"), f"for {p!r}"
+        assert p.currency == "CNY", f"for {p!r}"
     assert type_name(built[0].with_tax(Decimal("0.13"))) == "Price"
 
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_alternate_constructors_run_subclass_init():
     """Alternate constructors call cls(...), so a subclass's __init__ checks run"""
     assert type_name(NonNegative.from_string("1.00 CNY")) == "NonNegative"
@@ -369,6 +386,7 @@ def test_alternate_constructors_run_subclass_init():
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_from_decimal_rounds_half_even():
     """from_decimal rounds half to even: 2.345 -> 2.34, 2.355 -> 2.36"""
     cases = [
@@ -384,7 +402,7 @@ def test_from_decimal_rounds_half_even():
     for value, expected in cases:
         m = Money.from_decimal(Decimal(value), "CNY")
         assert m.amount == Decimal(expected), value
-        assert m.amount.as_tuple().exponent == -2
+        assert m.amount.as_tuple().exponent == -2, f"for {(value, expected)!r}"
 
 
 @pytest.mark.task(4)
@@ -435,9 +453,9 @@ def test_mixing_currencies_or_types_fails():
     with pytest.raises(CurrencyMismatchError):
         cny - usd
     for other in (1, Decimal("1.00"), 1.0, "1.00"):
-        with pytest.raises(TypeError):
+        with raises_for(other, TypeError):
             cny + other
-        with pytest.raises(TypeError):
+        with raises_for(other, TypeError):
             other + cny
 
 
@@ -472,6 +490,7 @@ def _check_allocation(total, n, expected):
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_allocate_splits_exactly_largest_first():
     """allocate(3) on 10.00 CNY gives [3.34, 3.33, 3.33], larger parts first"""
     _check_allocation(Money(Decimal("10.00"), "CNY"), 3, ["3.34", "3.33", "3.33"])
@@ -498,10 +517,10 @@ def test_allocate_validates_n_and_keeps_subclass():
     """allocate: n < 1 ValueError, non-int n TypeError, keeps the subclass"""
     m = Money(Decimal("1.00"), "CNY")
     for n in (0, -2):
-        with pytest.raises(ValueError):
+        with raises_for(n, ValueError):
             m.allocate(n)
     for n in (2.0, "2", True):
-        with pytest.raises(TypeError):
+        with raises_for(n, TypeError):
             m.allocate(n)
     parts = Price(Decimal("1.00"), "CNY").allocate(3)
     assert [type_name(p) for p in parts] == ["Price", "Price", "Price"]

@@ -92,6 +92,7 @@ def umask():
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_text_write_replaces_content(target):
     """A successful block replaces the file's content with exactly what was written"""
     with atomic_write(str(target)) as f:
@@ -114,6 +115,7 @@ def test_creates_missing_file(tmp_path):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_target_untouched_until_block_ends(target):
     """Inside the block the old file is intact; a temp file sits in the same folder"""
     with atomic_write(str(target)) as f:
@@ -212,6 +214,7 @@ def test_commit_fsyncs_the_file_then_the_directory(tmp_path):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_exception_keeps_original_and_removes_temp(target):
     """An exception in the block propagates, the old file stays, the temp file goes"""
     before = target.read_bytes()
@@ -236,6 +239,7 @@ def test_exception_on_new_file_creates_nothing(tmp_path):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_keyboard_interrupt_also_rolls_back(target):
     """KeyboardInterrupt (not an Exception) also removes the temp file and propagates"""
     before = target.read_bytes()
@@ -321,6 +325,7 @@ def test_unknown_encoding_leaves_no_temporary_file(tmp_path):
 @pytest.mark.task(3)
 @pytest.mark.points(1)
 @pytest.mark.parametrize("mode", [0o604, 0o755, 0o640, 0o600], ids=oct)
+@pytest.mark.core
 def test_existing_permissions_are_kept(kept_modes, mode):
     """The new file gets the permission bits of the file it replaces"""
     target = kept_modes / "config.json"
@@ -333,6 +338,7 @@ def test_existing_permissions_are_kept(kept_modes, mode):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_new_file_gets_default_permissions(kept_modes, umask):
     """A new file gets 0o666 minus the umask, not the 0o600 of a temp file"""
     path = kept_modes / "fresh.txt"
@@ -381,6 +387,7 @@ def contents(folder):
 
 @pytest.mark.task(4)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_writer_commits_every_file(site):
     """On success every opened file is replaced or created; others are untouched"""
     with AtomicWriter(str(site)) as out:
@@ -400,6 +407,7 @@ def test_writer_commits_every_file(site):
 
 @pytest.mark.task(4)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_writer_exception_changes_nothing(site):
     """An exception in the block changes no file, creates none and removes the temps"""
     before = contents(site)

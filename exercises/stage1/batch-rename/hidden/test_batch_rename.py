@@ -28,6 +28,16 @@ from batch_rename import (
 from grader.testing import student_module
 
 
+@contextlib.contextmanager
+def raises_for(case, expected, **kwargs):
+    """pytest.raises that names the failing input when nothing is raised"""
+    try:
+        with pytest.raises(expected, **kwargs) as info:
+            yield info
+    except pytest.fail.Exception as failed:
+        pytest.fail(f"for {case!r}: {failed}")
+
+
 def make(folder, *names):
     """Create files whose content is their own (original) name, as the solution's user."""
     for name in names:
@@ -78,6 +88,7 @@ def photos(tmp_path):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_plan_numbers_matches_in_name_order(photos):
     """Matching files are numbered from start in name order; dirs/dotfiles skipped"""
     before = state(photos)
@@ -96,6 +107,7 @@ def test_plan_numbers_matches_in_name_order(photos):
 
 @pytest.mark.task(1)
 @pytest.mark.points(1)
+@pytest.mark.core
 def test_regex_must_match_whole_name(photos):
     """The regular expression must match the whole file name (re.fullmatch)"""
     assert plan_renames(str(photos), "IMG", "x{n}") == []
@@ -210,6 +222,7 @@ def test_reserved_group_names_raise_rename_error(tmp_path, group):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_two_files_to_one_name(tmp_path):
     """Two files mapped to one name raise CollisionError (a RenameError) naming both"""
     make(tmp_path, "a.txt", "b.txt", "c.txt")
@@ -222,6 +235,7 @@ def test_two_files_to_one_name(tmp_path):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_target_taken_by_other_file(tmp_path):
     """A new name that belongs to a file that is not renamed raises CollisionError"""
     make(tmp_path, "draft.txt", "final.txt")
@@ -288,6 +302,7 @@ def test_file_that_keeps_its_name_blocks(tmp_path):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_apply_renames_and_writes_journal(photos):
     """apply_renames renames the files and writes the JSON journal"""
     plan = plan_renames(str(photos), r"IMG_(?P<num>\d+)\.JPG", "{num}.jpg")
@@ -344,6 +359,7 @@ def test_apply_case_only_rename(tmp_path):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_apply_never_overwrites(tmp_path):
     """A target created after planning makes apply_renames refuse and change nothing"""
     make(tmp_path, "a.txt", "b.txt")
@@ -391,6 +407,7 @@ def test_apply_empty_plan_and_custom_journal(tmp_path):
 
 @pytest.mark.task(4)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_cli_dry_run_changes_nothing(photos, capsys):
     """--dry-run prints 'OLD -> NEW' lines, renames nothing, writes no journal"""
     before = state(photos)
@@ -407,6 +424,7 @@ def test_cli_dry_run_changes_nothing(photos, capsys):
 
 @pytest.mark.task(4)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_cli_real_run(photos, capsys):
     """Without --dry-run the files are renamed, listed and journaled; exit code 0"""
     code, out, _ = run(capsys, photos, "*.JPG", "{n:02d}{ext}", "--glob", "--start", 5)
@@ -486,6 +504,7 @@ def test_cli_help_and_nothing_to_rename(tmp_path, capsys):
 
 @pytest.mark.task(5)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_cli_undo_restores_names(photos, capsys):
     """--undo puts every name back and removes the journal"""
     before = state(photos)
@@ -543,6 +562,7 @@ def test_undo_missing_file(tmp_path):
 
 @pytest.mark.task(5)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_undo_function_returns_pairs(tmp_path):
     """undo() reverses a swap and returns the (current, original) pairs"""
     make(tmp_path, "a.txt", "b.txt", "c.txt")
@@ -583,9 +603,9 @@ def test_undo_broken_journal(tmp_path):
     journal = tmp_path / JOURNAL_NAME
     for text in ["{not json", '{"version": 1}', '{"renames": [["a.txt"]]}', "[]"]:
         journal.write_text(text, encoding="utf-8")
-        with pytest.raises(RenameError):
+        with raises_for(text, RenameError):
             undo(str(tmp_path))
-        assert state(tmp_path) == {"a.txt": "<a.txt>"}
+        assert state(tmp_path) == {"a.txt": "<a.txt>"}, f"for {text!r}"
 
 
 @pytest.mark.task(5)

@@ -53,6 +53,7 @@ def _flaky(failures, exc_type=ConnectionError, result="ok"):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_bare_timer_returns_result_and_logs_once(caplog):
     """Bare @timer returns the result and logs one INFO record: <name> took <ms> ms"""
     caplog.set_level(logging.INFO)
@@ -160,6 +161,7 @@ def test_timer_goes_through_logging_not_print(caplog, capsys):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_timer_logs_and_reraises_on_exception(caplog):
     """When the function raises, timer still logs and re-raises the same exception"""
     caplog.set_level(logging.INFO)
@@ -190,14 +192,18 @@ def test_timer_failure_message_names_exception(caplog):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_timer_preserves_metadata():
     """timer keeps __name__, __qualname__, __doc__, __wrapped__ and the signature"""
-    for timed in (timer(_add), timer(level=logging.DEBUG)(_add)):
-        assert timed.__name__ == "_add"
-        assert timed.__qualname__ == "_add"
-        assert timed.__doc__ == "Add two numbers."
-        assert timed.__wrapped__ is _add
-        assert inspect.signature(timed) == inspect.signature(_add)
+    for form, timed in (
+        ("@timer", timer(_add)),
+        ("@timer(level=DEBUG)", timer(level=logging.DEBUG)(_add)),
+    ):
+        assert timed.__name__ == "_add", f"for {form}"
+        assert timed.__qualname__ == "_add", f"for {form}"
+        assert timed.__doc__ == "Add two numbers.", f"for {form}"
+        assert timed.__wrapped__ is _add, f"for {form}"
+        assert inspect.signature(timed) == inspect.signature(_add), f"for {form}"
 
 
 @pytest.mark.task(1)
@@ -228,6 +234,7 @@ def test_timer_rejects_non_callable():
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_retry_succeeds_after_transient_failures():
     """retry calls again after failures and returns the first successful result"""
     sleeps = []
@@ -264,6 +271,7 @@ def test_retry_no_sleep_after_last_attempt():
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_retry_unlisted_exception_propagates_immediately():
     """An exception not listed in `exceptions` is raised at once: no retry, no sleep"""
     sleeps = []
@@ -305,6 +313,7 @@ def test_retry_default_does_not_catch_base_exception():
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_retry_exponential_backoff_capped_by_max_delay():
     """Delays grow as backoff * factor ** k and never exceed max_delay"""
     sleeps = []
@@ -433,6 +442,7 @@ def _counted(fn):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_memoize_second_call_is_served_from_cache():
     """A repeated call returns the cached result without calling the function"""
     calls = []
@@ -520,6 +530,7 @@ def test_memoize_unhashable_argument_raises_clear_type_error():
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_memoize_evicts_least_recently_used():
     """With maxsize=2 a hit refreshes an entry and the least recently used is evicted"""
     double, calls = _counted(lambda x: 2 * x)
@@ -654,8 +665,11 @@ def test_memoize_functions_have_separate_caches():
 @pytest.mark.points(1)
 def test_memoize_preserves_metadata():
     """memoize keeps __name__, __doc__, __wrapped__ and the signature"""
-    for cached in (memoize(_add), memoize(maxsize=2)(_add)):
-        assert cached.__name__ == "_add"
-        assert cached.__doc__ == "Add two numbers."
-        assert cached.__wrapped__ is _add
-        assert inspect.signature(cached) == inspect.signature(_add)
+    for form, cached in (
+        ("@memoize", memoize(_add)),
+        ("@memoize(maxsize=2)", memoize(maxsize=2)(_add)),
+    ):
+        assert cached.__name__ == "_add", f"for {form}"
+        assert cached.__doc__ == "Add two numbers.", f"for {form}"
+        assert cached.__wrapped__ is _add, f"for {form}"
+        assert inspect.signature(cached) == inspect.signature(_add), f"for {form}"
