@@ -174,6 +174,7 @@ def wait_until(predicate, seconds=2.0):
 
 @pytest.mark.task(1)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_results_come_back_in_input_order(server):
     """Results follow the input order even when later URLs finish first"""
     urls = [server.url(f"/delay/{ms}?tag=t{i}") for i, ms in enumerate([300, 150, 0])]
@@ -205,6 +206,7 @@ def test_empty_input_gives_empty_list():
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_http_errors_are_captured_per_url(server):
     """A 404 among good URLs becomes a Result with status 404 and error 'http'"""
     urls = [server.url("/delay/0?tag=a"), server.url("/status/404")]
@@ -287,6 +289,7 @@ def test_bad_arguments_raise_value_error(server, kwargs):
 @pytest.mark.task(2)
 @pytest.mark.points(3)
 @pytest.mark.parametrize("limit", [1, 3])
+@pytest.mark.core
 def test_concurrency_reaches_but_never_exceeds_limit(server, limit):
     """The server never sees more than `limit` requests at once, and does see `limit`"""
     urls = [server.url(f"/delay/120?tag={i}") for i in range(8)]
@@ -299,6 +302,7 @@ def test_concurrency_reaches_but_never_exceeds_limit(server, limit):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_requests_really_run_concurrently(server):
     """Twelve 150 ms requests with limit 4 finish far sooner than one by one"""
     urls = [server.url(f"/delay/150?tag={i}") for i in range(12)]
@@ -363,6 +367,7 @@ def test_a_retry_waiting_in_backoff_does_not_hold_a_slot(server):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_server_errors_are_retried_until_success(server):
     """Two 503 answers are retried; the third attempt succeeds (attempts 3)"""
     url = server.url("/flaky/twice/2")
@@ -394,6 +399,7 @@ def test_zero_retries_means_one_attempt(server):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_client_errors_are_not_retried(server):
     """404 and 400 answers are final: one request each, no retry"""
     urls = [server.url("/status/404"), server.url("/status/400")]
@@ -442,6 +448,7 @@ def test_backoff_doubles_between_attempts(server):
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_cancellation_propagates_quickly(server):
     """Cancelling fetch_all ends it as cancelled at once instead of returning results"""
     urls = [server.url("/delay/3000") for _ in range(4)]
@@ -467,6 +474,7 @@ def test_cancellation_aborts_in_flight_requests(server):
 
 @pytest.mark.task(4)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_cancellation_leaves_no_tasks_behind(server):
     """After cancellation no task started by fetch_all is still pending"""
     urls = [server.url("/delay/3000") for _ in range(5)]

@@ -1,9 +1,21 @@
+import contextlib
 import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from movie_api import InMemoryCache, create_app
+
+
+@contextlib.contextmanager
+def raises_for(case, expected, **kwargs):
+    """pytest.raises that names the failing input when nothing is raised"""
+    try:
+        with pytest.raises(expected, **kwargs) as info:
+            yield info
+    except pytest.fail.Exception as failed:
+        pytest.fail(f"for {case!r}: {failed}")
+
 
 MOVIES = json.loads((Path("data") / "movies.json").read_text(encoding="utf-8"))
 
@@ -126,6 +138,7 @@ def all_pages(client, url):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_create_app_builds_independent_flask_apps(tmp_path):
     """create_app returns a new Flask app per call, each with its own config and dataset"""
     path = tmp_path / "small.json"
@@ -133,8 +146,8 @@ def test_create_app_builds_independent_flask_apps(tmp_path):
     default_app = create_app()
     small_app = create_app({"MOVIES_PATH": str(path), "SOMETHING": "kept"})
     for app in (default_app, small_app):
-        assert callable(getattr(app, "test_client", None))
-        assert callable(getattr(app, "route", None))
+        assert callable(getattr(app, "test_client", None)), f"for {app!r}"
+        assert callable(getattr(app, "route", None)), f"for {app!r}"
     assert default_app is not small_app
     assert small_app.config["SOMETHING"] == "kept"
     assert get_json(default_app.test_client(), "/movies")["total"] == len(MOVIES)
@@ -146,11 +159,12 @@ def test_create_app_builds_independent_flask_apps(tmp_path):
 def test_get_movie_by_id_returns_the_movie(client):
     """GET /movies/<id> returns that movie's full JSON object"""
     for movie in (MOVIES[0], MOVIES[22], MOVIES[-1]):
-        assert get_json(client, f"/movies/{movie['id']}") == movie
+        assert get_json(client, f"/movies/{movie['id']}") == movie, f"for {movie!r}"
 
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_unknown_movie_is_a_json_404(client):
     """GET /movies/999 answers 404 with JSON status, error and a message"""
     body = get_json(client, "/movies/999", status=404)
@@ -164,7 +178,7 @@ def test_unknown_movie_is_a_json_404(client):
 def test_other_http_errors_are_json_too(client):
     """Unknown routes and non-integer ids give JSON 404s; POST /movies gives a JSON 405"""
     for url in ("/movies/abc", "/no-such-page", "/movies/-3"):
-        assert get_json(client, url, status=404)["status"] == 404
+        assert get_json(client, url, status=404)["status"] == 404, f"for {url!r}"
     response = client.post("/movies", json={"title": "new"})
     assert response.status_code == 405
     assert response.is_json
@@ -192,8 +206,8 @@ def test_genre_filter_is_case_insensitive(client):
     expected = oracle(lambda m: "Sci-Fi" in m["genres"])
     for value in ("Sci-Fi", "sci-fi", "SCI-FI"):
         body = get_json(client, f"/movies?genre={value}&per_page=50")
-        assert ids(body) == expected
-        assert body["total"] == len(expected)
+        assert ids(body) == expected, f"for {value!r}"
+        assert body["total"] == len(expected), f"for {value!r}"
 
 
 @pytest.mark.task(2)
@@ -220,6 +234,7 @@ def test_year_range_is_inclusive(client):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_filters_combine(client):
     """All filters apply together and total counts the matches before paging"""
     body = get_json(
@@ -296,6 +311,7 @@ def test_unknown_parameters_are_ignored(client):
         "double-minus-sort",
     ],
 )
+@pytest.mark.core
 def test_bad_parameters_give_json_400(client, query, names):
     """A bad query parameter answers 400 JSON whose message names the parameter"""
     body = get_json(client, f"/movies?{query}", status=400)
@@ -339,6 +355,7 @@ def test_descending_sort_keeps_ties_in_ascending_id_order(small):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_pagination_slices_the_sorted_results(client):
     """page and per_page pick the right slice and report page, per_page, total, pages"""
     expected = oracle(key=lambda m: m["rating"], reverse=True)
@@ -377,6 +394,7 @@ def test_page_past_the_end_is_empty(client):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_following_next_links_walks_every_page(client):
     """links.next keeps filters and sort: following it yields every match exactly once"""
     url = "/movies?genre=drama&sort=-votes&per_page=4&min_rating=9"
@@ -390,12 +408,12 @@ def test_following_next_links_walks_every_page(client):
     assert len(links) == -(-len(expected) // 4) - 1
     for number, link in enumerate(links, start=2):
         parts = urlsplit(link)
-        assert parts.path == "/movies"
+        assert parts.path == "/movies", f"for {(number, link)!r}"
         query = parse_qs(parts.query)
-        assert query["page"] == [str(number)]
-        assert query["per_page"] == ["4"]
-        assert query["genre"][0].lower() == "drama"
-        assert query["sort"] == ["-votes"]
+        assert query["page"] == [str(number)], f"for {(number, link)!r}"
+        assert query["per_page"] == ["4"], f"for {(number, link)!r}"
+        assert query["genre"][0].lower() == "drama", f"for {(number, link)!r}"
+        assert query["sort"] == ["-votes"], f"for {(number, link)!r}"
 
 
 @pytest.mark.task(3)
@@ -430,6 +448,7 @@ def test_cache_get_and_set():
 
 @pytest.mark.task(4)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_cache_entry_expires_exactly_after_ex_seconds():
     """An entry set with ex=10 is alive until 9.999 s later and gone at 10 s"""
     clock = FakeClock(100.0)
@@ -491,7 +510,7 @@ def test_cache_rejects_non_positive_ex():
     """ex=0 or a negative ex raises ValueError"""
     cache = InMemoryCache(clock=FakeClock())
     for ex in (0, -5):
-        with pytest.raises(ValueError):
+        with raises_for(ex, ValueError):
             cache.set("k", "v", ex=ex)
     assert cache.get("k") is None
 
@@ -510,6 +529,7 @@ def test_cache_default_clock_works():
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_repeated_query_is_served_from_the_cache():
     """The second identical request is a cache hit: one set with ex=CACHE_TTL, same body"""
     cache = CountingCache()
@@ -602,6 +622,7 @@ def test_errors_are_not_cached():
 
 @pytest.mark.task(5)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_a_broken_cache_does_not_break_the_api():
     """When the cache raises (Redis down), requests still succeed with correct data"""
     client = client_for({"CACHE": BrokenCache()})

@@ -1,3 +1,4 @@
+import contextlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -7,6 +8,17 @@ from urllib.parse import urlsplit
 import pytest
 
 from scraper import FetchError, crawl, fetch_with_retry, next_page_url, parse_page
+
+
+@contextlib.contextmanager
+def raises_for(case, expected, **kwargs):
+    """pytest.raises that names the failing input when nothing is raised"""
+    try:
+        with pytest.raises(expected, **kwargs) as info:
+            yield info
+    except pytest.fail.Exception as failed:
+        pytest.fail(f"for {case!r}: {failed}")
+
 
 PAGES = Path("data") / "pages"
 KEYS = {"id", "rank", "title", "url", "year", "rating", "votes", "genres"}
@@ -133,12 +145,13 @@ def test_clean_page_has_ten_movies_with_exact_keys():
     movies = parse_page(page("top250-1.html"))
     assert len(movies) == 10
     for movie in movies:
-        assert isinstance(movie, dict)
-        assert set(movie) == KEYS
+        assert isinstance(movie, dict), f"for {movie!r}"
+        assert set(movie) == KEYS, f"for {movie!r}"
 
 
 @pytest.mark.task(1)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_first_movie_is_parsed_field_by_field():
     """The first movie of page 1 has the right id, rank, title, url, year, rating, votes, genres"""
     first = parse_page(page("top250-1.html"))[0]
@@ -162,10 +175,10 @@ def test_movies_keep_page_order_and_types():
     assert [m["rank"] for m in movies] == list(range(1, 11))
     assert [m["id"] for m in movies][-3:] == ["1889243", "3541415", "1292064"]
     for movie in movies:
-        assert type(movie["rank"]) is int
-        assert type(movie["year"]) is int
-        assert type(movie["votes"]) is int
-        assert type(movie["rating"]) is float
+        assert type(movie["rank"]) is int, f"for {movie!r}"
+        assert type(movie["year"]) is int, f"for {movie!r}"
+        assert type(movie["votes"]) is int, f"for {movie!r}"
+        assert type(movie["rating"]) is float, f"for {movie!r}"
     assert movies[6]["genres"] == ["剧情", "喜剧", "爱情", "战争"]
     assert movies[6]["votes"] == 1410877
 
@@ -199,6 +212,7 @@ def test_movie_class_is_matched_as_a_whole_class_token():
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_messy_page_keeps_only_real_titled_movies():
     """The messy page yields its 8 titled movies, skipping the ad, untitled blocks, script and comment"""
     titles = [m["title"] for m in parse_page(page("top250-2.html"))]
@@ -243,6 +257,7 @@ def test_unclosed_and_stray_tags_do_not_break_fields():
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_missing_and_garbled_fields_become_none():
     """Missing or unparseable rank/year/rating/votes/url/id fields are None, not errors"""
     movies = {m["title"]: m for m in parse_page(page("top250-2.html"))}
@@ -376,6 +391,7 @@ def test_fetch_returns_the_page_text(server):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_fetch_retries_503_until_success(server):
     """Two 503 answers are retried and the third try returns the page (3 requests)"""
     server.fail_first = 2
@@ -399,6 +415,7 @@ def test_fetch_gives_up_after_attempts(server):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_fetch_does_not_retry_404(server):
     """A 404 raises FetchError(status=404) at once: exactly one request, no retry"""
     with pytest.raises(FetchError) as info:
@@ -412,9 +429,9 @@ def test_fetch_does_not_retry_404(server):
 def test_fetch_does_not_retry_other_non_2xx_statuses(server):
     """Statuses such as 301, 403 and 410 raise FetchError after one request each"""
     for status in (301, 403, 410):
-        with pytest.raises(FetchError) as info:
+        with raises_for(status, FetchError) as info:
             fetch_with_retry(server.url(f"/status/{status}"), attempts=3, backoff=0.01)
-        assert info.value.status == status
+        assert info.value.status == status, f"for {status!r}"
     assert server.paths() == ["/status/301", "/status/403", "/status/410"]
 
 
@@ -538,6 +555,7 @@ def test_next_page_url(html, base, expected):
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_crawl_follows_the_chain_and_stops_at_the_last_page(server):
     """crawl fetches pages 1, 2, 3 once each and stops where there is no next link"""
     movies = crawl(server.url("/pages/top250-1.html"))
@@ -565,6 +583,7 @@ def test_crawl_skips_movies_seen_on_earlier_pages(server):
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_crawl_does_not_loop(server):
     """A next link back to an earlier page (even with a #fragment) ends the crawl"""
     movies = crawl(server.url("/pages/loop-a.html"), max_pages=10)

@@ -271,6 +271,7 @@ def test_parse_year(raw, expected):
         "nan",
     ],
 )
+@pytest.mark.core
 def test_parse_rating(raw, expected):
     """parse_rating reads '8.9' or '8.9分' as a float in [0, 10], else None"""
     result = parse_rating(raw)
@@ -370,6 +371,7 @@ def test_parse_runtime(raw, expected):
         "none",
     ],
 )
+@pytest.mark.core
 def test_split_countries(raw, expected):
     """split_countries splits on '/', strips, applies the aliases and drops repeats"""
     assert split_countries(raw) == expected
@@ -380,6 +382,7 @@ def test_split_countries(raw, expected):
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_load_movies_shape_and_dtypes():
     """load_movies gives 250 rows, the 9 columns in order, with the stated dtypes"""
     assert COLUMNS == EXPECTED_COLUMNS
@@ -401,6 +404,7 @@ def test_load_movies_matches_the_clean_table(truth):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_load_movies_drops_duplicate_ids_keeping_the_first():
     """Rows repeating an id are dropped and the first row of each id wins"""
     movies = load_movies(DATA)
@@ -478,6 +482,7 @@ def test_explode_countries_repeats_other_columns_and_drops_missing():
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_iqr_bounds_linear_quartiles():
     """iqr_bounds uses linear-interpolated quartiles and ignores missing values"""
     values = [1, 2, 3, 4, 5, 6, 7, 8]
@@ -527,6 +532,7 @@ def test_flag_vote_outliers(truth, k):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_values_on_the_bounds_are_not_outliers():
     """Values exactly on Q1 - k*IQR or Q3 + k*IQR are not outliers"""
     values = [-6, 0, 0, 0, 0, 4, 4, 4, 4, 10]
@@ -553,6 +559,7 @@ def test_flag_outliers_rejects_bad_columns(truth, name):
 @pytest.mark.task(4)
 @pytest.mark.points(3)
 @pytest.mark.parametrize("min_count", [5, 20])
+@pytest.mark.core
 def test_mean_rating_by_country(truth, min_count):
     """Mean rating per country (a movie counts for each country), best first"""
     result = mean_rating_by_country(truth, min_count=min_count)
@@ -615,6 +622,7 @@ def test_high_rated_by_country(truth, threshold):
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_best_decade_depends_on_min_count(truth):
     """best_decade is 1950 with min_count=5 but 1990 with min_count=6"""
     assert best_decade(truth) == 1950
@@ -662,6 +670,7 @@ def test_rating_votes_correlation(truth):
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_genre_decade_count_pivot(truth):
     """The count pivot: genres x decades, 0 for empty cells, int64"""
     table = genre_decade_pivot(truth)
@@ -670,7 +679,7 @@ def test_genre_decade_count_pivot(truth):
     assert table.index.name == "genre"
     assert [int(d) for d in table.columns] == decades
     for name in table.columns:
-        assert table[name].dtype == np.int64
+        assert table[name].dtype == np.int64, f"for {name!r}"
     assert table.to_numpy().tolist() == counts
     assert int(table.to_numpy().sum()) == 244
 

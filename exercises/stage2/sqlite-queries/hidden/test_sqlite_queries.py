@@ -151,6 +151,7 @@ def uses_index(details, table):
 
 @pytest.mark.task(1)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_top_products_per_category(db):
     """top_products_per_category(n=3) ranks products by revenue within each category"""
     assert top_products_per_category(db, 3) == oracle_top(tables(db), 3)
@@ -159,6 +160,7 @@ def test_top_products_per_category(db):
 @pytest.mark.task(1)
 @pytest.mark.points(3)
 @pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.core
 def test_top_products_ties_use_rank(db, n):
     """Tied products share rank 2 and the next product gets rank 4 (RANK)"""
     result = [r for r in top_products_per_category(db, n) if r[0] == "编程"]
@@ -202,6 +204,7 @@ def test_latest_order_per_customer(db):
 
 @pytest.mark.task(2)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_monthly_revenue_running_total(db):
     """monthly_revenue: 18 months with revenue, running total and change"""
     result = monthly_revenue(db)
@@ -233,6 +236,7 @@ def test_monthly_revenue_for_a_year_without_orders(db):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_category_paths(db):
     """category_paths lists every category with its ' > ' path, sorted by path"""
     result = category_paths(db)
@@ -243,6 +247,7 @@ def test_category_paths(db):
 @pytest.mark.task(3)
 @pytest.mark.points(3)
 @pytest.mark.parametrize("category_id", [1, 4, 12, 13, 3, 21])
+@pytest.mark.core
 def test_subtree_revenue(db, category_id):
     """subtree_revenue sums the category and all its descendants (no cancelled)"""
     assert subtree_revenue(db, category_id) == oracle_subtree(tables(db), category_id)
@@ -294,6 +299,7 @@ def test_search_treats_wildcards_literally(db, text, expected):
     ],
     ids=["or-true", "like-or", "paren-or", "drop-single", "drop-double"],
 )
+@pytest.mark.core
 def test_search_injection_finds_nothing_and_keeps_tables(db, text):
     """SQL injection attempts match no product and leave every table intact"""
     before = {t: count(db, t) for t in ("products", "customers", "orders")}
@@ -349,6 +355,34 @@ def test_add_customer_stores_names_verbatim(db, name):
 
 
 @pytest.mark.task(4)
+@pytest.mark.points(2)
+@pytest.mark.core
+def test_search_text_is_a_parameter_not_sql(db):
+    """search_products accepts text that cannot be written inside SQL (a NUL byte)"""
+    # sqlite3 refuses SQL text containing NUL, but binds it fine as a parameter:
+    # only a query that keeps the text out of the SQL string gets through.
+    products = set(rows(db, "SELECT id, name, price_cents FROM products"))
+    found = search_products(db, "\x00' OR 1=1 --")
+    assert isinstance(found, list)
+    assert set(found) <= products
+    assert count(db, "products") == len(products)
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(2)
+@pytest.mark.core
+def test_add_customer_values_are_parameters_not_sql(db):
+    """add_customer stores a name holding a NUL byte verbatim (bound, not spliced)"""
+    name = "Nul\x00'); DROP TABLE customers;--"
+    before = count(db, "customers")
+    new_id = add_customer(db, name, "上海\x00", date(2024, 7, 2))
+    assert count(db, "customers") == before + 1
+    assert rows(
+        db, "SELECT name, city, joined_on FROM customers WHERE id = ?", (new_id,)
+    ) == [(name, "上海\x00", "2024-07-02")]
+
+
+@pytest.mark.task(4)
 @pytest.mark.points(1)
 def test_add_customer_defaults_to_today(db):
     """Without joined_on the customer joins today"""
@@ -401,6 +435,7 @@ INDEXED_QUERIES = [
         "orders-by-date",
     ],
 )
+@pytest.mark.core
 def test_ensure_indexes_makes_queries_search_an_index(db, table, sql, params):
     """After ensure_indexes the query plan SEARCHes an index instead of a SCAN"""
     assert not uses_index(plan(db, sql, params), table)
@@ -440,6 +475,7 @@ def test_query_plan_returns_the_detail_lines(db):
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_orders_in_month_sql_is_index_friendly(db):
     """ORDERS_IN_MONTH_SQL searches the ordered_at index (a range, no function)"""
     sql = sqlite_queries.ORDERS_IN_MONTH_SQL
