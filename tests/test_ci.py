@@ -109,7 +109,7 @@ def test_failing_tests_are_annotated_at_the_students_file_and_line(graded) -> No
     lines = graded["result"].stdout.splitlines()
     assert (
         "::error file=starter/word_count.py,line=6,"
-        "title=stage1/word-count%3A Each word is counted::NotImplementedError"
+        "title=stage1/word-count%3A task 1%3A Each word is counted::NotImplementedError"
         "%0A(test_word_count.py::test_counts_each_word)"
     ) in lines
     assert any(
@@ -181,8 +181,8 @@ def test_changed_grades_only_workspaces_changed_since_the_ref(
     assert "[1/1] two: FAIL" in result.stderr
     assert not (repo / "one" / ".grader" / "scorecards").exists()
     # Outside GitHub Actions the problems are plain compiler-style lines.
-    assert "two/word_count.py:6: error: stage1/word-count: Each word is counted: " \
-        "NotImplementedError" in result.stdout  # fmt: skip
+    assert "two/word_count.py:6: error: stage1/word-count: task 1: Each word is " \
+        "counted: NotImplementedError" in result.stdout  # fmt: skip
     assert "::error" not in result.stdout
 
     # The scorecard that run saved in the workspace is no reason to grade it again.
@@ -284,9 +284,8 @@ def test_the_summary_stays_within_its_byte_budget(graded) -> None:
     roomy = render_summary(run, limit=1_000_000, out_name="grader-scorecards")
     assert "details of" in roomy
     assert "<script>" not in roomy and "\\<script\\>\\|" in roomy
-    assert (
-        ": `` `x` | y `x` | y" in roomy
-    )  # a code span fenced past the backticks inside
+    # The whole message in a code block whose fence is longer than the backticks inside.
+    assert "\n  ```text\n  `x` | y `x` | y" in roomy
     notes = annotations_for(many[0])
     assert len(notes) == 30 and "more problems" in notes[-1].title
 
@@ -490,7 +489,7 @@ def test_no_hostile_folder_name_makes_a_workflow_command(hostile) -> None:
                 assert "##[" not in line, line
     assert (
         "::error file=a%0A%3A%3Astop-commands%3A%3Ax/word_count.py,line=6,"
-        "title=stage1/word-count%3A Each word is counted::NotImplementedError"
+        "title=stage1/word-count%3A task 1%3A Each word is counted::NotImplementedError"
         "%0A(test_word_count.py::test_counts_each_word)"
     ) in result.stdout.splitlines()
 
@@ -525,7 +524,7 @@ def test_a_plain_annotation_line_escapes_hostile_names() -> None:
                       f"{V1_COMMAND}/w.py", 3)  # fmt: skip
     assert plain_line(note) == (
         "b##%5Badd-mask]c/w.py:3: error: t: a%0A::stop-commands::x: "
-        "%3A:set-output name=a::b"
+        "%3A:set-output name=a::b\n    more"  # every line of the message, escaped
     )
 
 

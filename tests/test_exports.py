@@ -613,7 +613,9 @@ def test_junit_escapes_markup_and_drops_characters_xml_cannot_hold() -> None:
     text = export(card, "junit")
     assert junit_problems(text) == []
     failure = ET.fromstring(text).find(".//failure")
-    assert failure.text.startswith("expected <b>&amp;</b> \ufffd[31mred")
+    assert failure.text.startswith(
+        "Task 1: Counting ignores upper and lower case\n\nexpected <b>&amp;</b> \ufffd[31mred"
+    )
 
 
 # --- The command ---------------------------------------------------------------------------

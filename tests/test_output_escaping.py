@@ -151,7 +151,7 @@ def test_the_terminal_scorecard_shows_hostile_names_as_text() -> None:
     assert "\x1b" not in shown
     assert "│ [red]x[/red]" in shown  # the check's row
     assert "[bold]msg[/bold]" in shown
-    assert "[red]x[/red] — failed [[blue]w.py:1[/blue]]" in shown
+    assert "[red]x[/red] — failed\n      at [blue]w.py:1[/blue]" in shown
     assert "      [green]boom[/green]" in shown
     assert "card [i]message[/i]" in shown
 

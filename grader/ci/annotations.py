@@ -24,7 +24,9 @@ escape_data = workflow_data
 escape_property = workflow_property
 
 MAX_PER_EXERCISE = 30
-MESSAGE_CHARS = 1_000
+MESSAGE_CHARS = 2_000
+# What a failing test's code printed, in its annotation (the scorecard has the rest).
+OUTPUT_CHARS = 1_000
 # "path:line in function", "path:line" or "path:line:col: message" (a check's message).
 _LOCATION = re.compile(r"^(?P<path>[^:\s][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?")
 
@@ -76,17 +78,19 @@ def github_command(note: Annotation) -> str:
 
 
 def plain_line(note: Annotation) -> str:
-    """`path:line:col: error: title: first line of the message`, as compilers print.
-    The student's names and text in it are escaped as `log_text`: one line, no command.
-    """
+    """`path:line:col: error: title: message`, as compilers print; the message's other
+    lines follow, indented. The student's names and text in it are escaped as `log_text`:
+    each line is one line, no command."""
     where = log_text(note.path)
     if where and note.line is not None:
         where += f":{note.line}"
         if note.col is not None:
             where += f":{note.col}"
-    first = note.message.splitlines()[0] if note.message else ""
+    first, *rest = note.message.splitlines() or [""]
     head = f"{where}: " if where else ""
-    return f"{head}{note.level}: {log_text(note.title)}: {log_text(first)}"
+    line = f"{head}{note.level}: {log_text(note.title)}: {log_text(first)}"
+    # The rest of the message on lines of its own, indented, each escaped alike.
+    return "\n".join([line, *(f"    {log_text(more)}" for more in rest)])
 
 
 def _problems(graded: GradedWorkspace, level: str) -> Iterator[Annotation]:
@@ -114,7 +118,16 @@ def _annotation(graded: GradedWorkspace, level: str, problem: Problem) -> Annota
 def _test_note(
     graded: GradedWorkspace, level: str, title: str, test: TestOutcome
 ) -> Annotation:
-    text = cap_text(test.message or test.status, MESSAGE_CHARS)
+    """pytest's whole explanation, where it happened when that is not in the workspace
+    (the annotation cannot be placed there), what the student's code printed, and the
+    test's id; at the test's location."""
+    text = cap_text(test.message.strip() or test.status, MESSAGE_CHARS)
+    match = _LOCATION.match(test.location)
+    if test.location and (match is None or not _in_workspace(graded, match["path"])):
+        text += f"\n  at {test.location}"  # shown as it is, never joined to the folder
+    output = test.output.rstrip()
+    if output:
+        text += "\n\nYour code printed:\n" + cap_text(output, OUTPUT_CHARS)
     message = f"{text}\n({cap_text(test.id, MESSAGE_CHARS, separator=' ')})"
     return _located(graded, level, title, message, test.location)
 
@@ -123,7 +136,7 @@ def _located(
     graded: GradedWorkspace, level: str, title: str, message: str, where: str = ""
 ) -> Annotation:
     """An annotation at `where` ("path:line …"), or at the place `message` starts with."""
-    message = cap_text(message, 2 * MESSAGE_CHARS)
+    message = cap_text(message, 2 * MESSAGE_CHARS + OUTPUT_CHARS)
     match = _LOCATION.match(where or message)
     if match is None:
         return Annotation(level, title, message)

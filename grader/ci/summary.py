@@ -7,14 +7,15 @@ failing tests, lint problems, the coverage shortfall. GitHub refuses a step summ
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from grader.ci.run import CiRun, GradedWorkspace
 from grader.registry.checks import declaration
-from grader.scorecard.caps import cap_text
+from grader.scorecard.caps import MESSAGE_CHARS, OUTPUT_CHARS, cap_text
 from grader.scorecard.model import TestOutcome
-from grader.text_escape import markdown_code, markdown_text
+from grader.text_escape import markdown_code, markdown_text, terminal_text
 
 GITHUB_LIMIT_BYTES = 1024 * 1024
 MARGIN_BYTES = 4 * 1024
@@ -139,19 +140,41 @@ class _Markdown:
         return _path(self.graded, name)
 
     def test(self, test: TestOutcome) -> str:
+        """The test's heading line, then pytest's whole explanation and what the
+        student's code printed, each in a code block of the list item (capped)."""
         facts: list[str] = [test.status]
         if test.task is not None:
             facts.append(f"task {test.task}")
         if test.location:
             facts.append(_code(_path(self.graded, test.location)))
         item = f"- **{_plain(test.title)}** ({', '.join(facts)}) {_code(test.id)}"
-        if test.message:
-            item += f": {_code(_first_line(test.message))}"
-        return item
+        message = cap_text(test.message.strip(), MESSAGE_CHARS)
+        if message:
+            item += "\n\n" + _code_block(message)
+        output = cap_text(test.output.rstrip(), OUTPUT_CHARS)
+        if output:
+            item += "\n\n  Your code printed:\n\n" + _code_block(output)
+        return item + "\n"
 
 
 def _path(graded: GradedWorkspace, name: str) -> str:
-    return name if graded.folder == "." else f"{graded.folder}/{name}"
+    """A place in the workspace ("file.py:3 in f"), named from the repository root; one
+    outside it (an absolute path, `..`) is shown as it is, never glued to the folder."""
+    path = name.replace("\\", "/")
+    outside = PurePosixPath(path).is_absolute() or ".." in path.split(":")[0].split("/")
+    if graded.folder == "." or outside:
+        return name
+    return f"{graded.folder}/{name}"
+
+
+def _code_block(text: str) -> str:
+    """`text` as a fenced code block indented into a list item: its fence is longer than
+    any run of backticks inside, so the text cannot close it; controls are dropped."""
+    shown = terminal_text(text)
+    longest = max((len(run) for run in re.findall(r"`+", shown)), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = "\n".join(f"  {line}".rstrip() for line in shown.splitlines())
+    return f"  {fence}text\n{body}\n  {fence}"
 
 
 def _first_line(text: str) -> str:

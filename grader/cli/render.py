@@ -16,6 +16,8 @@ from grader.text_escape import terminal_text
 # escape sequences and control characters (terminal_text).
 
 STATUS_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
+# How many failing items (tests, violations) of a check are shown in full by default.
+FAILURES_SHOWN = 20
 
 
 def exercise_table(exercises: list[Exercise]) -> Table:
@@ -34,7 +36,11 @@ def exercise_table(exercises: list[Exercise]) -> Table:
     return table
 
 
-def print_scorecard(console: Console, card: Scorecard) -> None:
+def print_scorecard(
+    console: Console, card: Scorecard, *, failures_shown: int | None = FAILURES_SHOWN
+) -> None:
+    """The scorecard: verdict, one row per check, then what each check found, at most
+    `failures_shown` failing items per check (None: every one)."""
     style = STATUS_STYLE[card.status]
     console.print(
         Text.assemble(
@@ -61,15 +67,29 @@ def print_scorecard(console: Console, card: Scorecard) -> None:
         )
     console.print(table)
     for check in card.checks:
-        _print_problems(console, check)
+        _print_problems(console, check, failures_shown)
     if card.status != "pass":
         console.print(Text(terminal_text(card.message), style=style))
 
 
-def _print_problems(console: Console, check: CheckResult) -> None:
+def _print_problems(
+    console: Console, check: CheckResult, failures_shown: int | None
+) -> None:
+    failed = hidden = 0
     for line in declaration(check.id).present.terminal(check):
+        failed += line.failed
+        if failures_shown is not None and failed > failures_shown:
+            hidden += line.failed  # this item and its lines are left out
+            continue
         if line.failed:
             mark = ("  ✗", "red")
             console.print(Text.assemble(mark, terminal_text(" " + line.text)))
         else:
             console.print(Text(terminal_text(line.text), style=line.style))
+    if hidden:
+        console.print(
+            Text(
+                f"  … and {hidden} more: `grader submit --all` shows every one",
+                style="bold",
+            )
+        )

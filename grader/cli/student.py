@@ -13,7 +13,7 @@ from rich.console import Console
 from grader.catalog import ExercisePack
 from grader.cli.checklist import print_checklist
 from grader.cli.live_progress import grading_progress
-from grader.cli.render import exercise_table, print_scorecard
+from grader.cli.render import FAILURES_SHOWN, exercise_table, print_scorecard
 from grader.errors import EXIT_FAIL, EXIT_PASS, GraderError
 from grader.pipeline import grade_workspace
 from grader.cli.options import backend_option
@@ -169,6 +169,12 @@ def _directory_and_pytest_args(
 @click.option(
     "--json", "as_json", is_flag=True, help="Print only the scorecard JSON on stdout."
 )
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Show every failing test in full (by default the first 20).",
+)
 @backend_option()
 @click.option(
     "--server",
@@ -187,6 +193,7 @@ def submit_command(
     ctx: click.Context,
     directory: Path,
     as_json: bool,
+    show_all: bool,
     backend: str,
     server: str | None,
     token: str | None,
@@ -214,7 +221,9 @@ def submit_command(
         click.echo(serialize.dumps(card), nl=False)
     else:
         console = Console()
-        print_scorecard(console, card)
+        print_scorecard(
+            console, card, failures_shown=None if show_all else FAILURES_SHOWN
+        )
         console.print(f"[dim]scorecard saved: {path}[/dim]")
     sys.exit(EXIT_PASS if card.status == "pass" else EXIT_FAIL)
 

@@ -13,12 +13,13 @@ from grader.registry.declaration import (
     TerminalLine,
     error_problems,
 )
-from grader.scorecard.model import CheckResult, outcomes_of
+from grader.scorecard.caps import MESSAGE_CHARS, OUTPUT_CHARS, cap_text
+from grader.scorecard.model import CheckResult, TestOutcome, outcomes_of
 
-FIRST_N = 5
-MESSAGE_LINE_CHARS = 300
-# The outcomes CI names: a skipped test is neither shown nor annotated.
+# The outcomes the views name: a skipped test is neither shown nor annotated.
 FAILED = ("failed", "error", "timeout")
+# Before each line of what the student's code printed: it cannot pass for one of ours.
+OUTPUT_GUTTER = "      │ "
 
 DETAILS_SCHEMA = {
     "type": "object",
@@ -48,22 +49,39 @@ def points_share(check: CheckResult) -> float:
     return earned / total if total else 0.0
 
 
+def heading(test: TestOutcome) -> str:
+    """`task 2: Ranking breaks ties [case] — failed`: task, title (with the case label
+    pytest gave a parametrized test), status."""
+    return f"{_task(test)}{test.title} — {test.status}"
+
+
+def _task(test: TestOutcome) -> str:
+    return f"task {test.task}: " if test.task is not None else ""
+
+
+def failure_lines(test: TestOutcome) -> list[TerminalLine]:
+    """Everything a student needs to fix one failing test, one line each: where (the
+    innermost frame in their code), pytest's whole explanation, and what their code
+    printed meanwhile (stdout and stderr); each capped with a marker."""
+    lines = [TerminalLine(heading(test), failed=True)]
+    if test.location:
+        lines.append(TerminalLine(f"      at {test.location}", style="cyan"))
+    message = cap_text(test.message.strip(), MESSAGE_CHARS)
+    lines += [TerminalLine("      " + line) for line in message.splitlines()]
+    output = cap_text(test.output.rstrip(), OUTPUT_CHARS)
+    if output:
+        lines.append(TerminalLine("      your code printed:", style="dim"))
+        lines += [TerminalLine(OUTPUT_GUTTER + line) for line in output.splitlines()]
+    return lines
+
+
 def terminal(check: CheckResult) -> list[TerminalLine]:
-    failing = [t for t in outcomes_of(check) if t.status != "passed"]
-    lines = []
-    for test in failing[:FIRST_N]:
-        where = f" [{test.location}]" if test.location else ""
-        task = f"task {test.task}: " if test.task is not None else ""
-        lines.append(
-            TerminalLine(f"{task}{test.title} — {test.status}{where}", failed=True)
-        )
-        if test.message:
-            first = (test.message.splitlines() or [""])[0][:MESSAGE_LINE_CHARS]
-            lines.append(TerminalLine("      " + first, style="dim"))
-    if len(failing) > FIRST_N:
-        lines.append(
-            TerminalLine(f"  … and {len(failing) - FIRST_N} more failing tests")
-        )
+    """Every test that did not pass, in full; the terminal view decides how many it shows
+    (each one's first line is `failed`)."""
+    lines: list[TerminalLine] = []
+    for test in outcomes_of(check):
+        if test.status != "passed":
+            lines += failure_lines(test)
     return lines
 
 
@@ -81,7 +99,7 @@ def summary(check: CheckResult, md: Markdown) -> list[str]:
 
 def problems(check: CheckResult, slug: str) -> list[Problem]:
     found = [
-        Problem(f"{slug}: {test.title}", test.message, test=test)
+        Problem(f"{slug}: {_task(test)}{test.title}", test.message, test=test)
         for test in outcomes_of(check)
         if test.status in FAILED
     ]

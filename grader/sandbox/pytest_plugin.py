@@ -96,8 +96,11 @@ def describe_failure(
     if isinstance(exc, TestTimeout):
         message = text
     elif isinstance(exc, AssertionError):
+        # pytest's whole explanation (see explain_assertions_in_full), not its first line.
         lines = [
-            ln for ln in text.splitlines() if not ln.strip().startswith("Use -v to")
+            ln.rstrip()
+            for ln in text.splitlines()
+            if not ln.strip().startswith("Use -v to")
         ]
         message = "\n".join(lines).strip() or "assertion failed"
     else:
@@ -129,8 +132,37 @@ def describe_failure(
     return cap_text(message, MESSAGE_CHARS), location
 
 
+# Where the proxy plugin puts what the student process printed during a test (a report's
+# `user_properties`); the name is repeated here, as the plugins do not import each other.
+STUDENT_OUTPUT = "grader_student_output"
+# Room for cap_text's marker, which the student's output carries when it was cut.
+_MARKER_ROOM = 64
+
+
+def test_output(report: pytest.TestReport) -> str:
+    """What a test's student code printed, capped with a marker.
+
+    With the proxy, what the student process printed (its own stdout and stderr, nothing
+    of the test's); without it (the student's own tests), what pytest captured.
+    """
+    for name, value in report.user_properties:
+        if name == STUDENT_OUTPUT and isinstance(value, str):
+            return cap_text(value, OUTPUT_CHARS + _MARKER_ROOM)
+    return cap_text(report.capstdout + report.capstderr, OUTPUT_CHARS)
+
+
+def explain_assertions_in_full(config: pytest.Config) -> None:
+    """pytest explains a failed `assert` whole (both sides, the full diff, no "use -v")
+    only at assertion verbosity 2; the runs are quiet (-q), so it is set here, as
+    `-o verbosity_assertions=2` would."""
+    name = "verbosity_assertions"
+    if name in config._parser._inidict:  # pytest >= 8
+        config._inicache[name] = 2
+
+
 class JsonLinesReporter:
     def __init__(self, config: pytest.Config, stream: IO[str]) -> None:
+        explain_assertions_in_full(config)
         self.seconds = float(config.getoption("grader_test_seconds") or 0)
         self.root = config.getoption("grader_student_root")
         self.stream = stream
@@ -216,8 +248,7 @@ class JsonLinesReporter:
                     ),
                     MESSAGE_CHARS,
                 )
-            output = report.capstdout + report.capstderr
-            record["output"] = cap_text(output, OUTPUT_CHARS)
+            record["output"] = test_output(report)
         elif (
             report.when == "teardown"
             and report.failed

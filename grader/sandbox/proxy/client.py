@@ -26,6 +26,7 @@ from grader.sandbox.proxy.ops import serve_trusted
 from grader.sandbox.proxy.proxies import RemoteModule, make_proxy
 from grader.sandbox.proxy.spawner import SpawnedProcess, spawn, start_server
 from grader.sandbox.pytest_session import drop_privileges
+from grader.scorecard.caps import OUTPUT_CHARS
 
 
 class StudentTimeout(Exception):
@@ -48,6 +49,38 @@ def innermost_student_frame(dump: str, root: str) -> str:
         if path.startswith(base):
             return f"{path[len(base):]}:{match['line']} in {match['name']}"
     return ""
+
+
+class PrintedText:
+    """What the student process printed (its stdout, then its stderr, answer by answer)
+    since `take` was last called: the first `limit` characters, and how many more came.
+
+    Only the text of the answers' `out` and `err` fields lands here, as text: the student
+    chooses what it says, never where it goes nor anything else of a test's outcome.
+    """
+
+    def __init__(self, limit: int = OUTPUT_CHARS) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.kept = 0
+        self.dropped = 0
+
+    def add(self, text: str) -> None:
+        room = self.limit - self.kept
+        if len(text) > room:
+            self.dropped += len(text) - room
+            text = text[:room]
+        if text:
+            self.parts.append(text)
+            self.kept += len(text)
+
+    def take(self) -> str:
+        """The text so far, with cap_text's marker when some was cut; then start again."""
+        text = "".join(self.parts)
+        if self.dropped:
+            text += f"\n... [truncated: {self.dropped} more characters]"
+        self.parts, self.kept, self.dropped = [], 0, 0
+        return text
 
 
 # The connection of this test process, set by the plugin (see grader.testing.student_module).
@@ -82,6 +115,8 @@ class StudentConnection:
         self.anomalies: list[str] = []
         self.dump: Any = None  # read end of the student process's stack dumps
         self.shared: str | None = None  # the running test's tmp_path (see share)
+        # What the submission printed during the running test (the plugin takes it).
+        self.printed = PrintedText()
 
     def live(self) -> Endpoint:
         if self.endpoint is None or self.endpoint.closed:
@@ -103,7 +138,7 @@ class StudentConnection:
         endpoint = _TrustedEndpoint(parent, self)
         endpoint.make_proxy = make_proxy
         endpoint.handle_request = serve_trusted
-        endpoint.on_response = replay_output
+        endpoint.on_response = self.replay
         self.endpoint = endpoint
         endpoint.start()
         # Start-up (an interpreter, our modules) has its own limit, so that a slow machine
@@ -127,6 +162,12 @@ class StudentConnection:
 
     def request(self, op: str, **fields: Any) -> Any:
         return self.live().request(op, **fields)
+
+    def replay(self, message: dict[str, Any]) -> None:
+        """An answer's output and logs (checked by `rules.replayable`): kept as the
+        running test's output, and replayed here for capsys and caplog."""
+        self.printed.add(str(message.get("out") or "") + str(message.get("err") or ""))
+        replay_output(message)
 
     def share(self, folder: str | None) -> None:
         """Have the student process open up what it makes under `folder` to this process

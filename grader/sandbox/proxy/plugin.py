@@ -58,9 +58,36 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CONNECTION] = connection
     client.ACTIVE = connection
     config.pluginmanager.register(_StudentFiles(connection), "grader-proxy-files")
+    config.pluginmanager.register(_StudentOutput(connection), "grader-proxy-output")
 
 
 CONNECTION = pytest.StashKey[StudentConnection]()
+# The name under which a test's report carries what the submission printed during it (its
+# `user_properties`): the results plugin reports it as the test's output.
+STUDENT_OUTPUT = "grader_student_output"
+
+
+class _StudentOutput:
+    """Each test's report carries what the student process printed while it ran."""
+
+    def __init__(self, connection: StudentConnection) -> None:
+        self.connection = connection
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.connection.printed.take()  # printed before this test: not its output
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item) -> Iterator[None]:
+        # Set before the report is made, which copies the item's user_properties.
+        printed = [p for p in item.user_properties if p[0] == STUDENT_OUTPUT]
+        text = printed[0][1] if printed else ""
+        item.user_properties[:] = [
+            p for p in item.user_properties if p[0] != STUDENT_OUTPUT
+        ]
+        item.user_properties.append(
+            (STUDENT_OUTPUT, text + self.connection.printed.take())
+        )
+        yield
 
 
 class _StudentFiles:

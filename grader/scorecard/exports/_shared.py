@@ -12,7 +12,9 @@ __all__ = [
     "engineering_checks",
     "failure_text",
     "hidden_tests",
+    "printed_text",
     "summary_lines",
+    "test_heading",
     "test_points",
     "tests_check",
 ]
@@ -48,6 +50,19 @@ def test_points(card: Scorecard, test: TestOutcome) -> tuple[float, float]:
         return 0.0, 0.0
     possible = round(check.max_score * float(test.points) / total, 4)
     return (possible if test.status == "passed" else 0.0), possible
+
+
+def test_heading(test: TestOutcome) -> str:
+    """`Task 2: Ranking breaks ties [case]`: the task and the title, which carries the case
+    label of a parametrized test."""
+    return f"Task {test.task}: {test.title}" if test.task is not None else test.title
+
+
+def printed_text(test: TestOutcome) -> str:
+    """What the student's code printed during the test (stdout and stderr, capped with a
+    marker in the scorecard), labelled; "" when it printed nothing."""
+    output = test.output.rstrip()
+    return f"Your code printed:\n{output}" if output else ""
 
 
 def check_report(check: CheckResult) -> str:

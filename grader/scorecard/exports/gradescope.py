@@ -19,7 +19,9 @@ from grader.scorecard.exports._shared import (
     engineering_checks,
     failure_text,
     hidden_tests,
+    printed_text,
     summary_lines,
+    test_heading,
     test_points,
 )
 from grader.scorecard.model import Scorecard
@@ -42,12 +44,9 @@ def results(card: Scorecard) -> dict[str, Any]:
         )
     for test in hidden_tests(card):
         earned, possible = test_points(card, test)
-        parts = [failure_text(test), test.output]
-        name = test.title
-        if test.task is not None:
-            name = f"Task {test.task}: {name}"
+        parts = [failure_text(test), printed_text(test)]
         entry = _entry(
-            name,
+            test_heading(test),
             score=earned,
             max_score=possible,
             passed=test.status == "passed",

@@ -14,7 +14,12 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from grader.registry.checks import declaration
-from grader.scorecard.exports._shared import check_report, failure_text, hidden_tests
+from grader.scorecard.exports._shared import (
+    check_report,
+    failure_text,
+    hidden_tests,
+    test_heading,
+)
 from grader.scorecard.model import CheckResult, Scorecard, TestOutcome
 
 HOSTNAME = "localhost"  # Ant's value when the host should not (or cannot) be named
@@ -106,7 +111,9 @@ def _test_case(package: str, test: TestOutcome) -> ET.Element:
         outcome = ET.SubElement(case, tag, message=_xml(_first_line(text)))
         if tag != "skipped":
             outcome.set("type", _exception_type(text, default_type))
-            outcome.text = _xml(text)
+            # The body says which test, task and case: JUnit has no place of its own
+            # for them in a testcase (Ant allows no properties there).
+            outcome.text = _xml(f"{test_heading(test)}\n\n{text}")
     if test.output:
         ET.SubElement(case, "system-out").text = _xml(test.output)
     return case
