@@ -28,7 +28,7 @@ def run_plugin(
     return records(out)
 
 
-def test_titles_tasks_and_points_come_from_docstrings_and_markers(pytester) -> None:
+def test_titles_tasks_points_and_core_come_from_docstrings_and_markers(pytester) -> None:
     recs = run_plugin(
         pytester,
         '''
@@ -41,6 +41,7 @@ def test_a():
     more text"""
 
 @pytest.mark.task(taskno=1)
+@pytest.mark.core
 @pytest.mark.parametrize("n", [1, 2])
 def test_b(n):
     """Handles n"""
@@ -53,18 +54,21 @@ def test_b(n):
             "title": "Adds two numbers",
             "task": 2,
             "points": 3.0,
+            "core": False,
         },
         {
             "id": "test_sample.py::test_b[1]",
             "title": "Handles n [1]",
             "task": 1,
             "points": 1.0,
+            "core": True,
         },
         {
             "id": "test_sample.py::test_b[2]",
             "title": "Handles n [2]",
             "task": 1,
             "points": 1.0,
+            "core": True,
         },
     ]
     assert [r["status"] for r in recs if r["event"] == "result"] == ["passed"] * 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,13 @@ import pytest
 from grader.catalog import ExercisePack
 from grader.catalog.model import Exercise
 from grader.scorecard import serialize
-from grader.scorecard.model import CheckResult, SubmissionRef
+from grader.scorecard.model import CheckResult, SubmissionRef, TestOutcome
 from grader.verdict.builder import (
     build_scorecard,
     error_scorecard,
     not_graded,
     runner_info,
+    score_check,
 )
 from tests.conftest import FIXTURE_PACK
 
@@ -50,21 +52,79 @@ def _build(exercise: Exercise, checks: list[CheckResult], message: str = ""):
     )
 
 
-def test_the_total_is_the_sum_of_the_checks_and_the_pass_mark_decides(
+def _hidden(*outcomes: tuple[int, float, bool, str]) -> CheckResult:
+    """The tests check, scored by the host as the pipeline does: (task, points, core, status)."""
+    tests = [
+        TestOutcome(
+            id=f"t{n}",
+            title=f"test {n}",
+            status=status,
+            task=task,
+            points=points,
+            core=core,
+        )
+        for n, (task, points, core, status) in enumerate(outcomes)
+    ]
+    check = _check(
+        "tests", "pass" if all(t.status == "passed" for t in tests) else "fail", 0, 70
+    )
+    check.details = {
+        "tests": [asdict(t) for t in tests],
+        "points_earned": sum(t.points for t in tests if t.status == "passed"),
+        "points_total": sum(t.points for t in tests),
+    }
+    return score_check(check, 70)
+
+
+ALL_PASS = ((1, 2, True, "passed"), (1, 1, False, "passed"), (2, 2, True, "passed"))
+
+
+def test_a_pass_needs_the_pass_mark_and_every_gate(exercise: Exercise) -> None:
+    passing = _build(exercise, [_hidden(*ALL_PASS), _check("flake8", "pass", 10, 10)])
+    assert (passing.status, passing.score, passing.max_score) == ("pass", 80, 80)
+    assert passing.message == "passed: 80 of 80 (pass mark 80%)"
+    assert [g.id for g in passing.gates] == ["task-1", "task-2", "flake8"]
+    assert all(g.held for g in passing.gates)
+
+    flake8 = _check("flake8", "fail", 0, 10)
+    flake8.message = "3 problem(s)"
+    failing = _build(exercise, [_hidden(*ALL_PASS), flake8])
+    assert failing.score == 70 and 100 * 70 / 80 >= 80  # the score alone would pass
+    assert failing.status == "fail"
+    assert failing.message == "not yet: flake8: 3 problem(s)"
+    assert failing.duration == 1.235
+
+
+def test_a_task_below_its_minimum_or_with_a_failed_core_test_fails(
     exercise: Exercise,
 ) -> None:
-    passing = _build(
-        exercise, [_check("tests", "pass", 70, 70), _check("flake8", "fail", 0, 10)]
+    core_failed = _hidden(
+        (1, 2, True, "failed"), (1, 10, False, "passed"), (2, 2, True, "passed")
     )
-    assert (passing.score, passing.max_score) == (70, 80)
-    assert passing.status == "pass"  # 87.5% of the points, pass mark 80%
-    assert passing.message == "passed: 70 of 80 (pass mark 80%)"
-    failing = _build(
-        exercise, [_check("tests", "fail", 50, 70), _check("flake8", "pass", 10, 10)]
+    card = _build(exercise, [core_failed])
+    assert 100 * card.score / card.max_score >= 80
+    assert card.status == "fail"
+    assert "task 1 (Count words): its core test “test 0” must pass" in card.message
+
+    below = _hidden(
+        (1, 1, True, "passed"), (1, 3, False, "failed"), (2, 2, True, "passed")
     )
-    assert failing.status == "fail"
-    assert failing.message == "not yet: 60 of 80; 80% is needed to pass"
-    assert failing.duration == 1.235
+    card = _build(exercise, [below])
+    (task1,) = [g for g in card.gates if g.id == "task-1"]
+    assert not task1.held and task1.task == 1
+    assert task1.why == "task 1 (Count words): at 1 of 4 points (50% needed)"
+
+
+def test_engineering_points_follow_the_hidden_tests(exercise: Exercise) -> None:
+    half = _hidden((1, 2, True, "passed"), (2, 2, True, "failed"))
+    card = _build(exercise, [half, _check("flake8", "pass", 10, 10)])
+    assert card.check("flake8").score == 5  # half the hidden points: half of flake8's
+    starter = _hidden((1, 2, True, "failed"), (2, 2, True, "failed"))
+    card = _build(
+        exercise,
+        [starter, _check("flake8", "pass", 10, 10), _check("black", "pass", 10, 10)],
+    )
+    assert card.score == 0 and card.status == "fail"
 
 
 def test_an_errored_check_or_a_problem_makes_the_run_an_error(
@@ -75,7 +135,7 @@ def test_an_errored_check_or_a_problem_makes_the_run_an_error(
     card = _build(exercise, [errored, _check("flake8", "pass", 10, 10)])
     assert card.status == "error"
     assert card.message == "the hidden tests could not import your code"
-    card = _build(exercise, [_check("tests", "pass", 70, 70)], message="no results")
+    card = _build(exercise, [_hidden(*ALL_PASS)], message="no results")
     assert (card.status, card.message) == ("error", "no results")
 
 

@@ -10,8 +10,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from grader.catalog.hints import HINT_FILES, read_hints
 from grader.catalog.model import (
     DEFAULT_PASS_PERCENT,
+    DEFAULT_TASK_MINIMUM,
     CheckConfig,
     Exercise,
     Limits,
@@ -65,6 +67,8 @@ def load_exercise(root: Path) -> Exercise:
 
 def _exercise_from_toml(raw: dict[str, Any], root: Path) -> Exercise:
     files = raw["files"]
+    task_ids = {t["id"] for t in raw["tasks"]}
+    hints = {lang: read_hints(root, lang, task_ids) for lang in HINT_FILES}
     checks = tuple(
         CheckConfig(
             id=check_id,
@@ -82,7 +86,14 @@ def _exercise_from_toml(raw: dict[str, Any], root: Path) -> Exercise:
         title_en=raw["title"]["en"],
         title_zh=raw["title"]["zh"],
         tasks=tuple(
-            Task(id=t["id"], title_en=t["title"]["en"], title_zh=t["title"]["zh"])
+            Task(
+                id=t["id"],
+                title_en=t["title"]["en"],
+                title_zh=t["title"]["zh"],
+                minimum=float(t.get("minimum", DEFAULT_TASK_MINIMUM)),
+                hint_en=hints["en"].get(t["id"], ""),
+                hint_zh=hints["zh"].get(t["id"], ""),
+            )
             for t in raw["tasks"]
         ),
         solution_files=tuple(files["solution"]),
@@ -96,6 +107,8 @@ def _exercise_from_toml(raw: dict[str, Any], root: Path) -> Exercise:
         pass_percent=float(
             raw.get("grading", {}).get("pass_percent", DEFAULT_PASS_PERCENT)
         ),
+        order=int(raw.get("order", 0)),
+        prerequisites=tuple(raw.get("prerequisites", [])),
     )
 
 
@@ -133,7 +146,7 @@ class ExercisePack:
                     "slugs must be unique across a pack"
                 )
             seen[ex.slug] = ex.root
-        return sorted(loaded, key=lambda e: (e.stage, e.slug))
+        return sorted(loaded, key=lambda e: (e.stage, e.order, e.slug))
 
     def get(self, slug: str) -> Exercise:
         """Find by `grade-book` or `stage1/grade-book`."""

@@ -8,6 +8,8 @@ from typing import Any
 
 DEFAULT_COVERAGE_THRESHOLD = 70.0
 DEFAULT_PASS_PERCENT = 80.0
+# A task's gate: every core test passes and at least this share of its points is earned.
+DEFAULT_TASK_MINIMUM = 50.0
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,10 @@ class Task:
     id: int
     title_en: str
     title_zh: str
+    # Percent of the task's hidden-test points its gate needs (besides every core test).
+    minimum: float = DEFAULT_TASK_MINIMUM
+    hint_en: str = ""
+    hint_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,9 @@ class Exercise:
     topics: tuple[str, ...] = ()
     limits: Limits = Limits()
     pass_percent: float = DEFAULT_PASS_PERCENT
+    # The exercise's place on the learning path (lower first), and what comes before it.
+    order: int = 0
+    prerequisites: tuple[str, ...] = ()
 
     @property
     def qualified_slug(self) -> str:
@@ -82,3 +91,6 @@ class Exercise:
 
     def task_ids(self) -> set[int]:
         return {t.id for t in self.tasks}
+
+    def task(self, task_id: int | None) -> Task | None:
+        return next((t for t in self.tasks if t.id == task_id), None)

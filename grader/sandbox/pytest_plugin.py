@@ -50,6 +50,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "task(n) or task(taskno=n): the exercise task this test belongs to",
     )
     config.addinivalue_line("markers", "points(p): how many points the test is worth")
+    config.addinivalue_line(
+        "markers",
+        "core: the test carries its task's lesson; the task's gate holds only if it passes",
+    )
     path = config.getoption("grader_results")
     fd = config.getoption("grader_results_fd")
     if fd is not None:
@@ -62,7 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def test_metadata(item: pytest.Item) -> dict[str, Any]:
-    """Title (docstring's first line), task and points of a test item."""
+    """Title (docstring's first line), task, points and whether it is core, of a test."""
     doc = (
         (getattr(item, "obj", None).__doc__ or "").strip()
         if hasattr(item, "obj")
@@ -84,7 +88,14 @@ def test_metadata(item: pytest.Item) -> dict[str, Any]:
     points = 1.0
     if points_marker is not None and points_marker.args:
         points = float(points_marker.args[0])
-    return {"id": item.nodeid, "title": title, "task": task, "points": points}
+    core = item.get_closest_marker("core") is not None
+    return {
+        "id": item.nodeid,
+        "title": title,
+        "task": task,
+        "points": points,
+        "core": core,
+    }
 
 
 def describe_failure(

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+# 2.0: gates. A 1.0 document (no gates) still loads.
+SCHEMA_VERSION = "2.0"
 
 RunStatus = Literal["pass", "fail", "error"]
 CheckStatus = Literal["pass", "fail", "error", "skipped"]
@@ -35,6 +36,8 @@ class TestOutcome:
     location: str = ""
     output: str = ""
     duration: float = 0.0
+    # A core test carries its task's lesson: the task's gate needs it to pass.
+    core: bool = False
 
 
 TEST_OUTCOME_FIELDS = (
@@ -47,6 +50,7 @@ TEST_OUTCOME_FIELDS = (
     "location",
     "output",
     "duration",
+    "core",
 )
 
 
@@ -109,6 +113,19 @@ class RunnerInfo:
 
 
 @dataclass
+class Gate:
+    """One thing that must hold for a pass: a task's minimum, or an engineering check.
+
+    `id` is `task-N` or the check's id; `why` says, when it did not hold, what is missing.
+    """
+
+    id: str
+    held: bool
+    why: str = ""
+    task: int | None = None
+
+
+@dataclass
 class Scorecard:
     exercise: ExerciseRef
     submission: SubmissionRef
@@ -123,6 +140,7 @@ class Scorecard:
     message: str = ""
     checks: list[CheckResult] = field(default_factory=list)
     integrity: dict[str, Any] = field(default_factory=dict)
+    gates: list[Gate] = field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
 
     def check(self, check_id: str) -> CheckResult | None:

@@ -15,6 +15,7 @@ from grader.files import write_atomic
 from grader.scorecard.model import (
     CheckResult,
     ExerciseRef,
+    Gate,
     RunnerInfo,
     Scorecard,
     SubmissionRef,
@@ -170,6 +171,7 @@ def from_dict(data: dict[str, Any]) -> Scorecard:
     )
     fields["runner"] = RunnerInfo(**data["runner"])
     fields["checks"] = [check_from_dict(c) for c in data["checks"]]
+    fields["gates"] = [Gate(**g) for g in data.get("gates", [])]
     return Scorecard(**fields)
 
 

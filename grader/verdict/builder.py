@@ -15,11 +15,13 @@ from grader import __version__
 from grader.catalog.model import Exercise
 from grader.clock import utc_stamp
 from grader.registry.checks import declaration
+from grader.verdict.gates import failed_gates_line, gates, scale_engineering
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import (
     CheckResult,
     CheckStatus,
     ExerciseRef,
+    Gate,
     RunnerInfo,
     RunStatus,
     Scorecard,
@@ -57,12 +59,15 @@ def build_scorecard(
 ) -> Scorecard:
     """The scorecard of one grading. `message` set means the grading itself went wrong.
 
-    The status is `error` when the grading or any check errored, `pass` when the score
-    reaches the exercise's pass mark, `fail` otherwise; the message says which and why.
+    The status is `error` when the grading or any check errored, `pass` when every gate
+    holds and the score reaches the exercise's pass mark, `fail` otherwise; the message
+    says which and why.
     """
+    scale_engineering(checks)
+    found = gates(exercise, checks)
     score = round(sum(c.score for c in checks), 2)
     max_score = round(sum(c.max_score for c in checks), 2)
-    status, message = verdict(exercise, checks, score, max_score, message)
+    status, message = verdict(exercise, checks, found, score, max_score, message)
     return Scorecard(
         exercise=exercise_ref(exercise),
         submission=submission,
@@ -77,12 +82,14 @@ def build_scorecard(
         message=cap_text(message, MESSAGE_CHARS),
         checks=checks,
         integrity=integrity,
+        gates=found,
     )
 
 
 def verdict(
     exercise: Exercise,
     checks: list[CheckResult],
+    found: list[Gate],
     score: float,
     max_score: float,
     problem: str,
@@ -91,14 +98,17 @@ def verdict(
     errored = [c for c in checks if c.status == "error"]
     if problem or errored:
         return "error", problem or errored[0].message
-    if max_score and 100.0 * score / max_score >= exercise.pass_percent:
+    reaches = bool(max_score) and 100.0 * score / max_score >= exercise.pass_percent
+    if reaches and all(g.held for g in found):
         return "pass", (
             f"passed: {score:g} of {max_score:g} (pass mark {exercise.pass_percent:g}%)"
         )
-    return "fail", (
-        f"not yet: {score:g} of {max_score:g}; "
-        f"{exercise.pass_percent:g}% is needed to pass"
-    )
+    reasons = [failed_gates_line(found)] if not all(g.held for g in found) else []
+    if not reaches:
+        reasons.append(
+            f"{score:g} of {max_score:g}, {exercise.pass_percent:g}% is needed to pass"
+        )
+    return "fail", "not yet: " + "; ".join(reasons)
 
 
 def error_scorecard(
