@@ -85,7 +85,7 @@ def _print_problems(
             mark = ("  ✗", "red")
             console.print(Text.assemble(mark, terminal_text(" " + line.text)))
         else:
-            console.print(Text(terminal_text(line.text), style=line.style))
+            console.print(_hanging(terminal_text(line.text), line.style))
     if hidden:
         console.print(
             Text(
@@ -93,3 +93,16 @@ def _print_problems(
                 style="bold",
             )
         )
+
+
+def _hanging(text: str, style: str) -> Table | Text:
+    """A line whose wrapped parts stay under its text, right of its indent (and gutter):
+    a long line of the student's output never reaches the left margin."""
+    indent = len(text) - len(text.lstrip(" │"))
+    if not indent:
+        return Text(text, style=style)
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(text[:indent], style=style), Text(text[indent:], style=style))
+    return grid
