@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 from grader.catalog import ExercisePack, load_exercise
 from grader.catalog.loader import bundled_pack_root
 from grader.errors import ExerciseError
-from tests.conftest import WORD_COUNT
+from tests.conftest import FIXTURE_PACK, WORD_COUNT
 
 
 def test_bundled_pack_has_three_stage1_exercises_with_unique_slugs() -> None:
@@ -100,3 +101,47 @@ def test_duplicate_slugs_in_a_pack_are_refused(tmp_path: Path) -> None:
 def test_missing_pack_dir_says_what_to_pass(tmp_path: Path) -> None:
     with pytest.raises(ExerciseError, match="--exercises DIR"):
         ExercisePack(tmp_path / "absent")
+
+
+def test_hints_are_read_per_task_in_both_languages() -> None:
+    exercise = ExercisePack(FIXTURE_PACK).get("word-count")
+    task1, task2 = exercise.tasks
+    assert task1.hint_en.startswith("- `str.split()` with no argument")
+    assert task2.hint_zh.startswith("- 同时按两个键排序")
+    assert (task1.minimum, task2.minimum) == (50.0, 50.0)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("## Tsk 1\nx\n", "a hints heading names a task"),
+        ("## Task 7\nx\n", "task 7 is not one of the exercise's tasks (1, 2)"),
+        ("## Task 1\nx\n## 任务 1：again\ny\n", "task 1 has two sections"),
+    ],
+)
+def test_a_malformed_hints_file_is_refused_with_its_line(
+    text: str, message: str
+) -> None:
+    from grader.catalog.hints import parse_hints
+
+    with pytest.raises(ExerciseError, match=re.escape(message)) as caught:
+        parse_hints(text, Path("hints.md"), {1, 2})
+    assert caught.value.message.startswith("hints.md:")
+
+
+def test_order_and_prerequisites_place_an_exercise_on_the_path(tmp_path: Path) -> None:
+    root = tmp_path / "stage1" / "word-count"
+    shutil.copytree(WORD_COUNT, root)
+    toml = root / "exercise.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            'topics = ["strings", "dicts"]\n',
+            'topics = ["strings", "dicts"]\norder = 30\n'
+            'prerequisites = ["stage1/grade-book"]\n',
+        )
+    )
+    exercise = load_exercise(root)
+    assert exercise.order == 30 and exercise.prerequisites == ("stage1/grade-book",)
+    toml.write_text(toml.read_text().replace('"stage1/grade-book"', '"Grade Book"'))
+    with pytest.raises(ExerciseError, match="prerequisites.0"):
+        load_exercise(root)

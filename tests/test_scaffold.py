@@ -107,3 +107,60 @@ def test_each_declared_check_is_scaffolded_and_types_is_off(tmp_path: Path) -> N
     exercise = ExercisePack(tmp_path).get("word-count")
     assert exercise.check("types") is not None
     assert exercise.check("types").options == {"strict": False}  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def scaffolded(tmp_path: Path) -> Path:
+    code, output = _new(
+        tmp_path,
+        "doubler",
+        "--stage",
+        "1",
+        "--title-en",
+        "Doubler",
+        "--title-zh",
+        "加倍",
+    )
+    assert code == 0, output
+    return tmp_path / "stage1" / "doubler"
+
+
+def _problems(root: Path) -> list[str]:
+    report = validate_exercise_dir(root, LocalBackend())
+    return [p for p in report.problems if "at least 15 are needed" not in p]
+
+
+@pytest.mark.slow
+def test_validate_refuses_a_starter_that_already_earns(scaffolded: Path) -> None:
+    """A starter that solves task 1 reaches its minimum and scores: both are refused."""
+    starter = scaffolded / "starter" / "doubler.py"
+    source = starter.read_text(encoding="utf-8")
+    starter.write_text(
+        source.replace(
+            'raise NotImplementedError("Task 1 and Task 2")', "return value * 2"
+        ),
+        encoding="utf-8",
+    )
+    problems = _problems(scaffolded)
+    assert any("already reaches task 1's minimum" in p for p in problems), problems
+    assert any("the untouched starter scores" in p for p in problems), problems
+    assert not any("task 2's minimum" in p for p in problems)
+
+
+@pytest.mark.slow
+def test_validate_wants_a_core_test_and_hints_for_every_task(scaffolded: Path) -> None:
+    hidden = scaffolded / "hidden" / "test_doubler.py"
+    text = hidden.read_text(encoding="utf-8")
+    hidden.write_text(text.replace("@pytest.mark.core\n", "", 1), encoding="utf-8")
+    problems = _problems(scaffolded)
+    assert any("task 1 (" in p and "has no core test" in p for p in problems), problems
+    hints = scaffolded / "hints.zh.md"
+    hints.write_text(hints.read_text(encoding="utf-8").split("## 任务 2")[0])
+    problems = _problems(scaffolded)
+    assert any(
+        p.endswith(
+            "hints.zh.md: task 2 has no hint (a `## Task N` section; see "
+            "docs/exercise-format.md)"
+        )
+        for p in problems
+    ), problems

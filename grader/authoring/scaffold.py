@@ -82,6 +82,8 @@ def _files(
         f"reference/{module}.py": _REFERENCE.format(title=_docstring_text(title_en)),
         f"reference/{test_file}": _REFERENCE_TESTS.format(module=module),
         f"hidden/test_{module}.py": _HIDDEN_TESTS.format(module=module),
+        "hints.md": _HINTS_EN,
+        "hints.zh.md": _HINTS_ZH,
     }
 
 
@@ -229,7 +231,10 @@ def test_double_refuses_a_string():
         double("2")
 """
 
-_HIDDEN_TESTS = '''"""Hidden tests: each has a task marker, points, and a docstring title."""
+_HIDDEN_TESTS = '''"""Hidden tests: each has a task marker, points, and a docstring title.
+
+`core` marks the tests that carry a task's lesson: the task's gate needs them to pass.
+"""
 
 import pytest
 
@@ -238,6 +243,7 @@ from {module} import double
 
 @pytest.mark.task(1)
 @pytest.mark.points(1)
+@pytest.mark.core
 @pytest.mark.parametrize("value, expected", [(0, 0), (3, 6), (-4, -8), (10**20, 2 * 10**20)])
 def test_double_of_whole_numbers(value, expected):
     """double returns twice a whole number, negative and huge ones included"""
@@ -246,9 +252,28 @@ def test_double_of_whole_numbers(value, expected):
 
 @pytest.mark.task(2)
 @pytest.mark.points(1)
+@pytest.mark.core
 @pytest.mark.parametrize("value", ["2", 2.0, None, True], ids=["str", "float", "none", "bool"])
 def test_double_refuses_what_is_not_an_int(value):
     """double raises TypeError for a value that is not an int (bool included)"""
     with pytest.raises(TypeError):
         double(value)
 '''
+
+_HINTS_EN = """## Task 1
+
+- Multiplying by 2 works for any int, however large: Python's ints have no fixed size.
+
+## Task 2
+
+- `isinstance(True, int)` is true: check for `bool` first.
+"""
+
+_HINTS_ZH = """## 任务 1
+
+- 乘以 2 对任何大小的 int 都成立：Python 的 int 没有固定位数。
+
+## 任务 2
+
+- `isinstance(True, int)` 为真：先判断是不是 `bool`。
+"""

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.catalog.hints import HINT_FILES
 from grader.catalog.loader import load_exercise
 from grader.catalog.model import Exercise
 from grader.errors import ExerciseError
@@ -54,12 +55,28 @@ def validate_exercise_dir(root: Path, backend: Backend) -> Validation:
     if coverage is not None and "percent" in coverage.details:
         report.facts.append(f"reference coverage {coverage.details['percent']:.1f}%")
     starter = grade_workspace(exercise.starter_dir, exercise=exercise, backend=backend)
-    starter_tests = starter.check("tests")
-    if starter_tests is None or starter_tests.status == "pass":
-        report.problems.append(
-            f"{exercise.starter_dir}: the starter passes the hidden suite; the stubs must fail it"
-        )
+    report.problems.extend(starter_problems(exercise, starter))
     return report
+
+
+def starter_problems(exercise: Exercise, starter: Scorecard) -> list[str]:
+    """An untouched starter fails the verdict, every task's gate, and scores 0."""
+    where = exercise.starter_dir
+    problems = []
+    if starter.status == "pass":
+        problems.append(f"{where}: the untouched starter passes; the stubs must fail")
+    for gate in starter.gates:
+        if gate.task is not None and gate.held:
+            problems.append(
+                f"{where}: the starter already reaches task {gate.task}'s minimum; "
+                "mark the tests that carry the task's lesson `core`, or stub more"
+            )
+    if starter.score > 0:
+        problems.append(
+            f"{where}: the untouched starter scores {starter.score:g}; it must score 0 "
+            "(a hidden test it passes earns points, and with them the engineering checks')"
+        )
+    return problems
 
 
 def layout_problems(exercise: Exercise) -> list[str]:
@@ -86,6 +103,13 @@ def layout_problems(exercise: Exercise) -> list[str]:
         problems.append(
             f"{root}: lies under {root.parent.name}/ but says stage = {exercise.stage}"
         )
+    for task in exercise.tasks:
+        for language, hint in (("en", task.hint_en), ("zh", task.hint_zh)):
+            if not hint:
+                problems.append(
+                    f"{root / HINT_FILES[language]}: task {task.id} has no hint "
+                    "(a `## Task N` section; see docs/exercise-format.md)"
+                )
     for name, pattern in (
         ("instructions.md", r"Task\s+{n}\b"),
         ("instructions.zh.md", r"任务\s*{n}\b"),
@@ -100,11 +124,16 @@ def layout_problems(exercise: Exercise) -> list[str]:
 
 
 def reference_problems(card: Scorecard) -> list[str]:
-    return [
+    """The reference passes with full marks and holds every gate."""
+    problems = [
         f"reference: {c.id} scored {c.score:g}/{c.max_score:g} ({c.status}): {c.message}"
         for c in card.checks
         if c.score < c.max_score or c.status != "pass"
     ]
+    problems += [
+        f"reference: a gate does not hold: {g.why}" for g in card.gates if not g.held
+    ]
+    return problems
 
 
 def suite_problems(exercise: Exercise, card: Scorecard) -> list[str]:
@@ -134,7 +163,13 @@ def suite_problems(exercise: Exercise, card: Scorecard) -> list[str]:
                 f"hidden test {t.id}: no docstring (its first line is the title)"
             )
     covered_tasks = {t.task for t in tests}
+    core_tasks = {t.task for t in tests if t.core}
     for task in exercise.tasks:
         if task.id not in covered_tasks:
             problems.append(f"task {task.id} ({task.title_en}) has no hidden test")
+        elif task.id not in core_tasks:
+            problems.append(
+                f"task {task.id} ({task.title_en}) has no core test: mark the tests "
+                "that carry its lesson with @pytest.mark.core"
+            )
     return problems
