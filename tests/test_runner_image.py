@@ -95,7 +95,7 @@ def test_the_image_installs_the_tools_each_sandbox_check_declares() -> None:
 
     for declared in declarations("sandbox"):
         assert set(declared.tools) <= set(img.requirements()), declared.id
-    assert "mypy>=1.11" in img.RUNNER_REQUIREMENTS
+    assert "mypy==2.4.1" in img.RUNNER_REQUIREMENTS
 
 
 def test_a_pure_python_tool_replaces_its_compiled_wheel(

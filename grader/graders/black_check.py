@@ -149,7 +149,7 @@ DECLARATION = CheckDeclaration(
         "line_length": {"type": "integer", "minimum": 40, "maximum": 200},
     },
     empty_details=lambda config: {"files": [], "diff": ""},
-    tools=("black>=24",),
+    tools=("black==26.10.1",),
     modules=("black",),
     present=Presentation(
         terminal=terminal, summary=summary, annotations=problems, report=report

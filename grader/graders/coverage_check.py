@@ -240,7 +240,7 @@ DECLARATION = CheckDeclaration(
     details_schema=present.DETAILS_SCHEMA,
     options_schema=present.OPTIONS_SCHEMA,
     empty_details=present.empty_details,
-    tools=("coverage>=7", "pytest>=8"),
+    tools=("coverage==7.18.0", "pytest==9.2.0"),
     modules=("coverage",),
     present=Presentation(
         summary=present.summary,

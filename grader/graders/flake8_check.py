@@ -245,7 +245,8 @@ DECLARATION = CheckDeclaration(
         },
     },
     empty_details=lambda config: {"violations": [], "count": 0},
-    tools=("flake8>=7",),
+    # pycodestyle and pyflakes decide what flake8 reports: pinned with it.
+    tools=("flake8==7.5.0", "pycodestyle==2.15.0", "pyflakes==4.1.0"),
     modules=("flake8", "pycodestyle", "pyflakes"),
     present=Presentation(
         terminal=terminal, summary=summary, annotations=problems, report=report

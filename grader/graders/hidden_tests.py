@@ -245,7 +245,7 @@ DECLARATION = CheckDeclaration(
     options_schema={},
     empty_details=_empty_details,
     fraction=present.points_share,
-    tools=("pytest>=8",),
+    tools=("pytest==9.2.0",),
     modules=("pytest", "_pytest", "pluggy"),
     lists_tests=True,
     present=Presentation(

@@ -244,7 +244,7 @@ DECLARATION = CheckDeclaration(
         },
     },
     empty_details=lambda config: {"errors": [], "count": 0},
-    tools=("mypy>=1.11",),
+    tools=("mypy==2.4.1",),
     modules=("mypy", "mypy_extensions"),
     present=Presentation(
         terminal=terminal, summary=summary, annotations=problems, report=report

@@ -11,6 +11,7 @@ from grader.runner.image import (
     ENGINE_FIX,
     LABEL_HASH,
     LABEL_VERSION,
+    LABEL_WHEELS,
     REPO_ROOT,
     SIZE_LIMIT_BYTES,
     _client,
@@ -74,9 +75,39 @@ def doctor(
             )
         except ImageError as exc:
             found.append(Finding("image-stale", False, str(exc), build_fix))
+        found.append(tool_versions(image.labels or {}, build_fix))
         size = image.attrs.get("Size", 0)
         ok = size <= SIZE_LIMIT_BYTES
         detail = f"{size / 1e6:.1f} MB (limit {SIZE_LIMIT_BYTES / 1e6:.0f} MB)"
         fix = "" if ok else f"{CLI} bootstrap --tag {base} && {build_fix}"
         found.append(Finding("image-size", ok, detail, fix))
     return [*found, last]
+
+
+def tool_versions(labels: dict[str, str], build_fix: str) -> Finding:
+    """The checks' tools on this host against those in the image: they must be the same
+    versions, or `grader test` and `grader submit` could disagree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from grader.registry.checks import runner_tools
+
+    in_image = dict(
+        wheel.split("==", 1)
+        for wheel in labels.get(LABEL_WHEELS, "").split()
+        if "==" in wheel
+    )
+    in_image = {name.lower().replace("_", "-"): v for name, v in in_image.items()}
+    differ = []
+    for pin in runner_tools():
+        name, _, wanted = pin.partition("==")
+        try:
+            here = version(name)
+        except PackageNotFoundError:
+            here = "not installed"
+        there = in_image.get(name.lower(), "not in the image")
+        if not (here == there == wanted):
+            differ.append(f"{name}: {wanted} pinned, {here} here, {there} in the image")
+    if not differ:
+        return Finding("tool-versions", True, "the checks' tools match the pins")
+    fix = f"pip install -e . (this host) and {build_fix} (the image)"
+    return Finding("tool-versions", False, "; ".join(differ), fix)
