@@ -35,11 +35,13 @@ from grader.leaderboard import auth
 from grader.leaderboard.db import open_database
 from grader.leaderboard.db.models import DONE, Job, Submission
 from grader.leaderboard.exercises import load_catalog
+from grader.leaderboard.sessions import COOKIE, start_session
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = ROOT / "tests" / "golden" / "full-marks" / "expected.json"
 ARCHIVE_SOURCE = ROOT / "exercises" / "stage1" / "grade-book" / "reference"
 GRADER = Path(sys.executable).with_name("grader")
+SESSION_COOKIE: list[str] = []  # set by seed()
 
 
 def seed(data_dir: Path, *, scorecards: int, students: int) -> list[str]:
@@ -54,6 +56,9 @@ def seed(data_dir: Path, *, scorecards: int, students: int) -> list[str]:
             auth.add_student(session, f"Student {n:03d}", pseudonym=f"animal-{n:03d}")
             for n in range(students)
         ]
+    with db.session() as session:  # the board is private: a signed-in student reads it
+        student = auth.find_account(session, tokens[0].student_id or "")
+        SESSION_COOKIE.append(start_session(session, student))
     ids = {t.name: n + 2 for n, t in enumerate(tokens)}  # the teacher is account 1
     start = utc_now() - timedelta(days=30)
     rows, jobs = [], []
@@ -137,7 +142,8 @@ def serve(data_dir: Path, port: int) -> subprocess.Popen:
 
 
 def page_request() -> bytes:
-    return b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    cookie = f"Cookie: {COOKIE}={SESSION_COOKIE[-1]}\r\n".encode()
+    return b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + cookie + b"\r\n"
 
 
 def submit_request(token: str, data: bytes) -> bytes:

@@ -191,7 +191,15 @@ def regrade_command(
         state = wait_for_regrade(
             settings, started.regrade_id, click.echo, 3600  # type: ignore[arg-type]
         )
-        click.echo(f"{state['changed']} scores changed")
+        failed = state["states"].get("error", 0)
+        click.echo(
+            f"{state['changed']} scores changed"
+            + (
+                f"; {failed} could not be graded (see the exercise's page)"
+                if failed
+                else ""
+            )
+        )
 
 
 @click.command(

@@ -25,7 +25,7 @@ from grader.leaderboard.schemas import (
 from grader.leaderboard.operations import live_workers, stalled_jobs
 from grader.leaderboard.server import ServerContext, server_context
 from grader.leaderboard.standings import Standing, export_csv, leaderboard
-from grader.leaderboard.web import signed_in
+from grader.leaderboard.web import signed_in_async
 
 router = APIRouter(prefix="/api/v1")
 bearer = HTTPBearer(auto_error=False, description="A student's or the teacher's token.")
@@ -76,7 +76,7 @@ async def reader(
     """
     if credentials is not None:
         return await to_thread.run_sync(caller, credentials, ctx)
-    who = await to_thread.run_sync(signed_in, request, ctx)
+    who = await signed_in_async(request, ctx)
     if who is not None:
         return Caller(id=who.id, name=who.name, role=who.role)
     if ctx.settings.public_board:

@@ -111,11 +111,14 @@ def status_lines(view: dict[str, Any], *, submission: str | None = None) -> list
         )
         for cell in view.get("exercises", []):
             d = deadlines.get(cell["exercise"], {})
-            due = f"due {d['due']}" if d.get("due") else "no deadline"
+            due = "no deadline"
+            if d.get("due"):
+                extended = " (extended)" if d.get("extended") else ""
+                due = f"due {d['due']}{extended}; {d.get('state', '')}"
             mark = " passed" if cell.get("passed") else ""
             lines.append(
                 f"  {cell['exercise']}: {cell['grade']:g}/{cell['max_score']:g}{mark}; "
-                f"{due}{' (extended)' if d.get('extended') else ''}; {d.get('state', '')}"
+                f"{due}"
             )
         for sub in view.get("submissions", [])[:10]:
             score = sub.get("score")

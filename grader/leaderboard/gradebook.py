@@ -180,7 +180,13 @@ def _moodle(rows: list[Row], catalog: Catalog) -> str:
 
 
 def _canvas(rows: list[Row], catalog: Catalog, template: str) -> Export:
-    table = list(csv.reader(io.StringIO(template.lstrip("\ufeff"))))
+    try:  # newline="": a line may end in \r, \n or both, as spreadsheets write them
+        table = list(csv.reader(io.StringIO(template.lstrip("\ufeff"), newline="")))
+    except csv.Error as exc:
+        raise GradebookError(
+            f"the Canvas template is not a readable CSV file ({exc}); upload the file "
+            "Canvas exported, unchanged"
+        ) from None
     if not table or "Student" not in [c.strip() for c in table[0]]:
         raise GradebookError(
             "the Canvas template is not a Canvas gradebook export: its first line must "

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
-from anyio import to_thread
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -15,7 +14,13 @@ from grader.leaderboard.db.models import TEACHER
 from grader.leaderboard.server import ServerContext, server_context
 from grader.leaderboard.sessions import Viewer
 from grader.leaderboard.standings import Standing, leaderboard
-from grader.leaderboard.web import HEADERS, local_path, signed_in, templates, to_signin
+from grader.leaderboard.web import (
+    HEADERS,
+    local_path,
+    signed_in_async,
+    templates,
+    to_signin,
+)
 
 router = APIRouter()
 BUCKETS = 10
@@ -54,7 +59,7 @@ async def leaderboard_page(
     sees pseudonyms and their own row named; without signing in, only a public board
     (pseudonyms only) is shown.
     """
-    who = await to_thread.run_sync(signed_in, request, ctx)
+    who = await signed_in_async(request, ctx)
     if who is None and not ctx.settings.public_board:
         return to_signin(local_path(request))
     slug = ctx.resolve_exercise(exercise)

@@ -58,7 +58,12 @@ class ImportReport:
 
 def read_roster(text: str, source: str = "the roster") -> list[Student]:
     """The students of a roster CSV: columns student id, name, email, section (optional)."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    try:  # newline="": a line may end in \r, \n or both, as spreadsheets write them
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    except csv.Error as exc:
+        raise RosterError(
+            f"{source} is not a readable CSV file ({exc}); save it as CSV (UTF-8)"
+        ) from None
     if not rows:
         raise RosterError(
             f"{source} is empty; it needs a header: student_id,name,email"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
@@ -11,6 +11,7 @@ from grader.leaderboard.db import Database
 from grader.leaderboard.errors import ApiError
 from grader.leaderboard.exercises import Catalog
 from grader.leaderboard.queue import JobQueue
+from grader.leaderboard.sessions import ViewerCache
 from grader.leaderboard.settings import Settings
 
 
@@ -21,6 +22,7 @@ class ServerContext:
     catalog: Catalog
     queue: JobQueue
     boards: BoardCache
+    viewers: ViewerCache = field(default_factory=ViewerCache)
 
     def resolve_exercise(self, slug: str | None) -> str | None:
         """The qualified slug, None for none; ApiError 404 for an unknown one."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from grader.leaderboard.db.models import ACTIVE, Account, WebSession, as_utc
 
 COOKIE = "grader_session"
 LIFETIME = timedelta(days=14)
+CACHE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,36 @@ def viewer(session: Session, cookie: str | None) -> Viewer | None:
     )
 
 
+class ViewerCache:
+    """Who a cookie belongs to, remembered for `seconds`: the board is what a class
+    reloads, and a database lookup per request would cost more than the page itself.
+
+    A sign-out in this process forgets the cookie at once; a student disabled from the
+    command line (another process) loses access within `seconds`.
+    """
+
+    def __init__(self, seconds: float = CACHE_SECONDS, size: int = 10_000) -> None:
+        self.seconds, self.size = seconds, size
+        self._entries: dict[str, tuple[float, Viewer]] = {}
+
+    def get(self, cookie: str | None) -> Viewer | None:
+        if not cookie:
+            return None
+        entry = self._entries.get(hash_secret(cookie))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, cookie: str, who: Viewer) -> None:
+        if len(self._entries) >= self.size:
+            self._entries.clear()  # rare: a full cache simply starts again
+        self._entries[hash_secret(cookie)] = (time.monotonic() + self.seconds, who)
+
+    def forget(self, cookie: str | None) -> None:
+        if cookie:
+            self._entries.pop(hash_secret(cookie), None)
+
+
 def end_session(session: Session, cookie: str | None) -> None:
     if cookie:
         session.execute(
@@ -94,6 +126,7 @@ def csrf_matches(expected: str, given: str | None) -> bool:
 __all__ = [
     "COOKIE",
     "Viewer",
+    "ViewerCache",
     "csrf_matches",
     "end_session",
     "end_sessions_of",

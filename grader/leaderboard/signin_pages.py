@@ -91,6 +91,7 @@ def signout(
     check_form(request, who, csrf)
     with ctx.db.write_session() as session:
         end_session(session, request.cookies.get(COOKIE))
+    ctx.viewers.forget(request.cookies.get(COOKIE))
     response = RedirectResponse("/signin", 303, headers=HEADERS)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -234,6 +234,7 @@ def export_csv(session: Session) -> str:
                 tries.c.exercise == bests.c.exercise,
             ),
         )
+        .where(Account.state != REMOVED)
         .order_by(Account.name, bests.c.stage, bests.c.exercise)
     )
     out = io.StringIO()

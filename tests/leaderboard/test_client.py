@@ -68,8 +68,20 @@ def test_grader_submit_server_waits_shows_and_saves_the_scorecard(
     assert progress[1].startswith("submission ") and progress[1].endswith(" accepted")
     assert any(line.startswith(("queued: number", "grading")) for line in progress)
     assert all(a != b for a, b in zip(progress, progress[1:]))  # only changes are said
+    # Then the grade under the class's rules, as `grader status` shows it.
+    assert progress[-1] == "stage1/word-count: grade 100 (no deadline)", progress
     (saved,) = (workspace / ".grader" / "scorecards").glob("*.json")
     assert serialize.load(saved).submission.sha256 == card.submission.sha256
+    status = CliRunner().invoke(cli, ["status", "--server", live.url])
+    assert status.exit_code == 0, status.output
+    lines = status.output.splitlines()
+    assert lines[0].startswith("Ann (s") and lines[0].endswith("times in UTC")
+    assert "  stage1/word-count: 100/100 passed; no deadline" in lines
+    assert any(line.endswith("100/100  no deadline") for line in lines), lines
+    teacher = CliRunner().invoke(
+        cli, ["status", "--server", live.url, "--token", tokens.teacher]
+    )
+    assert teacher.exit_code == 2 and "teacher has no work" in teacher.output
 
 
 def test_a_dead_server_is_one_clear_line(workspace: Path, monkeypatch) -> None:

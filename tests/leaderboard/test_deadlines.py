@@ -166,3 +166,46 @@ def test_lateness_is_judged_at_upload_time_not_when_graded(
     assert cells["Bob"]["grade"] == 60 and cells["Bob"]["late"]
     assert cells["Bob"]["note"].startswith("late 1 day -25%")
     assert late
+
+
+def test_the_deadline_commands_say_what_is_wrong(tmp_path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from grader.cli import cli
+    from tests.conftest import FIXTURE_PACK
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    data = ["--data-dir", str(tmp_path / "data")]
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(
+            cli, ["--exercises", str(FIXTURE_PACK), *args, *data]
+        )
+        return result.exit_code, result.output
+
+    code, out = run("class", "init", "--timezone", "Mars/Olympus")
+    assert code == 2 and "IANA name" in out
+    assert run("class", "init", "--timezone", "Europe/Berlin")[0] == 0
+    cases = [
+        (("class", "deadline", "nope", "--due", "2026-10-01"), "no exercise 'nope'"),
+        (("class", "deadline", SLUG, "--due", "soon"), "YYYY-MM-DD HH:MM"),
+        (
+            ("class", "deadline", SLUG, "--stage", "1", "--due", "2026-10-01"),
+            "name one exercise",
+        ),
+        (("class", "deadline", "--stage", "7", "--due", "2026-10-01"), "no stage 7"),
+        (
+            ("class", "deadline", SLUG, "--due", "2026-10-01", "--opens", "2026-10-02"),
+            "must open before it is due",
+        ),
+        (
+            ("class", "deadline", SLUG, "--due", "2026-10-01", "--late-cap", "150"),
+            "0<=x<=100",
+        ),
+        (("class", "extend", "Nobody", SLUG, "--until", "2026-10-03"), "no student"),
+    ]
+    for args, message in cases:
+        code, out = run(*args)
+        assert code == 2 and message in out, (args, out)
+    code, out = run("class", "deadline", SLUG, "--due", "2026-10-01")
+    assert code == 0 and "due 2026-10-01 23:59 Europe/Berlin" in out

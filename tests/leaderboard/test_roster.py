@@ -42,6 +42,12 @@ def test_a_bad_roster_is_refused_naming_the_line(text: str, message: str) -> Non
         roster.read_roster(text, "roster.csv")
 
 
+def test_old_mac_line_endings_are_read() -> None:
+    assert (
+        len(roster.read_roster(HEADER.replace("\n", "\r") + "S1,Ann,a@x.edu,A\r")) == 1
+    )
+
+
 def test_headers_from_other_tools_are_understood() -> None:
     students = roster.read_roster(
         "\ufeffID number,Full name,Email address\nS1,Ann Lee,ann@x.edu\n"
