@@ -172,3 +172,8 @@ def test_prairielearn_carries_each_field(card) -> None:
     assert entry["description"] == "Hidden test, task 2"
     assert "END-0" in entry["message"] and "at grade_book.py:100" in entry["message"]
     assert entry["output"].startswith("ranking ann-0\naveraging on stderr-0")
+
+
+def test_tabs_in_the_output_are_expanded_from_its_own_start(card) -> None:
+    card.check("tests").details["tests"][0]["output"] = "1\tS001\tann\t92.5\n"
+    assert "      │ 1       S001    ann     92.5\n" in terminal(card)

@@ -66,12 +66,15 @@ def failure_lines(test: TestOutcome) -> list[TerminalLine]:
     lines = [TerminalLine(heading(test), failed=True)]
     if test.location:
         lines.append(TerminalLine(f"      at {test.location}", style="cyan"))
+    # Tabs expanded here, from the line's own start, as the student's terminal would.
     message = cap_text(test.message.strip(), MESSAGE_CHARS)
-    lines += [TerminalLine("      " + line) for line in message.splitlines()]
+    lines += [TerminalLine("      " + ln.expandtabs()) for ln in message.splitlines()]
     output = cap_text(test.output.rstrip(), OUTPUT_CHARS)
     if output:
         lines.append(TerminalLine("      your code printed:", style="dim"))
-        lines += [TerminalLine(OUTPUT_GUTTER + line) for line in output.splitlines()]
+        lines += [
+            TerminalLine(OUTPUT_GUTTER + ln.expandtabs()) for ln in output.splitlines()
+        ]
     return lines
 
 
