@@ -91,6 +91,7 @@ def leftovers(root):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_start_run_saves_a_running_record(tmp_path):
     """start_run writes runs/<run_id>/run.json at once with status 'running'"""
     root, tracker = make_tracker(tmp_path, FakeClock())
@@ -127,6 +128,7 @@ def test_context_manager_finishes_run(tmp_path):
 
 @pytest.mark.task(1)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_context_manager_fails_run_and_reraises(tmp_path):
     """An exception in the with block marks the run 'failed' and still propagates"""
     _, tracker = make_tracker(tmp_path)
@@ -209,6 +211,7 @@ def test_store_survives_a_new_tracker_and_unknown_ids(tmp_path):
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_log_metric_history_with_steps_and_timestamps(tmp_path):
     """log_metric keeps every point in order with step, float value and timestamp"""
     _, tracker = make_tracker(tmp_path, FakeClock())
@@ -285,6 +288,7 @@ def test_log_metric_validates(tmp_path, key, value, step, error):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_log_artifact_copies_content_by_hash(tmp_path):
     """log_artifact stores a copy at artifacts/<sha256> and records name and size"""
     root, tracker = make_tracker(tmp_path)
@@ -305,6 +309,7 @@ def test_log_artifact_copies_content_by_hash(tmp_path):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_identical_artifacts_are_stored_once(tmp_path):
     """The same content logged by two runs under two names is stored once"""
     root, tracker = make_tracker(tmp_path)
@@ -363,6 +368,7 @@ def populate(tracker):
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_list_runs_filters_and_orders(tmp_path):
     """list_runs filters by name, status and params subset, oldest first"""
     _, tracker = make_tracker(tmp_path, FakeClock())
@@ -381,6 +387,7 @@ def test_list_runs_filters_and_orders(tmp_path):
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_best_run_uses_last_value_of_finished_runs(tmp_path):
     """best_run compares the last logged value of finished runs, in max or min mode"""
     _, tracker = make_tracker(tmp_path, FakeClock())
@@ -458,6 +465,7 @@ def test_store_holds_no_temporary_files(tmp_path):
 
 @pytest.mark.task(5)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_sweep_runs_in_parallel_without_losing_data(tmp_path):
     """A threaded sweep keeps every run, step, artifact and parent-run trial intact"""
     root, tracker = make_tracker(tmp_path)
@@ -471,18 +479,24 @@ def test_sweep_runs_in_parallel_without_losing_data(tmp_path):
     grid_digest = hashlib.sha256(json.dumps(grid, sort_keys=True).encode()).hexdigest()
     for params, run_id in zip(grid, ids):
         record = tracker.get_run(run_id)
-        assert record["params"] == params
-        assert record["status"] == "finished"
-        assert steps(record, "loss") == list(range(30))
-        assert values(record, "loss") == pytest.approx(expected_losses(params, 30))
+        assert record["params"] == params, f"for {(params, run_id)!r}"
+        assert record["status"] == "finished", f"for {(params, run_id)!r}"
+        assert steps(record, "loss") == list(range(30)), f"for {(params, run_id)!r}"
+        assert values(record, "loss") == pytest.approx(
+            expected_losses(params, 30)
+        ), f"for {(params, run_id)!r}"
         assert values(record, "final_loss") == pytest.approx(
             [values(record, "loss")[-1]]
         )
         names = [a["name"] for a in record["artifacts"]]
-        assert names == ["params.json", "grid.json"]
-        assert record["artifacts"][1]["sha256"] == grid_digest
+        assert names == ["params.json", "grid.json"], f"for {(params, run_id)!r}"
+        assert (
+            record["artifacts"][1]["sha256"] == grid_digest
+        ), f"for {(params, run_id)!r}"
         params_sha = record["artifacts"][0]["sha256"]
-        assert json.loads(tracker.read_artifact(params_sha)) == params
+        assert (
+            json.loads(tracker.read_artifact(params_sha)) == params
+        ), f"for {(params, run_id)!r}"
     assert len(tracker.list_runs({"name": "sweep"})) == len(grid)
     (parent,) = tracker.list_runs({"name": "sweep:sweep"})
     assert parent["params"] == {"size": len(grid), "workers": 6}
@@ -496,6 +510,7 @@ def test_sweep_runs_in_parallel_without_losing_data(tmp_path):
 
 @pytest.mark.task(5)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_readers_never_see_half_written_files(tmp_path):
     """While a sweep writes, every run.json another process reads is complete JSON"""
     root, tracker = make_tracker(tmp_path)

@@ -140,6 +140,7 @@ def test_load_model_reads_shipped_json():
     ],
     ids=["typical", "zeros", "many-calls"],
 )
+@pytest.mark.core
 def test_predict_proba_is_sigmoid_of_linear_score(row):
     """predict_proba is sigmoid(intercept + sum of coef times feature)"""
     assert load_model().predict_proba(row) == pytest.approx(expected_proba(row))
@@ -185,6 +186,7 @@ def test_predict_proba_is_stable_for_huge_scores(tmp_path):
         "coef-nan",
     ],
 )
+@pytest.mark.core
 def test_load_model_rejects_invalid_file(tmp_path, changes):
     """load_model raises ValueError for an inconsistent model file"""
     with pytest.raises(ValueError):
@@ -283,6 +285,7 @@ def test_version_reports_model_version(serve, tmp_path):
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_predict_returns_probability_label_and_version(client):
     """POST /predict returns probability, label and the model version"""
     response = client.post("/predict", json={"features": ROW}, headers=KEY)
@@ -307,6 +310,7 @@ def test_predict_label_uses_threshold_inclusive(serve, tmp_path):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_predict_without_key_is_401(client):
     """POST /predict without the X-API-Key header answers 401"""
     response = client.post("/predict", json={"features": ROW})
@@ -315,6 +319,7 @@ def test_predict_without_key_is_401(client):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_predict_with_wrong_key_is_403(serve):
     """A wrong key answers 403, and create_app's api_key is the one accepted"""
     c = serve(create_app(api_key="s3cret"))
@@ -365,6 +370,7 @@ def test_openapi_documents_request_schema(client):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_batch_predicts_every_row_in_order(client):
     """POST /predict/batch returns one prediction per item, in request order"""
     rows = [
@@ -386,6 +392,7 @@ def test_batch_predicts_every_row_in_order(client):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_batch_limit_is_enforced_at_boundary(serve):
     """max_batch rows are accepted; one more answers 413 or 422"""
     c = serve(create_app(max_batch=3))
@@ -456,6 +463,7 @@ def dockerfile_instructions():
 
 @pytest.mark.task(4)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_dockerfile_is_multi_stage_from_slim_base():
     """The Dockerfile has at least two FROM stages, based on python:3.11-slim"""
     froms = [
@@ -470,6 +478,7 @@ def test_dockerfile_is_multi_stage_from_slim_base():
 
 @pytest.mark.task(4)
 @pytest.mark.points(1)
+@pytest.mark.core
 def test_dockerfile_runs_the_server_and_ships_the_model():
     """The final stage copies data/model.json and has a CMD or ENTRYPOINT"""
     lines = dockerfile_instructions()

@@ -84,6 +84,7 @@ def test_load_data_returns_feature_columns_in_order():
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_load_data_keeps_missing_values():
     """load_data leaves every missing value in place (the pipeline imputes)"""
     X, _ = load_data()
@@ -95,6 +96,7 @@ def test_load_data_keeps_missing_values():
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_load_data_drops_rows_without_price(tmp_path):
     """Rows with a missing price are dropped and the index is renumbered from 0"""
     raw = pd.read_csv(DATA).head(10).copy()
@@ -148,6 +150,7 @@ def test_preprocessor_output_shape_and_no_nan():
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_preprocessor_uses_training_statistics_only(small_train, holdout):
     """Numeric columns of new data are scaled with the training median, mean and std"""
     X_train, _ = small_train
@@ -209,6 +212,7 @@ def test_preprocessor_imputes_category_with_most_frequent(small_train):
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_preprocessor_ignores_unseen_category(small_train):
     """An unseen district does not raise and gets an all-zero district block"""
     X_train, _ = small_train
@@ -254,6 +258,7 @@ def test_pipeline_structure_is_preprocess_then_regressor():
 
 @pytest.mark.task(3)
 @pytest.mark.points(5)
+@pytest.mark.core
 def test_pipeline_quality_on_hidden_holdout(holdout):
     """Fitted on houses.csv, the pipeline reaches R2 >= 0.82 on a fresh holdout"""
     X, y = raw_training()
@@ -268,6 +273,7 @@ def test_pipeline_quality_on_hidden_holdout(holdout):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_pipeline_handles_raw_rows_with_gaps(small_train):
     """The fitted pipeline predicts raw rows with NaNs and unseen categories"""
     X_train, y_train = small_train
@@ -301,6 +307,7 @@ def test_pipeline_is_deterministic_and_batch_independent(small_train, holdout):
 
 @pytest.mark.task(4)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_evaluate_matches_shuffled_kfold(small_train):
     """evaluate reports per-fold RMSE/R2 of KFold(cv, shuffle=True, random_state=0)"""
     X, y = small_train
@@ -327,15 +334,18 @@ def test_evaluate_summary_is_mean_and_population_std(small_train):
     assert len(result["fold_rmse"]) == len(result["fold_r2"]) == 5
     for name in ("rmse", "r2"):
         folds = np.asarray(result[f"fold_{name}"], dtype=float)
-        assert isinstance(result[f"{name}_mean"], float)
-        assert result[f"{name}_mean"] == pytest.approx(folds.mean())
-        assert result[f"{name}_std"] == pytest.approx(folds.std(ddof=0))
+        assert isinstance(result[f"{name}_mean"], float), f"for {name!r}"
+        assert result[f"{name}_mean"] == pytest.approx(folds.mean()), f"for {name!r}"
+        assert result[f"{name}_std"] == pytest.approx(
+            folds.std(ddof=0)
+        ), f"for {name!r}"
     assert result["rmse_mean"] > 0
     assert 0.5 < result["r2_mean"] <= 1.0
 
 
 @pytest.mark.task(4)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_evaluate_scores_held_out_rows_only():
     """Each fold is scored on rows its model never saw (RMSE far above a refit's)"""
     frame = pd.read_csv(DATA).head(120)
@@ -391,6 +401,7 @@ def test_evaluate_rejects_length_mismatch(small_train):
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_save_load_round_trip_predicts_identically(saved, holdout):
     """A loaded model makes exactly the predictions of the model that was saved"""
     path, model = saved
@@ -429,6 +440,7 @@ def test_load_model_errors(tmp_path):
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_predict_records_matches_frame_predictions(saved, holdout):
     """predict_records on plain dicts gives the floats predict gives on a frame"""
     _, model = saved

@@ -28,6 +28,7 @@ def random_binary(seed, n=80, decimals=None):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_confusion_matrix_tiny_hand_case():
     """confusion_matrix puts true labels on rows and predictions on columns"""
     got = confusion_matrix([0, 0, 1, 1, 1], [0, 1, 1, 1, 0], labels=[0, 1])
@@ -36,6 +37,7 @@ def test_confusion_matrix_tiny_hand_case():
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_confusion_matrix_follows_label_order():
     """confusion_matrix orders rows and columns exactly as the labels argument"""
     y_true = ["cat", "dog", "bird", "dog", "cat", "cat"]
@@ -82,6 +84,7 @@ def test_confusion_matrix_rejects_bad_input():
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_precision_recall_f1_hand_case():
     """precision_recall_f1 gives tp/(tp+fp), tp/(tp+fn) and their harmonic mean"""
     # tp=2, fp=1, fn=2
@@ -114,6 +117,7 @@ def test_precision_recall_f1_matches_sklearn_with_pos_label(seed):
     ids=["nothing-positive", "no-predicted-positive", "no-true-positive"],
 )
 @pytest.mark.parametrize("zero_division", [0.0, 1.0])
+@pytest.mark.core
 def test_precision_recall_f1_zero_division(y_true, y_pred, zero_division):
     """An undefined ratio becomes zero_division, as in sklearn"""
     got = precision_recall_f1(y_true, y_pred, zero_division=zero_division)
@@ -128,6 +132,7 @@ def test_precision_recall_f1_zero_division(y_true, y_pred, zero_division):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_roc_curve_tiny_case_with_tie():
     """Tied scores form one ROC point; thresholds start at inf and decrease"""
     fpr, tpr, thr = roc_curve([0, 1, 1, 0], [0.1, 0.5, 0.5, 0.9])
@@ -152,6 +157,7 @@ def test_roc_curve_matches_sklearn(seed, decimals):
 @pytest.mark.task(3)
 @pytest.mark.points(2)
 @pytest.mark.parametrize("seed,decimals", [(8, None), (9, 1)])
+@pytest.mark.core
 def test_roc_auc_matches_sklearn(seed, decimals):
     """roc_auc equals sklearn's roc_auc_score, with tied scores counting half"""
     y, s = random_binary(seed, decimals=decimals)
@@ -244,6 +250,7 @@ def test_best_threshold_f1_hand_case():
 @pytest.mark.points(3)
 @pytest.mark.parametrize("metric", ["f1", "youden"])
 @pytest.mark.parametrize("seed", [10, 11])
+@pytest.mark.core
 def test_best_threshold_matches_brute_force(metric, seed):
     """best_threshold agrees with trying every distinct score, largest on ties"""
     y, s = random_binary(seed, n=60, decimals=2)
@@ -297,6 +304,7 @@ def expected_ci(metric_fn, y, s, n, seed, alpha=0.05):
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_bootstrap_ci_follows_the_seeded_recipe():
     """bootstrap_ci reproduces the documented default_rng recipe exactly"""
     y, s = random_binary(12, n=50)

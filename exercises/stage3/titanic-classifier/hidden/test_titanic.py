@@ -136,6 +136,7 @@ def test_load_passengers_errors(tmp_path):
         ("Hays, Mr. C. M. Jr.", "Mr"),
     ],
 )
+@pytest.mark.core
 def test_extract_title_normalises(name, title):
     """extract_title reads the text between the comma and the period, normalised"""
     assert extract_title(name) == title
@@ -153,6 +154,7 @@ def test_extract_title_unknown(name):
 
 @pytest.mark.task(1)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_add_features_values():
     """add_features adds Title, FamilySize, IsAlone, FarePerPerson and Deck"""
     frame = pd.DataFrame(
@@ -195,6 +197,7 @@ def test_add_features_keeps_columns_and_rows(training):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_add_features_is_row_wise(training):
     """A row's features do not depend on the other rows of the frame"""
     X, _ = training
@@ -222,6 +225,7 @@ def test_build_model_is_unfitted_classifier(training):
 
 @pytest.mark.task(2)
 @pytest.mark.points(5)
+@pytest.mark.core
 def test_model_f1_on_hidden_holdout(training, holdout):
     """Fitted on the raw training frame, the model reaches F1 >= 0.74 on a holdout"""
     X, y = training
@@ -235,6 +239,7 @@ def test_model_f1_on_hidden_holdout(training, holdout):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_model_handles_gaps_and_unseen_values(small):
     """Missing Age/Fare/Embarked and unseen titles, ports or decks do not raise"""
     X, y = small
@@ -276,12 +281,15 @@ def test_folds_partition_the_rows(training):
     seen = np.concatenate([np.asarray(test) for _, test in folds])
     assert sorted(seen.tolist()) == list(range(len(y)))
     for train, test in folds:
-        assert not set(np.asarray(train).tolist()) & set(np.asarray(test).tolist())
+        assert not set(np.asarray(train).tolist()) & set(
+            np.asarray(test).tolist()
+        )
         assert len(train) + len(test) == len(y)
 
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_folds_keep_class_ratio(training):
     """Each test fold keeps the overall survival rate (within one passenger)"""
     _, y = training
@@ -290,10 +298,10 @@ def test_folds_keep_class_ratio(training):
     for k in (3, 5, 7):
         folds = stratified_folds(labels, k=k, seed=3)
         sizes = [len(test) for _, test in folds]
-        assert max(sizes) - min(sizes) <= 1
+        assert max(sizes) - min(sizes) <= 1, f"for {k!r}"
         for _, test in folds:
             fold = labels[np.asarray(test)]
-            assert abs(fold.mean() - rate) <= 1.0 / len(fold) + 1e-9
+            assert abs(fold.mean() - rate) <= 1.0 / len(fold) + 1e-9, f"for {k!r}"
 
 
 @pytest.mark.task(3)
@@ -343,6 +351,7 @@ def test_folds_reject_bad_arguments(labels, k):
 
 @pytest.mark.task(3)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_cross_validate_f1_matches_manual_folds(small):
     """cross_validate_f1 scores fresh fits on the stratified folds with F1 of class 1"""
     X, y = small
@@ -395,6 +404,7 @@ def test_calibrated_proba_is_a_distribution(calibrated, holdout):
 
 @pytest.mark.task(4)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_calibrated_proba_is_calibrated_on_holdout(calibrated, holdout):
     """On the holdout: Brier <= 0.16, calibration error <= 0.08, mean close to rate"""
     X_new, y_new = holdout
@@ -414,8 +424,10 @@ def test_predict_survival_applies_threshold(calibrated, holdout):
     p = as_array(calibrated.predict_proba(X_new))[:, 1]
     for threshold in (0.3, 0.5, 0.7, float(p[0])):
         predicted = np.asarray(predict_survival(calibrated, X_new, threshold))
-        assert predicted.dtype.kind == "i"
-        assert np.array_equal(predicted, (p >= threshold).astype(int))
+        assert predicted.dtype.kind == "i", f"for {threshold!r}"
+        assert np.array_equal(
+            predicted, (p >= threshold).astype(int)
+        ), f"for {threshold!r}"
     assert np.all(np.asarray(predict_survival(calibrated, X_new, 0.0)) == 1)
 
 
@@ -431,6 +443,7 @@ def test_predict_survival_rejects_bad_threshold(calibrated, holdout, threshold):
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_best_threshold_maximises_f1():
     """best_threshold returns the grid threshold with the best F1 (ties: smallest)"""
     y = [0, 0, 1, 1, 1, 0, 1, 0]

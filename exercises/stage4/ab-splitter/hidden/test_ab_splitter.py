@@ -70,6 +70,7 @@ CHI2_CRITICAL = {1: 10.83, 3: 16.27, 19: 43.82}
         "not-a-dict",
     ],
 )
+@pytest.mark.core
 def test_invalid_weights_rejected(variants):
     """Weights must be finite non-negative numbers (not bools) with a positive sum"""
     with pytest.raises(InvalidConfigError):
@@ -112,6 +113,7 @@ def test_invalid_config_error_is_value_error():
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_valid_config_exposes_variants_and_weights():
     """variants lists the names in order and weights maps them to floats"""
     split = Splitter("exp.v2", {"control": 90, "zero": 0, "canary": 10.5}, "s:1")
@@ -136,6 +138,7 @@ def test_valid_config_exposes_variants_and_weights():
     ],
     ids=["plain", "email", "unicode"],
 )
+@pytest.mark.core
 def test_bucket_follows_documented_formula(salt, experiment, user):
     """bucket is the top 53 bits of sha256(salt:experiment:user_id) divided by 2**53"""
     got = bucket(salt, experiment, user)
@@ -164,13 +167,12 @@ def test_variant_order_matters():
     split = Splitter("exp", weights, "salt")
     got = [split.assign(user) for user in SAMPLE]
     assert got == [expected_variant("salt", "exp", weights, u) for u in SAMPLE]
-    assert got != [
-        expected_variant("salt", "exp", {"a": 3, "b": 1}, u) for u in SAMPLE
-    ]
+    assert got != [expected_variant("salt", "exp", {"a": 3, "b": 1}, u) for u in SAMPLE]
 
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_assignment_is_sticky_across_instances():
     """Two splitters with the same configuration assign every user identically"""
     first = Splitter("exp", {"a": 1, "b": 1}, "salt")
@@ -239,6 +241,7 @@ def test_distribution_counts_repeated_users_each_time():
 
 @pytest.mark.task(3)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_chi_square_100k_users_match_weights():
     """100k users land on a 50/25/20/5 split within chi-square tolerance (p=0.001)"""
     weights = {"control": 50, "treatment_a": 25, "treatment_b": 20, "canary": 5}
@@ -303,6 +306,7 @@ def ramp(share):
 
 @pytest.mark.task(4)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_canary_ramp_keeps_canary_users():
     """Ramping the canary 1% -> 5% -> 25% keeps every user already in the canary"""
     users = USERS[:50_000]
@@ -321,9 +325,7 @@ def test_canary_ramp_moves_minimal_share():
     users = USERS[:50_000]
     one = Splitter("deploy", ramp(1), "salt")
     five = Splitter("deploy", ramp(5), "salt")
-    expected = sum(
-        0.95 <= expected_bucket("salt", "deploy", u) < 0.99 for u in users
-    )
+    expected = sum(0.95 <= expected_bucket("salt", "deploy", u) < 0.99 for u in users)
     assert one.transitions(five, users) == {("control", "canary"): expected}
     assert 1_800 < expected < 2_200  # about 4% of the users
 
@@ -379,6 +381,7 @@ def test_transitions_counts_moves_between_any_configs():
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_override_forces_variant():
     """An override forces a user into a variant, even one with weight 0"""
     split = Splitter("exp", {"control": 1, "dark": 0}, "salt")
@@ -421,6 +424,7 @@ def is_bot(user_id):
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_excluded_users_get_none():
     """Users for whom the exclude predicate is true get None and count under None"""
     split = Splitter("exp", {"a": 1, "b": 1}, "salt", exclude=is_bot)

@@ -1,3 +1,4 @@
+import contextlib
 import math
 import threading
 import time
@@ -12,6 +13,16 @@ from circuit_breaker import (
     CircuitBreaker,
     CircuitOpenError,
 )
+
+
+@contextlib.contextmanager
+def raises_for(case, expected, **kwargs):
+    """pytest.raises that names the failing input when nothing is raised"""
+    try:
+        with pytest.raises(expected, **kwargs) as info:
+            yield info
+    except pytest.fail.Exception as failed:
+        pytest.fail(f"for {case!r}: {failed}")
 
 
 class FakeClock:
@@ -109,14 +120,15 @@ def test_closed_breaker_passes_calls_through(clock):
 
 @pytest.mark.task(1)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_opens_after_threshold_consecutive_failures(clock):
     """The circuit opens at the N-th consecutive failure; fn's errors propagate"""
     breaker = make(clock, failure_threshold=3)
     for expected_count in (1, 2):
-        with pytest.raises(Boom, match="down"):
+        with raises_for(expected_count, Boom, match="down"):
             breaker.call(fail)
-        assert breaker.state == CLOSED
-        assert breaker.failure_count == expected_count
+        assert breaker.state == CLOSED, f"for {expected_count!r}"
+        assert breaker.failure_count == expected_count, f"for {expected_count!r}"
     with pytest.raises(Boom):  # the third failure itself still raises Boom
         breaker.call(fail)
     assert breaker.state == OPEN == "open"
@@ -124,6 +136,7 @@ def test_opens_after_threshold_consecutive_failures(clock):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_success_resets_the_failure_count(clock):
     """A success in between resets the count: only consecutive failures open it"""
     breaker = make(clock, failure_threshold=3)
@@ -213,6 +226,7 @@ def test_constructor_rejects_bad_arguments(clock, options, error):
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_open_circuit_rejects_without_calling(clock):
     """An open circuit raises CircuitOpenError at once and never calls fn"""
     breaker = make(clock, failure_threshold=2, recovery_timeout=10)
@@ -244,6 +258,7 @@ def test_open_error_carries_exact_retry_after(clock):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_becomes_half_open_exactly_at_timeout(clock):
     """The state reads half_open from exactly opened_at + recovery_timeout on"""
     breaker = make(clock, failure_threshold=1, recovery_timeout=10)
@@ -293,6 +308,7 @@ def test_rejections_do_not_extend_the_timeout(clock):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_half_open_success_closes(clock):
     """A successful trial call in half-open closes the circuit and clears failures"""
     breaker = make(clock, failure_threshold=2, recovery_timeout=5)
@@ -307,6 +323,7 @@ def test_half_open_success_closes(clock):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_half_open_failure_reopens_with_fresh_timeout(clock):
     """A failed trial call reopens the circuit at once, with a full new timeout"""
     breaker = make(clock, failure_threshold=3, recovery_timeout=5)
@@ -337,8 +354,8 @@ def test_half_open_needs_max_calls_successes(clock):
     assert breaker.state == OPEN
     clock.advance(5)
     for i in range(3):
-        assert breaker.state == HALF_OPEN
-        assert breaker.call(ok, i) == i
+        assert breaker.state == HALF_OPEN, f"for {i!r}"
+        assert breaker.call(ok, i) == i, f"for {i!r}"
     assert breaker.state == CLOSED
 
 
@@ -397,7 +414,7 @@ def test_half_open_admits_at_most_max_calls_at_once(clock):
         # outcome does not depend on which of several simultaneous callers came first.
         for i in range(2):
             threads.append(start(i))
-            assert wait_for(lambda: len(entered) + len(results) == i + 1)
+            assert wait_for(lambda: len(entered) + len(results) == i + 1), f"for {i!r}"
         threads += [start(i) for i in range(2, 8)]
         assert wait_for(lambda: len(results) == 6), "rejections must not wait"
         assert sorted(entered) == [0, 1]
@@ -466,6 +483,7 @@ def test_outcome_of_a_call_from_an_older_state_is_ignored(clock):
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_decorator_wraps_and_shares_state(clock):
     """@breaker keeps name and docstring, passes arguments, and shares one circuit"""
     breaker = make(clock, failure_threshold=2)
@@ -492,6 +510,7 @@ def test_decorator_wraps_and_shares_state(clock):
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_listeners_see_every_transition_in_order(clock):
     """Listeners get (old, new) for each change, in registration order"""
     breaker = make(clock, failure_threshold=1, recovery_timeout=5)
@@ -617,6 +636,7 @@ def test_slow_call_does_not_block_other_calls(clock):
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_threads_open_the_circuit_exactly_once(tiny_switch_interval):
     """8 threads failing at once open the circuit once; late failures are not counted"""
 
@@ -661,8 +681,8 @@ def test_threads_open_the_circuit_exactly_once(tiny_switch_interval):
             t.join(10)
         assert seen == [(CLOSED, OPEN)], f"round {round_}: {seen}"
         assert threshold <= len(attempts) <= threshold + 7, f"round {round_}"
-        assert len(attempts) + len(rejected) == 8 * 10
-        assert breaker.state == OPEN
+        assert len(attempts) + len(rejected) == 8 * 10, f"for {round_!r}"
+        assert breaker.state == OPEN, f"for {round_!r}"
 
 
 @pytest.mark.task(5)

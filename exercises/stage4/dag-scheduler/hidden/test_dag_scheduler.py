@@ -1,3 +1,4 @@
+import contextlib
 import math
 import random
 import threading
@@ -11,6 +12,16 @@ from dag_scheduler import (
     Scheduler,
     SchedulerError,
 )
+
+
+@contextlib.contextmanager
+def raises_for(case, expected, **kwargs):
+    """pytest.raises that names the failing input when nothing is raised"""
+    try:
+        with pytest.raises(expected, **kwargs) as info:
+            yield info
+    except pytest.fail.Exception as failed:
+        pytest.fail(f"for {case!r}: {failed}")
 
 
 class FakeSleep:
@@ -147,6 +158,7 @@ def test_add_task_validates_arguments(sleep, kwargs, error):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_self_dependency_is_a_cycle(sleep):
     """A task that depends on itself raises CycleError with cycle [name, name]"""
     scheduler = Scheduler(sleep=sleep)
@@ -158,6 +170,7 @@ def test_self_dependency_is_a_cycle(sleep):
 
 @pytest.mark.task(1)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_cycle_is_reported_by_the_task_that_closes_it(sleep):
     """The add_task that closes a cycle raises CycleError naming it; nothing is added"""
     scheduler = Scheduler(sleep=sleep)
@@ -206,6 +219,7 @@ def test_diamond_is_not_a_cycle(sleep):
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_results_flow_to_dependents_in_deps_order(sleep):
     """Each task gets its dependencies' results as arguments, in deps order"""
     scheduler = Scheduler(sleep=sleep)
@@ -242,6 +256,7 @@ def test_report_of_a_successful_run(sleep):
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_dependencies_always_run_first(sleep):
     """Every task starts after all its dependencies, whatever the order of adding"""
     rng = random.Random(7)
@@ -320,7 +335,7 @@ def test_run_validates_max_workers(sleep):
     scheduler = Scheduler(sleep=sleep)
     scheduler.add_task("a", const(1))
     for bad, error in [(0, ValueError), (-2, ValueError), (1.5, TypeError)]:
-        with pytest.raises(error):
+        with raises_for((bad, error), error):
             scheduler.run(max_workers=bad)
     with pytest.raises(TypeError):
         scheduler.run(max_workers=True)
@@ -331,6 +346,7 @@ def test_run_validates_max_workers(sleep):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_retries_with_exponential_backoff(sleep):
     """A flaky task is retried after backoff, 2*backoff, ... and then succeeds"""
     flaky = Flaky(failures=3, value=42)
@@ -346,6 +362,7 @@ def test_retries_with_exponential_backoff(sleep):
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_exhausted_retries_fail_with_last_error(sleep):
     """After retries+1 attempts the task fails with its last error; no final sleep"""
     scheduler = Scheduler(sleep=sleep)
@@ -402,6 +419,7 @@ def test_default_sleep_is_real_but_zero_backoff_is_instant():
 
 @pytest.mark.task(4)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_failure_skips_all_descendants(sleep):
     """Everything downstream of a failed task is skipped and never called"""
     called = []
@@ -470,6 +488,7 @@ def test_independent_branches_still_run_after_a_failure(sleep):
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_independent_tasks_overlap_in_parallel(sleep):
     """With max_workers=2 two independent tasks run at the same time"""
     barrier = threading.Barrier(2)
@@ -491,6 +510,7 @@ def test_independent_tasks_overlap_in_parallel(sleep):
 @pytest.mark.task(5)
 @pytest.mark.points(3)
 @pytest.mark.parametrize("workers", [1, 2, 3])
+@pytest.mark.core
 def test_never_more_than_max_workers_at_once(sleep, workers):
     """At most max_workers tasks run at the same time, and that many do"""
     lock = threading.Lock()
@@ -641,8 +661,8 @@ def test_random_dag_gives_the_same_report_at_any_parallelism(workers):
     assert sorted(scheduler_sleep.delays) == [1.0] * len(flaky_run)
     for name in names:
         if expected_status[name] == "skipped":
-            assert report.attempts[name] == 0
+            assert report.attempts[name] == 0, f"for {name!r}"
         elif kind[name] == "flaky":
-            assert report.attempts[name] == 2
+            assert report.attempts[name] == 2, f"for {name!r}"
         else:
-            assert report.attempts[name] == 1
+            assert report.attempts[name] == 1, f"for {name!r}"

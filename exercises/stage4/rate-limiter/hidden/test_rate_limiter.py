@@ -1,11 +1,22 @@
+import contextlib
 import math
 import random
 import threading
 
 import pytest
 
-from grader.testing import student_module
+from grader.testing import student_module, type_name
 from rate_limiter import SlidingWindowLimiter, TokenBucket
+
+
+@contextlib.contextmanager
+def raises_for(case, expected, **kwargs):
+    """pytest.raises that names the failing input when nothing is raised"""
+    try:
+        with pytest.raises(expected, **kwargs) as info:
+            yield info
+    except pytest.fail.Exception as failed:
+        pytest.fail(f"for {case!r}: {failed}")
 
 
 class FakeClock:
@@ -77,6 +88,7 @@ def ticking_clock(step):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_bucket_starts_full_then_rejects(clock):
     """A new key's bucket starts full: capacity requests pass, the next is rejected"""
     bucket = TokenBucket(rate=1, capacity=3, clock=clock)
@@ -85,6 +97,7 @@ def test_bucket_starts_full_then_rejects(clock):
 
 @pytest.mark.task(1)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_bucket_refills_at_rate(clock):
     """Tokens come back at `rate` per second: 0.5 s at rate 2 buys exactly one more"""
     bucket = TokenBucket(rate=2, capacity=4, clock=clock)
@@ -199,10 +212,10 @@ def test_bucket_rejects_bad_costs(clock):
     """allow() raises for costs that are not positive, above capacity or not numbers"""
     bucket = TokenBucket(rate=1, capacity=3, clock=clock)
     for cost in [0, -1, 3.5, 4, math.nan]:
-        with pytest.raises(ValueError):
+        with raises_for(cost, ValueError):
             bucket.allow(cost=cost)
     for cost in ["1", True, None]:
-        with pytest.raises(TypeError):
+        with raises_for(cost, TypeError):
             bucket.allow(cost=cost)
     assert admitted(bucket, 4) == [True, True, True, False]
 
@@ -222,6 +235,7 @@ def test_window_admits_limit_then_rejects(clock):
 
 @pytest.mark.task(2)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_window_event_expires_exactly_after_window(clock):
     """An event at time t no longer counts at exactly t + window_seconds"""
     limiter = SlidingWindowLimiter(limit=1, window_seconds=10, clock=clock)
@@ -235,6 +249,7 @@ def test_window_event_expires_exactly_after_window(clock):
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_window_slides_instead_of_resetting(clock):
     """Events leave the window one by one: it is a sliding, not a fixed, window"""
     limiter = SlidingWindowLimiter(limit=2, window_seconds=10, clock=clock)
@@ -302,6 +317,7 @@ def test_window_rejects_bad_arguments(clock):
 
 @pytest.mark.task(3)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_bucket_retry_after_is_exact_and_free(clock):
     """TokenBucket.retry_after gives the exact wait and takes no tokens"""
     bucket = TokenBucket(rate=2, capacity=4, clock=clock)
@@ -344,9 +360,9 @@ def test_retry_after_unknown_key_is_zero_and_stores_nothing(clock):
     bucket = TokenBucket(rate=1, capacity=2, clock=clock)
     window = SlidingWindowLimiter(limit=2, window_seconds=1, clock=clock)
     for limiter in (bucket, window):
-        assert limiter.retry_after("nobody") == 0.0
-        assert limiter.retry_after("nobody", cost=2) == 0.0
-        assert len(limiter) == 0
+        assert limiter.retry_after("nobody") == 0.0, f"for {type_name(limiter)}"
+        assert limiter.retry_after("nobody", cost=2) == 0.0, f"for {type_name(limiter)}"
+        assert len(limiter) == 0, f"for {type_name(limiter)}"
 
 
 @pytest.mark.task(3)
@@ -364,6 +380,7 @@ def test_retry_after_validates_cost(clock):
 @pytest.mark.task(3)
 @pytest.mark.points(3)
 @pytest.mark.parametrize("kind", ["bucket", "window"])
+@pytest.mark.core
 def test_waiting_retry_after_is_exactly_enough(clock, kind):
     """Random traffic: allow fails just before now + retry_after and succeeds at it"""
     rng = random.Random(4242)
@@ -392,15 +409,26 @@ def test_waiting_retry_after_is_exactly_enough(clock, kind):
 
 @pytest.mark.task(4)
 @pytest.mark.points(2)
+@pytest.mark.core
 def test_keys_are_limited_independently(clock):
     """Every key has its own bucket / window"""
     bucket = TokenBucket(rate=1, capacity=2, clock=clock)
     window = SlidingWindowLimiter(limit=2, window_seconds=5, clock=clock)
     for limiter in (bucket, window):
-        assert admitted(limiter, 3, key="alice") == [True, True, False]
-        assert admitted(limiter, 3, key="bob") == [True, True, False]
-        assert admitted(limiter, 1, key=("ip", "10.0.0.1")) == [True]
-        assert len(limiter) == 3
+        assert admitted(limiter, 3, key="alice") == [
+            True,
+            True,
+            False,
+        ], f"for {type_name(limiter)}"
+        assert admitted(limiter, 3, key="bob") == [
+            True,
+            True,
+            False,
+        ], f"for {type_name(limiter)}"
+        assert admitted(limiter, 1, key=("ip", "10.0.0.1")) == [
+            True
+        ], f"for {type_name(limiter)}"
+        assert len(limiter) == 3, f"for {type_name(limiter)}"
 
 
 @pytest.mark.task(4)
@@ -446,6 +474,7 @@ def test_window_cleanup_removes_only_empty_windows(clock):
 @pytest.mark.task(4)
 @pytest.mark.points(3)
 @pytest.mark.parametrize("kind", ["bucket", "window"])
+@pytest.mark.core
 def test_allow_sweeps_idle_keys_by_itself(clock, kind):
     """allow() evicts idle keys on its own once a sweep interval has passed"""
     if kind == "bucket":
@@ -484,7 +513,7 @@ def test_busy_keys_survive_automatic_sweeps(clock):
     limiter = TokenBucket(rate=1, capacity=4, clock=clock)  # interval 4 s
     for step in range(12):
         clock.advance(1)
-        assert limiter.allow("busy", cost=1) is True
+        assert limiter.allow("busy", cost=1) is True, f"for {step!r}"
         assert limiter.allow("busy", cost=1) is (step < 3), step
         limiter.allow(f"one-off-{step}")
     assert len(limiter) <= 6
@@ -495,6 +524,7 @@ def test_busy_keys_survive_automatic_sweeps(clock):
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_bucket_threads_never_over_admit(tiny_switch_interval):
     """8 threads on one key with a frozen clock get exactly capacity admissions"""
     bucket = TokenBucket(rate=1, capacity=4000, clock=FROZEN_CLOCK)
@@ -505,6 +535,7 @@ def test_bucket_threads_never_over_admit(tiny_switch_interval):
 
 @pytest.mark.task(5)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_window_threads_never_over_admit(tiny_switch_interval):
     """8 threads on one key with a frozen clock get exactly limit admissions"""
     limiter = SlidingWindowLimiter(limit=4000, window_seconds=60, clock=FROZEN_CLOCK)

@@ -92,6 +92,7 @@ STREAM = make_stream(7)
     [(0, (0, 60)), (59.999, (0, 60)), (60, (60, 120)), (125.5, (120, 180))],
     ids=["zero", "just-before-end", "on-boundary", "float"],
 )
+@pytest.mark.core
 def test_window_of_tumbling_boundaries(t, expected):
     """window_of(t) is the [start, end) window with start = (t // size) * size"""
     assert tuple(WindowAggregator(60).window_of(t)) == expected
@@ -106,6 +107,7 @@ def test_window_of_negative_time():
 
 @pytest.mark.task(1)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_flush_sums_per_key_and_window():
     """flush returns one WindowResult per (window, key) with count and total"""
     agg = WindowAggregator(60)
@@ -193,6 +195,7 @@ def test_constructor_validates(kwargs):
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_redelivered_event_counted_once():
     """A redelivered event id returns "duplicate" and is not counted again"""
     agg = WindowAggregator(60, allowed_lateness=100)
@@ -219,6 +222,7 @@ def test_process_many_returns_statuses_in_order():
 
 @pytest.mark.task(2)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_duplicates_do_not_change_results():
     """Feeding a stream with every event delivered twice gives the same results"""
     events = make_stream(3, n=600)
@@ -258,6 +262,7 @@ def test_watermark_is_max_time_minus_lateness():
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_window_emitted_when_watermark_reaches_end():
     """A window is emitted by emit_closed once the watermark is >= its end"""
     agg = WindowAggregator(60, allowed_lateness=10)
@@ -271,6 +276,7 @@ def test_window_emitted_when_watermark_reaches_end():
 
 @pytest.mark.task(3)
 @pytest.mark.points(3)
+@pytest.mark.core
 def test_late_event_dropped_but_within_lateness_accepted():
     """Events for a closed window are "late" and dropped; older but open is fine"""
     agg = WindowAggregator(60, allowed_lateness=10)
@@ -369,6 +375,7 @@ def test_checkpoint_is_json_data():
 
 @pytest.mark.task(4)
 @pytest.mark.points(5)
+@pytest.mark.core
 def test_crash_and_replay_gives_identical_output():
     """Restoring a checkpoint and replaying from it yields the uninterrupted output"""
     clean = WindowAggregator(60, allowed_lateness=10)
@@ -380,6 +387,7 @@ def test_crash_and_replay_gives_identical_output():
 
 @pytest.mark.task(4)
 @pytest.mark.points(4)
+@pytest.mark.core
 def test_replay_from_before_checkpoint_is_idempotent():
     """Replaying events already covered by the checkpoint changes no output"""
     clean = WindowAggregator(60, allowed_lateness=10)
