@@ -243,10 +243,13 @@ def test_exception_on_new_file_creates_nothing(tmp_path):
 def test_keyboard_interrupt_also_rolls_back(target):
     """KeyboardInterrupt (not an Exception) also removes the temp file and propagates"""
     before = target.read_bytes()
+    entered = []
     with pytest.raises(interrupt_errors()):
         with atomic_write(str(target)) as f:
+            entered.append(True)
             f.write("partial")
             raise KeyboardInterrupt
+    assert entered, "the with block never ran"
     assert target.read_bytes() == before
     assert listing(target.parent) == ["config.json"]
 
@@ -426,10 +429,13 @@ def test_writer_exception_changes_nothing(site):
 def test_writer_interrupt_changes_nothing(site):
     """A KeyboardInterrupt in the block also rolls everything back"""
     before = contents(site)
+    opened = []
     with pytest.raises(interrupt_errors()):
         with AtomicWriter(str(site)) as out:
             out.open("index.html").write("<h1>new</h1>")
+            opened.append(True)
             raise KeyboardInterrupt
+    assert opened, "the with block never reached its KeyboardInterrupt"
     assert contents(site) == before
 
 

@@ -37,7 +37,7 @@ def write_json(path, data):
 @pytest.mark.task(1)
 @pytest.mark.points(1)
 def test_exceptions_share_one_base_class():
-    """Every custom error is a subclass of GradeBookError, itself an Exception"""
+    """Every custom error, validate_score's included, is caught as GradeBookError"""
     assert issubclass(GradeBookError, Exception)
     for cls in (
         DuplicateStudentError,
@@ -47,6 +47,8 @@ def test_exceptions_share_one_base_class():
     ):
         assert issubclass(cls, GradeBookError), f"for {cls.__name__}"
         assert cls is not GradeBookError, f"for {cls.__name__}"
+    with pytest.raises(GradeBookError):
+        validate_score(101)
 
 
 @pytest.mark.task(1)
