@@ -83,26 +83,29 @@ def test_a_failing_exercise_fails_the_job_with_a_line_per_exercise(graded) -> No
     assert result.exit_code == 1, result.output
     assert "[1/3] solved: grading stage1/word-count" in result.stderr
     assert "[2/3] starter: FAIL" in result.stderr
-    assert f"[3/3] work/{ODD}: PASS 80/100" in result.stderr
-    assert "2 of 3 exercises passed; scorecards in grader-scorecards/" in result.stdout
+    # 80 points, but flake8 and black are gates: lint problems fail the exercise.
+    assert f"[3/3] work/{ODD}: FAIL 80/100" in result.stderr
+    assert "1 of 3 exercises passed; scorecards in grader-scorecards/" in result.stdout
 
 
 def test_the_summary_has_a_row_per_exercise_and_the_failing_tests(graded) -> None:
     summary = graded["summary"]
-    assert summary.startswith("## grader: 2 of 3 exercises passed")
+    assert summary.startswith("## grader: 1 of 3 exercises passed")
     rows = [line for line in summary.splitlines() if line.startswith("| stage1/")]
     assert [row.split(" | ")[1:4] for row in rows] == [
         ["`solved`", "✅ pass", "100 / 100"],
-        ["`starter`", "❌ fail", "20 / 100"],
-        [f"`work/{ODD}`", "✅ pass", "80 / 100"],
+        ["`starter`", "❌ fail", "0 / 100"],  # engineering points follow the work
+        [f"`work/{ODD}`", "❌ fail", "80 / 100"],
     ]
-    details = summary.split("### ", 1)[1]
+    details, lint = summary.split("### ")[1:]
     assert details.startswith("❌ stage1/word-count in `starter`: fail")
     assert "**Failing tests** (5 of 5)" in details
     assert "**A negative n raises ValueError**" in details
     assert "`starter/word_count.py:11 in top_words`" in details
     assert "**Coverage of your tests**" in details
-    assert "### " not in details  # passing exercises get no section
+    assert lint.startswith(f"❌ stage1/word-count in `work/{ODD}`: fail")
+    assert "flake8" in lint and "black" in lint  # the gates that did not hold
+    assert "`solved`" not in details + lint  # a passing exercise gets no section
 
 
 def test_failing_tests_are_annotated_at_the_students_file_and_line(graded) -> None:
@@ -120,18 +123,18 @@ def test_failing_tests_are_annotated_at_the_students_file_and_line(graded) -> No
     )
 
 
-def test_lint_problems_of_a_passing_exercise_are_warnings(graded) -> None:
+def test_lint_problems_fail_the_exercise_and_are_errors(graded) -> None:
     lines = graded["result"].stdout.splitlines()
     where = "work/lint%2C100%25/word_count.py"
     assert (
-        f"::warning file={where},line=19,col=26,title=flake8 E201::whitespace after '('"
+        f"::error file={where},line=19,col=26,title=flake8 E201::whitespace after '('"
         in lines
     )
-    assert f"::warning file={where},line=19,col=51,title=flake8 E202::" in "\n".join(
+    assert f"::error file={where},line=19,col=51,title=flake8 E202::" in "\n".join(
         lines
     )
     assert any(
-        line.startswith(f"::warning file={where},title=black::1 file(s) would be")
+        line.startswith(f"::error file={where},title=black::1 file(s) would be")
         for line in lines
     )
     assert not any("file=solved/" in line for line in lines)
@@ -150,7 +153,7 @@ def test_scorecards_are_saved_in_workspaces_and_copied_for_the_artifact(
     for workspace, copy in zip(find_workspaces(repo), out):
         (saved,) = workspace.scorecards()
         assert saved.read_bytes() == copy.read_bytes()
-    assert [serialize.load(p).status for p in out] == ["pass", "fail", "pass"]
+    assert [serialize.load(p).status for p in out] == ["pass", "fail", "fail"]
     assert not list(repo.glob("grader-scorecards/.*"))  # no temporary files left
 
 
@@ -507,9 +510,9 @@ def test_the_summary_shows_hostile_folder_names_as_text(hostile) -> None:
     headings = [line for line in lines if line.startswith("#")]
     assert headings == [
         "## grader: 0 of 3 exercises passed",
-        "### ❌ stage1/word-count in `a ::stop-commands::x`: fail, 20 / 100",
-        "### ❌ stage1/word-count in `b##[add-mask]c`: fail, 20 / 100",
-        "### ❌ stage1/word-count in `x|y ## All passed<!--`: fail, 20 / 100",
+        "### ❌ stage1/word-count in `a ::stop-commands::x`: fail, 0 / 100",
+        "### ❌ stage1/word-count in `b##[add-mask]c`: fail, 0 / 100",
+        "### ❌ stage1/word-count in `x|y ## All passed<!--`: fail, 0 / 100",
     ]
     assert "`x|y ## All passed<!--/word_count.py:11 in top_words`" in summary
     assert "<!--" not in summary.replace("`x\\|y ## All passed<!--`", "").replace(
