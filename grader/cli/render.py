@@ -6,7 +6,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.catalog.model import Exercise
 from grader.registry.checks import declaration
 from grader.scorecard.model import CheckResult, Scorecard
 from grader.text_escape import terminal_text
@@ -18,22 +17,6 @@ from grader.text_escape import terminal_text
 STATUS_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "skipped": "dim"}
 # How many failing items (tests, violations) of a check are shown in full by default.
 FAILURES_SHOWN = 20
-
-
-def exercise_table(exercises: list[Exercise]) -> Table:
-    table = Table(title="Exercises / 练习", show_lines=False)
-    for column in ("slug", "stage", "title", "标题", "difficulty", "topics"):
-        table.add_column(column)
-    for ex in exercises:
-        table.add_row(
-            ex.qualified_slug,
-            str(ex.stage),
-            ex.title_en,
-            ex.title_zh,
-            ex.difficulty,
-            ", ".join(ex.topics),
-        )
-    return table
 
 
 def print_scorecard(

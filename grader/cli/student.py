@@ -13,7 +13,8 @@ from rich.console import Console
 from grader.catalog import ExercisePack
 from grader.cli.checklist import print_checklist
 from grader.cli.live_progress import grading_progress
-from grader.cli.render import FAILURES_SHOWN, exercise_table, print_scorecard
+from grader.cli.exercise_list import print_exercises
+from grader.cli.render import FAILURES_SHOWN, print_scorecard
 from grader.errors import EXIT_FAIL, EXIT_PASS, GraderError
 from grader.pipeline import grade_workspace
 from grader.cli.options import backend_option
@@ -64,7 +65,8 @@ def pack_from(ctx: click.Context) -> ExercisePack:
 )
 @click.pass_context
 def list_command(ctx: click.Context, stage: int | None, as_json: bool) -> None:
-    """List the exercises: stage, title (English and Chinese), difficulty, topics."""
+    """List the exercises in the order of the learning path: title (English and
+    Chinese), difficulty, and topics on a wide terminal."""
     exercises = [
         e for e in pack_from(ctx).exercises() if stage is None or e.stage == stage
     ]
@@ -89,7 +91,7 @@ def list_command(ctx: click.Context, stage: int | None, as_json: bool) -> None:
             )
         )
         return
-    Console().print(exercise_table(exercises))
+    print_exercises(Console(), exercises)
 
 
 @click.command("start", epilog="Example: grader start stage1/grade-book ~/grade-book")
