@@ -347,3 +347,25 @@ def test_a_lone_workspace_says_where_to_run_progress(
     assert result.exit_code == 0
     assert "Only one workspace was found" in result.output
     assert "the folder that holds your exercise folders" in result.output
+
+
+def test_slugs_are_whole_at_80_columns(
+    tmp_path: Path, two_stage_pack: ExercisePack
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from grader.progress.terminal import print_progress
+
+    repo = tmp_path / "repo"
+    save_scorecard(
+        start(two_stage_pack, "word-count", repo, "wc"), golden_card("full-marks")
+    )
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=True, color_system=None)
+    print_progress(console, collect_progress(repo=repo, pack=two_stage_pack))
+    shown = out.getvalue()
+    assert "stage1/word-count" in shown and "stage2/word-stats" in shown
+    assert all(len(line) <= 80 for line in shown.splitlines())
+    assert "last attempt" not in shown  # the first column to go below 100 columns

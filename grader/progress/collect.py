@@ -55,6 +55,7 @@ class ExerciseProgress:
     stage: int
     title_en: str
     title_zh: str
+    order: int = 0  # its place on the learning path (exercise.toml)
     in_pack: bool = True
     workspaces: list[Path] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
@@ -125,6 +126,7 @@ def collect_progress(
             stage=e.stage,
             title_en=e.title_en,
             title_zh=e.title_zh,
+            order=e.order,
         )
         for e in pack.exercises()
     }
@@ -143,7 +145,7 @@ def collect_progress(
             entry.attempts.append(Attempt(path=path, card=card))
     for entry in by_key.values():
         entry.attempts.sort(key=lambda a: (a.card.finished_at, a.path.name))
-    exercises = sorted(by_key.values(), key=lambda e: (e.stage, e.slug))
+    exercises = sorted(by_key.values(), key=lambda e: (e.stage, e.order, e.slug))
     return ProgressReport(repo=repo, exercises=exercises, damaged=sorted(damaged))
 
 

@@ -13,6 +13,9 @@ from grader.catalog.titles import stage_heading
 
 STYLE = {"pass": "green", "fail": "red", "error": "magenta"}
 BAR_WIDTH = 20
+# Below these terminal widths a column is left out, so that slugs keep their room.
+WHEN_FROM = 100
+TITLES_FROM = 80
 SHOWN_DAMAGED = 3
 
 
@@ -24,7 +27,7 @@ def print_progress(console: Console, report: ProgressReport) -> None:
     if not report.exercises:
         console.print("No exercises in the pack and no workspaces in this repository.")
     for stage in report.stages():
-        console.print(_stage_table(report.for_stage(stage), stage))
+        console.print(_stage_table(report.for_stage(stage), stage, console.width))
         console.print(completion_line(report, stage))
         console.print()
 
@@ -51,22 +54,34 @@ def completion_line(report: ProgressReport, stage: int) -> Text:
     return line
 
 
-def _stage_table(exercises: list[ExerciseProgress], stage: int) -> Table:
+def _stage_table(exercises: list[ExerciseProgress], stage: int, width: int) -> Table:
+    """A slug is never cut: on a narrow terminal the titles go first, then the time of
+    the last attempt."""
     table = Table(title=stage_heading(stage), title_justify="left", title_style="bold")
-    for column in ("exercise", "title / 标题", "best", "attempts", "last status"):
-        table.add_column(column, overflow="fold")
-    table.add_column("last attempt", no_wrap=True)
+    slug_width = max((len(e.slug) for e in exercises), default=8)
+    table.add_column("exercise", no_wrap=True, min_width=slug_width)
+    titles = width >= TITLES_FROM
+    if titles:
+        table.add_column("title / 标题", ratio=1, overflow="fold")
+    for column in ("best", "tries", "last status"):
+        table.add_column(column, no_wrap=True)
+    when = width >= WHEN_FROM
+    if when:
+        table.add_column("last attempt", no_wrap=True)
     for entry in exercises:
         best, last = entry.best, entry.last
         status = entry.last_status
-        table.add_row(
-            Text(entry.slug),
-            Text(f"{entry.title_en} / {entry.title_zh}"),
+        row = [Text(entry.slug)]
+        if titles:
+            row.append(Text(f"{entry.title_en}\n{entry.title_zh}"))
+        row += [
             Text(f"{best.card.score:g}/{best.card.max_score:g}" if best else "-"),
             Text(str(len(entry.attempts))),
             Text(status, style=STYLE.get(status, "")),
-            Text(last.when if last else "-"),
-        )
+        ]
+        if when:
+            row.append(Text(last.when if last else "-"))
+        table.add_row(*row)
     return table
 
 
