@@ -18,6 +18,7 @@ from grader.runner.job import Job, prepare_job, remove_job
 from grader.runner.log_stream import ProgressCallback
 from grader.sandbox.results import RESULTS_MAX_BYTES
 from grader.runner.submission import Submission, collect_submission
+from grader.i18n.message import Message, msg
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text, clean_text
 from grader.verdict.builder import (
     build_scorecard,
@@ -63,7 +64,7 @@ def grade_workspace(
             backend,
             started,
             clock,
-            checks=not_graded(exercise, "the submission could not be collected"),
+            checks=not_graded(exercise, msg("the submission could not be collected")),
             message=" ; ".join(submission.problems),
             outcome=None,
         )
@@ -99,7 +100,7 @@ class SandboxReport:
     """
 
     checks: list[CheckResult]
-    problem: str = ""
+    problem: Message | str = ""
     facts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -112,15 +113,17 @@ def read_results(job: Job, outcome: RunOutcome) -> SandboxReport:
     """The checks from the run's results file, validated; or error checks and the reason."""
     exercise = job.exercise
     if outcome.timed_out:
-        reason = (
-            f"the grading run took longer than {exercise.limits.run_seconds:g} s and was "
-            "stopped; look for an endless loop or a very slow test in your code"
+        reason = msg(
+            "the grading run took longer than {seconds:g} s and was stopped; look for "
+            "an endless loop or a very slow test in your code",
+            seconds=exercise.limits.run_seconds,
         )
         return SandboxReport(not_graded(exercise, reason, status="error"), reason)
     if outcome.out_of_memory:
-        reason = (
-            f"the grading run used more than {exercise.limits.memory_mb} MB of memory and "
-            "was stopped; look for data structures that grow without bound"
+        reason = msg(
+            "the grading run used more than {memory} MB of memory and was stopped; "
+            "look for data structures that grow without bound",
+            memory=exercise.limits.memory_mb,
         )
         return SandboxReport(not_graded(exercise, reason, status="error"), reason)
     path = job.results_path
@@ -147,17 +150,19 @@ def read_results(job: Job, outcome: RunOutcome) -> SandboxReport:
         checks = _validated_checks(document, exercise)
         facts = _validated_facts(document)
     except MalformedResults as exc:
-        reason = cap_text(
-            f"the results from the sandbox were malformed ({exc}); nothing was scored",
-            MESSAGE_CHARS - 100,
+        reason = msg(
+            "the results from the sandbox were malformed ({error}); nothing was scored",
+            error=cap_text(str(exc), MESSAGE_CHARS - 200),
         )
         return SandboxReport(not_graded(exercise, reason, status="error"), reason)
     except (ValueError, OSError) as exc:
         tail = clean_text(outcome.log_tail)[-1000:]
-        reason = f"the grader crashed inside the sandbox ({exc}; exit code {outcome.exit_code})"
-        if tail:
-            reason += f": {tail}"
-        reason = cap_text(reason, MESSAGE_CHARS - 100)
+        reason = msg(
+            "the grader crashed inside the sandbox ({error}; exit code {code}){tail}",
+            error=cap_text(str(exc), 500),
+            code=outcome.exit_code,
+            tail=f": {tail}" if tail else "",
+        )
         return SandboxReport(not_graded(exercise, reason, status="error"), reason)
     return SandboxReport(checks, facts=facts)
 
@@ -248,7 +253,7 @@ def _finish(
     clock: float,
     *,
     checks: list[CheckResult],
-    message: str,
+    message: Message | str,
     outcome: RunOutcome | None,
     sandbox_facts: dict[str, Any] | None = None,
 ) -> Scorecard:

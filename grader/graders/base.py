@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from grader.i18n.message import Message
 from grader.registry.checks import declaration
 from grader.sandbox.pytest_session import TRUSTED_OOM_SCORE, drop_privileges
 from grader.scorecard.model import CheckResult, CheckStatus
@@ -79,22 +80,24 @@ def result(
     status: CheckStatus,
     weight: float,
     *,
-    message: str = "",
+    message: Message | str = "",
     details: dict[str, Any] | None = None,
     duration: float = 0.0,
 ) -> CheckResult:
     """What a check found, unscored: the host scores every check from its facts
-    (grader.verdict.builder.score_check), so the sandbox reports a score of 0."""
-    return CheckResult(
+    (grader.verdict.builder.score_check), so the sandbox reports a score of 0. A
+    `Message` (grader.i18n) keeps its id and parameters for the views in Chinese."""
+    found = CheckResult(
         id=check_id,
         title=declaration(check_id).title,
         status=status,
         score=0.0,
         max_score=float(weight),
         duration=round(duration, 3),
-        message=message,
         details=details or {},
     )
+    found.say(message)
+    return found
 
 
 def timed(run: Callable[[], CheckResult]) -> CheckResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 
 from grader.catalog.model import CheckConfig
+from grader.i18n.message import msg
 from grader.graders.base import CheckContext, result
 from grader.registry.declaration import (
     CheckDeclaration,
@@ -68,19 +69,28 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "black",
             "fail",
             config.weight,
-            message=f"black cannot parse {', '.join(unparsable)}: fix the syntax error first",
+            message=msg(
+                "black cannot parse {files}: fix the syntax error first",
+                files=", ".join(unparsable),
+            ),
             details=details,
         )
     if pragmas:
         first = pragmas[0]
-        more = f" (and {len(pragmas) - 1} more)" if len(pragmas) > 1 else ""
+        more = msg(" (and {count} more)", count=len(pragmas) - 1)
         return result(
             "black",
             "fail",
             config.weight,
-            message=f"{first['path']}:{first['line']}: `{first['pragma']}` is not allowed: "
-            f"{first['why']}, and every line must be formatted{more}; remove it and run "
-            "`black .`",
+            message=msg(
+                "{path}:{line}: `{pragma}` is not allowed: {why}, and every line must "
+                "be formatted{more}; remove it and run `black .`",
+                path=first["path"],
+                line=first["line"],
+                pragma=first["pragma"],
+                why=first["why"],
+                more=more if len(pragmas) > 1 else "",
+            ),
             details={
                 **details,
                 "files": sorted({*details["files"], *(p["path"] for p in pragmas)}),
@@ -92,11 +102,17 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "black",
             "fail",
             config.weight,
-            message=f"{len(unformatted)} file(s) would be reformatted: {', '.join(unformatted)}; "
-            "run `black .` in your workspace",
+            message=msg(
+                "{count} file(s) would be reformatted: {files}; "
+                "run `black .` in your workspace",
+                count=len(unformatted),
+                files=", ".join(unformatted),
+            ),
             details=details,
         )
-    return result("black", "pass", config.weight, message="formatted", details=details)
+    return result(
+        "black", "pass", config.weight, message=msg("formatted"), details=details
+    )
 
 
 # ---- how the check shows what it found ---------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
 from grader.graders import coverage_present as present
+from grader.i18n.message import msg
 from grader.graders.base import (
     CheckContext,
     result,
@@ -55,7 +56,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "coverage",
             "skipped",
             config.weight,
-            message="this exercise names no student tests",
+            message=msg("this exercise names no student tests"),
         )
     broken = {
         p: m
@@ -118,7 +119,11 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "coverage",
             "fail",
             config.weight,
-            message=f"your tests could not be collected{where}: {first['message']}",
+            message=msg(
+                "your tests could not be collected{where}: {error}",
+                where=where,
+                error=first["message"],
+            ),
             details=details,
         )
     early = early_exit_message(session, "your tests")
@@ -129,9 +134,10 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "coverage",
             "fail",
             config.weight,
-            message="no tests found in "
-            + ", ".join(ctx.test_files)
-            + "; write test_* functions",
+            message=msg(
+                "no tests found in {files}; write test_* functions",
+                files=", ".join(ctx.test_files),
+            ),
             details=details,
         )
     percent = report["percent"]
@@ -141,8 +147,14 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "coverage",
             "fail",
             config.weight,
-            message=f"{len(failures)} of your own tests fail (first: {first['id']}: "
-            f"{first['message'][:200]}); coverage {percent:.1f}%",
+            message=msg(
+                "{count} of your own tests fail (first: {test}: {error}); "
+                "coverage {percent:.1f}%",
+                count=len(failures),
+                test=first["id"],
+                error=first["message"][:200],
+                percent=percent,
+            ),
             details=details,
         )
     if percent < threshold:
@@ -155,16 +167,25 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "coverage",
             "fail",
             config.weight,
-            message=f"your tests cover {percent:.1f}% of the solution; {threshold:g}% is needed. "
-            f"Not run by any test: {missing}",
+            message=msg(
+                "your tests cover {percent:.1f}% of the solution; {threshold:g}% is "
+                "needed. Not run by any test: {missing}",
+                percent=percent,
+                threshold=threshold,
+                missing=missing,
+            ),
             details=details,
         )
     return result(
         "coverage",
         "pass",
         config.weight,
-        message=f"{percent:.1f}% covered (threshold {threshold:g}%), "
-        f"{student_tests['passed']} test(s) pass",
+        message=msg(
+            "{percent:.1f}% covered (threshold {threshold:g}%), {passed} test(s) pass",
+            percent=percent,
+            threshold=threshold,
+            passed=student_tests["passed"],
+        ),
         details=details,
     )
 

@@ -25,6 +25,7 @@ from typing import Any
 from grader.catalog.model import CheckConfig
 from grader.errors import BackendUnavailable
 from grader.graders.base import result, timed
+from grader.i18n.message import Message, msg
 from grader.registry.declaration import (
     CheckDeclaration,
     HostJob,
@@ -104,13 +105,17 @@ def _run(
     deadline: float | None = None,
 ) -> CheckResult:
     if not (context / "Dockerfile").is_file():
-        message = "no Dockerfile: add one named `Dockerfile` at your workspace's root"
+        message = msg(
+            "no Dockerfile: add one named `Dockerfile` at your workspace's root"
+        )
         return _result(config, "fail", message, _details(config))
     if client is None:
         try:
             client = connect()
         except BackendUnavailable as exc:
-            message = f"the Dockerfile check needs Docker: {exc.message}"
+            message = msg(
+                "the Dockerfile check needs Docker: {error}", error=exc.message
+            )
             return _result(config, "error", message)
     import docker.errors
 
@@ -147,7 +152,7 @@ def _grade(
     try:
         checked = plan(text, allowed, base_ids=local)
     except Refused as refused:
-        message = f"the Dockerfile was not built: {refused}"
+        message = msg("the Dockerfile was not built: {why}", why=str(refused))
         return _result(config, "fail", message, details)
     # Checked here: the engine would try to pull an allowed base that is missing.
     for base in checked.bases:
@@ -193,9 +198,14 @@ def _grade(
     details["image_mb"] = round(size / MB, 2)
     if size > limit_mb * MB:
         details["log_tail"] = build.tail()
-        message = f"the image is {size / MB:.1f} MB, over the {limit_mb} MB limit: "
-        return _result(config, "fail", message + SIZE_HINT, details)
-    summary = f"the image builds in {build.seconds:.1f} s and is {size / MB:.1f} MB"
+        message = msg(
+            "the image is {size:.1f} MB, over the {limit} MB limit: {hint}",
+            size=size / MB,
+            limit=limit_mb,
+            hint=SIZE_HINT,
+        )
+        return _result(config, "fail", message, details)
+    numbers = {"seconds": build.seconds, "size": size / MB, "limit": limit_mb}
     if probing:
         if deadline is not None:  # what the build left, within health_seconds
             left = max(1.0, deadline - time.monotonic())
@@ -205,8 +215,25 @@ def _grade(
         if not healthy:
             details["log_tail"] = logs
             return _result(config, "fail", why, details)
-        summary += "; the container became healthy"
-    return _result(config, "pass", f"{summary} (limit {limit_mb} MB)", details)
+        return _result(
+            config,
+            "pass",
+            msg(
+                "the image builds in {seconds:.1f} s and is {size:.1f} MB; the "
+                "container became healthy (limit {limit} MB)",
+                **numbers,
+            ),
+            details,
+        )
+    return _result(
+        config,
+        "pass",
+        msg(
+            "the image builds in {seconds:.1f} s and is {size:.1f} MB (limit {limit} MB)",
+            **numbers,
+        ),
+        details,
+    )
 
 
 def _local(client: Any, name: str) -> str | None:
@@ -258,10 +285,9 @@ def _details(config: CheckConfig) -> dict[str, Any]:
 def _result(
     config: CheckConfig,
     status: CheckStatus,
-    message: str,
+    message: Message | str,
     details: dict[str, Any] | None = None,
 ) -> CheckResult:
-    message = cap_text(message, MESSAGE_CHARS)
     return result("dockerfile", status, config.weight, message=message, details=details)
 
 

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from grader.catalog.model import CheckConfig
+from grader.i18n.message import Message, msg
 from grader.graders.base import CheckContext, result, trusted_tool
 from grader.registry.declaration import (
     REPORT_LINES,
@@ -56,7 +57,9 @@ def flake8_command(ctx: CheckContext, config: CheckConfig) -> list[str]:
 
 def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     if not ctx.python_files:
-        return result("flake8", "skipped", config.weight, message="no Python files")
+        return result(
+            "flake8", "skipped", config.weight, message=msg("no Python files")
+        )
     proc = subprocess.run(
         flake8_command(ctx, config),
         cwd=ctx.submission,
@@ -71,24 +74,33 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "flake8",
             "error",
             config.weight,
-            message="flake8 could not run: "
-            + proc.stderr.decode("utf-8", "replace").strip()[-500:],
+            message=msg(
+                "flake8 could not run: {error}",
+                error=proc.stderr.decode("utf-8", "replace").strip()[-500:],
+            ),
         )
     allowed = {str(c).upper() for c in config.options.get("noqa_allowed", [])}
     violations = excuse_allowed(ctx.submission, violations, allowed)
     details = {"violations": violations[:MAX_VIOLATIONS], "count": len(violations)}
     if not violations:
         return result(
-            "flake8", "pass", config.weight, message="no problems", details=details
+            "flake8", "pass", config.weight, message=msg("no problems"), details=details
         )
     first = violations[0]
     return result(
         "flake8",
         "fail",
         config.weight,
-        message=f"{len(violations)} problem(s); first: {first['path']}:{first['line']}:"
-        f"{first['col']} {first['code']} {first['text']}"
-        + _noqa_hint(ctx.submission, ctx.python_files, allowed),
+        message=msg(
+            "{count} problem(s); first: {path}:{line}:{col} {code} {text}{more}",
+            count=len(violations),
+            path=first["path"],
+            line=first["line"],
+            col=first["col"],
+            code=first["code"],
+            text=first["text"],
+            more=_noqa_hint(ctx.submission, ctx.python_files, allowed),
+        ),
         details=details,
     )
 
@@ -119,7 +131,7 @@ def excuse_allowed(
 
 def _noqa_hint(
     submission: Path, python_files: tuple[str, ...], allowed: set[str]
-) -> str:
+) -> Message | str:
     """A note for a student who expected `# noqa` to work."""
     for rel in python_files:
         try:
@@ -128,12 +140,14 @@ def _noqa_hint(
             continue
         if has_noqa(source):
             if allowed:
-                return (
+                return msg(
                     " (`# noqa` is ignored here, except `# noqa: CODE` on the line for "
-                    + ", ".join(sorted(allowed))
-                    + ")"
+                    "{codes})",
+                    codes=", ".join(sorted(allowed)),
                 )
-            return " (`# noqa` and `# flake8: noqa` are ignored here: fix the code)"
+            return msg(
+                " (`# noqa` and `# flake8: noqa` are ignored here: fix the code)"
+            )
     return ""
 
 

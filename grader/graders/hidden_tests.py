@@ -11,6 +11,7 @@ from typing import Any
 from grader.catalog.model import CheckConfig
 from grader.sandbox.proxy.client import module_names
 from grader.graders import hidden_tests_present as present
+from grader.i18n.message import msg
 from grader.graders.base import CheckContext, result, student_jail, write_pytest_ini
 from grader.registry.declaration import CheckDeclaration, Presentation
 from grader.sandbox.proxy.spawner import SpawnService, student_env
@@ -39,7 +40,11 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "tests",
             "error",
             config.weight,
-            message=f"{message} — fix this first: no hidden test can run until {path} compiles",
+            message=msg(
+                "{error} — fix this first: no hidden test can run until {path} compiles",
+                error=message,
+                path=path,
+            ),
         )
     # The hidden tests run in a trusted process; the submission only ever in its own.
     hidden = ctx.trusted_work / "hidden"
@@ -94,7 +99,11 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "tests",
             "error",
             config.weight,
-            message=f"the hidden tests could not import your code{where}: {first['message']}",
+            message=msg(
+                "the hidden tests could not import your code{where}: {error}",
+                where=where,
+                error=first["message"],
+            ),
             details={"tests": [], "points_earned": 0, "points_total": 0},
         )
     early = early_exit_message(session, "the hidden tests")
@@ -103,7 +112,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             "tests",
             "error",
             config.weight,
-            message=early or "the hidden suite collected no tests",
+            message=early or msg("the hidden suite collected no tests"),
         )
     scored = score_tests(
         session.collected, session.results, config.weight, session.out_of_time
@@ -181,11 +190,14 @@ def score_tests(
     failed = [t for t in tests if t.status != "passed"]
     status = "pass" if not failed else "fail"
     if failed:
-        message = f"{len(tests) - len(failed)} of {len(tests)} tests passed"
+        counts = {"passed": len(tests) - len(failed), "total": len(tests)}
+        message = msg("{passed} of {total} tests passed", **counts)
         if out_of_time:
-            message += "; the run hit its time limit"
+            message = msg(
+                "{passed} of {total} tests passed; the run hit its time limit", **counts
+            )
     else:
-        message = f"all {len(tests)} tests passed"
+        message = msg("all {total} tests passed", total=len(tests))
     return result(
         "tests",
         status,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog.model import CheckConfig
+from grader.i18n.message import msg
 from grader.graders.base import CheckContext, result, trusted_tool
 from grader.registry.declaration import (
     REPORT_LINES,
@@ -32,7 +33,7 @@ from grader.registry.declaration import (
 )
 from grader.graders.hidden_tests import pytest_env
 from grader.graders.pragmas import type_pragmas
-from grader.scorecard.caps import MAX_VIOLATIONS, MESSAGE_CHARS, cap_text
+from grader.scorecard.caps import MAX_VIOLATIONS, cap_text
 from grader.scorecard.model import CheckResult
 
 TITLE = "Type checking (mypy)"
@@ -76,7 +77,7 @@ def mypy_command(ctx: CheckContext, config: CheckConfig, files: list[str]) -> li
 def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     files = [f for f in ctx.solution_files if f.endswith((".py", ".pyi"))]
     if not files:
-        return result("types", "skipped", config.weight, message="no Python files")
+        return result("types", "skipped", config.weight, message=msg("no Python files"))
     proc = subprocess.run(
         mypy_command(ctx, config, files),
         cwd=ctx.submission,
@@ -88,24 +89,33 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
     errors = parse_errors(proc.stdout.decode("utf-8", "replace"))
     if proc.returncode not in (0, 1, 2) or (proc.returncode and not errors):
         output = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()
-        message = cap_text(f"mypy could not run: {output}", MESSAGE_CHARS)
+        message = msg("mypy could not run: {error}", error=output)
         return result("types", "error", config.weight, message=message)
     errors = refused(ctx.submission, files) + errors
     details = {"errors": errors[:MAX_VIOLATIONS], "count": len(errors)}
     if not errors:
         return result(
-            "types", "pass", config.weight, message="no type errors", details=details
+            "types",
+            "pass",
+            config.weight,
+            message=msg("no type errors"),
+            details=details,
         )
     first = errors[0]
-    message = (
-        f"{len(errors)} problem(s); first: {first['path']}:{first['line']}:"
-        f"{first['col']}: {first['message']} [{first['code']}]"
+    message = msg(
+        "{count} problem(s); first: {path}:{line}:{col}: {error} [{code}]",
+        count=len(errors),
+        path=first["path"],
+        line=first["line"],
+        col=first["col"],
+        error=first["message"],
+        code=first["code"],
     )
     return result(
         "types",
         "fail",
         config.weight,
-        message=cap_text(message, MESSAGE_CHARS),
+        message=message,
         details=details,
     )
 

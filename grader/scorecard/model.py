@@ -8,7 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-# 2.0: gates. A 1.0 document (no gates) still loads.
+from grader.i18n.message import Message
+from grader.scorecard.caps import MESSAGE_CHARS, cap_text
+
+# 2.0: gates. A 1.0 document (no gates) still loads. Messages carry their id and
+# parameters (`message_id`, `message_params`; a gate's `why_id`, `why_params`) beside the
+# English text, for the views to render in their reader's language: optional, so that
+# older documents load.
 SCHEMA_VERSION = "2.0"
 
 RunStatus = Literal["pass", "fail", "error"]
@@ -81,6 +87,13 @@ class CheckResult:
     duration: float = 0.0
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    message_id: str | None = None
+    message_params: dict[str, Any] | None = None
+
+    def say(self, message: Message | str) -> None:
+        """Set the message: its English text, and its id and parameters when it has them."""
+        text, self.message_id, self.message_params = parts(message)
+        self.message = cap_text(text, MESSAGE_CHARS)
 
 
 @dataclass
@@ -123,6 +136,8 @@ class Gate:
     held: bool
     why: str = ""
     task: int | None = None
+    why_id: str | None = None
+    why_params: dict[str, Any] | None = None
 
 
 @dataclass
@@ -142,6 +157,15 @@ class Scorecard:
     integrity: dict[str, Any] = field(default_factory=dict)
     gates: list[Gate] = field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
+    message_id: str | None = None
+    message_params: dict[str, Any] | None = None
 
     def check(self, check_id: str) -> CheckResult | None:
         return next((c for c in self.checks if c.id == check_id), None)
+
+
+def parts(message: Message | str) -> tuple[str, str | None, dict[str, Any] | None]:
+    """A message's English text, id and parameters (a bare string has neither)."""
+    if isinstance(message, Message):
+        return message.text, message.id, dict(message.params)
+    return message, None, None

@@ -14,6 +14,7 @@ from typing import Any
 from grader import __version__
 from grader.catalog.model import Exercise
 from grader.clock import utc_stamp
+from grader.i18n.message import Message, msg
 from grader.registry.checks import declaration
 from grader.verdict.gates import failed_gates_line, gates, scale_engineering
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
@@ -26,6 +27,7 @@ from grader.scorecard.model import (
     RunStatus,
     Scorecard,
     SubmissionRef,
+    parts,
 )
 
 
@@ -55,7 +57,7 @@ def build_scorecard(
     integrity: dict[str, Any],
     started_at: str,
     duration: float,
-    message: str = "",
+    message: Message | str = "",
 ) -> Scorecard:
     """The scorecard of one grading. `message` set means the grading itself went wrong.
 
@@ -67,7 +69,8 @@ def build_scorecard(
     found = gates(exercise, checks)
     score = round(sum(c.score for c in checks), 2)
     max_score = round(sum(c.max_score for c in checks), 2)
-    status, message = verdict(exercise, checks, found, score, max_score, message)
+    status, said = verdict(exercise, checks, found, score, max_score, message)
+    text, message_id, message_params = parts(said)
     return Scorecard(
         exercise=exercise_ref(exercise),
         submission=submission,
@@ -79,10 +82,12 @@ def build_scorecard(
         score=score,
         max_score=max_score,
         pass_percent=exercise.pass_percent,
-        message=cap_text(message, MESSAGE_CHARS),
+        message=cap_text(text, MESSAGE_CHARS),
         checks=checks,
         integrity=integrity,
         gates=found,
+        message_id=message_id,
+        message_params=message_params,
     )
 
 
@@ -92,28 +97,41 @@ def verdict(
     found: list[Gate],
     score: float,
     max_score: float,
-    problem: str,
-) -> tuple[RunStatus, str]:
+    problem: Message | str,
+) -> tuple[RunStatus, Message | str]:
     """The run's status and the one-line message a student reads first."""
     errored = [c for c in checks if c.status == "error"]
-    if problem or errored:
-        return "error", problem or errored[0].message
+    if problem:
+        return "error", problem
+    if errored:
+        first = errored[0]
+        if first.message_id:
+            return "error", Message(first.message_id, first.message_params or {})
+        return "error", first.message
     reaches = bool(max_score) and 100.0 * score / max_score >= exercise.pass_percent
+    numbers = {
+        "score": score,
+        "max_score": max_score,
+        "pass_mark": exercise.pass_percent,
+    }
     if reaches and all(g.held for g in found):
-        return "pass", (
-            f"passed: {score:g} of {max_score:g} (pass mark {exercise.pass_percent:g}%)"
+        return "pass", msg(
+            "passed: {score:g} of {max_score:g} (pass mark {pass_mark:g}%)", **numbers
         )
-    reasons = [failed_gates_line(found)] if not all(g.held for g in found) else []
+    reasons = failed_gates_line(found) if not all(g.held for g in found) else []
     if not reaches:
         reasons.append(
-            f"{score:g} of {max_score:g}, {exercise.pass_percent:g}% is needed to pass"
+            msg(
+                "{score:g} of {max_score:g}, {pass_mark:g}% is needed to pass",
+                **numbers,
+            )
         )
-    return "fail", "not yet: " + "; ".join(reasons)
+    return "fail", msg("not yet: {reasons}", reasons=reasons)
 
 
 def error_scorecard(
     exercise: Exercise,
-    message: str,
+    message: Message | str,
     *,
     submission: SubmissionRef,
     runner: RunnerInfo,
@@ -144,20 +162,23 @@ def score_check(check: CheckResult, weight: float) -> CheckResult:
 
 
 def not_graded(
-    exercise: Exercise, reason: str, *, status: CheckStatus = "skipped"
+    exercise: Exercise, reason: Message | str, *, status: CheckStatus = "skipped"
 ) -> list[CheckResult]:
     """Every check of `exercise` as not graded, for `reason`, scoring 0 of its weight."""
-    return [
+    found = [
         CheckResult(
             id=c.id,
             title=declaration(c.id).title,
             status=status,
             score=0.0,
             max_score=float(c.weight),
-            message=cap_text(f"not graded: {reason}", MESSAGE_CHARS),
         )
         for c in exercise.checks
     ]
+    for check in found:
+        check.say(msg("not graded: {reason}", reason=reason))
+        check.message = cap_text(check.message, MESSAGE_CHARS)
+    return found
 
 
 def exercise_ref(exercise: Exercise) -> ExerciseRef:

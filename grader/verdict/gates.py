@@ -12,9 +12,10 @@ earns half of them.
 
 from __future__ import annotations
 
-from grader.catalog.model import Exercise
+from grader.catalog.model import Exercise, Task
+from grader.i18n.message import Message, both, msg
 from grader.registry.checks import declaration
-from grader.scorecard.model import CheckResult, Gate, outcomes_of
+from grader.scorecard.model import CheckResult, Gate, outcomes_of, parts
 
 # How many of the gates that did not hold the verdict's line names.
 NAMED_IN_VERDICT = 3
@@ -53,14 +54,34 @@ def gates(exercise: Exercise, checks: list[CheckResult]) -> list[Gate]:
         if check is hidden:
             continue
         held = check.status == "pass"
-        found.append(
-            Gate(
-                id=check.id,
-                held=held,
-                why="" if held else f"{check.title}: {check.message or check.status}",
-            )
-        )
+        found.append(_gate(check.id, None if held else check_why(check), task=None))
     return found
+
+
+def check_why(check: CheckResult) -> Message:
+    """`flake8 (PEP 8 and errors): 3 problem(s); …`: the check's title and message."""
+    title = declaration(check.id)
+    problem: Message | str = check.message or check.status
+    if check.message_id:
+        problem = Message(check.message_id, check.message_params or {})
+    return msg(
+        "{check}: {problem}",
+        check=both(check.title, title.title_zh),
+        problem=problem,
+    )
+
+
+def task_name(task: Task) -> Message:
+    return msg(
+        "task {task} ({title})", task=task.id, title=both(task.title_en, task.title_zh)
+    )
+
+
+def _gate(gate_id: str, why: Message | None, *, task: int | None) -> Gate:
+    if why is None:
+        return Gate(id=gate_id, held=True, why="", task=task)
+    text, why_id, why_params = parts(why)
+    return Gate(gate_id, False, text, task=task, why_id=why_id, why_params=why_params)
 
 
 def task_gates(exercise: Exercise, hidden: CheckResult) -> list[Gate]:
@@ -68,11 +89,10 @@ def task_gates(exercise: Exercise, hidden: CheckResult) -> list[Gate]:
     outcomes = outcomes_of(hidden)
     found = []
     for task in exercise.tasks:
-        name = f"task {task.id} ({task.title_en})"
+        name = task_name(task)
         if not ran:
-            found.append(
-                Gate(f"task-{task.id}", False, f"{name}: the hidden tests did not run")
-            )
+            why = msg("{task}: the hidden tests did not run", task=name)
+            found.append(_gate(f"task-{task.id}", why, task=None))
             continue
         mine = [t for t in outcomes if t.task == task.id]
         total = sum(t.points for t in mine)
@@ -81,27 +101,38 @@ def task_gates(exercise: Exercise, hidden: CheckResult) -> list[Gate]:
         problems = []
         if total and 100.0 * earned < task.minimum * total:
             problems.append(
-                f"at {earned:g} of {total:g} points ({task.minimum:g}% needed)"
+                msg(
+                    "at {earned:g} of {total:g} points ({minimum:g}% needed)",
+                    earned=earned,
+                    total=total,
+                    minimum=task.minimum,
+                )
             )
-        if failed_core:
-            first = failed_core[0].title
-            more = f" and {len(failed_core) - 1} more" if len(failed_core) > 1 else ""
-            problems.append(f"its core test “{first}”{more} must pass")
-        found.append(
-            Gate(
-                id=f"task-{task.id}",
-                held=not problems,
-                why=f"{name}: " + "; ".join(problems) if problems else "",
-                task=task.id,
+        if len(failed_core) == 1:
+            problems.append(
+                msg("its core test “{title}” must pass", title=failed_core[0].title)
             )
-        )
+        elif failed_core:
+            problems.append(
+                msg(
+                    "its core test “{title}” and {count} more must pass",
+                    title=failed_core[0].title,
+                    count=len(failed_core) - 1,
+                )
+            )
+        why = msg("{task}: {problems}", task=name, problems=problems)
+        found.append(_gate(f"task-{task.id}", why if problems else None, task=task.id))
     return found
 
 
-def failed_gates_line(found: list[Gate]) -> str:
+def failed_gates_line(found: list[Gate]) -> list[Message | str]:
     """The gates that did not hold, for the verdict's line: the first few, then a count."""
-    failed = [g.why for g in found if not g.held]
-    line = "; ".join(failed[:NAMED_IN_VERDICT])
+    failed = [_why(g) for g in found if not g.held]
+    line = failed[:NAMED_IN_VERDICT]
     if len(failed) > NAMED_IN_VERDICT:
-        line += f"; and {len(failed) - NAMED_IN_VERDICT} more"
+        line.append(msg("and {count} more", count=len(failed) - NAMED_IN_VERDICT))
     return line
+
+
+def _why(gate: Gate) -> Message | str:
+    return Message(gate.why_id, gate.why_params or {}) if gate.why_id else gate.why
