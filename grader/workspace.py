@@ -163,6 +163,8 @@ def run_visible_tests(
         f"--rootdir={workspace.root}",
         "-o",
         "pythonpath=.",
+        "-o",
+        "verbosity_assertions=2",
         # The grader's reporter applies the per-test limit; its records are not needed.
         "-p",
         "grader.sandbox.pytest_plugin",

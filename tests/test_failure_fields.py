@@ -71,7 +71,21 @@ def test_diff(rows):
 '''
 
 
-@pytest.fixture()
+# What every grading's pytest command line sets (grader.sandbox.pytest_session).
+ASSERTIONS_IN_FULL = ("-o", "verbosity_assertions=2")
+
+
+def test_every_grading_pytest_explains_assertions_in_full(tmp_path) -> None:
+    from grader.sandbox.pytest_session import pytest_command
+
+    command = pytest_command(
+        ini=tmp_path / "i.ini", rootdir=tmp_path, test_seconds=1, student_root=tmp_path
+    )
+    joined = " ".join(command)
+    assert " ".join(ASSERTIONS_IN_FULL) in joined and " -q " in f" {joined} "
+
+
+@pytest.fixture
 def results(pytester: pytest.Pytester) -> dict[str, dict]:
     student = pytester.mkdir("student")
     (student / "mod.py").write_text(textwrap.dedent(STUDENT))
@@ -79,6 +93,7 @@ def results(pytester: pytest.Pytester) -> dict[str, dict]:
     out = pytester.path / "out.jsonl"
     pytester.runpytest_subprocess(
         "-q",
+        *ASSERTIONS_IN_FULL,
         "-p",
         "grader.sandbox.pytest_plugin",
         "-p",

@@ -107,7 +107,7 @@ def describe_failure(
     if isinstance(exc, TestTimeout):
         message = text
     elif isinstance(exc, AssertionError):
-        # pytest's whole explanation (see explain_assertions_in_full), not its first line.
+        # pytest's whole explanation (the run sets verbosity_assertions=2), not its first line.
         lines = [
             ln.rstrip()
             for ln in text.splitlines()
@@ -162,18 +162,8 @@ def test_output(report: pytest.TestReport) -> str:
     return cap_text(report.capstdout + report.capstderr, OUTPUT_CHARS)
 
 
-def explain_assertions_in_full(config: pytest.Config) -> None:
-    """pytest explains a failed `assert` whole (both sides, the full diff, no "use -v")
-    only at assertion verbosity 2; the runs are quiet (-q), so it is set here, as
-    `-o verbosity_assertions=2` would."""
-    name = "verbosity_assertions"
-    if name in config._parser._inidict:  # pytest >= 8
-        config._inicache[name] = 2
-
-
 class JsonLinesReporter:
     def __init__(self, config: pytest.Config, stream: IO[str]) -> None:
-        explain_assertions_in_full(config)
         self.seconds = float(config.getoption("grader_test_seconds") or 0)
         self.root = config.getoption("grader_student_root")
         self.stream = stream

@@ -65,6 +65,9 @@ def pytest_command(
         "no:legacypath",
         "--import-mode=importlib",
         "-q",
+        # A failed assert explained whole (both sides, the full diff), quiet as the run is.
+        "-o",
+        "verbosity_assertions=2",
         "--no-header",
         "-rN",
         f"--grader-test-seconds={test_seconds}",
