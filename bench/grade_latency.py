@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from grader.catalog import ExercisePack
+from grader.catalog.loader import EXERCISES_ENV
 from grader.catalog.model import Exercise
 
 SLUG = "grade-book"
@@ -159,12 +160,17 @@ def main() -> None:
         "--against", metavar="COMMIT", help="also time the grader of this commit"
     )
     args = parser.parse_args()
-    exercise = ExercisePack().get(SLUG)
     with tempfile.TemporaryDirectory() as tmp:
         baseline_code = (
             worktree(args.against, Path(tmp) / "baseline") if args.against else None
         )
         try:
+            if baseline_code is not None:
+                # Both graders grade the same exercise: the baseline's, which both read
+                # (a newer pack may hold fields an older grader refuses).
+                os.environ[EXERCISES_ENV] = str(baseline_code / "exercises")
+                ENV[EXERCISES_ENV] = os.environ[EXERCISES_ENV]
+            exercise = ExercisePack().get(SLUG)
             result = measure(exercise, Path(tmp), args.rounds, baseline_code)
         finally:
             if baseline_code is not None:
