@@ -161,7 +161,7 @@ def read_results(job: Job, outcome: RunOutcome) -> SandboxReport:
             "the grader crashed inside the sandbox ({error}; exit code {code}){tail}",
             error=cap_text(str(exc), 500),
             code=outcome.exit_code,
-            tail=f": {tail}" if tail else "",
+            tail=(": " + tail) if tail else "",
         )
         return SandboxReport(not_graded(exercise, reason, status="error"), reason)
     return SandboxReport(checks, facts=facts)

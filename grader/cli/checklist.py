@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
+from grader.cli.render import check_title
+from grader.i18n.catalog import stored, translator
 from grader.registry.checks import declaration
 from grader.scorecard.model import Scorecard
 from grader.text_escape import terminal_text
@@ -17,12 +19,17 @@ MARKS = {
 }
 
 
-def print_checklist(console: Console, card: Scorecard) -> bool:
-    """Print one line per check and what to fix under it; whether every check passed."""
+def print_checklist(console: Console, card: Scorecard, lang: str = "en") -> bool:
+    """Print one line per check and what to fix under it, in `lang`; whether every check
+    passed."""
+    _ = translator(lang)
     console.print(
         Text.assemble(
-            ("Your checks", "bold"),
-            f" for {terminal_text(card.exercise.slug)} ({card.duration:.1f} s, local)",
+            (_("Your checks"), "bold"),
+            " "
+            + _("for {slug} ({seconds:.1f} s, local)").format(
+                slug=terminal_text(card.exercise.slug), seconds=card.duration
+            ),
         )
     )
     for check in card.checks:
@@ -30,8 +37,8 @@ def print_checklist(console: Console, card: Scorecard) -> bool:
         console.print(
             Text.assemble(
                 (f"  {mark} ", style),
-                (terminal_text(check.title), "bold"),
-                ("  " + terminal_text(check.message), ""),
+                (terminal_text(check_title(check, lang)), "bold"),
+                ("  " + terminal_text(stored(check, lang)), ""),
             )
         )
         if check.status == "pass":
@@ -44,8 +51,11 @@ def print_checklist(console: Console, card: Scorecard) -> bool:
     ready = all(c.status == "pass" for c in card.checks)
     if ready:
         console.print(
-            "All your checks pass. `grader submit` runs them again with the hidden tests."
+            _(
+                "All your checks pass. `grader submit` runs them again with the hidden "
+                "tests."
+            )
         )
     elif card.check("black") is not None and card.check("black").status == "fail":
-        console.print("`grader test --fix` lets black format your files.")
+        console.print(_("`grader test --fix` lets black format your files."))
     return ready

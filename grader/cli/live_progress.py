@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from grader.i18n.catalog import reader_language, translator
 from grader.runner.log_stream import ProgressCallback
 
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "error": ("!", "red")}
@@ -23,7 +24,8 @@ MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "error": ("!", "red")
 class GradingLine:
     """The live line; rich renders it a few times a second, so the clock keeps moving."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "en") -> None:
+        self.gettext = translator(lang)
         self.started = time.monotonic()
         self.step = "preparing"
         self.backend = ""
@@ -43,15 +45,17 @@ class GradingLine:
     def __rich__(self) -> Text:
         seconds = int(time.monotonic() - self.started)
         where = f"{self.backend}, " if self.backend else ""
-        line = Text(f"Grading ({where}{seconds} s) ", style="bold")
+        _ = self.gettext
+        heading = _("Grading ({where}{seconds} s)").format(where=where, seconds=seconds)
+        line = Text(heading + " ", style="bold")
         if not self.checks:
-            line.append(f"{self.step} …", style="dim")
+            line.append(f"{_(self.step)} …", style="dim")
         for check, state in self.checks.items():
             mark, style = MARKS.get(state, ("…", "yellow"))
             line.append(f" {check} ")
             line.append(mark, style=style)
         if self.step == "host checks":
-            line.append("  building your Dockerfile …", style="dim")
+            line.append("  " + _("building your Dockerfile …"), style="dim")
         return line
 
 
@@ -62,6 +66,6 @@ def grading_progress(enabled: bool) -> Iterator[ProgressCallback | None]:
     if not enabled or not console.is_terminal:
         yield None
         return
-    line = GradingLine()
+    line = GradingLine(reader_language())
     with Live(line, console=console, refresh_per_second=4, transient=True):
         yield line.update

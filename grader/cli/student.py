@@ -9,13 +9,19 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from grader.catalog import ExercisePack
+from grader.catalog.model import Exercise
 from grader.cli.checklist import print_checklist
+from grader.cli.feedback import next_step
 from grader.cli.live_progress import grading_progress
 from grader.cli.exercise_list import print_exercises
 from grader.cli.render import FAILURES_SHOWN, print_scorecard
 from grader.errors import EXIT_FAIL, EXIT_PASS, GraderError
+from grader.i18n.catalog import reader_language, translator
+from grader.i18n.message import Message
+from grader.progress.collect import collect_progress
 from grader.pipeline import grade_workspace
 from grader.cli.options import backend_option
 from grader.runner import Backend, NoSandboxWarning, get_backend, require_isolation
@@ -144,7 +150,7 @@ def test_command(
             card = self_check(
                 workspace.root, exercise, fix=fix, on_progress=on_progress
             )
-        ready = print_checklist(console, card)
+        ready = print_checklist(console, card, reader_language())
         if not watch:
             sys.exit(EXIT_PASS if ready else EXIT_FAIL)
         console.print("[dim]Waiting for a file to change (Ctrl+C stops) …[/dim]")
@@ -206,10 +212,11 @@ def submit_command(
     scorecard is saved under .grader/scorecards/ in the workspace either way.
     """
     workspace = find_workspace(directory)
+    pack = pack_from(ctx)
     if server:
         card = _submit_to_server(workspace, server=server, token=token)
     else:
-        exercise = workspace.exercise(pack_from(ctx))
+        exercise = workspace.exercise(pack)
         runner = backend_with_warning(backend)
         with grading_progress(enabled=not as_json) as on_progress:
             card = grade_workspace(
@@ -223,11 +230,45 @@ def submit_command(
         click.echo(serialize.dumps(card), nl=False)
     else:
         console = Console()
+        lang = reader_language()
+        known = _exercise_or_none(workspace, pack)
         print_scorecard(
-            console, card, failures_shown=None if show_all else FAILURES_SHOWN
+            console,
+            card,
+            failures_shown=None if show_all else FAILURES_SHOWN,
+            lang=lang,
+            exercise=known,
+            next_step=(
+                _next_step(workspace, pack, known) if card.status == "pass" else None
+            ),
         )
-        console.print(f"[dim]scorecard saved: {path}[/dim]")
+        _ = translator(lang)
+        saved = _("scorecard saved: {path}").format(path=path)
+        console.print(Text(saved, style="dim"))
     sys.exit(EXIT_PASS if card.status == "pass" else EXIT_FAIL)
+
+
+def _exercise_or_none(workspace: Workspace, pack: ExercisePack) -> Exercise | None:
+    try:
+        return workspace.exercise(pack)
+    except GraderError:
+        return None
+
+
+def _next_step(
+    workspace: Workspace, pack: ExercisePack, exercise: Exercise | None
+) -> Message | None:
+    """What comes after a pass, from the saved scorecards of the workspaces beside this one."""
+    if exercise is None:
+        return None
+    try:
+        report = collect_progress(
+            repo=workspace.root.parent, pack=pack, stage=exercise.stage
+        )
+        passed = {e.slug for e in report.exercises if any(a.passed for a in e.attempts)}
+    except (OSError, GraderError):
+        passed = set()
+    return next_step(exercise, pack.exercises(), passed)
 
 
 def _submit_to_server(

@@ -6,6 +6,7 @@ pass; the exports list every test themselves (the declaration's `lists_tests`).
 
 from __future__ import annotations
 
+from grader.i18n.message import Message, msg
 from grader.registry.declaration import (
     Markdown,
     Problem,
@@ -55,6 +56,27 @@ def heading(test: TestOutcome) -> str:
     return f"{_task(test)}{test.title} — {test.status}"
 
 
+# A test's status in the heading, as a message for the views in other languages.
+STATUS_WORDS = {
+    "failed": msg("failed"),
+    "error": msg("error"),
+    "timeout": msg("timeout"),
+    "skipped": msg("skipped"),
+}
+
+
+def heading_message(test: TestOutcome) -> Message:
+    status = STATUS_WORDS.get(test.status, test.status)
+    if test.task is None:
+        return msg("{title} — {status}", title=test.title, status=status)
+    return msg(
+        "task {task}: {title} — {status}",
+        task=test.task,
+        title=test.title,
+        status=status,
+    )
+
+
 def _task(test: TestOutcome) -> str:
     return f"task {test.task}: " if test.task is not None else ""
 
@@ -63,15 +85,19 @@ def failure_lines(test: TestOutcome) -> list[TerminalLine]:
     """Everything a student needs to fix one failing test, one line each: where (the
     innermost frame in their code), pytest's whole explanation, and what their code
     printed meanwhile (stdout and stderr); each capped with a marker."""
-    lines = [TerminalLine(heading(test), failed=True)]
+    lines = [TerminalLine(heading(test), failed=True, message=heading_message(test))]
     if test.location:
-        lines.append(TerminalLine(f"      at {test.location}", style="cyan"))
+        at = msg("at {location}", location=test.location)
+        lines.append(TerminalLine(f"      {at.text}", style="cyan", message=at))
     # Tabs expanded here, from the line's own start, as the student's terminal would.
     message = cap_text(test.message.strip(), MESSAGE_CHARS)
     lines += [TerminalLine("      " + ln.expandtabs()) for ln in message.splitlines()]
     output = cap_text(test.output.rstrip(), OUTPUT_CHARS)
     if output:
-        lines.append(TerminalLine("      your code printed:", style="dim"))
+        printed = msg("your code printed:")
+        lines.append(
+            TerminalLine("      " + printed.text, style="dim", message=printed)
+        )
         lines += [
             TerminalLine(OUTPUT_GUTTER + ln.expandtabs()) for ln in output.splitlines()
         ]

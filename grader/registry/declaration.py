@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Protocol
 
+from grader.i18n.message import Message
+
 if TYPE_CHECKING:
     from grader.catalog.model import CheckConfig
     from grader.scorecard.model import CheckResult, TestOutcome
@@ -42,6 +44,9 @@ class TerminalLine:
     text: str
     style: str = ""  # a rich style for the whole line, such as "dim"
     failed: bool = False  # led by a red ✗: one thing that went wrong
+    # The line as a message (grader.i18n), for a view in another language: `text` is its
+    # English, and any indent before the message's text is kept.
+    message: Message | None = None
 
 
 @dataclass(frozen=True)
