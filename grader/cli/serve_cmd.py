@@ -68,9 +68,10 @@ def serve_command(
 ) -> None:
     """Run the class server: submissions API, grading queue and leaderboard page.
 
-    The class must exist (`grader class init`). The database (SQLite in --data-dir, or
-    DATABASE_URL) is migrated at start, and submissions queued or being graded when the
-    server last stopped are graded now.
+    Create the class first with `grader class init` (a first start in an empty data dir
+    makes one and says where its teacher token is). The database (SQLite in --data-dir,
+    or DATABASE_URL) is migrated at start, and submissions queued or being graded when
+    the server last stopped are graded now.
     """
     settings = server_settings(
         data_dir,
@@ -98,7 +99,15 @@ def serve_command(
             bold=True,
             err=True,
         )
-    ensure_class(settings)
+    token_file = ensure_class(settings)
+    if token_file is not None:
+        click.secho(
+            f"A new, empty class in {settings.data_dir.resolve()}: the teacher token is "
+            f"in {token_file}. Not the class you meant? Stop, and pass --data-dir (or "
+            "GRADER_DATA_DIR) of your class.",
+            fg="yellow",
+            err=True,
+        )
     app = create_app(settings, backend=runner)
     from grader.leaderboard.private import exposure_warnings
 

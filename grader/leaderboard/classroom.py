@@ -85,10 +85,22 @@ def class_session(settings: Settings) -> Iterator[Session]:
             yield session
 
 
-def ensure_class(settings: Settings) -> None:
-    """For `grader serve`: refuse to start without a class (never create one)."""
-    with open_class(settings):
-        pass
+def ensure_class(settings: Settings) -> Path | None:
+    """For `grader serve`: the class, made on a first start when the database holds none.
+
+    Returns the teacher token's file when a class was just made (the caller says so, loudly:
+    a server started in the wrong folder shows an empty class and where it lives), else None.
+    The token itself goes to that owner-only file, never to stdout or a log.
+    """
+    db = open_database(settings.db_url)
+    try:
+        with db.session() as session:
+            if auth.teacher_exists(session):
+                return None
+            issued = auth.create_teacher(session)
+    finally:
+        db.close()
+    return write_teacher_token(settings, issued.token)
 
 
 def init_class(settings: Settings, *, timezone: str = "UTC") -> Path:
@@ -109,7 +121,8 @@ def default_tokens_file(settings: Settings) -> Path:
 
 
 def import_roster_file(settings: Settings, path: Path) -> roster.ImportReport:
-    ensure_class(settings)  # first: the wrong folder is the likelier mistake
+    with open_class(settings):  # first: the wrong folder is the likelier mistake
+        pass
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -72,9 +72,6 @@ def _serve(data: Path, monkeypatch: pytest.MonkeyPatch) -> "object":
 
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
-    if not (data / "teacher-token.txt").exists():
-        created = CliRunner().invoke(cli, ["class", "init", "--data-dir", str(data)])
-        assert created.exit_code == 0, created.output
     return CliRunner().invoke(
         cli,
         ["--exercises", str(FIXTURE_PACK), "serve", "--data-dir", str(data)]
@@ -89,6 +86,13 @@ def test_serve_warns_about_class_data_open_to_others(
     first = _serve(data, monkeypatch)
     assert first.exit_code == 0, first.output
     assert "open to other users" not in first.stderr, first.stderr
+    # A first start makes the class and says where the token is, never what it is.
+    token_file = data / "teacher-token.txt"
+    assert f"the teacher token is in {token_file}" in first.stderr
+    assert "grt_" not in first.output and "grt_" not in first.stderr
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    restarted = _serve(data, monkeypatch)
+    assert "A new, empty class" not in restarted.stderr
 
     (data / "archives").mkdir(exist_ok=True)
     upload_file = data / "archives" / "0123.tar.gz"
