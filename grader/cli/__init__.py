@@ -32,7 +32,7 @@ from grader.files import UnsafeWriteError
 
 # `grader --help` lists a student's commands first, in the order of their work; the rest
 # (teaching, running a class, CI and other tools) after. A command in neither is listed last.
-STUDENT_COMMANDS = ("list", "start", "test", "submit", "progress", "stage")
+STUDENT_COMMANDS = ("list", "start", "test", "submit", "status", "progress", "stage")
 TEACHER_COMMANDS = (
     "batch",
     "class",
