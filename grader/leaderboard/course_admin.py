@@ -13,6 +13,7 @@ from grader.errors import GraderError
 from grader.leaderboard import auth, deadlines, regrades
 from grader.leaderboard.classroom import class_session, open_class
 from grader.leaderboard.db.models import Deadline
+from grader.leaderboard.errors import ApiError
 from grader.leaderboard.exercises import Catalog, load_catalog
 from grader.leaderboard.gradebook import Export, export
 from grader.leaderboard.settings import Settings
@@ -140,11 +141,8 @@ def regrade_all(
             started = regrades.regrade_exercise(
                 db, exercise=qualified, scope=scope, reason=reason
             )
-        except Exception as exc:
-            message = getattr(exc, "message", None)
-            if message:
-                raise GraderError(message) from None
-            raise
+        except ApiError as exc:  # the API's refusal, as one line on the command line
+            raise GraderError(exc.message) from None
         if settings.queue == "celery" and started.job_ids:
             from grader.leaderboard.celery_queue import send_jobs
 

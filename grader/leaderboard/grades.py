@@ -85,7 +85,8 @@ class Cell:
 
     @property
     def state(self) -> str:
-        """not_started, pending (nothing graded yet), passed, late (counted late), tried."""
+        """not_started, pending (nothing graded yet), passed, or tried (graded, not passed);
+        whether the grade was late is `Judgment.kind` of `best`."""
         if not self.submissions:
             return "not_started"
         if self.best is None:

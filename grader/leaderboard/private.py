@@ -81,6 +81,8 @@ def exposure_warnings(settings: Settings) -> list[str]:
         paths.append(database.parent)
         paths += [database] + [Path(f"{database}{s}") for s in SQLITE_SIDE_FILES]
     paths += [settings.archives_dir, settings.work_dir]
+    # The tokens handed out: whoever reads them signs in as the teacher or a student.
+    paths += [settings.data_dir / "teacher-token.txt", settings.data_dir / "tokens"]
     lines: list[str] = []
     seen: set[Path] = set()
     for path in paths:
