@@ -86,7 +86,7 @@ def grade_workspace(
         started,
         clock,
         checks=checks,
-        message=report.problem,
+        message=report.said or report.problem,
         outcome=outcome,
         sandbox_facts=report.facts,
     )
@@ -100,8 +100,15 @@ class SandboxReport:
     """
 
     checks: list[CheckResult]
-    problem: Message | str = ""
+    problem: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
+    # `problem` as a message (its id and parameters), for the scorecard.
+    said: Message | None = None
+
+
+def _not_graded(exercise: Exercise, reason: Message) -> SandboxReport:
+    checks = not_graded(exercise, reason, status="error")
+    return SandboxReport(checks, reason.text, said=reason)
 
 
 # The isolation facts a sandbox may report, each an object (the scorecard's schema holds
@@ -118,14 +125,14 @@ def read_results(job: Job, outcome: RunOutcome) -> SandboxReport:
             "an endless loop or a very slow test in your code",
             seconds=exercise.limits.run_seconds,
         )
-        return SandboxReport(not_graded(exercise, reason, status="error"), reason)
+        return _not_graded(exercise, reason)
     if outcome.out_of_memory:
         reason = msg(
             "the grading run used more than {memory} MB of memory and was stopped; "
             "look for data structures that grow without bound",
             memory=exercise.limits.memory_mb,
         )
-        return SandboxReport(not_graded(exercise, reason, status="error"), reason)
+        return _not_graded(exercise, reason)
     path = job.results_path
     try:
         if path.is_symlink() or not path.is_file():
@@ -154,7 +161,7 @@ def read_results(job: Job, outcome: RunOutcome) -> SandboxReport:
             "the results from the sandbox were malformed ({error}); nothing was scored",
             error=cap_text(str(exc), MESSAGE_CHARS - 200),
         )
-        return SandboxReport(not_graded(exercise, reason, status="error"), reason)
+        return _not_graded(exercise, reason)
     except (ValueError, OSError) as exc:
         tail = clean_text(outcome.log_tail)[-1000:]
         reason = msg(
@@ -163,7 +170,7 @@ def read_results(job: Job, outcome: RunOutcome) -> SandboxReport:
             code=outcome.exit_code,
             tail=(": " + tail) if tail else "",
         )
-        return SandboxReport(not_graded(exercise, reason, status="error"), reason)
+        return _not_graded(exercise, reason)
     return SandboxReport(checks, facts=facts)
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from grader.ci.run import CiRun, GradedWorkspace
+from grader.i18n.catalog import ci_language, say, stored, translator
+from grader.i18n.message import msg
 from grader.registry.checks import declaration
 from grader.scorecard.caps import MESSAGE_CHARS, OUTPUT_CHARS, cap_text
 from grader.scorecard.model import TestOutcome
@@ -33,7 +35,7 @@ def append_summary(path: Path, run: CiRun, *, out_name: str) -> None:
     budget = GITHUB_LIMIT_BYTES - used - MARGIN_BYTES
     if budget <= 0:
         return
-    text = render_summary(run, limit=budget, out_name=out_name)
+    text = render_summary(run, limit=budget, out_name=out_name, lang=ci_language())
     with path.open("a", encoding="utf-8") as handle:
         handle.write(text)
 
@@ -44,8 +46,13 @@ def append_error(path: Path, message: str) -> None:
         handle.write(f"## grader: could not grade\n\n{_plain(message)}\n")
 
 
-def render_summary(run: CiRun, *, limit: int, out_name: str) -> str:
-    """The summary as Markdown, at most `limit` bytes of UTF-8."""
+# A run's status in the summary's table, in its reader's language.
+STATUS_WORDS = {"pass": msg("pass"), "fail": msg("fail"), "error": msg("error")}
+
+
+def render_summary(run: CiRun, *, limit: int, out_name: str, lang: str = "en") -> str:
+    """The summary as Markdown in `lang` (GRADER_LANG), at most `limit` bytes of UTF-8."""
+    _ = translator(lang)
     if not run.graded:
         why = (
             f"no exercise workspace changed since `{_plain(run.changed_since)}`"
@@ -56,12 +63,17 @@ def render_summary(run: CiRun, *, limit: int, out_name: str) -> str:
             f"## grader: nothing to grade\n\n{why} ({run.found} found).\n", limit
         )
     passed = sum(g.card.status == "pass" for g in run.graded)
+    columns = (_("Exercise"), _("Folder"), _("Status"), _("Score"), _("Checks"))
     head = [
-        f"## grader: {passed} of {len(run.graded)} exercises passed\n",
-        "| Exercise | Folder | Status | Score | Checks | Backend |",
+        "## grader: "
+        + _("{passed} of {total} exercises passed").format(
+            passed=passed, total=len(run.graded)
+        )
+        + "\n",
+        "| " + " | ".join(columns + (_("Backend"),)) + " |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    rows = [_row(g) for g in run.graded]
+    rows = [_row(g, lang) for g in run.graded]
     footer = (
         f"\nFull scorecards: `{_plain(out_name)}/` "
         "(uploaded by the workflow as an artifact).\n"
@@ -75,7 +87,7 @@ def render_summary(run: CiRun, *, limit: int, out_name: str) -> str:
         parts += row + "\n"
     failing = [g for g in run.graded if g.card.status != "pass"]
     for index, graded in enumerate(failing):
-        section = "\n" + _section(graded)
+        section = "\n" + _section(graded, lang)
         if _size(parts + section) > budget:
             parts += (
                 f"\n… details of {len(failing) - index} more exercises are in "
@@ -86,7 +98,7 @@ def render_summary(run: CiRun, *, limit: int, out_name: str) -> str:
     return _fit(parts + footer, limit)
 
 
-def _row(graded: GradedWorkspace) -> str:
+def _row(graded: GradedWorkspace, lang: str = "en") -> str:
     card = graded.card
     checks = " · ".join(
         f"{_plain(c.id)} {c.score:g}/{c.max_score:g}" for c in card.checks
@@ -95,7 +107,7 @@ def _row(graded: GradedWorkspace) -> str:
     cells = [
         _plain(card.exercise.slug),
         markdown_code(graded.folder, table_cell=True),
-        f"{ICON[card.status]} {card.status}",
+        f"{ICON[card.status]} {say(STATUS_WORDS[card.status], lang)}",
         f"{card.score:g} / {card.max_score:g}",
         checks,
         _plain(backend),
@@ -103,14 +115,14 @@ def _row(graded: GradedWorkspace) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _section(graded: GradedWorkspace) -> str:
+def _section(graded: GradedWorkspace, lang: str = "en") -> str:
     card = graded.card
     lines = [
         f"### {ICON[card.status]} {_plain(card.exercise.slug)} in "
         f"{markdown_code(graded.folder)}: {card.status}, "
         f"{card.score:g} / {card.max_score:g}",
         "",
-        _plain(_first_line(card.message)),
+        _plain(_first_line(stored(card, lang))),
         "",
     ]
     markdown = _Markdown(graded)
