@@ -74,3 +74,20 @@ def test_a_nested_message_renders_in_either_language() -> None:
 def test_a_message_without_id_or_with_unknown_id_shows_its_english() -> None:
     assert localize(None, None, "zh", "old text") == "old text"
     assert localize("no such {x}", {"x": 1}, "zh", "no such 1") == "no such 1"
+
+
+def test_the_next_step_after_a_pass(pack) -> None:
+    from grader.cli.feedback import next_step
+
+    stage1 = [e for e in pack.exercises() if e.stage == 1]
+    path = sorted(stage1, key=lambda e: e.order)
+    first, second = path[0], path[1]
+    step = next_step(first, pack.exercises(), passed=set())
+    assert step.params["slug"] == second.qualified_slug
+    assert f"grader start {second.qualified_slug}" in say(step, "zh")
+    everything = {e.qualified_slug for e in stage1}
+    done = next_step(path[-1], pack.exercises(), passed=everything)
+    assert say(done, "zh").endswith("`grader stage check 1` 检验本阶段")
+    assert done.text == (
+        "every exercise of stage 1 is passed: run `grader stage check 1`"
+    )

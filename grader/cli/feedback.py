@@ -58,7 +58,8 @@ def next_step(
     done = passed | {exercise.qualified_slug}
     stage = sorted(
         (e for e in pack_exercises if e.stage == exercise.stage),
-        key=lambda e: (e.order, e.slug),
+        # Those after this one on the path first, then any skipped before it.
+        key=lambda e: (e.order <= exercise.order, e.order, e.slug),
     )
     for candidate in stage:
         if candidate.qualified_slug not in done:
