@@ -76,9 +76,11 @@ def test_a_message_without_id_or_with_unknown_id_shows_its_english() -> None:
     assert localize("no such {x}", {"x": 1}, "zh", "no such 1") == "no such 1"
 
 
-def test_the_next_step_after_a_pass(pack) -> None:
+def test_the_next_step_after_a_pass() -> None:
+    from grader.catalog import ExercisePack
     from grader.cli.feedback import next_step
 
+    pack = ExercisePack(None)
     stage1 = [e for e in pack.exercises() if e.stage == 1]
     path = sorted(stage1, key=lambda e: e.order)
     first, second = path[0], path[1]
