@@ -2,7 +2,9 @@
 
 Their own tests (each with the exercise's time limit per test), flake8, black and coverage,
 exactly as `grader submit` runs them, on their machine and without a sandbox: the code is
-their own. The hidden tests and the Dockerfile build are left to `grader submit`.
+their own. The hidden tests and the Dockerfile build are left to `grader submit`; on a
+students' edition, which has no hidden suite, `grader submit` runs these same checks as a
+practice run (`practice_run`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from grader.pipeline import grade_workspace
 from grader.runner.local import LocalBackend
 from grader.runner.log_stream import ProgressCallback
 from grader.scorecard.model import Scorecard
+from grader.verdict.builder import practice_scorecard
 
 # Checks that need what only `grader submit` has: the hidden suite, a container engine.
 SUBMIT_ONLY = frozenset({"tests", "dockerfile"})
@@ -46,6 +49,15 @@ def self_check(
         backend=LocalBackend(),
         on_progress=on_progress,
     )
+
+
+def practice_run(
+    root: Path, exercise: Exercise, *, on_progress: ProgressCallback | None = None
+) -> Scorecard:
+    """`grader submit` on a students' edition: the student's own checks (their tests,
+    visible ones included, and the engineering checks), as a practice scorecard that says
+    the hidden suite runs on the class server. It never counts as a grade."""
+    return practice_scorecard(self_check(root, exercise, on_progress=on_progress))
 
 
 def format_files(root: Path, exercise: Exercise) -> list[str]:

@@ -24,6 +24,19 @@ from grader.registry.checks import CHECK_IDS
 from grader.tomlfile import TomlError, load_toml
 
 EXERCISES_ENV = "GRADER_EXERCISES"
+# At the root of a students' edition (`grader pack build --student`): the pack has no
+# hidden suites and no reference solutions, so it grades practice runs only.
+STUDENT_EDITION_MARKER = "student-edition.toml"
+
+
+def is_student_edition(pack_root: Path) -> bool:
+    """Whether the pack at `pack_root` is a students' edition (its marker file is there)."""
+    return (Path(pack_root) / STUDENT_EDITION_MARKER).is_file()
+
+
+def exercise_in_student_edition(exercise: Exercise) -> bool:
+    """Whether `exercise` was loaded from a students' edition (`stage<N>/<slug>/` in it)."""
+    return is_student_edition(exercise.root.parent.parent)
 
 
 @lru_cache(maxsize=1)
@@ -130,6 +143,21 @@ class ExercisePack:
             raise ExerciseError(
                 f"exercise pack {self.root} does not exist; "
                 "pass --exercises DIR with a folder of stage<N>/<slug>/ exercises"
+            )
+
+    @property
+    def is_student_edition(self) -> bool:
+        """A students' edition: instructions, hints, starters; no hidden/, no reference/."""
+        return is_student_edition(self.root)
+
+    def require_full(self, purpose: str) -> None:
+        """Refuse a students' edition for `purpose` (grading that counts needs the hidden
+        suites), with what to do instead."""
+        if self.is_student_edition:
+            raise ExerciseError(
+                f"{self.root} is a students' edition (it has {STUDENT_EDITION_MARKER}): "
+                f"it has no hidden suites, so it cannot be used to {purpose}; "
+                "pass the full pack with --exercises DIR (or GRADER_EXERCISES)"
             )
 
     def exercise_dirs(self) -> list[Path]:

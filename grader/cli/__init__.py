@@ -13,6 +13,7 @@ from grader.cli.class_cmd import class_group
 from grader.cli.class_course_cmd import COURSE_COMMANDS
 from grader.cli.export_cmd import exercism_run_command, export_command
 from grader.cli.mutate_cmd import mutate_command
+from grader.cli.pack_cmd import pack_group
 from grader.cli.progress_cmd import progress_command
 from grader.cli.runner_cmd import runner_group
 from grader.cli.serve_cmd import serve_command
@@ -39,6 +40,7 @@ TEACHER_COMMANDS = (
     "serve",
     "worker",
     "exercises",
+    "pack",
     "runner",
     "ci",
     "init",
@@ -119,6 +121,7 @@ for command in (
     cli.add_command(command)
 exercises_group.add_command(mutate_command)
 cli.add_command(exercises_group)
+cli.add_command(pack_group)
 cli.add_command(runner_group)
 cli.add_command(batch_command)
 cli.add_command(ci_command)

@@ -27,7 +27,7 @@ from grader.cli.options import backend_option
 from grader.runner import Backend, NoSandboxWarning, get_backend, require_isolation
 from grader.scorecard import serialize
 from grader.scorecard.model import Scorecard
-from grader.self_check import self_check
+from grader.self_check import practice_run, self_check
 from grader.workspace import (
     Workspace,
     find_workspace,
@@ -209,12 +209,19 @@ def submit_command(
     """Grade the workspace: hidden tests, flake8, black, coverage of your tests.
 
     With --server the class server grades it (and it counts on the leaderboard); the
-    scorecard is saved under .grader/scorecards/ in the workspace either way.
+    scorecard is saved under .grader/scorecards/ in the workspace either way. On a
+    students' edition of a pack (no hidden suite) it grades a practice run: your tests
+    and the engineering checks, never counted as a grade.
     """
     workspace = find_workspace(directory)
     pack = pack_from(ctx)
     if server:
         card = _submit_to_server(workspace, server=server, token=token)
+    elif pack.is_student_edition:
+        with grading_progress(enabled=not as_json) as on_progress:
+            card = practice_run(
+                workspace.root, workspace.exercise(pack), on_progress=on_progress
+            )
     else:
         exercise = workspace.exercise(pack)
         runner = backend_with_warning(backend)
@@ -239,7 +246,9 @@ def submit_command(
             lang=lang,
             exercise=known,
             next_step=(
-                _next_step(workspace, pack, known) if card.status == "pass" else None
+                _next_step(workspace, pack, known)
+                if card.status == "pass" and not card.practice
+                else None
             ),
         )
         _ = translator(lang)

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.catalog.loader import exercise_in_student_edition
 from grader.catalog.model import Exercise
+from grader.errors import ExerciseError
 from grader.sandbox.results import RESULTS_NAME
 from grader.runner.submission import Submission
 
@@ -69,7 +71,11 @@ def prepare_job(
             target.write_bytes(submission.contents[f.path])
         if exercise.data_dir.is_dir():
             shutil.copytree(exercise.data_dir, sub / "data", dirs_exist_ok=True)
-        shutil.copytree(exercise.hidden_dir, root / "hidden", ignore=_no_caches)
+        if exercise_in_student_edition(exercise):
+            _refuse_hidden_tests(exercise)  # a practice run: an empty hidden suite
+            (root / "hidden").mkdir()
+        else:
+            shutil.copytree(exercise.hidden_dir, root / "hidden", ignore=_no_caches)
         (root / "work").mkdir()
         (root / "out").mkdir()
         nonce = secrets.token_hex(16)
@@ -81,6 +87,16 @@ def prepare_job(
         shutil.rmtree(root, ignore_errors=True)
         raise
     return Job(root=root, exercise=exercise, submission=submission, nonce=nonce)
+
+
+def _refuse_hidden_tests(exercise: Exercise) -> None:
+    """A students' edition has no hidden suite: only a grading without it can run."""
+    if exercise.check("tests") is not None:
+        raise ExerciseError(
+            f"{exercise.qualified_slug} comes from a students' edition, which has no "
+            "hidden suite: here `grader submit` grades a practice run; the class server "
+            "grades with the hidden suite (grader submit --server URL --token TOKEN)"
+        )
 
 
 def remove_job(job: Job) -> None:

@@ -159,6 +159,8 @@ class Scorecard:
     schema_version: str = SCHEMA_VERSION
     message_id: str | None = None
     message_params: dict[str, Any] | None = None
+    # A practice run on a students' edition (no hidden suite): never counts as a grade.
+    practice: bool = False
 
     def check(self, check_id: str) -> CheckResult | None:
         return next((c for c in self.checks if c.id == check_id), None)

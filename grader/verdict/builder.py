@@ -129,6 +129,26 @@ def verdict(
     return "fail", msg("not yet: {reasons}", reasons=reasons)
 
 
+def practice_scorecard(card: Scorecard) -> Scorecard:
+    """`card`, graded on a students' edition without the hidden suite, marked as practice:
+    its message says that it is not a grade and where the hidden suite runs."""
+    graded: Message | str = card.message
+    if card.message_id:
+        graded = Message(card.message_id, card.message_params or {})
+    text, message_id, message_params = parts(
+        msg(
+            "practice run, not a grade (your tests and the engineering checks only): "
+            "{verdict}; the hidden suite runs on the class server: "
+            "grader submit --server URL --token TOKEN",
+            verdict=graded,
+        )
+    )
+    card.practice = True
+    card.message = cap_text(text, MESSAGE_CHARS)
+    card.message_id, card.message_params = message_id, message_params
+    return card
+
+
 def error_scorecard(
     exercise: Exercise,
     message: Message | str,
