@@ -25,7 +25,11 @@ from grader.sandbox.pytest_session import (
     pytest_command,
     run_pytest_watched,
 )
+from grader.scorecard.caps import cap_text
 from grader.scorecard.model import CheckResult
+
+# How much of a failing test's first line the check's one-line message quotes.
+FIRST_LINE_CHARS = 200
 
 
 def write_coveragerc(ctx: CheckContext) -> Path:
@@ -152,7 +156,12 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
                 "coverage {percent:.1f}%",
                 count=len(failures),
                 test=first["id"],
-                error=first["message"][:200],
+                # The first line only: the whole explanation is in the test's details.
+                error=cap_text(
+                    (first["message"].strip().splitlines() or [""])[0],
+                    FIRST_LINE_CHARS,
+                    separator=" ",
+                ),
                 percent=percent,
             ),
             details=details,
