@@ -68,8 +68,15 @@ def grade_repository(
     Each scorecard is saved in its workspace and copied into `out` (default
     `<repo>/grader-scorecards/`). `backend` is called once, and only when there is
     something to grade; with `server` the class server grades instead. Problems the user
-    can fix (bad ref, unknown exercise, no sandbox) raise GraderError before any grading.
+    can fix (bad ref, unknown exercise, no sandbox, a students' edition without `server`)
+    raise GraderError before any grading.
     """
+    if server is None and pack.is_student_edition:
+        raise GraderError(
+            f"the exercises come from a students' edition ({pack.root}), which has no "
+            "hidden suites: grader ci grades through the class server here; pass "
+            "--server URL --token TOKEN (or set GRADER_TOKEN)"
+        )
     repo = repo.resolve()
     if not repo.is_dir():
         raise GraderError(f"{repo} is not a folder; give --repo the repository root")

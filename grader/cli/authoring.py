@@ -30,6 +30,7 @@ def validate_command(ctx: click.Context, slugs: tuple[str, ...], backend: str) -
     the reference gets full marks on every check, the starter fails the hidden suite,
     test ids and titles are unique. Exit code 0 only when every exercise holds."""
     pack = pack_from(ctx)
+    pack.require_full("validate exercises (it has no reference solutions to grade)")
     dirs = [pack.get(s).root for s in slugs] if slugs else pack.exercise_dirs()
     runner = get_backend(backend)
     failed = 0

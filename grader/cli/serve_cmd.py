@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from grader.catalog import ExercisePack
 from grader.cli.class_cmd import data_dir_option, server_settings
 from grader.cli.student import backend_with_warning, require_server_isolation
 from grader.cli.options import allow_reduced_option, backend_option
@@ -83,6 +84,9 @@ def serve_command(
         public_board=public_board or None,
         secure_cookies=False if insecure_cookies else None,
     )
+    # The server grades with the hidden suites: refuse a students' edition before a class
+    # is made or anything listens.
+    ExercisePack(settings.exercises_dir).require_full("grade on the class server")
     import uvicorn
 
     from grader.leaderboard.app import create_app

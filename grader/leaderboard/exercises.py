@@ -28,5 +28,10 @@ class Catalog:
 
 
 def load_catalog(exercises_dir: Path | None) -> Catalog:
-    """Every exercise of the pack (the bundled one by default), sorted by stage and slug."""
-    return Catalog(exercises=tuple(ExercisePack(exercises_dir).exercises()))
+    """Every exercise of the pack (the bundled one by default), sorted by stage and slug.
+
+    A students' edition is refused: the server grades with the hidden suites, so it must
+    hold the full pack."""
+    pack = ExercisePack(exercises_dir)
+    pack.require_full("grade on the class server")
+    return Catalog(exercises=tuple(pack.exercises()))

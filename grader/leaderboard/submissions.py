@@ -301,6 +301,8 @@ def _stored_problem(submission: Submission) -> tuple[str | None, Any]:
         return "the scorecard is not JSON", None
     if not serialize.is_valid(document):
         return "the scorecard breaks the scorecard schema", None
+    if document.get("practice"):
+        return "a practice scorecard (graded without the hidden suite)", None
     return None, document
 
 

@@ -196,6 +196,14 @@ def finish_job(
     if errors:
         fail_job(db, job_id, "the grader produced an invalid scorecard: " + errors[0])
         return
+    if card.practice:
+        fail_job(
+            db,
+            job_id,
+            "a practice scorecard (graded without the hidden suite) is never a grade: "
+            "the server must grade with the full pack",
+        )
+        return
     with db.write_session() as session:
         job = session.get(Job, job_id)
         assert job is not None

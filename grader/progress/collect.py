@@ -2,7 +2,9 @@
 
 Scorecards are attributed to the exercise they graded (the scorecard's own slug), so a card
 copied between workspaces still counts for the right exercise. A file that does not load as
-a scorecard is skipped and listed in `damaged`: a report never fails because of one.
+a scorecard is skipped and listed in `damaged`: a report never fails because of one. A
+practice scorecard (graded on a students' edition, without the hidden suite) is never an
+attempt: it is listed in `practice`, so neither progress nor a stage check counts it.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ class ProgressReport:
     repo: Path
     exercises: list[ExerciseProgress]
     damaged: list[Path] = field(default_factory=list)
+    # Practice scorecards (a students' edition, no hidden suite): never counted.
+    practice: list[Path] = field(default_factory=list)
 
     def stages(self) -> list[int]:
         return sorted({e.stage for e in self.exercises})
@@ -131,6 +135,7 @@ def collect_progress(
         for e in pack.exercises()
     }
     damaged: list[Path] = []
+    practice: list[Path] = []
     for workspace in find_workspaces(repo):
         home = _entry(by_key, workspace.slug, None)
         home.workspaces.append(workspace.root)
@@ -141,12 +146,20 @@ def collect_progress(
             if card is None:
                 damaged.append(path)
                 continue
+            if card.practice:
+                practice.append(path)  # graded without the hidden suite: not a grade
+                continue
             entry = _entry(by_key, card.exercise.slug, card.exercise.stage)
             entry.attempts.append(Attempt(path=path, card=card))
     for entry in by_key.values():
         entry.attempts.sort(key=lambda a: (a.card.finished_at, a.path.name))
     exercises = sorted(by_key.values(), key=lambda e: (e.stage, e.order, e.slug))
-    return ProgressReport(repo=repo, exercises=exercises, damaged=sorted(damaged))
+    return ProgressReport(
+        repo=repo,
+        exercises=exercises,
+        damaged=sorted(damaged),
+        practice=sorted(practice),
+    )
 
 
 def _entry(

@@ -40,9 +40,12 @@ def export(card: Scorecard, fmt: str) -> str:
 
 
 def load_scorecard(path: Path) -> Scorecard:
-    """A saved scorecard, validated; ScorecardFileError says what is wrong with the file."""
+    """A saved scorecard, validated; ScorecardFileError says what is wrong with the file.
+
+    A practice scorecard (graded on a students' edition, without the hidden suite) is
+    refused: an export is read as a grade."""
     try:
-        return serialize.load(path)
+        card = serialize.load(path)
     except FileNotFoundError:
         problem = "no such file"
     except IsADirectoryError:
@@ -55,6 +58,14 @@ def load_scorecard(path: Path) -> Scorecard:
         problem = str(exc).splitlines()[0]
         if not problem.startswith("not a valid scorecard"):
             problem = f"not JSON ({problem})"
+    else:
+        if not card.practice:
+            return card
+        raise ScorecardFileError(
+            f"{path}: a practice scorecard (graded without the hidden suite) is not a "
+            "grade; export the scorecard the class server graded (`grader submit "
+            "--server URL --token TOKEN` saves it)"
+        )
     raise ScorecardFileError(
         f"{path}: {problem}; pass a scorecard saved by `grader submit` "
         "(workspace/.grader/scorecards/*.json) or printed by `grader submit --json`"
