@@ -369,3 +369,25 @@ def test_slugs_are_whole_at_80_columns(
     assert "stage1/word-count" in shown and "stage2/word-stats" in shown
     assert all(len(line) <= 80 for line in shown.splitlines())
     assert "last attempt" not in shown  # the first column to go below 100 columns
+
+
+def test_progress_speaks_chinese_to_a_chinese_reader(
+    tmp_path: Path, two_stage_pack: ExercisePack
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from grader.progress.terminal import print_progress
+
+    repo = tmp_path / "repo"
+    save_scorecard(
+        start(two_stage_pack, "word-count", repo, "wc"), golden_card("full-marks")
+    )
+    out = io.StringIO()
+    console = Console(file=out, width=120, force_terminal=True, color_system=None)
+    print_progress(console, collect_progress(repo=repo, pack=two_stage_pack), "zh")
+    shown = out.getvalue()
+    assert "中的进度" in shown and "最高分" in shown and "最近状态" in shown
+    assert "阶段 1：" in shown and "个练习中通过了 1 个" in shown
+    assert "未开始" in shown  # word-stats, never started
