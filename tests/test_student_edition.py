@@ -166,3 +166,21 @@ def test_a_full_pack_without_hidden_is_still_not_an_edition(
     validated = invoke("--exercises", str(pack), "exercises", "validate")
     assert validated.exit_code == 1
     assert "hidden" in validated.output
+
+
+def test_the_terminal_says_practice_before_the_verdict(practice: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from grader.cli.render import print_scorecard
+    from grader.scorecard import serialize
+
+    (saved,) = (practice / "grade-book" / ".grader" / "scorecards").glob("*.json")
+    card = serialize.load(saved)
+    for lang, word in (("en", "PRACTICE · FAIL"), ("zh", "练习 · 未通过")):
+        out = io.StringIO()
+        print_scorecard(
+            Console(file=out, width=100, color_system=None), card, lang=lang
+        )
+        assert out.getvalue().splitlines()[0].startswith(f"stage1/grade-book {word}")

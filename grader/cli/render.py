@@ -31,6 +31,8 @@ STATUS_WORDS = {
     "skipped": msg("skipped"),
 }
 VERDICT_WORDS = {"pass": msg("PASS"), "fail": msg("FAIL"), "error": msg("ERROR")}
+# A practice run (a students' edition: no hidden suite) is never a grade, and says so first.
+PRACTICE_WORD = msg("PRACTICE")
 
 
 def print_scorecard(
@@ -47,10 +49,13 @@ def print_scorecard(
     the hint of each task that failed; on a pass, `next_step`."""
     _ = translator(lang)
     style = STATUS_STYLE[card.status]
+    word = say(VERDICT_WORDS[card.status], lang)
+    if card.practice:
+        word = f"{say(PRACTICE_WORD, lang)} · {word}"
     console.print(
         Text.assemble(
             (f"{terminal_text(card.exercise.slug)} ", "bold"),
-            (say(VERDICT_WORDS[card.status], lang), f"bold {style}"),
+            (word, f"bold {style}"),
             f"  {card.score:g} / {card.max_score:g}",
             "  "
             + _("({backend} backend, {seconds:.1f} s)").format(
