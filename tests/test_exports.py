@@ -703,3 +703,20 @@ def test_export_refuses_to_write_through_a_symlink_in_one_line(
     assert "is a symlink" in result.stderr and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
     assert elsewhere.read_text(encoding="utf-8") == "keep me"
+
+
+def test_the_gates_that_did_not_hold_travel_in_every_text_export() -> None:
+    card = golden_card("flake8-violations")
+    whys = [g.why for g in card.gates if not g.held]
+    assert card.status == "fail" and whys  # the score passes; the flake8 gate does not
+    gradescope = json.loads(export(card, "gradescope"))["output"]
+    prairielearn = json.loads(export(card, "prairielearn"))["output"]
+    for text in (gradescope, prairielearn):
+        assert "Gates not held (a pass needs every one):" in text
+        assert f"- {whys[0]}" in text
+    suites = ET.fromstring(export(card, "junit")).findall("testsuite")
+    values = {p.get("name"): p.get("value") for p in suites[0].find("properties") or []}
+    assert values["verdict"] == "fail"
+    assert whys[0] in values["gates_not_held"]
+    passing = json.loads(export(golden_card("full-marks"), "gradescope"))["output"]
+    assert "Gates: every gate holds" in passing

@@ -14,6 +14,7 @@ __all__ = [
     "hidden_tests",
     "printed_text",
     "summary_lines",
+    "gate_lines",
     "test_heading",
     "test_points",
     "tests_check",
@@ -73,12 +74,23 @@ def check_report(check: CheckResult) -> str:
 
 
 def summary_lines(card: Scorecard) -> list[str]:
-    """One line per check: title, status, score."""
+    """One line per check: title, status, score; then the gates that did not hold."""
     lines = []
     for c in card.checks:
         line = f"{c.title}: {c.status} ({c.score:g} of {c.max_score:g})"
         lines.append(f"{line} - {c.message}" if c.message else line)
+    lines += gate_lines(card)
     return lines
+
+
+def gate_lines(card: Scorecard) -> list[str]:
+    """What must hold for a pass and did not (scorecards before gates have none)."""
+    if not card.gates:
+        return []
+    failed = [g.why or g.id for g in card.gates if not g.held]
+    if not failed:
+        return ["Gates: every gate holds"]
+    return ["Gates not held (a pass needs every one):", *(f"- {why}" for why in failed)]
 
 
 def cap_inside(text: str, limit: int, marker: str) -> str:

@@ -70,6 +70,8 @@ def _suite(card: Scorecard, check: CheckResult, index: int) -> ET.Element:
         ("max_score", f"{check.max_score:g}"),
         ("backend", card.runner.backend),
         ("isolation", str(card.integrity.get("level", ""))),
+        ("verdict", card.status),
+        ("gates_not_held", "; ".join(g.why or g.id for g in card.gates if not g.held)),
     ):
         ET.SubElement(properties, "property", name=name, value=_xml(value))
     tests = hidden_tests(card) if declaration(check.id).lists_tests else []
