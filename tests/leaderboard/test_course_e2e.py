@@ -296,6 +296,12 @@ def check_pages(
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"/me scrolls sideways: {width} px"
     phone.screenshot(path=str(SHOTS / "student-375.png"), full_page=True)
+    phone.locator("a[href^='/me/submissions/']").first.click()
+    phone.wait_for_url("**/me/submissions/*")
+    assert "Scorecard" in phone.content() and "late 1 day -10%" in phone.content()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"a scorecard scrolls sideways: {width} px"
+    phone.screenshot(path=str(SHOTS / "submission-375.png"), full_page=True)
     phone.goto(url + "/?stage=1")
     assert (
         phone.locator("tr.own").inner_text().startswith("1")
