@@ -445,3 +445,32 @@ def test_a_running_job_whose_message_was_lost_is_recovered_at_start(
     ]
     assert gone["status"] == "error" and "regrade" in gone["message"]
     assert again.status_code == 202
+
+
+@pytest.mark.slow
+def test_regrade_all_from_the_command_line_reaches_celery_workers(
+    make_celery_app: Callable[..., FastAPI],
+    celery_settings: Settings,
+    student: Tokens,
+    workers: Workers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = make_celery_app()
+    with TestClient(app) as client:
+        sid = upload(client, student.ann, nap_archive(0), exercise=NAP).json()["id"]
+        workers.start()
+        assert wait_until_graded(client, sid, student.ann, 90)["status"] == "done"
+        monkeypatch.setenv("GRADER_QUEUE", "celery")
+        monkeypatch.setenv("GRADER_BROKER_URL", celery_settings.broker_url)
+        if celery_settings.database_url:
+            monkeypatch.setenv("DATABASE_URL", celery_settings.database_url)
+        result = CliRunner().invoke(
+            cli,
+            ["--exercises", str(NAP_PACK), "class", "regrade", NAP]
+            + ["--reason", "hidden suite updated", "--wait"]
+            + ["--data-dir", str(celery_settings.data_dir)],
+        )
+        assert result.exit_code == 0, (result.output, workers.log_text())
+        assert "1 submissions queued" in result.output
+        assert "graded 1 of 1" in result.output
+    assert [status for _, status, _ in job_rows(app)] == ["done", "done"]
