@@ -28,7 +28,9 @@ def run_plugin(
     return records(out)
 
 
-def test_titles_tasks_points_and_core_come_from_docstrings_and_markers(pytester) -> None:
+def test_titles_tasks_points_and_core_come_from_docstrings_and_markers(
+    pytester,
+) -> None:
     recs = run_plugin(
         pytester,
         '''
