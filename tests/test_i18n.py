@@ -3,6 +3,8 @@ fields; the reader's language is chosen as documented; stored messages render in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from grader.i18n.catalog import (
@@ -93,3 +95,31 @@ def test_the_next_step_after_a_pass() -> None:
     assert done.text == (
         "every exercise of stage 1 is passed: run `grader stage check 1`"
     )
+
+
+def test_the_standard_library_reader_reads_the_catalogue_as_babel_does() -> None:
+    from babel.messages.pofile import read_po as babel_read_po
+
+    from grader.i18n.catalog import read_po
+
+    path = (
+        Path(__file__).resolve().parent.parent
+        / "grader/i18n/locale/zh/LC_MESSAGES/grader.po"
+    )
+    with path.open("rb") as handle:
+        babel = {
+            str(m.id): str(m.string)
+            for m in babel_read_po(handle, locale="zh")
+            if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+        }
+    assert read_po(path.read_text(encoding="utf-8")) == babel
+
+
+def test_fuzzy_untranslated_and_continued_entries() -> None:
+    from grader.i18n.catalog import read_po
+
+    text = (
+        'msgid "a"\nmsgstr "A"\n#, fuzzy\nmsgid "b"\nmsgstr "B"\n'
+        'msgid "c"\nmsgstr ""\n"C1"\n"C\\"2\\n"\n\nmsgid "d"\nmsgstr ""\n'
+    )
+    assert read_po(text) == {"a": "A", "c": 'C1C"2\n'}

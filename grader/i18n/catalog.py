@@ -1,12 +1,15 @@
 """The message catalogue: the English ids' Chinese text, and whose language a view speaks.
 
-The catalogue is one gettext PO file, `grader/i18n/locale/zh/LC_MESSAGES/grader.po`, read
-with Babel (host only; the sandbox never translates). English needs no catalogue: a
-message's id is its English template. How to add a message: docs/i18n.md.
+The catalogue is one gettext PO file, `grader/i18n/locale/zh/LC_MESSAGES/grader.po`,
+read here with the standard library (host only; the sandbox never translates). Babel, a
+development tool here, extracts the ids from the code (`grader.i18n.extract`). English
+needs no catalogue: a message's id is its English template. How to add a message:
+docs/i18n.md.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from importlib import resources
@@ -23,18 +26,46 @@ def catalogue(lang: str) -> dict[str, str]:
     """Every translated message of `lang`: id -> template ({} for English)."""
     if lang == "en":
         return {}
-    from babel.messages.pofile import read_po
-
     path = resources.files("grader.i18n").joinpath(
         f"locale/{lang}/LC_MESSAGES/{DOMAIN}.po"
     )
-    with path.open("rb") as handle:
-        po = read_po(handle, locale=lang)
-    return {
-        str(m.id): str(m.string)
-        for m in po
-        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
-    }
+    return read_po(path.read_text(encoding="utf-8"))
+
+
+def read_po(text: str) -> dict[str, str]:
+    """id -> translation of a PO file's entries; the header, untranslated and fuzzy ones
+    left out. PO strings are C-quoted and may continue over several quoted lines."""
+    entries: dict[str, str] = {}
+    fields: dict[str, list[str]] = {}
+    keyword = ""
+    fuzzy = False
+
+    def flush() -> None:
+        msgid = "".join(fields.get("msgid", []))
+        msgstr = "".join(fields.get("msgstr", []))
+        if msgid and msgstr and not fuzzy:
+            entries[msgid] = msgstr
+
+    for line in text.splitlines():
+        line = line.strip()
+        # A comment or a new msgid after a msgstr starts the next entry.
+        if "msgstr" in fields and (line.startswith(("#", "msgid ")) or not line):
+            flush()
+            fields, keyword, fuzzy = {}, "", False
+        if line.startswith("#,") and "fuzzy" in line:
+            fuzzy = True
+        elif line.startswith(("msgid ", "msgstr ")):
+            keyword, _, quoted = line.partition(" ")
+            fields[keyword] = [_unquote(quoted)]
+        elif line.startswith('"') and keyword:
+            fields[keyword].append(_unquote(line))
+    flush()
+    return entries
+
+
+def _unquote(quoted: str) -> str:
+    # A PO string is a C string literal: the same escapes as JSON's, for what gettext writes.
+    return json.loads(quoted)
 
 
 def translator(lang: str) -> Callable[[str], str]:
