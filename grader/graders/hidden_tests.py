@@ -11,7 +11,7 @@ from typing import Any
 from grader.catalog.model import CheckConfig
 from grader.sandbox.proxy.client import module_names
 from grader.graders import hidden_tests_present as present
-from grader.i18n.message import msg
+from grader.i18n.message import Message, msg
 from grader.graders.base import CheckContext, result, student_jail, write_pytest_ini
 from grader.registry.declaration import CheckDeclaration, Presentation
 from grader.sandbox.proxy.spawner import SpawnService, student_env
@@ -94,6 +94,20 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             spawner.close()
     if session.collect_errors:
         first = session.collect_errors[0]
+        exhausted = exhausted_at_start(first["message"])
+        if exhausted is not None:
+            return result(
+                "tests",
+                "fail",
+                config.weight,
+                message=msg(
+                    "the sandbox ran out of {what} before the hidden tests could start "
+                    "your code: your code's processes used it all up (look for processes "
+                    "or threads started in a loop)",
+                    what=exhausted,
+                ),
+                details={"tests": [], "points_earned": 0, "points_total": 0},
+            )
         where = f" ({first['location']})" if first.get("location") else ""
         return result(
             "tests",
@@ -124,6 +138,20 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
         "anomalies": session.anomalies[:20] + session.isolation.get("anomalies", []),
     }
     return scored
+
+
+# How the entrypoint refuses to start the submission's process when the sandbox has none
+# (or no memory) left: the submission used it up, which is its failure, not the grader's.
+_REFUSED = "OSError: the entrypoint refused: "
+_EXHAUSTED = {"BlockingIOError": msg("processes"), "MemoryError": msg("memory")}
+
+
+def exhausted_at_start(message: str) -> Message | None:
+    """What ran out, when the student's process could not be started for want of it."""
+    if not message.startswith(_REFUSED):
+        return None
+    kind = message[len(_REFUSED) :].split(":", 1)[0]
+    return _EXHAUSTED.get(kind)
 
 
 def seal_suite(suite: Path, *, sealed: bool) -> None:
