@@ -148,3 +148,28 @@ def test_a_job_left_running_by_a_crash_is_graded_after_the_restart(
         result = wait_until_graded(client, sid, tokens.teacher, seconds=30)
     # Graded again, and this time its hostile result is stored.
     assert result["status"] == "done" and result["score"] == 100
+
+
+def test_a_practice_scorecard_is_never_stored_as_a_grade(
+    make_app: Callable[..., FastAPI],
+    tokens: Tokens,
+    monkeypatch: pytest.MonkeyPatch,
+    graded_cards: dict[str, Scorecard],
+) -> None:
+    """A worker that somehow graded without the hidden suite (a students' edition) ends
+    the job as an error saying so: the score ranks nowhere, whatever the card says."""
+
+    def practice(*args: object, **kwargs: object) -> Scorecard:
+        return replace(graded_cards["reference"], practice=True)
+
+    monkeypatch.setattr(worker, "grade_workspace", practice)
+    with TestClient(make_app(workers=1)) as client:
+        sid = upload(client, tokens.ann, workspace_archive()).json()["id"]
+        result = wait_until_graded(client, sid, tokens.ann, seconds=30)
+        board = client.get(
+            "/api/v1/leaderboard", headers=Tokens.header(tokens.teacher)
+        ).json()
+    assert result["status"] == "error" and result["score"] is None
+    assert "a practice scorecard" in result["message"]
+    assert "never a grade" in result["message"]
+    assert board["rows"] == []  # nothing graded: Ann ranks nowhere

@@ -202,3 +202,41 @@ def test_a_hostile_stored_result_breaks_no_page_and_never_ranks_first(
         assert 0 <= mine.json()["exercises"][0]["grade"] < 100
     students = list_students(settings)
     assert [s.name for s in students] == ["Ann", "Bob"]
+
+
+def test_a_stored_practice_scorecard_is_a_problem_never_a_grade(
+    make_app: Callable[..., FastAPI], graded_cards, settings
+) -> None:
+    """A practice scorecard (no hidden suite) written into a row is shown as a problem.
+
+    No worker stores one (tests/leaderboard/test_every_job_ends.py); this is a row written
+    behind the server's back, like the other hostile rows."""
+    from dataclasses import replace
+
+    app = make_app()
+    with app.state.context.db.session() as session:
+        teacher = auth.create_teacher(session).token
+        bob = auth.add_student(session, "Bob", pseudonym="fox").token
+    practice = replace(graded_cards["reference"], practice=True)
+    with browser(app) as client:
+        submission = _submit(client, bob)
+        _overwrite(
+            app,
+            submission,
+            {
+                **DONE,
+                "score": 100.0,
+                "max_score": 100.0,
+                "scorecard": serialize.dumps(practice),
+            },
+        )
+        app.state.context.db.results_changed()
+        for token in (bob, teacher):
+            view = client.get(
+                f"/api/v1/submissions/{submission}", headers=Tokens.header(token)
+            ).json()
+            assert view["result"] == "error" and view["score"] is None
+            assert "a practice scorecard (graded without the hidden suite)" in (
+                view["message"]
+            )
+            assert view["scorecard"] is None
