@@ -22,6 +22,7 @@ from grader.errors import BackendUnavailable
 from grader.graders import dockerfile_build, dockerfile_check, dockerfile_cleanup
 from grader.graders.dockerfile_build_state import BUILD_LABEL, CHECK_LABEL
 from grader.graders.dockerfile_check import NO_NETWORK
+from grader.verdict.builder import score_check
 
 pytestmark = pytest.mark.docker
 BASE = "python:3.11-slim"
@@ -138,7 +139,9 @@ def test_small_image_passes(
     assert limits["memory"] == limits["memswap"] == 1 << 30
     assert limits["cpushares"] == 512 and limits["cpusetcpus"]
     assert outcome.status == "pass", outcome.message
-    assert (outcome.score, outcome.max_score) == (2.0, 2.0)
+    # The check reports unscored; the host scores it from its declaration.
+    assert outcome.max_score == 2.0
+    assert score_check(outcome, 2.0).score == 2.0
     details = outcome.details
     assert 100 < details["image_mb"] < 500 and details["limit_mb"] == 500
     assert details["healthy"] is None and details["log_tail"] == ""
@@ -152,7 +155,7 @@ def test_image_over_the_limit_fails_with_size_and_hint(
     limit = int(client.images.get(BASE).attrs["Size"] / 1_000_000) + 5
     dockerfile = f"FROM {BASE}\nRUN head -c 30000000 /dev/zero > /blob\n"
     outcome = grade(client, tmp_path, dockerfile, max_image_mb=limit)
-    assert outcome.status == "fail" and outcome.score == 0
+    assert outcome.status == "fail" and score_check(outcome, 2.0).score == 0
     assert outcome.details["image_mb"] > limit == outcome.details["limit_mb"]
     assert f"over the {limit} MB limit" in outcome.message
     assert "multi-stage" in outcome.message
@@ -198,7 +201,7 @@ def test_base_image_not_allowed_is_refused_with_its_line(
     client: Any, tmp_path: Path, events: list[dict[str, Any]]
 ) -> None:
     outcome = grade(client, tmp_path, "# a comment\nFROM alpine:3.19\nRUN true\n")
-    assert outcome.status == "fail" and outcome.score == 0
+    assert outcome.status == "fail" and score_check(outcome, 2.0).score == 0
     assert "line 2: `FROM alpine:3.19`" in outcome.message
     assert f"use {BASE} or scratch" in outcome.message
     assert events == []  # refused before the engine was asked to build
@@ -450,7 +453,7 @@ def test_server_that_becomes_healthy_passes(client: Any, tmp_path: Path) -> None
 
 def test_missing_dockerfile_tells_the_student_to_add_one(tmp_path: Path) -> None:
     outcome = grade(None, tmp_path, None)  # decided before any engine is asked
-    assert outcome.status == "fail" and outcome.score == 0
+    assert outcome.status == "fail" and score_check(outcome, 2.0).score == 0
     assert "add one named `Dockerfile` at your workspace's root" in outcome.message
     assert outcome.details["image_mb"] is None and outcome.details["limit_mb"] == 500
 

@@ -126,6 +126,7 @@ def render(card_path: Path, change) -> str:
         duration=1.0,
         runner=SimpleNamespace(backend="docker", sandboxed=True),
         checks=[serialize.check_from_dict(c) for c in data["checks"]],
+        practice=False,
     )
     change(card)
     out = io.StringIO()
