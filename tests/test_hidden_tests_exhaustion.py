@@ -16,6 +16,10 @@ from grader.graders.hidden_tests import exhausted_at_start
             "processes",
         ),
         ("OSError: the entrypoint refused: MemoryError: ", "memory"),
+        (
+            "StudentCrashed: the process that runs your code did not start within 60 s",
+            "processes or CPU time",
+        ),
     ],
 )
 def test_a_refused_start_for_want_of_a_resource_names_it(

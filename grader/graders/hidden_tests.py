@@ -143,11 +143,19 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
 # How the entrypoint refuses to start the submission's process when the sandbox has none
 # (or no memory) left: the submission used it up, which is its failure, not the grader's.
 _REFUSED = "OSError: the entrypoint refused: "
+_NOT_STARTED = "StudentCrashed: the process that runs your code did not start within "
 _EXHAUSTED = {"BlockingIOError": msg("processes"), "MemoryError": msg("memory")}
 
 
 def exhausted_at_start(message: str) -> Message | None:
-    """What ran out, when the student's process could not be started for want of it."""
+    """What ran out, when the student's process could not be started for want of it.
+
+    Nothing but the submission's own processes runs in the sandbox: when its process cannot
+    even start within the proxy's generous start-up time, they have used the processes or
+    the CPU up.
+    """
+    if message.startswith(_NOT_STARTED):
+        return msg("processes or CPU time")
     if not message.startswith(_REFUSED):
         return None
     kind = message[len(_REFUSED) :].split(":", 1)[0]
