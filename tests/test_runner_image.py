@@ -72,7 +72,7 @@ def test_current_hash_covers_the_checkout(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     extra = '[project]\nversion = "1.2"\n[project.optional-dependencies]\nexercises = [{}]\n'
     pyproject.write_text(extra.format('"numpy>=1.26"'))
-    assert img.requirements(tmp_path)[-1] == "grader"
+    assert img.requirements(tmp_path)[-1] == "grader-harness"
     assert "numpy>=1.26" in img.requirements(tmp_path)
     first = img.current_hash(tmp_path)
     pyproject.write_text(extra.format('"numpy>=1.26", "pandas>=2.1"'))
@@ -86,7 +86,7 @@ def test_current_hash_covers_the_checkout(tmp_path: Path) -> None:
 def test_repo_hash_is_stable() -> None:
     assert img.current_hash() == img.current_hash()
     assert set(img.RUNNER_REQUIREMENTS) <= set(img.requirements())
-    # The exercises' libraries are the ones the host installs with grader[exercises].
+    # The exercises' libraries are the ones the host installs with grader-harness[exercises].
     assert "pandas>=2.1" in img.exercise_libraries()
 
 
@@ -344,7 +344,7 @@ def test_a_wheel_install_builds_from_a_context_like_a_checkout(tmp_path: Path) -
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp_path, REPO],
         check=True,
     )
-    (wheel,) = tmp_path.glob("grader-*.whl")
+    (wheel,) = tmp_path.glob("grader_harness-*.whl")
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)
@@ -376,4 +376,4 @@ def test_a_wheel_install_builds_from_a_context_like_a_checkout(tmp_path: Path) -
     assert len(digest) == 64
     assert has_pack == "True"
     assert kept == "False", "the temporary context is removed after the build"
-    assert list((tmp_path / "rebuilt").glob("grader-*.whl"))
+    assert list((tmp_path / "rebuilt").glob("grader_harness-*.whl"))

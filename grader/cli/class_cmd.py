@@ -51,7 +51,7 @@ def server_settings(data_dir: Path, **overrides: Any) -> Any:
     except ImportError as exc:
         raise GraderError(
             f"the class server needs more packages ({exc.name} is missing); "
-            "install them with: pip install 'grader[server]'"
+            "install them with: pip install 'grader-harness[server]'"
         ) from None
     return settings_from_env(data_dir=data_dir, **overrides)
 

@@ -72,7 +72,7 @@ def worker_command(
     except ImportError as exc:
         raise GraderError(
             f"the grading worker needs more packages ({exc.name} is missing); "
-            "install them with: pip install 'grader[server]'"
+            "install them with: pip install 'grader-harness[server]'"
         ) from None
     from grader.leaderboard.db import open_database
     from grader.leaderboard.exercises import load_catalog

@@ -3,5 +3,5 @@
 `grader serve` runs it on one machine (SQLite and an in-process worker pool); `DATABASE_URL`
 points it at PostgreSQL. Students reach it with `grader submit --server URL --token T`
 (`grader.leaderboard.client.submit_to_server`). The server needs the `server` extra
-(`pip install 'grader[server]'`); modules import FastAPI and SQLAlchemy only where used.
+(`pip install 'grader-harness[server]'`); modules import FastAPI and SQLAlchemy only where used.
 """

@@ -40,6 +40,8 @@ RUNNER_REQUIREMENTS = runner_tools()
 # image's 500 MB, and the pure one checks a solution file in a few seconds.
 PURE_PYTHON = ("mypy",)
 INIT_REQUIREMENT = "dumb-init>=1.2.5"
+# grader's own distribution on PyPI (the import package and the command are `grader`).
+DISTRIBUTION = "grader-harness"
 DEFAULT_TAG = "grader-runner:latest"
 SIZE_LIMIT_BYTES = 500 * 1000 * 1000  # "MB" as `docker images` counts them
 LABEL_HASH = "io.grader.runner.hash"
@@ -91,7 +93,7 @@ def requirements(context: Path = REPO_ROOT) -> list[str]:
         *RUNNER_REQUIREMENTS,
         *exercise_libraries(context),
         INIT_REQUIREMENT,
-        "grader",
+        DISTRIBUTION,
     ]
 
 
@@ -157,8 +159,8 @@ def make_wheelhouse(context: Path = REPO_ROOT, progress: Progress = _quiet) -> P
     # resolves its dependencies for the container.
     cmd = [*pip, "wheel", "--no-deps", "-w", str(house), str(context)]
     _run("pip wheel", cmd, progress, "fix pyproject.toml so `pip wheel .` works")
-    wanted = [r for r in reqs if r != "grader"]
-    wanted += [str(p) for p in house.glob("grader-*.whl")]
+    wanted = [r for r in reqs if r != DISTRIBUTION]
+    wanted += [str(p) for p in house.glob("grader_harness-*.whl")]
     # Resolve for the container, not for this host's Python. pip does not widen a
     # manylinux_2_X platform to older glibcs by itself, so each one is named.
     plats = [f"manylinux_2_{m}_{machine}" for m in range(GLIBC_MINOR, 16, -1)]
