@@ -85,3 +85,63 @@ def test_a_failed_replace_leaves_the_old_file_and_no_temporary(
         write_atomic(path, "new")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["card.json"]
+
+
+def test_a_folder_swapped_for_a_link_mid_write_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race a check-then-write loses: `.grader` passes as a real folder, then the
+    submission swaps in a link before the file is made. The write lands in the folder
+    that was opened, never where the link points."""
+    from grader import files
+
+    workspace, elsewhere = tmp_path / "ws", tmp_path / "elsewhere"
+    (workspace / ".grader" / "scorecards").mkdir(parents=True)
+    elsewhere.mkdir()
+    (elsewhere / "scorecards").mkdir()
+    real_open = os.open
+
+    def swap_after_opening(name, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        fd = real_open(name, flags, *args, **kwargs)
+        if name == ".grader":
+            (workspace / ".grader").rename(workspace / "moved")
+            (workspace / ".grader").symlink_to(elsewhere, target_is_directory=True)
+        return fd
+
+    monkeypatch.setattr(files.os, "open", swap_after_opening)
+    target = workspace / ".grader" / "scorecards" / "card.json"
+    write_atomic(target, "ok", folder=workspace)
+    assert list((elsewhere / "scorecards").iterdir()) == []
+    assert (workspace / "moved" / "scorecards" / "card.json").read_text() == "ok"
+
+
+def test_a_file_in_place_of_a_folder_is_named(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("not a folder")
+    with pytest.raises(UnsafeWriteError, match=r"out is a file, not a folder"):
+        write_atomic(tmp_path / "out" / "card.json", "new", folder=tmp_path)
+
+
+def test_a_path_that_climbs_out_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "inside").mkdir()
+    with pytest.raises(UnsafeWriteError, match="climbs out"):
+        write_atomic(
+            tmp_path / "inside" / ".." / "card.json", "x", folder=tmp_path / "inside"
+        )
+    assert not (tmp_path / "card.json").exists()
+
+
+def test_exclusive_never_replaces_an_existing_file(tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    write_atomic(path, "first", exclusive=True)
+    with pytest.raises(FileExistsError):
+        write_atomic(path, "second", exclusive=True)
+    assert path.read_text() == "first"
+    assert [p.name for p in tmp_path.iterdir()] == ["card.json"]
+
+
+def test_the_refusal_reads_as_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "link").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(UnsafeWriteError) as caught:
+        write_atomic(tmp_path / "link" / "card.json", "x", folder=tmp_path)
+    assert str(caught.value).startswith("refusing to write ")
+    assert "[Errno" not in str(caught.value)

@@ -29,7 +29,7 @@ from grader.cli.student import (
     test_command,
 )
 from grader.errors import EXIT_USAGE, GraderError
-from grader.files import UnsafeWriteError
+from grader.files import FileWriteError
 
 # `grader --help` lists a student's commands first, in the order of their work; the rest
 # (teaching, running a class, CI and other tools) after. A command in neither is listed last.
@@ -51,12 +51,13 @@ TEACHER_COMMANDS = (
 
 
 class GraderGroup(click.Group):
-    """The command group: a refused write is a user's error (one line, exit 2)."""
+    """The command group: a refused or failed write (a link in the way, a full disk) is a
+    user's error (one line, exit 2)."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except UnsafeWriteError as exc:
+        except FileWriteError as exc:
             raise GraderError(str(exc)) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
