@@ -355,8 +355,11 @@ def test_ci_grades_in_the_docker_sandbox(tmp_path: Path) -> None:
 # --- grader init ci ----------------------------------------------------------------
 
 
-def init_ci(*args: str) -> Result:
-    return CliRunner().invoke(cli, ["init", "ci", *args])
+SPEC = "grader-harness==0.1.0"
+
+
+def init_ci(*args: str, spec: str = SPEC) -> Result:
+    return CliRunner().invoke(cli, ["init", "ci", "--install-from", spec, *args])
 
 
 def test_init_ci_writes_a_valid_github_workflow(tmp_path: Path) -> None:
@@ -369,7 +372,7 @@ def test_init_ci_writes_a_valid_github_workflow(tmp_path: Path) -> None:
     jsonschema.validate(workflow, schema)
 
     assert set(workflow["on"]) >= {"push", "pull_request"}
-    assert workflow["env"]["GRADER_PIP_SPEC"] == "grader"  # the distribution's name
+    assert workflow["env"]["GRADER_PIP_SPEC"] == SPEC
     steps = workflow["jobs"]["grade"]["steps"]
     uses = {s.get("uses", "").split("@")[0]: s for s in steps}
     assert uses["actions/checkout"]["with"]["fetch-depth"] == 0
@@ -379,6 +382,7 @@ def test_init_ci_writes_a_valid_github_workflow(tmp_path: Path) -> None:
     script = "\n".join(s.get("run", "") for s in steps)
     for needed in ("docker.io", "grader runner build", "bubblewrap", "grader ci"):
         assert needed in script
+    assert 'pip install "$GRADER_PIP_SPEC"' in script
 
 
 def grade_step_args(tmp_path: Path, before: str, repo: Path) -> list[str]:

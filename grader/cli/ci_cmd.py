@@ -21,6 +21,7 @@ from grader.ci import (
     write_workflow,
 )
 from grader.ci.summary import append_error
+from grader.ci.install_source import install_source
 from grader.cli.student import backend_with_warning, pack_from
 from grader.errors import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, GraderError
 from grader.text_escape import inert_lines
@@ -146,22 +147,41 @@ def init_group() -> None:
     """Set a repository up for grader."""
 
 
-@init_group.command("ci", epilog="Example: grader init ci && git add .github")
+@init_group.command(
+    "ci",
+    epilog="Examples:\n\n\b\n  grader init ci && git add .github .gitignore\n"
+    "  grader init ci --gitlab --install-from 'grader-harness==0.1.0'",
+)
 @repo_option(
     help="Repository root (default: the git repository holding the current folder)."
 )
 @click.option(
-    "--force", is_flag=True, help="Replace an existing .github/workflows/grader.yml."
+    "--install-from",
+    "spec",
+    metavar="SPEC",
+    default=None,
+    help="The pip requirement CI installs grader from (default: where this grader "
+    "came from: NAME==VERSION from PyPI, or the git or wheel URL it was installed from).",
 )
-def init_ci_command(repo: Path | None, force: bool) -> None:
-    """Write .github/workflows/grader.yml: GitHub Actions runs `grader ci` on every push."""
-    path = write_workflow(repo=repo or default_repo(Path.cwd()), force=force)
-    click.echo(f"Wrote {path}")
-    click.echo(
-        "  set GRADER_PIP_SPEC in it to where your class installs grader from, then"
+@click.option(
+    "--gitlab", is_flag=True, help="Write .gitlab-ci.yml for GitLab CI instead."
+)
+@click.option("--force", is_flag=True, help="Replace an existing workflow file.")
+def init_ci_command(
+    repo: Path | None, spec: str | None, gitlab: bool, force: bool
+) -> None:
+    """Write .github/workflows/grader.yml (GitHub Actions) or .gitlab-ci.yml (--gitlab):
+    CI runs `grader ci` on every push; grader-scorecards/ goes into .gitignore."""
+    path = write_workflow(
+        repo=repo or default_repo(Path.cwd()),
+        force=force,
+        spec=install_source() if spec is None else spec,
+        gitlab=gitlab,
     )
+    click.echo(f"Wrote {path}")
+    added = ".gitlab-ci.yml" if gitlab else ".github/workflows/grader.yml"
     click.echo(
-        "  git add .github/workflows/grader.yml && git commit -m 'Grade in CI' && git push"
+        f"  git add {added} .gitignore && git commit -m 'Grade in CI' && git push"
     )
 
 
