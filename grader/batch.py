@@ -3,6 +3,11 @@
 OUT_DIR/scorecards/<student>.json   every scorecard, as `grader submit` would save it
 OUT_DIR/grades.csv                  one row per student; rewritten as results arrive
 OUT_DIR/summary.json                counts, mean and median, per-student results
+
+A batch that was stopped (Ctrl-C, a crash, SIGKILL) resumes when run again with the same
+OUT_DIR: every student with a scorecard there is kept, the rest are graded; --overwrite
+grades everyone again. Every file is written whole or not at all, and nothing below the
+submissions folder or OUT_DIR is written through a link (`grader.files`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any, Callable
 from grader.catalog.model import Exercise
 from grader.clock import utc_stamp
 from grader.errors import GraderError
-from grader.files import write_atomic
+from grader.files import make_folders, remove_file, write_atomic
 from grader.pipeline import grade_workspace
 from grader.runner import Backend, require_isolation
 from grader.scorecard import serialize
@@ -59,6 +64,8 @@ class StudentResult:
     max_score: float | None = None
     scorecard: Path | None = None
     isolation: str = ""
+    # Graded by an earlier run of the same batch, and kept.
+    kept: bool = False
 
     def csv_row(self) -> list[str]:
         """The row as a spreadsheet shows it: a name or message starting with `=`, `+`,
@@ -85,6 +92,7 @@ class BatchSummary:
     started_at: str
     duration: float = 0.0
     interrupted: bool = False
+    kept: int = 0
     results: list[StudentResult] = field(default_factory=list)
 
     @property
@@ -117,6 +125,7 @@ class BatchSummary:
             "interrupted": self.interrupted,
             "students": self.students,
             "graded": len(self.results),
+            "kept": self.kept,
             "counts": self.counts,
             "mean_score": self.mean,
             "median_score": self.median,
@@ -148,6 +157,7 @@ def find_students(root: Path, out_dir: Path | None = None) -> list[Path]:
             f"{root} is not a folder; pass the folder that holds the submissions"
         )
     skip = {out_dir.resolve()} if out_dir is not None else set()
+    # A link to a folder is listed (and refused when graded, with its reason), not skipped.
     students = sorted(
         p
         for p in root.iterdir()
@@ -175,9 +185,11 @@ def grade_batch(
     """Grade every student folder of `root` as a workspace of `exercise`, `jobs` at a time.
 
     One student's failure (even a harness exception) is an error row, never the end of the
-    batch. `progress` is called in the calling thread after each student. On Ctrl-C, queued
-    students are dropped, running ones are waited for (a second Ctrl-C stops waiting) and the
-    summary comes back with `interrupted` set; everything graded so far is on disk.
+    batch. Students whose scorecard an earlier run left in `out_dir` are kept (`kept`),
+    unless `overwrite`. `progress` is called in the calling thread after each student
+    (kept ones first). On Ctrl-C, queued students are dropped, running ones are waited
+    for (a second Ctrl-C stops waiting) and the summary comes back with `interrupted` set;
+    everything graded so far is on disk.
 
     A batch's grades count for its students: below full isolation (see
     `grader.runner.isolation_level`) it refuses to start (IsolationRefused) unless
@@ -185,7 +197,7 @@ def grade_batch(
     """
     level, _ = require_isolation(backend, exercise, allow_reduced=allow_reduced)
     students = find_students(root, out_dir)
-    _prepare_out_dir(out_dir, overwrite)
+    kept = _prepare_out_dir(out_dir, overwrite, exercise, students)
     clock = time.monotonic()
     summary = BatchSummary(
         exercise=exercise.qualified_slug,
@@ -195,6 +207,7 @@ def grade_batch(
         students=len(students),
         jobs=jobs,
         started_at=utc_stamp(),
+        kept=len(kept),
     )
 
     def record(future: Future[StudentResult]) -> None:
@@ -214,8 +227,16 @@ def grade_batch(
     )
     pending: set[Future[StudentResult]] = set()
     try:
+        for result in kept:
+            summary.results.append(result)
+            if progress is not None:
+                progress(result)
+        done = {r.student for r in kept}
         for folder in students:
-            pending.add(pool.submit(_grade_student, folder, exercise, backend, out_dir))
+            if folder.name not in done:
+                pending.add(
+                    pool.submit(_grade_student, folder, exercise, backend, out_dir)
+                )
         for future in as_completed(list(pending)):
             pending.discard(future)
             record(future)
@@ -237,6 +258,7 @@ def grade_batch(
         write_atomic(
             out_dir / SUMMARY_JSON,
             json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n",
+            folder=out_dir,
         )
     return summary
 
@@ -247,6 +269,16 @@ def _grade_student(
     """Never raises an Exception: whatever goes wrong is this student's error row."""
     student = folder.name
     slug = exercise.qualified_slug
+    if folder.is_symlink():
+        # Whatever it points at (another student's work, the teacher's files) is not this
+        # student's submission.
+        return StudentResult(
+            student,
+            slug,
+            "error",
+            "not graded: this folder is a symlink; put the submission itself in the "
+            "folder, then run the batch again",
+        )
     try:
         other = _marked_exercise(folder)
         if other is not None and other not in (exercise.slug, slug):
@@ -258,7 +290,7 @@ def _grade_student(
             )
         card = grade_workspace(folder, exercise=exercise, backend=backend)
         path = out_dir / SCORECARDS_DIR / f"{student}.json"
-        serialize.write(card, path)
+        serialize.write(card, path, folder=out_dir)
     except Exception as exc:  # a harness fault for one student must not end the batch
         return StudentResult(
             student,
@@ -288,20 +320,74 @@ def _marked_exercise(folder: Path) -> str | None:
     return str(slug)
 
 
-def _prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
+def _prepare_out_dir(
+    out_dir: Path, overwrite: bool, exercise: Exercise, students: list[Path]
+) -> list[StudentResult]:
+    """Make `out_dir` ready; return what an earlier run of this batch graded (kept)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise BatchError(f"{out_dir} is a file; pass --out with a folder")
+    kept: list[StudentResult] = []
     if out_dir.is_dir() and any(out_dir.iterdir()):
-        if not overwrite:
+        strangers = sorted(
+            p.name for p in out_dir.iterdir() if p.name not in _BATCH_NAMES
+        )
+        if strangers and not overwrite:
             raise BatchError(
-                f"{out_dir} already exists and is not empty; pass --overwrite to replace "
-                "its grades, or --out with another folder"
+                f"{out_dir} already exists and holds files a batch does not write "
+                f"({', '.join(strangers[:3])}); pass --out with another folder, or "
+                "--overwrite to replace its grades"
             )
-        # Remove only what a batch writes: stale scorecards of students no longer in DIR
-        # would otherwise sit next to the new ones.
-        for stale in _batch_files(out_dir):
-            stale.unlink()
-    (out_dir / SCORECARDS_DIR).mkdir(parents=True, exist_ok=True)
+        if overwrite:
+            # Remove only what a batch writes: stale scorecards of students no longer in
+            # DIR would otherwise sit next to the new ones.
+            for stale in _batch_files(out_dir):
+                remove_file(stale, folder=out_dir)
+        else:
+            kept = _kept_results(out_dir, exercise, students)
+    make_folders(out_dir / SCORECARDS_DIR, folder=out_dir)
+    return kept
+
+
+_BATCH_NAMES = frozenset({SCORECARDS_DIR, GRADES_CSV, SUMMARY_JSON})
+
+
+def _kept_results(
+    out_dir: Path, exercise: Exercise, students: list[Path]
+) -> list[StudentResult]:
+    """The scorecards an earlier run saved for students still in DIR, as rows.
+
+    One of another exercise stops the batch (the folder holds another batch's grades); an
+    unreadable one is graded again.
+    """
+    slug = exercise.qualified_slug
+    kept = []
+    for folder in students:
+        path = out_dir / SCORECARDS_DIR / f"{folder.name}.json"
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            card = serialize.load(path)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if card.exercise.slug != slug:
+            raise BatchError(
+                f"{out_dir} holds the grades of {card.exercise.slug}, not {slug}; pass "
+                "--out with another folder, or --overwrite to replace them"
+            )
+        kept.append(
+            StudentResult(
+                folder.name,
+                slug,
+                card.status,
+                card.message,
+                score=card.score,
+                max_score=card.max_score,
+                scorecard=path,
+                isolation=str(card.integrity.get("level", "")),
+                kept=True,
+            )
+        )
+    return kept
 
 
 def _batch_files(out_dir: Path) -> list[Path]:
@@ -314,12 +400,13 @@ def _batch_files(out_dir: Path) -> list[Path]:
 
 
 def _write_csv(path: Path, rows: list[StudentResult]) -> None:
+    """Whole or not at all: a batch killed at any moment leaves the last complete table."""
     buffer = io.StringIO()
     # "\n" line endings, like every other file grader writes.
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(r.csv_row() for r in rows)
-    write_atomic(path, buffer.getvalue())
+    write_atomic(path, buffer.getvalue(), folder=path.parent)
 
 
 __all__ = [

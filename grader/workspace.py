@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from grader.catalog import ExercisePack
 from grader.catalog.model import Exercise
 from grader.clock import utc_now
 from grader.errors import WorkspaceError
+from grader.files import make_folders, write_atomic
 from grader.scorecard import serialize
 from grader.scorecard.model import Scorecard
 
@@ -41,33 +41,46 @@ class Workspace:
 
 
 def start_workspace(exercise: Exercise, dest: Path) -> Workspace:
-    """Copy the starter, both instruction files and data into `dest`; refuse to overwrite work."""
+    """Copy the starter, both instruction files and data into `dest`; refuse to overwrite work.
+
+    `dest` may be a link the user made; nothing below it is written through a link.
+    """
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise WorkspaceError(
             f"{dest} already exists and is not empty; choose another folder "
             "(your existing work is left untouched)"
         )
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(exercise.starter_dir, dest, dirs_exist_ok=True, ignore=_no_caches)
+    _copy_tree(exercise.starter_dir, dest, dest)
     for name in ("instructions.md", "instructions.zh.md"):
-        shutil.copy2(exercise.root / name, dest / name)
+        _copy_file(exercise.root / name, dest / name, dest)
     if exercise.data_dir.is_dir():
-        shutil.copytree(exercise.data_dir, dest / "data", dirs_exist_ok=True)
-    marker = dest / MARKER_DIR / MARKER_FILE
-    marker.parent.mkdir(parents=True, exist_ok=True)
+        _copy_tree(exercise.data_dir, dest / "data", dest)
     # Scorecards are results, not work: git leaves them out. The marker stays in, so that
     # `grader ci` finds the exercise in the student's repository.
-    (dest / MARKER_DIR / ".gitignore").write_text(
-        f"{SCORECARDS_DIR}/\n", encoding="utf-8"
-    )
-    marker.write_text(
-        json.dumps(
-            {"exercise": exercise.qualified_slug, "version": exercise.version}, indent=2
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    marker = {"exercise": exercise.qualified_slug, "version": exercise.version}
+    for name, text in (
+        (".gitignore", f"{SCORECARDS_DIR}/\n"),
+        (MARKER_FILE, json.dumps(marker, indent=2) + "\n"),
+    ):
+        write_atomic(dest / MARKER_DIR / name, text, folder=dest, mode=0o644)
     return Workspace(root=dest, slug=exercise.qualified_slug)
+
+
+def _copy_tree(source: Path, target: Path, root: Path) -> None:
+    """Copy the pack's folder `source` to `target` (at or below `root`), caches left out."""
+    for folder, names, files in os.walk(source, followlinks=True):
+        names[:] = sorted(n for n in names if n not in _CACHES)
+        here = target / Path(folder).relative_to(source)
+        make_folders(here, folder=root)
+        for name in sorted(files):
+            if name not in _CACHES:
+                _copy_file(Path(folder) / name, here / name, root)
+
+
+def _copy_file(source: Path, target: Path, root: Path) -> None:
+    mode = source.stat().st_mode & 0o777
+    write_atomic(target, source.read_bytes(), folder=root, mode=mode)
 
 
 def find_workspace(start: Path) -> Workspace:
@@ -127,16 +140,30 @@ def _read_marker(folder: Path) -> Workspace:
 
 
 def save_scorecard(workspace: Workspace, card: Scorecard) -> Path:
-    """Store a scorecard under .grader/scorecards/ with a sortable, unique name."""
-    stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
+    """Store a scorecard under .grader/scorecards/ with a sortable, unique name.
+
+    Never through a link below the workspace, and never over another scorecard: two
+    gradings saving in the same microsecond both keep theirs (the later one waits for the
+    next free stamp).
+    """
     name = card.exercise.slug.replace("/", "_")
-    path = workspace.scorecards_dir / f"{stamp}_{name}.json"
-    serialize.write(card, path)
-    return path
+    for _ in range(_SAVE_TRIES):
+        stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
+        path = workspace.scorecards_dir / f"{stamp}_{name}.json"
+        try:
+            serialize.write(card, path, folder=workspace.root, exclusive=True)
+        except FileExistsError:
+            time.sleep(1e-6)
+            continue
+        return path
+    raise WorkspaceError(
+        f"could not find a free name for a scorecard in {workspace.scorecards_dir} "
+        f"after {_SAVE_TRIES} tries; check the computer's clock, then submit again"
+    )
 
 
-def _no_caches(directory: str, names: list[str]) -> list[str]:
-    return [n for n in names if n in ("__pycache__", ".pytest_cache", ".coverage")]
+_SAVE_TRIES = 1000
+_CACHES = frozenset({"__pycache__", ".pytest_cache", ".coverage"})
 
 
 def run_visible_tests(

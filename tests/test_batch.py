@@ -141,17 +141,56 @@ def test_every_scorecard_validates_against_the_schema(
         assert document["status"] == EXPECTED[path.stem]
 
 
-def test_existing_out_dir_is_refused_without_overwrite(
+def test_a_batch_run_again_keeps_every_student_already_graded(
     graded: tuple[Result, Path],
 ) -> None:
     out = graded[1]
     before = (out / "grades.csv").read_bytes()
+    cards = {p.name: p.stat().st_mtime_ns for p in (out / "scorecards").iterdir()}
     root = out.parent / "submissions"
     result = run("batch", str(root), "--exercise", "word-count", *LOCAL)
-    assert result.exit_code == 2
-    assert "already exists and is not empty" in result.output
-    assert "--overwrite" in result.output
+    assert result.exit_code == 0, result.output
+    assert "kept 4 student(s) graded by an earlier run" in result.output
     assert (out / "grades.csv").read_bytes() == before
+    assert {
+        p.name: p.stat().st_mtime_ns for p in (out / "scorecards").iterdir()
+    } == cards
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["kept"] == 4
+
+
+def test_an_out_dir_with_other_files_is_refused_without_overwrite(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "subs"
+    make_student(root, "dave", "missing")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "thesis.docx").write_text("mine")
+    args = ["batch", str(root), "--exercise", "word-count", *LOCAL, "--out", str(out)]
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "holds files a batch does not write (thesis.docx)" in result.output
+    assert "--overwrite" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.docx"]
+
+
+def test_grades_of_another_exercise_are_not_mixed_in(
+    graded: tuple[Result, Path], tmp_path: Path
+) -> None:
+    root = tmp_path / "subs"
+    make_student(root, "alice", "missing")
+    out = tmp_path / "out"
+    (out / "scorecards").mkdir(parents=True)
+    card = json.loads((graded[1] / "scorecards" / "alice.json").read_text())
+    card["exercise"]["slug"] = "stage2/grade-book"
+    (out / "scorecards" / "alice.json").write_text(json.dumps(card))
+    result = run(
+        "batch", str(root), "--exercise", "word-count", *LOCAL, "--out", str(out)
+    )
+    assert result.exit_code == 2
+    assert (
+        "holds the grades of stage2/grade-book, not stage1/word-count" in result.output
+    )
 
 
 def test_overwrite_replaces_the_old_grades(tmp_path: Path) -> None:

@@ -52,7 +52,10 @@ EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by Ctrl-C"
     help="Submissions graded at once (default: the number of CPUs).",
 )
 @click.option(
-    "--overwrite", is_flag=True, help="Replace the grades in a non-empty --out folder."
+    "--overwrite",
+    is_flag=True,
+    help="Grade everyone again, replacing the grades in --out (without it, a batch run "
+    "again keeps the students it already graded).",
 )
 @allow_reduced_option()
 @click.pass_context
@@ -71,7 +74,8 @@ def batch_command(
     Writes OUT/grades.csv (student, exercise, score, max_score, status, message,
     isolation),
     OUT/summary.json and every scorecard as OUT/scorecards/<student>.json. A submission
-    that breaks the grader is an error row; the batch goes on.
+    that breaks the grader is an error row; the batch goes on. Run again after a stop, it
+    keeps the students already graded and grades the rest.
     """
     exercise = pack_from(ctx).get(slug)
     out = out_dir or default_out_dir(directory)
@@ -120,6 +124,11 @@ def batch_command(
         f"{summary.exercise} ({summary.backend}, {summary.duration:.1f} s): {counts}; "
         f"mean {_score(summary.mean)}, median {_score(summary.median)}"
     )
+    if summary.kept:
+        click.echo(
+            f"  kept {summary.kept} student(s) graded by an earlier run in {out} "
+            "(--overwrite grades everyone again)"
+        )
     click.echo(f"  grades: {out / 'grades.csv'}")
     if summary.interrupted:
         click.echo(
@@ -131,7 +140,8 @@ def batch_command(
 
 def progress_description(result: StudentResult) -> str:
     """The progress bar's label (rich markup): the folder name shown as text, on one line."""
-    return f"graded {terminal_markup(result.student, one_line=True)}"
+    name = terminal_markup(result.student, one_line=True)
+    return f"kept {name} (graded before)" if result.kept else f"graded {name}"
 
 
 def _score(value: float | None) -> str:

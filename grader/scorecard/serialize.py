@@ -179,8 +179,14 @@ def load(path: Path) -> Scorecard:
     return from_dict(loads_finite(Path(path).read_text(encoding="utf-8")))
 
 
-def write(card: Scorecard, path: Path) -> None:
-    """Validate then write atomically; an invalid scorecard is a harness bug, never saved."""
+def write(
+    card: Scorecard, path: Path, *, folder: Path | None = None, exclusive: bool = False
+) -> None:
+    """Validate then write atomically; an invalid scorecard is a harness bug, never saved.
+
+    `folder` is the folder trusted as given: no link is followed below it (see
+    `grader.files.write_atomic`); with `exclusive` an existing file is never replaced.
+    """
     document = to_dict(card)
     errors = schema_errors(document)
     if errors:
@@ -188,4 +194,4 @@ def write(card: Scorecard, path: Path) -> None:
             "scorecard breaks its own schema: " + "; ".join(errors[:3])
         )
     text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
-    write_atomic(path, text + "\n")
+    write_atomic(path, text + "\n", folder=folder, exclusive=exclusive)
