@@ -142,23 +142,22 @@ def _read_marker(folder: Path) -> Workspace:
 def save_scorecard(workspace: Workspace, card: Scorecard) -> Path:
     """Store a scorecard under .grader/scorecards/ with a sortable, unique name.
 
-    Never through a link below the workspace, and never over another scorecard: two
-    gradings saving in the same microsecond both keep theirs (the later one waits for the
-    next free stamp).
+    Never through a link below the workspace, and never over another scorecard: a grading
+    saving in the same microsecond as another (two `grader submit` at once) adds a number.
     """
     name = card.exercise.slug.replace("/", "_")
-    for _ in range(_SAVE_TRIES):
-        stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
-        path = workspace.scorecards_dir / f"{stamp}_{name}.json"
+    stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
+    for number in range(1, _SAVE_TRIES + 1):
+        suffix = "" if number == 1 else f"-{number}"
+        path = workspace.scorecards_dir / f"{stamp}{suffix}_{name}.json"
         try:
             serialize.write(card, path, folder=workspace.root, exclusive=True)
         except FileExistsError:
-            time.sleep(1e-6)
             continue
         return path
     raise WorkspaceError(
-        f"could not find a free name for a scorecard in {workspace.scorecards_dir} "
-        f"after {_SAVE_TRIES} tries; check the computer's clock, then submit again"
+        f"{workspace.scorecards_dir} already holds {_SAVE_TRIES} scorecards stamped "
+        f"{stamp}; check the computer's clock, then submit again"
     )
 
 

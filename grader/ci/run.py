@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,7 +92,7 @@ def grade_repository(
         grade = server_grading(server=server, token=token or "", progress=progress)
     else:
         grade = local_grading(pack=pack, workspaces=workspaces, backend=backend)
-    out = (out or repo / DEFAULT_OUT).resolve()
+    out, trusted = _artifacts_folder(repo, out)
     total = len(workspaces)
     for number, workspace in enumerate(workspaces, start=1):
         folder = _relative(workspace.root, root)
@@ -103,7 +104,7 @@ def grade_repository(
         card = grade(workspace)
         saved = save_scorecard(workspace, card)
         copied = out / _artifact_name(folder, card)
-        serialize.write(card, copied)
+        serialize.write(card, copied, folder=trusted)
         progress(
             f"[{number}/{total}] {shown}: {card.status.upper()} "
             f"{card.score:g}/{card.max_score:g} ({time.monotonic() - clock:.1f} s)"
@@ -164,6 +165,16 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root).as_posix() or "."
     except ValueError:
         return path.resolve().as_posix()
+
+
+def _artifacts_folder(repo: Path, out: Path | None) -> tuple[Path, Path]:
+    """Where the scorecards are copied, and the folder trusted as given above them.
+
+    Inside the repository (the default) that is the repository: the student's files, so
+    no link is followed from there down. Elsewhere it is the folder itself, as given.
+    """
+    out = repo / DEFAULT_OUT if out is None else Path(os.path.abspath(out))
+    return out, (repo if out.is_relative_to(repo) else out)
 
 
 def _artifact_name(folder: str, card: Scorecard) -> str:
