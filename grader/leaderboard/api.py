@@ -208,6 +208,7 @@ async def get_leaderboard(
                 max_score=s.max_score,
                 percent=round(s.percent, 1),
                 exercises=s.exercises,
+                passed=s.passed,
                 submissions=s.submissions,
                 reached_at=s.reached_at,
                 reduced_isolation=s.reduced,
@@ -273,7 +274,9 @@ def cached_standings(
     ctx: ServerContext, stage: int | None, slug: str | None
 ) -> list[Standing]:
     with ctx.db.session() as session:
-        return leaderboard(session, stage=stage, exercise=slug)
+        return leaderboard(
+            session, stage=stage, exercise=slug, catalog=ctx.catalog.exercises
+        )
 
 
 def _accepted(request: Request, accepted: submissions.Accepted) -> SubmissionAccepted:

@@ -19,6 +19,7 @@ from grader.catalog import Exercise
 from grader.leaderboard import auth
 from grader.leaderboard.deadlines import Judgment, Policy, Rule
 from grader.leaderboard.db.models import DONE, Account, Submission, as_utc
+from grader.leaderboard.practice import is_practice
 from grader.scorecard.caps import MAX_SCORE
 
 
@@ -134,6 +135,7 @@ def grade_submission(policy: Policy, submission: Submission) -> Graded:
         submission.status == DONE
         and submission.result in ("pass", "fail", "error")
         and valid_score(submission.score, submission.max_score)
+        and not is_practice(submission.scorecard)
     )
     grade = None
     if counted:

@@ -91,7 +91,9 @@ def render_page(
     """
     chosen = ctx.catalog.find(slug) if slug else None
     with ctx.db.session() as session:
-        standings = leaderboard(session, stage=stage, exercise=slug)
+        standings = leaderboard(
+            session, stage=stage, exercise=slug, catalog=ctx.catalog.exercises
+        )
     teacher = who is not None and who.role == TEACHER
     can_toggle = teacher and not ctx.settings.force_pseudonyms
 

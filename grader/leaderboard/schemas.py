@@ -57,8 +57,13 @@ class LeaderboardRow(BaseModel):
     student: str = Field(description="The name, or the pseudonym when asked for.")
     score: float
     max_score: float
-    percent: float
+    percent: float = Field(
+        description="Of the maximum over every exercise in scope, attempted or not."
+    )
     exercises: int = Field(description="Exercises with a graded submission.")
+    passed: int = Field(
+        0, description="Exercises passed (every gate held): the first key of the rank."
+    )
     submissions: int
     reached_at: datetime = Field(description="When this score was first reached.")
     reduced_isolation: bool = Field(

@@ -1,9 +1,12 @@
-"""The leaderboard: each student's best score, per exercise, stage or overall.
+"""The leaderboard: each student's exercises passed and best scores, per exercise, stage
+or overall.
 
-For one exercise a student's standing is their best score, reached at the time of their
-earliest submission with that score. For a stage (or everything) it is the sum of their best
-scores over its exercises, reached when the last of those bests was submitted. Higher scores
-rank first; equal scores go to whoever reached them earlier. Portable SQL throughout.
+A student ranks by the exercises they passed first (a pass means every gate held), then by
+the sum of their best scores, then by who reached that sum earlier. For one exercise the
+best score is reached at the time of the earliest submission with it; for a stage (or
+everything) when the last of those bests was submitted. A stage's percentage is over every
+exercise of the stage in the pack, attempted or not. Practice scorecards never count
+(`grader.leaderboard.practice`). Portable SQL throughout.
 """
 
 from __future__ import annotations
@@ -11,19 +14,23 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from grader.catalog import Exercise
 from grader.leaderboard.db.models import (
+    DONE,
     REMOVED,
     STUDENT,
     Account,
     Submission,
     as_utc,
 )
+from grader.leaderboard.practice import not_practice
 from grader.scorecard.caps import MAX_SCORE
 from grader.text_escape import spreadsheet_safe
 
@@ -56,6 +63,8 @@ class Standing:
     exercises: int
     submissions: int
     reached_at: datetime
+    # Exercises with a passing submission (every gate held): the first key of the order.
+    passed: int = 0
     # Some best score here was graded below full isolation (the teacher allowed it).
     reduced: bool = False
 
@@ -76,6 +85,7 @@ def rankable() -> list[ColumnElement[bool]]:
         Submission.score >= 0,
         Submission.score <= Submission.max_score,
         Submission.max_score <= MAX_SCORE,
+        not_practice(),
     ]
 
 
@@ -97,13 +107,23 @@ def _filters(stage: int | None, exercise: str | None) -> list[ColumnElement[bool
 
 
 def best_per_exercise(stage: int | None, exercise: str | None) -> Select[tuple]:
-    """(account_id, exercise, stage, best, max_score, reached_at) for every graded pair."""
+    """(account_id, exercise, stage, best, max_score, reached_at, isolation, passed) for
+    every graded pair; `passed` is 1 when any of its graded submissions passed."""
     where = _filters(stage, exercise)
     best = (
         select(
             Submission.account_id,
             Submission.exercise,
             func.max(Submission.score).label("best"),
+            func.max(
+                case(
+                    (
+                        and_(Submission.status == DONE, Submission.result == "pass"),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ).label("passed"),
         )
         .where(*rankable(), *where)
         .group_by(Submission.account_id, Submission.exercise)
@@ -126,6 +146,7 @@ def best_per_exercise(stage: int | None, exercise: str | None) -> Select[tuple]:
                     else_=0,
                 )
             ).label("isolation"),
+            best.c.passed,
         )
         .join(
             best,
@@ -136,70 +157,117 @@ def best_per_exercise(stage: int | None, exercise: str | None) -> Select[tuple]:
             ),
         )
         .where(*rankable())
-        .group_by(Submission.account_id, Submission.exercise, best.c.best)
+        .group_by(
+            Submission.account_id, Submission.exercise, best.c.best, best.c.passed
+        )
     )
+
+
+@dataclass
+class _Total:
+    """One student's sums while the standings are added up."""
+
+    name: str
+    pseudonym: str
+    score: float = 0.0
+    max_score: float = 0.0
+    exercises: int = 0
+    passed: int = 0
+    reached_at: datetime | None = None
+    isolation: int = 0
+    attempted: set[str] = field(default_factory=set)
 
 
 def leaderboard(
-    session: Session, *, stage: int | None = None, exercise: str | None = None
+    session: Session,
+    *,
+    stage: int | None = None,
+    exercise: str | None = None,
+    catalog: Iterable[Exercise] = (),
 ) -> list[Standing]:
-    """The ranked standings for an exercise, a stage, or the whole class."""
+    """The ranked standings for an exercise, a stage, or the whole class.
+
+    `catalog` is the pack's exercises: each one in scope that a student has not attempted
+    adds its full points to their maximum, so a percentage is over the whole stage."""
     bests = best_per_exercise(stage, exercise).subquery()
-    totals = (
-        select(
-            bests.c.account_id,
-            func.sum(bests.c.best).label("score"),
-            func.sum(bests.c.max_score).label("max_score"),
-            func.count().label("exercises"),
-            func.max(bests.c.reached_at).label("reached_at"),
-            func.max(bests.c.isolation).label("isolation"),
-        )
-        .group_by(bests.c.account_id)
-        .subquery()
-    )
-    tries = (
-        select(Submission.account_id, func.count().label("submissions"))
-        .where(*_filters(stage, exercise))
-        .group_by(Submission.account_id)
-        .subquery()
-    )
     rows = session.execute(
         select(
             Account.id,
             Account.name,
             Account.pseudonym,
-            totals.c.score,
-            totals.c.max_score,
-            totals.c.exercises,
-            tries.c.submissions,
-            totals.c.reached_at,
-            totals.c.isolation,
+            bests.c.exercise,
+            bests.c.best,
+            bests.c.max_score,
+            bests.c.reached_at,
+            bests.c.isolation,
+            bests.c.passed,
         )
-        .join(totals, totals.c.account_id == Account.id)
-        .join(tries, tries.c.account_id == Account.id)
+        .join(bests, bests.c.account_id == Account.id)
         .where(Account.role == STUDENT, Account.state != REMOVED)
-        .order_by(totals.c.score.desc(), totals.c.reached_at, Account.name)
     )
-    standings: list[Standing] = []
+    totals: dict[int, _Total] = {}
     for row in rows:
-        score, max_score = _number(row.score), _number(row.max_score)
-        if score is None or max_score is None:  # unreachable past rankable(); kept safe
+        best, max_score = _number(row.best), _number(row.max_score)
+        if best is None or max_score is None:  # unreachable past rankable(); kept safe
             continue
-        standings.append(
-            Standing(
-                rank=len(standings) + 1,
-                account_id=row.id,
-                name=str(row.name),
-                pseudonym=str(row.pseudonym or f"student-{row.id}"),
-                score=round(score, 2),
-                max_score=round(max_score, 2),
-                exercises=int(row.exercises),
-                submissions=int(row.submissions),
-                reached_at=_moment(row.reached_at),
-                reduced=int(row.isolation or 0) >= LEVELS["reduced"],
-            )
+        total = totals.setdefault(
+            row.id, _Total(str(row.name), str(row.pseudonym or f"student-{row.id}"))
         )
-    return standings
+        total.score += best
+        total.max_score += max_score
+        total.exercises += 1
+        total.passed += int(row.passed or 0)
+        total.isolation = max(total.isolation, int(row.isolation or 0))
+        reached = _moment(row.reached_at)
+        total.reached_at = max(total.reached_at or reached, reached)
+        total.attempted.add(str(row.exercise))
+    scope = [
+        e
+        for e in catalog
+        if (exercise is None or e.qualified_slug == exercise)
+        and (stage is None or e.stage == stage)
+    ]
+    for total in totals.values():
+        total.max_score += sum(
+            full_points(e) for e in scope if e.qualified_slug not in total.attempted
+        )
+    tries = dict(
+        session.execute(
+            select(Submission.account_id, func.count())
+            .where(*_filters(stage, exercise))
+            .group_by(Submission.account_id)
+        ).all()
+    )
+    order = sorted(
+        totals.items(),
+        key=lambda item: (
+            -item[1].passed,
+            -item[1].score,
+            item[1].reached_at,
+            item[1].name,
+        ),
+    )
+    return [
+        Standing(
+            rank=rank,
+            account_id=account_id,
+            name=total.name,
+            pseudonym=total.pseudonym,
+            score=round(total.score, 2),
+            max_score=round(total.max_score, 2),
+            exercises=total.exercises,
+            submissions=int(tries.get(account_id, 0)),
+            reached_at=total.reached_at or _moment(datetime.min),
+            passed=total.passed,
+            reduced=total.isolation >= LEVELS["reduced"],
+        )
+        for rank, (account_id, total) in enumerate(order, start=1)
+    ]
+
+
+def full_points(exercise: Exercise) -> float:
+    """An exercise's maximum score: the sum of its checks' weights."""
+    return float(sum(check.weight for check in exercise.checks))
 
 
 def export_csv(session: Session) -> str:

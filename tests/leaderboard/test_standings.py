@@ -1,10 +1,12 @@
-"""The leaderboard's order (best score, ties to the earlier time), stages, and the CSV export."""
+"""The leaderboard's order (exercises passed, then best score, ties to the earlier time),
+stages over all their exercises, practice rows left out, and the CSV export."""
 
 from __future__ import annotations
 
 import csv
-import re
 import io
+import json
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -15,28 +17,43 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from sqlalchemy import text as sql_text
+
 from grader.leaderboard import auth
 from grader.leaderboard.db import open_database
 from grader.leaderboard.queue import latest_job
 from grader.leaderboard.worker import finish_job
+from grader.scorecard import serialize
 from grader.scorecard.model import ExerciseRef, Scorecard
 from tests.conftest import FIXTURE_PACK
-from tests.leaderboard.conftest import Tokens, upload, workspace_archive
+from tests.leaderboard.conftest import (
+    Tokens,
+    browser,
+    sign_in,
+    upload,
+    workspace_archive,
+)
 
 SECOND = "stage2/word-freq"
+OTHER = (
+    "stage1/word-total"  # stage 1's second exercise, which the tests leave unattempted
+)
 TEACHER: dict[str, str] = {}  # the board fixture fills in the teacher's header
 
 
 @pytest.fixture
 def two_stage_pack(tmp_path: Path) -> Path:
-    """The fixture pack plus a copy of word-count as a stage 2 exercise."""
+    """The fixture pack plus copies of word-count: word-total in stage 1, word-freq in
+    stage 2 (100 points each)."""
     pack = tmp_path / "pack"
     shutil.copytree(FIXTURE_PACK, pack)
-    copy = pack / "stage2" / "word-freq"
-    shutil.copytree(pack / "stage1" / "word-count", copy)
-    toml = copy / "exercise.toml"
-    text = toml.read_text().replace('slug = "word-count"', 'slug = "word-freq"')
-    toml.write_text(text.replace("stage = 1", "stage = 2"))
+    for qualified in (SECOND, OTHER):
+        stage, slug = qualified.split("/")
+        copy = pack / stage / slug
+        shutil.copytree(pack / "stage1" / "word-count", copy)
+        toml = copy / "exercise.toml"
+        text = toml.read_text().replace('slug = "word-count"', f'slug = "{slug}"')
+        toml.write_text(text.replace("stage = 1", f"stage = {stage[-1]}"))
     return pack
 
 
@@ -126,7 +143,95 @@ def test_stage_and_class_boards_sum_the_best_of_each_exercise(
     missing = client.get("/api/v1/leaderboard", params={"stage": 3}, headers=TEACHER)
     assert missing.status_code == 404 and missing.json()["error"] == "unknown_stage"
     whole = client.get("/api/v1/leaderboard", headers=TEACHER).json()["rows"][0]
-    assert whole["max_score"] == 200 and whole["exercises"] == 2
+    # Over all three exercises of the pack, word-total unattempted included.
+    assert whole["max_score"] == 300 and whole["exercises"] == 2
+    assert whole["percent"] == 50.0
+
+
+def test_exercises_passed_rank_before_the_total_score(board, graded_cards) -> None:
+    client, tokens = board
+    card = graded_cards["reference"]
+    graded(client, tokens["Ann"], card, 80)  # pass
+    graded(client, tokens["Ann"], card, 80, exercise=SECOND)  # pass
+    graded(client, tokens["Bob"], card, 100)  # pass
+    graded(client, tokens["Bob"], card, 79, exercise=SECOND)  # fail, higher total
+    graded(client, tokens["Cy"], card, 95)  # one pass, total below Bob's
+    rows = client.get("/api/v1/leaderboard", headers=TEACHER).json()["rows"]
+    assert [(r["student"], r["passed"], r["score"]) for r in rows] == [
+        ("Ann", 2, 160),
+        ("Bob", 1, 179),
+        ("Cy", 1, 95),
+    ]
+    # The page ranks the same way and shows the passes.
+    page = board_page(client, tokens["teacher"])
+    assert page.index("Ann") < page.index("Bob") < page.index("Cy")
+    # A later failing try keeps the pass: passing is for good.
+    graded(client, tokens["Cy"], card, 10)
+    graded(client, tokens["Cy"], card, 85, exercise=SECOND)
+    rows = client.get("/api/v1/leaderboard", headers=TEACHER).json()["rows"]
+    # Two passes each now: the higher total (95 + 85) goes first.
+    assert [(r["student"], r["passed"]) for r in rows][:2] == [("Cy", 2), ("Ann", 2)]
+
+
+def test_a_stage_percent_counts_its_unattempted_exercises(board, graded_cards) -> None:
+    client, tokens = board
+    graded(client, tokens["Ann"], graded_cards["reference"], 90)
+    stage = client.get("/api/v1/leaderboard", params={"stage": 1}, headers=TEACHER)
+    [ann] = stage.json()["rows"]
+    assert (ann["score"], ann["max_score"], ann["percent"]) == (90, 200, 45.0)
+    one = client.get(
+        "/api/v1/leaderboard", params={"exercise": "word-count"}, headers=TEACHER
+    ).json()["rows"][0]
+    assert (one["max_score"], one["percent"]) == (100, 90.0)
+    # The page's histogram bands follow the same percent: 45 % is the 40-49 band.
+    page = board_page(client, tokens["teacher"], stage=1)
+    assert "<title>40–49 %: 1</title>" in page
+
+
+def board_page(client: TestClient, token: str, **params: object) -> str:
+    """The board page as a browser signed in with `token` reads it."""
+    reader = browser(client.app)
+    sign_in(reader, token)
+    response = reader.get("/", params=params)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def _write_practice(client: TestClient, submission_id: str, text: str) -> None:
+    """A practice scorecard written into a graded row behind the server's back."""
+    with client.app.state.context.db.session() as session:
+        session.execute(
+            sql_text(
+                "UPDATE submissions SET score = 100, max_score = 100, result = 'pass', "
+                "scorecard = :card WHERE id = :id"
+            ),
+            {"card": text, "id": submission_id},
+        )
+    client.app.state.context.db.results_changed()
+
+
+def test_a_practice_scorecard_in_a_row_never_ranks_or_counts(
+    board, graded_cards
+) -> None:
+    client, tokens = board
+    card = graded_cards["reference"]
+    practice = replace(card, practice=True, score=100.0, status="pass")
+    graded(client, tokens["Ann"], card, 50)
+    graded(client, tokens["Bob"], card, 40)
+    _write_practice(
+        client, graded(client, tokens["Bob"], card, 40), serialize.dumps(practice)
+    )
+    compact = json.dumps(serialize.to_dict(practice), separators=(",", ":"))
+    _write_practice(client, graded(client, tokens["Cy"], card, 30), compact)
+    assert ranking(client, exercise="word-count") == [("Ann", 50), ("Bob", 40)]
+    rows = client.get("/api/v1/leaderboard", headers=TEACHER).json()["rows"]
+    assert [(r["student"], r["passed"]) for r in rows] == [("Ann", 0), ("Bob", 0)]
+    assert "Cy" not in board_page(client, tokens["teacher"])
+    # The class grid and the gradebook do not count them either.
+    grid = client.get("/api/v1/class", headers=TEACHER).json()
+    cells = {s["name"]: s["cells"][0] for s in grid["students"] if s["name"] != "Dee"}
+    assert cells["Bob"]["grade"] == 40 and cells["Bob"]["passed"] is False
+    assert cells["Cy"]["grade"] == 0 and cells["Cy"]["passed"] is False
 
 
 def test_pseudonyms_replace_names(board, graded_cards) -> None:
