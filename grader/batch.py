@@ -328,6 +328,8 @@ def _prepare_out_dir(
         raise BatchError(f"{out_dir} is a file; pass --out with a folder")
     kept: list[StudentResult] = []
     if out_dir.is_dir() and any(out_dir.iterdir()):
+        for leftover in out_dir.glob(".*.tmp"):  # a write cut short by a kill
+            remove_file(leftover, folder=out_dir)
         strangers = sorted(
             p.name for p in out_dir.iterdir() if p.name not in _BATCH_NAMES
         )
