@@ -20,20 +20,22 @@ import json
 import re
 import shutil
 import tempfile
-import textwrap
 import traceback
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from grader.catalog.loader import load_exercise
 from grader.catalog.model import Exercise
 from grader.errors import GraderError
 from grader.pipeline import grade_workspace
 from grader.runner import NoSandboxWarning, get_backend
+from grader.scorecard.caps import cap_text
 from grader.scorecard.exports import exercism
-from grader.scorecard.exports.exercism import TestSource
+from grader.scorecard.exports._shared import hidden_tests, tests_check
+from grader.scorecard.exports.exercism import TestSource, readable_name, source_key
+from grader.scorecard.model import Scorecard, TestOutcome
 from grader.files import write_atomic
 
 DEFAULT_TEST_SECONDS = 5.0
@@ -117,7 +119,12 @@ def error_results(message: str) -> dict[str, Any]:
 
 
 def find_layout(input_dir: Path, slug: str) -> ExercismLayout:
-    """Which files are the solution, the tests and the read-only helpers; checked to exist."""
+    """Which files are the solution, the tests and the helpers; the tests checked to exist.
+
+    As Exercism's runner: the tests are `files.test` (else `<slug>_test.py`) and are simply
+    run. The solution is `files.solution`, else `<slug>.py`, else, when neither is there,
+    every other module beside the tests: whatever the tests import is graded.
+    """
     if not SLUG.match(slug):
         raise ExercismInputError(
             f"{slug!r} is not an Exercism exercise slug (lowercase words joined by '-')"
@@ -126,20 +133,46 @@ def find_layout(input_dir: Path, slug: str) -> ExercismLayout:
         raise ExercismInputError(f"the input folder {input_dir} does not exist")
     files = _config_files(input_dir)
     stem = slug.replace("-", "_")
-    layout = ExercismLayout(
-        solution=_names(files, "solution") or (f"{stem}.py",),
-        tests=_names(files, "test") or (f"{stem}_test.py",),
+    tests = _names(files, "test") or (f"{stem}_test.py",)
+    for name in tests:
+        if not (input_dir / name).is_file():
+            raise ExercismInputError(
+                f"the test file {name} is missing from the input folder; it must sit "
+                "there under that name (see .meta/config.json, files.test)"
+            )
+    solution = tuple(
+        n for n in _names(files, "solution") if (input_dir / n).is_file()
+    ) or tuple(n for n in (f"{stem}.py",) if (input_dir / n).is_file())
+    if not solution:
+        solution = tuple(
+            sorted(
+                p.name
+                for p in input_dir.glob("*.py")
+                if p.is_file() and p.name not in tests
+            )
+        )
+    return ExercismLayout(
+        solution=solution,
+        tests=tests,
         editor=tuple(n for n in _names(files, "editor") if (input_dir / n).is_file()),
     )
-    for kind, names in (("solution", layout.solution), ("test", layout.tests)):
-        for name in names:
-            if not (input_dir / name).is_file():
-                raise ExercismInputError(
-                    f"the {kind} file {name} is missing from the input folder; "
-                    f"it must sit there under that name (see .meta/config.json, "
-                    f"files.{kind})"
-                )
-    return layout
+
+
+def helper_modules(input_dir: Path, tests: Iterable[str]) -> set[str]:
+    """The test files that other test files import (paasio's `test_utils.py`): helpers."""
+    listed = {_module_name(n): n for n in tests if n.endswith(".py")}
+    imported: set[str] = set()
+    for name in listed.values():
+        try:
+            tree = ast.parse((input_dir / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError, SyntaxError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module)
+    return {listed[m] for m in imported if m in listed}
 
 
 def read_test_sources(
@@ -168,15 +201,22 @@ def write_exercise(
     run_seconds: float,
 ) -> Exercise:
     """A one-check exercise in `root`: the test files are its hidden suite."""
-    for name in filter(is_test_file, layout.tests):
+    helpers = helper_modules(input_dir, layout.tests)
+    for name in layout.tests:
+        if name in helpers or not name.endswith(".py"):
+            continue
         target = root / "hidden" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(input_dir / name, target)
-    # Helper files (read-only `editor` files, test data listed with the tests) are imported
-    # by the tests and the solution alike. The hidden suite cannot import its neighbours, so
-    # they go with the solution, and the tests reach them the way they reach the solution.
-    helpers = [*layout.editor, *(n for n in layout.tests if not is_test_file(n))]
-    solution = [*layout.solution, *(n for n in helpers if n not in layout.solution)]
+    # Helper files (read-only `editor` files, test data and helpers listed with the tests)
+    # are imported by the tests and the solution alike. The hidden suite cannot import its
+    # neighbours, so they go with the solution, and the tests reach them the way they reach
+    # the solution.
+    extra = [
+        *layout.editor,
+        *(n for n in layout.tests if n not in _suite(layout, helpers)),
+    ]
+    solution = [*layout.solution, *(n for n in extra if n not in layout.solution)]
     title = json.dumps(slug)
     (root / "exercise.toml").write_text(
         "\n".join(
@@ -201,12 +241,13 @@ def write_exercise(
     return load_exercise(root)
 
 
-def is_test_file(name: str) -> bool:
-    """Whether pytest collects `name` as a test module (its default file patterns)."""
-    base = name.rsplit("/", 1)[-1]
-    return base.endswith(".py") and (
-        base.startswith("test_") or base.endswith("_test.py")
-    )
+def _suite(layout: ExercismLayout, helpers: set[str]) -> tuple[str, ...]:
+    """The test files that run as the hidden suite: the listed tests but the helpers."""
+    return tuple(n for n in layout.tests if n.endswith(".py") and n not in helpers)
+
+
+def _module_name(name: str) -> str:
+    return name[: -len(".py")].replace("/", ".") if name.endswith(".py") else name
 
 
 def _grade(
@@ -219,7 +260,12 @@ def _grade(
     warned: list[str],
 ) -> dict[str, Any]:
     layout = find_layout(input_dir, slug)
-    sources = read_test_sources(input_dir, layout.tests)
+    suite = _suite(layout, helper_modules(input_dir, layout.tests))
+    if not suite:
+        raise ExercismInputError(
+            "no test file to run: .meta/config.json files.test lists only helper modules"
+        )
+    sources = read_test_sources(input_dir, suite)
     with tempfile.TemporaryDirectory(prefix="grader-exercism-") as tmp:
         exercise = write_exercise(
             Path(tmp),
@@ -234,7 +280,7 @@ def _grade(
             runner = get_backend(backend)
         warned.extend(str(w.message) for w in caught)
         card = grade_workspace(input_dir, exercise=exercise, backend=runner)
-    return exercism.results(card, sources=sources)
+    return exercism_results(card, sources=sources)
 
 
 def _config_files(input_dir: Path) -> dict[str, Any]:
@@ -276,11 +322,102 @@ def _collect_tests(
             _collect_tests(node.body, [*scope, node.name], file_index, lines, sources)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if node.name.startswith("test"):
-                start = node.body[0].lineno - 1
-                code = textwrap.dedent("\n".join(lines[start : node.end_lineno]))
                 sources["::".join([*scope, node.name])] = TestSource(
-                    file_index=file_index, line=node.lineno, code=code.strip("\n")
+                    file_index=file_index,
+                    line=node.lineno,
+                    code=_test_code(node, lines),
                 )
+
+
+def _test_code(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> str:
+    """A test's body as Exercism's runner shows it: from the line after `def` to one line
+    past the start of its last statement (the last statement inside a trailing loop, `if`
+    or `with`), dedented."""
+    last = node.body[-1]
+    while isinstance(last, (ast.For, ast.While, ast.If, ast.With)):
+        last = last.body[-1]
+    shown = lines[node.lineno : last.lineno + 1]
+    if shown and not shown[-1]:
+        shown.pop()
+    while shown and all(line.startswith(" ") for line in shown if line):
+        shown = [line[1:] if line else line for line in shown]
+    return "\n".join(shown)
+
+
+def exercism_results(
+    card: Scorecard, *, sources: Mapping[str, TestSource]
+) -> dict[str, Any]:
+    """The results document Exercism's Python runner writes for the same run.
+
+    Its rules: every test has a `task_id` (0 outside a concept exercise's tasks); a test
+    of a task is named with a trailing `~` and the tests are ordered by task, then name;
+    otherwise by the line each test is defined on, whatever its file. A skipped test passes.
+    Messages start with the exception's type. `output` is left out, as the reference
+    reports none for a test without subtests.
+    """
+    ran = hidden_tests(card)
+    if not ran:
+        return error_results(_no_tests_message(card))
+    ordered = sorted(ran, key=lambda t: _line(sources.get(source_key(t.id))))
+    tests = [_entry(test, sources.get(source_key(test.id))) for test in ordered]
+    if any(t["task_id"] > 0 for t in tests):
+        tests.sort(key=lambda t: (t["task_id"], t["name"]))
+    else:
+        tests.sort(key=lambda t: t["task_id"])
+    status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
+    return {"version": exercism.VERSION, "status": status, "tests": tests}
+
+
+def exercism_message(text: str) -> str:
+    """A failure as the reference words it: the exception's type first."""
+    text = text.strip("\n")
+    if text == "assertion failed":  # an assert without a message: only its type
+        return "AssertionError"
+    if _TYPED.match(text):
+        return text
+    return f"AssertionError: {text}"
+
+
+# A message that already names its exception (`ValueError: ...`, `StudentTimeout`).
+_TYPED = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Timeout)(:|$)")
+_STATUS = {
+    "passed": "pass",
+    "skipped": "pass",
+    "failed": "fail",
+    "error": "error",
+    "timeout": "error",
+}
+
+
+def _entry(test: TestOutcome, source: TestSource | None) -> dict[str, Any]:
+    task_id = int(test.task) if test.task is not None else 0
+    entry: dict[str, Any] = {
+        "name": readable_name(test.id) + ("~" if task_id > 0 else ""),
+        "status": _STATUS[test.status],
+    }
+    if entry["status"] != "pass" and test.message:
+        message = test.message
+        if test.status == "failed":
+            message = exercism_message(message)
+        entry["message"] = cap_text(message, exercism.MESSAGE_CHARS - 64)
+    entry["test_code"] = source.code if source else ""
+    entry["task_id"] = task_id
+    return entry
+
+
+def _line(source: TestSource | None) -> float:
+    return float("inf") if source is None else source.line
+
+
+def _no_tests_message(card: Scorecard) -> str:
+    """Why no test ran: the error itself (a broken import), without our framing."""
+    check = tests_check(card)
+    params = (check.message_params or {}) if check else {}
+    error = params.get("error")
+    if isinstance(error, str) and error:
+        return error
+    reason = card.message or (check.message if check else "") or "no test ran"
+    return cap_text(reason, exercism.MESSAGE_CHARS - 64)
 
 
 __all__ = [
@@ -290,7 +427,8 @@ __all__ = [
     "ExercismLayout",
     "ExercismRun",
     "find_layout",
-    "is_test_file",
+    "exercism_results",
+    "helper_modules",
     "run_exercism",
     "read_test_sources",
     "write_exercise",

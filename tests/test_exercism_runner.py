@@ -24,12 +24,14 @@ from tests.test_exports import exercism_problems
 FIXTURES = TESTS / "fixtures" / "exercism"
 PIZZA = FIXTURES / "pizza-order"
 REPO = TESTS.parent
+# As Exercism's runner names and orders a concept exercise's tests: a task's test ends in
+# `~`, and the tests go by task, then by name.
 PIZZA_NAMES = [
-    "PizzaOrder > delivery fee",
-    "PizzaOrder > pizza price",
-    "PizzaOrder > order total",
-    "PizzaOrder > order total of nothing",
-    "PizzaOrder > slices per person",
+    "PizzaOrder > delivery fee~",
+    "PizzaOrder > pizza price~",
+    "PizzaOrder > order total of nothing~",
+    "PizzaOrder > order total~",
+    "PizzaOrder > slices per person~",
 ]
 
 
@@ -62,7 +64,10 @@ def run(
     )
     assert result.exit_code == 0, result.output
     document = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert exercism_problems(document) == []
+    # Exercism's own runner writes task_id 0 for a test outside any task, below the
+    # interface's minimum of 1: we write what the runner writes.
+    zero = "0 is less than the minimum of 1"
+    assert [p for p in exercism_problems(document) if p != zero] == []
     return document, result
 
 
@@ -73,7 +78,7 @@ def by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_all_pass_in_file_order_with_tasks_and_test_code(tmp_path: Path) -> None:
     document, result = run("pizza-order", pizza_input(tmp_path, "all_pass"), tmp_path)
     assert document["status"] == "pass" and "message" not in document
-    # unittest collects methods alphabetically; results follow the test file.
+    # unittest collects methods alphabetically; results follow the tasks.
     assert [t["name"] for t in document["tests"]] == PIZZA_NAMES
     assert [t["task_id"] for t in document["tests"]] == [1, 2, 3, 3, 4]
     assert {t["status"] for t in document["tests"]} == {"pass"}
@@ -89,24 +94,25 @@ def test_a_failing_task_fails_only_its_test(tmp_path: Path) -> None:
     document, _ = run("pizza-order", pizza_input(tmp_path, "task3_wrong"), tmp_path)
     assert document["status"] == "fail"
     tests = by_name(document)
-    total = tests["PizzaOrder > order total"]
+    total = tests["PizzaOrder > order total~"]
     assert (total["status"], total["message"], total["task_id"]) == (
         "fail",
-        "15 != 18",
+        "AssertionError: 15 != 18",
         3,
     )
     # The order data comes from a helper file listed with the tests in .meta/config.json.
     assert total["test_code"] == (
         "for names, total in ORDERS:\n    self.assertEqual(order_total(names), total)"
     )
-    others = [t["status"] for n, t in tests.items() if n != "PizzaOrder > order total"]
+    others = [t["status"] for n, t in tests.items() if n != "PizzaOrder > order total~"]
     assert others == ["pass"] * 4
 
 
 def test_a_failing_subtest_fails_its_test(tmp_path: Path) -> None:
+    # Exercism's runner lists each subtest too: a documented difference (docs/exports.md).
     document, _ = run("pizza-order", pizza_input(tmp_path, "subtest_wrong"), tmp_path)
-    price = by_name(document)["PizzaOrder > pizza price"]
-    assert (price["status"], price["message"]) == ("fail", "0 != 9")
+    price = by_name(document)["PizzaOrder > pizza price~"]
+    assert (price["status"], price["message"]) == ("fail", "AssertionError: 0 != 9")
     assert document["status"] == "fail"
 
 
@@ -130,22 +136,18 @@ def test_an_endless_loop_errors_its_test_at_the_time_limit(tmp_path: Path) -> No
         "1",
     )
     tests = by_name(document)
-    total = tests["PizzaOrder > order total"]
+    total = tests["PizzaOrder > order total~"]
     assert total["status"] == "error" and "time limit of 1 s" in total["message"]
-    assert tests["PizzaOrder > order total of nothing"]["status"] == "pass"
-    assert tests["PizzaOrder > slices per person"]["status"] == "pass"
+    assert tests["PizzaOrder > order total of nothing~"]["status"] == "pass"
+    assert tests["PizzaOrder > slices per person~"]["status"] == "pass"
     assert document["status"] == "fail"
 
 
-def test_user_output_is_kept_and_capped_at_500_characters(tmp_path: Path) -> None:
+def test_user_output_is_left_out_as_exercisms_runner_does(tmp_path: Path) -> None:
+    # Exercism's runner reports no output for a test without subtests, printed or not.
     document, _ = run("pizza-order", pizza_input(tmp_path, "noisy"), tmp_path)
-    tests = by_name(document)
-    noisy = tests["PizzaOrder > pizza price"]["output"]
-    assert noisy.startswith("looking up diavola: ...")
-    assert len(noisy) == 500
-    assert noisy.endswith(" [Output was truncated. Please limit to 500 chars]")
-    assert tests["PizzaOrder > slices per person"]["output"] == "slicing"
-    assert "output" not in tests["PizzaOrder > delivery fee"]
+    assert document["status"] == "pass"
+    assert [t for t in document["tests"] if "output" in t] == []
 
 
 def test_the_test_files_own_import_message_reaches_the_student(tmp_path: Path) -> None:
@@ -170,7 +172,7 @@ def test_without_config_the_slug_names_the_files(tmp_path: Path) -> None:
     ]
     shout = document["tests"][3]
     assert shout["test_code"] == 'assert shout("hey") == "HEY!"'
-    assert "'HEY' == 'HEY!'" in shout["message"] and "task_id" not in shout
+    assert "'HEY' == 'HEY!'" in shout["message"] and shout["task_id"] == 0
     assert document["tests"][1]["test_code"] == (
         'assert echo("ho", times).split() == ["ho"] * times'
     )
@@ -179,7 +181,8 @@ def test_without_config_the_slug_names_the_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("breakage", "says"),
     [
-        ("no-solution", "the solution file pizza_order.py is missing"),
+        # As Exercism's runner: the tests just run, and cannot import the solution.
+        ("no-solution", "MISSING NAME --> we can not find 'pizza_order'"),
         ("no-tests", "the test file pizza_order_test.py is missing"),
         ("bad-config", ".meta/config.json cannot be read"),
         ("outside-config", "is not a file inside the input folder"),
