@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,6 +17,8 @@ from grader.runner.log_stream import LogStream, ProgressCallback
 # The entrypoint stops itself before run_seconds; the host waits this much longer.
 HOST_MARGIN_SECONDS = 10.0
 LOG_CHARS = 4_000
+# How long the reaper may take to kill and reap a run's processes (a fork bomb's too).
+REAPER_SECONDS = 10.0
 
 
 class LocalBackend:
@@ -25,8 +28,11 @@ class LocalBackend:
     def run(self, job: Job, on_progress: ProgressCallback | None = None) -> RunOutcome:
         deadline = job.exercise.limits.run_seconds + HOST_MARGIN_SECONDS
         log = LogStream(job.nonce, on_progress, keep=LOG_CHARS)
+        entry = [sys.executable, "-I", "-m", "grader.sandbox.entrypoint", str(job.root)]
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "grader.sandbox.entrypoint", str(job.root)],
+            # The reaper outlives the run's processes, daemons and setsid() escapes
+            # included, and kills them all before it exits (grader.runner.reaper).
+            [sys.executable, "-I", "-m", "grader.runner.reaper", *entry],
             cwd=job.root,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -42,12 +48,7 @@ class LocalBackend:
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
-            # Student code may have left children behind (daemons, fork bombs).
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
+            _stop(proc)
         # The pipe closes once the last process holding it is gone (killed above).
         reader.join(timeout=5.0)
         proc.stdout.close()
@@ -58,6 +59,19 @@ class LocalBackend:
             log_tail=log.tail,
             integrity={"isolation": "none", "note": "local backend: not a sandbox"},
         )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Have the reaper kill everything below it; its process group if it does not."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=REAPER_SECONDS)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def _pump(pipe: IO[bytes], log: LogStream) -> None:
