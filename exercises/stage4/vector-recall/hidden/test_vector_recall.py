@@ -93,6 +93,7 @@ def test_cosine_scores_ignore_length():
         ([0.0, 0.0], [[1.0, 0.0]]),
         ([1.0, 0.0, 0.0], [[1.0, 0.0]]),
         ([[1.0, 0.0]], [[1.0, 0.0]]),
+        ([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0]]),
         ([1.0, 0.0], [1.0, 0.0]),
         ([1.0, 0.0], np.zeros((0, 2))),
         ([np.nan, 1.0], [[1.0, 0.0]]),
@@ -102,6 +103,7 @@ def test_cosine_scores_ignore_length():
         "zero-query",
         "dim-mismatch",
         "2d-query",
+        "square-2d-query",
         "1d-corpus",
         "empty-corpus",
         "nan-query",
@@ -253,6 +255,18 @@ def test_kmeans_rejects_bad_n_lists(n_lists):
         kmeans(SMALL, n_lists)
 
 
+@pytest.mark.task(3)
+@pytest.mark.points(1)
+def test_kmeans_counts_only_non_zero_rows():
+    """n_lists may equal the non-zero rows; one more raises naming n_lists"""
+    data = np.vstack([SMALL[:5], np.zeros((3, 8))])
+    got = np.asarray(kmeans(data, 5, seed=0))
+    unit = SMALL[:5] / np.linalg.norm(SMALL[:5], axis=1, keepdims=True)
+    np.testing.assert_allclose(got[np.argsort(got[:, 0])], unit[np.argsort(unit[:, 0])])
+    with pytest.raises(ValueError, match="n_lists"):
+        kmeans(data, 6, seed=0)
+
+
 # --------------------------------------------------------------------- task 4
 
 
@@ -310,6 +324,23 @@ def test_search_with_k_above_the_candidates_returns_them_all():
 
 @pytest.mark.task(4)
 @pytest.mark.points(1)
+def test_index_seed_defaults_to_zero():
+    """IVFIndex without a seed clusters like kmeans(..., seed=0)"""
+    got = np.asarray(IVFIndex(n_lists=6, n_probe=2).fit(SMALL).centroids)
+    np.testing.assert_allclose(got, np.asarray(kmeans(SMALL, 6, seed=0)))
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+@pytest.mark.parametrize("k", [0, True, 1.5], ids=["zero", "bool", "float"])
+def test_search_rejects_bad_k(index, k):
+    """search raises ValueError unless k is an int >= 1"""
+    with pytest.raises(ValueError):
+        index.search(QUERIES[0], k)
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
 def test_search_before_fit_raises():
     """search before fit raises RuntimeError"""
     index = IVFIndex(n_lists=2, n_probe=1)
@@ -355,8 +386,8 @@ def test_recall_at_k_cuts_both_lists_at_k():
 @pytest.mark.points(1)
 @pytest.mark.parametrize(
     "approx,exact,k",
-    [([[1]], [[1], [2]], 1), ([], [], 1), ([[1]], [[1]], 0)],
-    ids=["length-mismatch", "no-queries", "k-zero"],
+    [([[1]], [[1], [2]], 1), ([], [], 1), ([[1]], [[1]], 0), ([[1]], [[]], 1)],
+    ids=["length-mismatch", "no-queries", "k-zero", "empty-exact"],
 )
 def test_recall_at_k_rejects_bad_input(approx, exact, k):
     """recall_at_k raises ValueError for mismatched or empty input or k < 1"""

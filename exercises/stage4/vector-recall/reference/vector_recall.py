@@ -142,8 +142,8 @@ class IVFIndex:
         if self.centroids is None or self._unit is None:
             raise RuntimeError("call fit(vectors) before search")
         k = _check_k(k)
+        # Scaling the query scales every score alike: no need to normalise it.
         q = _query(query, self._unit.shape[1])
-        q = q / np.linalg.norm(q)
         probe = _rank(self.centroids @ q, np.arange(self.n_lists), self.n_probe)
         ids = np.sort(np.concatenate([self.lists[c] for c in probe]))
         scores = self._unit[ids] @ q
