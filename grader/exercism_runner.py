@@ -351,7 +351,8 @@ def exercism_results(
 
     Its rules: every test has a `task_id` (0 outside a concept exercise's tasks); a test
     of a task is named with a trailing `~` and the tests are ordered by task, then name;
-    otherwise by the line each test is defined on, whatever its file. A skipped test passes.
+    otherwise by the line each test is defined on, whatever its file (on the same
+    line, the file listed first). A skipped test passes.
     Messages start with the exception's type. `output` is left out, as the reference
     reports none for a test without subtests.
     """
@@ -405,8 +406,12 @@ def _entry(test: TestOutcome, source: TestSource | None) -> dict[str, Any]:
     return entry
 
 
-def _line(source: TestSource | None) -> float:
-    return float("inf") if source is None else source.line
+def _line(source: TestSource | None) -> tuple[float, float]:
+    """Where the reference sorts a test: its line, whatever its file; on the same line, the
+    file listed first."""
+    if source is None:
+        return (float("inf"), float("inf"))
+    return (source.line, source.file_index)
 
 
 def _no_tests_message(card: Scorecard) -> str:
