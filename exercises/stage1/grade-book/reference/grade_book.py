@@ -2,8 +2,8 @@
 
 The central class is :class:`GradeBook` (the ``StudentManager`` of the original
 project). It keeps students in insertion order, validates every score, ranks
-students with competition ranks ("1, 2, 2, 4"), saves itself atomically to a
-JSON file and loads it back. :func:`main` is an ``argparse`` command line on top
+students with competition ranks ("1, 2, 2, 4"), saves itself to a JSON file
+and loads it back. :func:`main` is an ``argparse`` command line on top
 of it::
 
     python grade_book.py --file grades.json add "Li Lei" S001 88
@@ -14,11 +14,9 @@ of it::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -179,36 +177,21 @@ class GradeBook:
         return [student for _, student in self.ranking()[:n]]
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the grade book to ``path`` as UTF-8 JSON, atomically.
+        """Write the grade book to ``path`` as UTF-8 JSON, replacing the file.
 
         The format is ``{"students": [{"name": ..., "student_id": ...,
         "score": ...}, ...]}`` in insertion order, written with
-        ``ensure_ascii=False``. The data goes to a temporary file in the same
-        directory which then replaces ``path`` via :func:`os.replace`; on any
-        failure the temporary file is removed, ``path`` is left as it was and
-        the error propagates.
+        ``ensure_ascii=False``.
         """
-        target = Path(path)
         data = {
             "students": [
                 {"name": s.name, "student_id": s.student_id, "score": s.score}
                 for s in self._students.values()
             ]
         }
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, ensure_ascii=False, indent=2)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_name, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_name)
-            raise
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=2)
+            handle.write("\n")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> GradeBook:

@@ -1,6 +1,5 @@
 import json
 import math
-import os
 
 import pytest
 
@@ -156,20 +155,9 @@ def test_round_trip(tmp_path, book):
     assert [p.name for p in tmp_path.iterdir()] == ["grades.json"]
 
 
-def test_save_failure_keeps_old_file(tmp_path, book, monkeypatch):
-    path = tmp_path / "grades.json"
-    GradeBook().save(path)
-    before = path.read_bytes()
-
-    def boom(*args, **kwargs):
-        raise OSError("boom")
-
-    monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
-        book.save(path)
-    monkeypatch.undo()
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["grades.json"]
+def test_save_into_missing_folder_raises(tmp_path, book):
+    with pytest.raises(FileNotFoundError):
+        book.save(tmp_path / "missing" / "grades.json")
 
 
 def test_load_missing(tmp_path):
