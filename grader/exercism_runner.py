@@ -19,6 +19,7 @@ import ast
 import json
 import re
 import shutil
+import sys
 import tempfile
 import traceback
 import warnings
@@ -425,6 +426,43 @@ def _no_tests_message(card: Scorecard) -> str:
     return cap_text(reason, exercism.MESSAGE_CHARS - 64)
 
 
+def main(argv: list[str] | None = None) -> int:
+    """`python -m grader.exercism_runner SLUG INPUT_DIR OUTPUT_DIR`: `grader exercism-run`
+    without loading every other command of the CLI (a third of a cold run's start-up).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m grader.exercism_runner",
+        description="Run Exercism's tests for SLUG on the solution in INPUT_DIR.",
+    )
+    parser.add_argument("slug")
+    parser.add_argument("input_dir", type=Path)
+    parser.add_argument("output_dir", type=Path)
+    parser.add_argument(
+        "--backend", choices=("auto", "docker", "bwrap", "local"), default="auto"
+    )
+    parser.add_argument("--test-seconds", type=float, default=DEFAULT_TEST_SECONDS)
+    parser.add_argument("--run-seconds", type=float, default=DEFAULT_RUN_SECONDS)
+    args = parser.parse_args(argv)
+    try:
+        outcome = run_exercism(
+            slug=args.slug,
+            input_dir=args.input_dir,
+            output_dir=args.output_dir,
+            backend=args.backend,
+            test_seconds=args.test_seconds,
+            run_seconds=args.run_seconds,
+        )
+    except GraderError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 2
+    for line in outcome.warnings:
+        print(f"WARNING: {line}", file=sys.stderr)
+    print(f"{outcome.status}: results written to {outcome.path}", file=sys.stderr)
+    return 0
+
+
 __all__ = [
     "DEFAULT_RUN_SECONDS",
     "DEFAULT_TEST_SECONDS",
@@ -438,3 +476,7 @@ __all__ = [
     "read_test_sources",
     "write_exercise",
 ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

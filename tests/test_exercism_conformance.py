@@ -96,3 +96,34 @@ def test_docker_backend_writes_the_reference_results(
 ) -> None:
     expected = json.loads((FIXTURES / slug / "results.json").read_text("utf-8"))
     assert compared(grade(slug, "docker", tmp_path)) == compared(expected)
+
+
+def test_the_module_entry_point_writes_the_same_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader.exercism_runner import main
+
+    folder = tmp_path / "solution"
+    shutil.copytree(
+        FIXTURES / "ticket-price", folder, ignore=shutil.ignore_patterns("results.json")
+    )
+    code = main(
+        ["ticket-price", str(folder), str(tmp_path / "out"), "--backend", "local"]
+    )
+    assert code == 0
+    assert "fail: results written to" in capsys.readouterr().err
+    expected = json.loads(
+        (FIXTURES / "ticket-price" / "results.json").read_text("utf-8")
+    )
+    ours = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
+    assert compared(ours) == compared(expected)
+
+
+def test_the_module_entry_point_exits_2_when_the_output_cannot_be_written(
+    tmp_path: Path,
+) -> None:
+    from grader.exercism_runner import main
+
+    blocker = tmp_path / "out"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    assert main(["ticket-price", str(tmp_path), str(blocker / "x")]) == 2
