@@ -29,6 +29,7 @@ from grader.leaderboard.queue import JobQueue
 from grader.leaderboard.server import ServerContext
 from grader.leaderboard.settings import Settings
 from grader.leaderboard.submissions import upload_too_large
+from grader.leaderboard.page_text import page_language
 from grader.leaderboard.web import SignInRequired, error_page, to_signin
 from grader.leaderboard.worker import GradingContext, InProcessPool
 from grader.runner import Backend, get_backend
@@ -121,7 +122,7 @@ def _is_page(request: Request) -> bool:
 
 async def _api_error(request: Request, exc: ApiError) -> Response:
     if _is_page(request):  # a person reads it: the same message, as a page
-        return error_page(exc, None)
+        return error_page(exc, None, page_language(request))
     return _body(exc.status, exc.code, exc.message, exc.headers)
 
 
@@ -131,7 +132,8 @@ async def _sign_in(request: Request, exc: SignInRequired) -> Response:
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     if _is_page(request) and exc.status_code in (404, 405):
-        return error_page(ApiError(exc.status_code, "not_found", "No such page."), None)
+        missing = ApiError(exc.status_code, "not_found", "No such page.")
+        return error_page(missing, None, page_language(request))
     code = {
         404: "not_found",
         405: "method_not_allowed",

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from grader.i18n.catalog import say
+from grader.i18n.message import msg
 from grader.leaderboard.db.models import TEACHER
+from grader.leaderboard.page_text import (
+    gettext,
+    helpers,
+    language_headers,
+    page_language,
+    title,
+)
 from grader.leaderboard.server import ServerContext, server_context
 from grader.leaderboard.sessions import Viewer
 from grader.leaderboard.standings import Standing, leaderboard
@@ -24,7 +33,7 @@ from grader.leaderboard.web import (
 
 router = APIRouter()
 BUCKETS = 10
-REDUCED_TITLE = (
+REDUCED_TITLE = msg(
     "Graded with reduced isolation (allowed by the teacher): the sandbox could not rule "
     "out a forged score"
 )
@@ -70,11 +79,12 @@ async def leaderboard_page(
     teacher = who is not None and who.role == TEACHER
     hide = not teacher or pseudonyms or ctx.settings.force_pseudonyms
     own = who.id if who is not None and not teacher else None
+    lang = page_language(request)
     html = await ctx.boards.get(
-        ("page", stage, slug, hide, teacher, own),
-        lambda: render_page(ctx, stage, slug, hide, who),
+        ("page", stage, slug, hide, teacher, own, lang),
+        lambda: render_page(ctx, stage, slug, hide, who, lang),
     )
-    return HTMLResponse(html, headers=HEADERS)
+    return HTMLResponse(html, headers={**HEADERS, **language_headers(lang)})
 
 
 def render_page(
@@ -83,12 +93,14 @@ def render_page(
     slug: str | None,
     hide: bool,
     who: Viewer | None = None,
+    lang: str = "en",
 ) -> str:
-    """The page's HTML for a tab (`stage`, `slug`), with names or pseudonyms.
+    """The page's HTML for a tab (`stage`, `slug`), with names or pseudonyms, in `lang`.
 
     `who` is the signed-in viewer: the teacher may switch between names and pseudonyms;
     a student's own row shows their name.
     """
+    _ = gettext(lang)
     chosen = ctx.catalog.find(slug) if slug else None
     with ctx.db.session() as session:
         standings = leaderboard(
@@ -103,14 +115,18 @@ def render_page(
             params["pseudonyms"] = "true"
         return "/" + (f"?{urlencode(params)}" if params else "")
 
-    stage_tabs = [Tab("All stages", href(), stage is None)] + [
-        Tab(f"Stage {n}", href(stage=n), stage == n and slug is None)
+    stage_tabs = [Tab(_("All stages"), href(), stage is None)] + [
+        Tab(_("Stage {number}", number=n), href(stage=n), stage == n and slug is None)
         for n in ctx.catalog.stages()
     ]
     exercise_tabs = []
     if stage is not None:
         exercise_tabs = [
-            Tab(e.title_en, href(stage=stage, exercise=e.qualified_slug), e == chosen)
+            Tab(
+                title(e, lang),
+                href(stage=stage, exercise=e.qualified_slug),
+                e == chosen,
+            )
             for e in ctx.catalog.in_stage(stage)
         ]
     names_query = {"stage": stage, "exercise": slug}
@@ -124,14 +140,15 @@ def render_page(
     rows = []
     for s in standings:
         if s.account_id == own:
-            rows.append((s, f"{s.name} (you)", True))
+            rows.append((s, _("{name} (you)", name=s.name), True))
         else:
             rows.append((s, s.pseudonym if hide else s.name, False))
     return (
         templates()
         .get_template("leaderboard.html")
         .render(
-            title=_title(stage, chosen.title_en if chosen else None),
+            **helpers(lang),
+            title=_title(_, stage, title(chosen, lang) if chosen else None),
             stage_tabs=stage_tabs,
             exercise_tabs=exercise_tabs,
             rows=rows,
@@ -139,7 +156,7 @@ def render_page(
             hide_names=hide,
             toggle=toggle,
             refresh=ctx.settings.refresh_seconds,
-            reduced_title=REDUCED_TITLE,
+            reduced_title=say(REDUCED_TITLE, lang),
             who=who,
         )
     )
@@ -173,7 +190,7 @@ def histogram_of(percents: list[float]) -> list[Bar]:
     ]
 
 
-def _title(stage: int | None, exercise: str | None) -> str:
+def _title(_: Callable[..., str], stage: int | None, exercise: str | None) -> str:
     if exercise:
-        return f"Stage {stage}: {exercise}"
-    return f"Stage {stage}" if stage else "All stages"
+        return _("Stage {number}: {exercise}", number=stage, exercise=exercise)
+    return _("Stage {number}", number=stage) if stage else _("All stages")

@@ -11,8 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from grader.i18n.catalog import say
+from grader.i18n.message import Message, msg
 from grader.leaderboard import auth
 from grader.leaderboard.db.models import TEACHER
+from grader.leaderboard.page_text import page_language
 from grader.leaderboard.server import ServerContext, server_context
 from grader.leaderboard.sessions import (
     COOKIE,
@@ -31,6 +34,12 @@ from grader.leaderboard.web import (
 )
 
 router = APIRouter(include_in_schema=False)
+FOREIGN_FORM = msg("This form came from another site; sign in here.")
+DISABLED = msg("This account is disabled; ask your teacher.")
+BAD_TOKEN = msg(
+    "That token is not valid (mistyped, or replaced by a newer one); copy it again "
+    "from the file your teacher gave you."
+)
 Context = Annotated[ServerContext, Depends(server_context)]
 
 
@@ -39,7 +48,14 @@ def signin_form(request: Request, ctx: Context, next: str = "") -> Response:
     who = signed_in(request, ctx)
     if who is not None:
         return RedirectResponse(safe_next(next, home(who.role)), 303, headers=HEADERS)
-    return render("signin.html", title="Sign in", next=safe_next(next, ""), who=None)
+    lang = page_language(request)
+    return render(
+        "signin.html",
+        lang=lang,
+        title=say(msg("Sign in"), lang),
+        next=safe_next(next, ""),
+        who=None,
+    )
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -49,19 +65,14 @@ def signin(
     token: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    lang = page_language(request)
     if not same_origin(request):
-        return _again(next, "This form came from another site; sign in here.", 403)
+        return _again(next, FOREIGN_FORM, 403, lang)
     with ctx.db.write_session() as session:
         account = auth.authenticate(session, token)
         if account is None:
             disabled = auth.is_disabled(session, token)
-            message = (
-                "This account is disabled; ask your teacher."
-                if disabled
-                else "That token is not valid (mistyped, or replaced by a newer one); "
-                "copy it again from the file your teacher gave you."
-            )
-            return _again(next, message, 401)
+            return _again(next, DISABLED if disabled else BAD_TOKEN, 401, lang)
         secret = start_session(session, account)
         role = account.role
     response = RedirectResponse(safe_next(next, home(role)), 303, headers=HEADERS)
@@ -80,7 +91,8 @@ def signin(
 @router.get("/signout", response_class=HTMLResponse)
 def signout_form(request: Request, ctx: Context) -> Response:
     who = require_viewer(request, ctx)
-    return render("signout.html", title="Sign out", who=who)
+    lang = page_language(request)
+    return render("signout.html", lang=lang, title=say(msg("Sign out"), lang), who=who)
 
 
 @router.post("/signout")
@@ -101,13 +113,14 @@ def home(role: str) -> str:
     return "/teacher" if role == TEACHER else "/me"
 
 
-def _again(next: str, message: str, status: int) -> Response:
+def _again(next: str, message: Message, status: int, lang: str) -> Response:
     return render(
         "signin.html",
         status=status,
-        title="Sign in",
+        lang=lang,
+        title=say(msg("Sign in"), lang),
         next=safe_next(next, ""),
-        message=message,
+        message=say(message, lang),
         who=None,
     )
 

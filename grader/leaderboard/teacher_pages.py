@@ -15,10 +15,13 @@ from grader.leaderboard.db.models import Account
 from grader.leaderboard.errors import ApiError
 from grader.leaderboard.gradebook import GradebookError, export
 from grader.leaderboard.operations import stalled_jobs
+from grader.i18n.catalog import say
+from grader.i18n.message import msg
+from grader.leaderboard.page_text import page_language, title
 from grader.leaderboard.pages import histogram_of
 from grader.leaderboard.server import ServerContext, server_context
 from grader.leaderboard.similarity import similarity_report
-from grader.leaderboard.student_pages import submission_page
+from grader.leaderboard.student_pages import localize_titles, submission_page
 from grader.leaderboard.teacher_data import archive_download, csv_download
 from grader.leaderboard.views import class_grid, exercise_results, student_view
 from grader.leaderboard.web import HEADERS, check_form, render, require_teacher
@@ -34,8 +37,17 @@ def grid_page(request: Request, ctx: Context) -> Response:
     with ctx.db.session() as session:
         grid = class_grid(session, ctx.catalog)
     stalled = stalled_jobs(ctx.db, after_seconds=ctx.settings.stalled_after_seconds)
+    lang = page_language(request)
+    for exercise in grid["exercises"]:
+        found = ctx.catalog.find(exercise["slug"])
+        exercise["title"] = title(found, lang) if found else exercise["title"]
     return render(
-        "teacher_grid.html", title="Class grid", grid=grid, stalled=stalled, who=who
+        "teacher_grid.html",
+        lang=lang,
+        title=say(msg("Class grid"), lang),
+        grid=grid,
+        stalled=stalled,
+        who=who,
     )
 
 
@@ -47,7 +59,11 @@ def student_page(request: Request, account_id: int, ctx: Context) -> Response:
         if account is None or account.role != "student":
             raise ApiError(404, "student_not_found", f"no student {account_id}")
         view = student_view(session, ctx.catalog, account_id)
-    return render("teacher_student.html", title=view["student"], view=view, who=who)
+    lang = page_language(request)
+    localize_titles(view["exercises"], ctx, lang)
+    return render(
+        "teacher_student.html", lang=lang, title=view["student"], view=view, who=who
+    )
 
 
 @router.get("/exercises/{stage}/{slug}", response_class=HTMLResponse)
@@ -58,8 +74,12 @@ def exercise_page(request: Request, stage: str, slug: str, ctx: Context) -> Resp
     with ctx.db.session() as session:
         view = exercise_results(session, ctx.catalog, qualified)
     bars = histogram_of(view["percents"])
+    lang = page_language(request)
+    found = ctx.catalog.find(qualified)
+    view["title"] = title(found, lang) if found else view["title"]
     return render(
         "teacher_exercise.html",
+        lang=lang,
         title=view["title"],
         view=view,
         bars=bars,
@@ -97,9 +117,11 @@ def similarity_page(request: Request, stage: str, slug: str, ctx: Context) -> Re
     exercise = ctx.catalog.find(qualified or "")
     assert exercise is not None
     report = similarity_report(ctx.db, ctx.settings, exercise)
+    lang = page_language(request)
     return render(
         "similarity.html",
-        title=f"Similarity · {exercise.title_en}",
+        lang=lang,
+        title=say(msg("Similarity · {title}", title=title(exercise, lang)), lang),
         report=report,
         exercise=exercise,
         who=who,
@@ -108,7 +130,8 @@ def similarity_page(request: Request, stage: str, slug: str, ctx: Context) -> Re
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
 def submission(request: Request, submission_id: str, ctx: Context) -> Response:
-    return submission_page(ctx, require_teacher(request, ctx), submission_id)
+    who = require_teacher(request, ctx)
+    return submission_page(ctx, who, submission_id, page_language(request))
 
 
 @router.get("/submissions/{submission_id}/files")
@@ -148,7 +171,13 @@ def export_page(request: Request, ctx: Context, format: str = "wide") -> Respons
 @router.get("/export/canvas", response_class=HTMLResponse)
 def canvas_form(request: Request, ctx: Context) -> Response:
     who = require_teacher(request, ctx)
-    return render("canvas_export.html", title="Export for Canvas", who=who)
+    lang = page_language(request)
+    return render(
+        "canvas_export.html",
+        lang=lang,
+        title=say(msg("Export for Canvas"), lang),
+        who=who,
+    )
 
 
 @router.post("/export/canvas")

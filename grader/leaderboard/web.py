@@ -17,8 +17,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader
 
+from grader.i18n.catalog import say
+from grader.i18n.message import Message, msg
 from grader.leaderboard.db.models import TEACHER
 from grader.leaderboard.errors import ApiError
+from grader.leaderboard.page_text import helpers, language_headers
 from grader.leaderboard.server import ServerContext
 from grader.leaderboard.sessions import COOKIE, Viewer, csrf_matches, viewer
 
@@ -44,9 +47,14 @@ def templates() -> Environment:
     )
 
 
-def render(name: str, status: int = 200, **values: Any) -> HTMLResponse:
-    html = templates().get_template(name).render(**values)
-    return HTMLResponse(html, status_code=status, headers=HEADERS)
+def render(
+    name: str, status: int = 200, *, lang: str = "en", **values: Any
+) -> HTMLResponse:
+    """A page in `lang` (`page_language(request)`)."""
+    html = templates().get_template(name).render(**helpers(lang), **values)
+    return HTMLResponse(
+        html, status_code=status, headers={**HEADERS, **language_headers(lang)}
+    )
 
 
 class SignInRequired(Exception):
@@ -89,19 +97,14 @@ def require_viewer(request: Request, ctx: ServerContext) -> Viewer:
 def require_teacher(request: Request, ctx: ServerContext) -> Viewer:
     who = require_viewer(request, ctx)
     if who.role != TEACHER:
-        raise ApiError(403, "teacher_only", "only the teacher may open this page")
+        raise ApiError(403, "teacher_only", PAGE_ERRORS["teacher_only"].text)
     return who
 
 
 def check_form(request: Request, who: Viewer, token: str | None) -> None:
     """Refuse a state-changing form from another site (CSRF)."""
     if not same_origin(request) or not csrf_matches(who.csrf, token):
-        raise ApiError(
-            403,
-            "csrf_failed",
-            "this form did not come from this server's own page (or the page is too "
-            "old); reload the page and try again",
-        )
+        raise ApiError(403, "csrf_failed", PAGE_ERRORS["csrf_failed"].text)
 
 
 def same_origin(request: Request) -> bool:
@@ -139,12 +142,27 @@ def to_signin(path: str) -> RedirectResponse:
     )
 
 
-def error_page(exc: ApiError, who: Viewer | None) -> HTMLResponse:
+# The errors a person meets on the pages, by code, when their text is fixed.
+PAGE_ERRORS: dict[str, Message] = {
+    "not_found": msg("No such page."),
+    "teacher_only": msg("only the teacher may open this page"),
+    "csrf_failed": msg(
+        "this form did not come from this server's own page (or the page is too "
+        "old); reload the page and try again"
+    ),
+}
+
+
+def error_page(exc: ApiError, who: Viewer | None, lang: str = "en") -> HTMLResponse:
+    """The error as a page: its text in `lang` when it has a fixed one, else English."""
+    known = PAGE_ERRORS.get(exc.code)
+    message = say(known, lang) if known is not None else exc.message
     return render(
         "error.html",
         status=exc.status,
-        title="Not possible",
-        message=exc.message,
+        lang=lang,
+        title=say(msg("Not possible"), lang),
+        message=message,
         who=who,
     )
 
@@ -153,6 +171,7 @@ __all__ = [
     "HEADERS",
     "SignInRequired",
     "check_form",
+    "PAGE_ERRORS",
     "error_page",
     "render",
     "require_teacher",
