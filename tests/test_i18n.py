@@ -123,3 +123,119 @@ def test_fuzzy_untranslated_and_continued_entries() -> None:
         'msgid "c"\nmsgstr ""\n"C1"\n"C\\"2\\n"\n\nmsgid "d"\nmsgstr ""\n'
     )
     assert read_po(text) == {"a": "A", "c": 'C1C"2\n'}
+
+
+# ---- no English literal in a view in Chinese ------------------------------------------------
+# Every view is rendered in Chinese with a catalogue that marks each translated text as
+# ⟪…⟫. What is left outside the marks must be the scorecard's own data (test titles,
+# pytest's messages, paths, codes) or a name: an English word of grader's own there is a
+# literal that skipped the catalogue, which a Chinese reader would see in English.
+NAMES = {
+    # the checks' ids and tools, backends, grader's name, Markdown's code fence language
+    *("tests", "flake8", "black", "coverage", "types", "dockerfile", "mypy"),
+    *("docker", "local", "bwrap", "grader", "text"),
+    # the annotations' level, as compilers write it (tools read it)
+    *("error", "warning"),
+}
+SCENARIOS = ("failing-tests", "flake8-violations", "low-coverage", "import-error")
+
+
+class _Marked(dict):
+    def get(self, key, default=None):  # type: ignore[no-untyped-def]
+        return f"⟪{key}⟫"
+
+
+def _data_words(value, key: str = "", siblings: dict | None = None) -> set[str]:
+    """The ASCII words of the scorecard's data: everything but message ids and the English
+    text of a message that has an id (a view must render that from its id)."""
+    import re
+
+    if isinstance(value, dict):
+        words: set[str] = set()
+        for k, v in value.items():
+            words |= _data_words(v, k, value)
+        return words
+    if isinstance(value, list):
+        return set().union(*(_data_words(v, key, siblings) for v in value))
+    if not isinstance(value, str) or key.endswith("_id") or key == "message_id":
+        return set()
+    if siblings and key in ("message", "why") and siblings.get(f"{key}_id"):
+        return set()
+    return set(re.findall(r"[A-Za-z]{2,}", value))
+
+
+def _leaks(shown: str, allowed: set[str]) -> set[str]:
+    import re
+
+    while re.search(r"⟪[^⟪⟫]*⟫", shown):
+        shown = re.sub(r"⟪[^⟪⟫]*⟫", " ", shown)
+    return set(re.findall(r"[A-Za-z]{2,}", shown)) - allowed - NAMES
+
+
+def test_the_views_in_chinese_leave_no_english_label(monkeypatch, tmp_path) -> None:
+    import io
+    from dataclasses import asdict
+
+    from rich.console import Console
+
+    import grader.i18n.catalog as catalog
+    from grader.ci.annotations import annotations_for, plain_line
+    from grader.ci.run import CiRun, GradedWorkspace
+    from grader.ci.summary import render_summary
+    from grader.cli.live_progress import GradingLine
+    from grader.cli.render import print_scorecard
+    from tests.test_exports import golden_card
+
+    monkeypatch.setattr(catalog, "catalogue", lambda lang: _Marked())
+    cards = [golden_card(name) for name in SCENARIOS]
+    allowed = {"work", "scorecards"}  # the folders this test names
+    for card in cards:
+        allowed |= _data_words(asdict(card))
+    graded = [
+        GradedWorkspace(f"work/{card.exercise.slug}", None, card, tmp_path, tmp_path)
+        for card in cards
+    ]
+    run = CiRun(tmp_path, found=len(graded), changed_since=None, graded=graded)
+    summary = render_summary(run, limit=1 << 20, out_name="scorecards", lang="zh")
+    assert _leaks(summary, allowed) == set(), "grader ci's summary"
+    notes = [plain_line(n) for g in graded for n in annotations_for(g, lang="zh")]
+    assert notes and _leaks("\n".join(notes), allowed) == set(), "annotations"
+    for card in cards:
+        out = io.StringIO()
+        print_scorecard(Console(file=out, width=80), card, lang="zh")
+        assert _leaks(out.getvalue(), allowed) == set(), card.exercise.slug
+    line = GradingLine("zh")
+    for event in (
+        {"step": "sandbox", "backend": "docker"},
+        {"check": "tests", "state": "running", "done": 3, "total": 9},
+        {"check": "flake8", "state": "done", "status": "pass"},
+        {"step": "host checks"},
+    ):
+        line.update(event)
+        out = io.StringIO()
+        Console(file=out, width=80).print(line)
+        assert _leaks(out.getvalue(), allowed) == set(), event
+
+
+def test_grader_ci_speaks_grader_lang(monkeypatch, tmp_path) -> None:
+    from grader.ci.annotations import annotations_for, plain_line
+    from grader.ci.run import CiRun, GradedWorkspace
+    from grader.ci.summary import render_summary
+    from tests.test_exports import golden_card
+
+    card = golden_card("failing-tests")
+    graded = GradedWorkspace("word-count", None, card, tmp_path, tmp_path)
+    run = CiRun(tmp_path, found=1, changed_since=None, graded=[graded])
+    summary = render_summary(run, limit=1 << 20, out_name="out", lang="zh")
+    assert "### ❌ stage1/word-count（`word-count`）：未通过" in summary
+    assert "**未通过的测试**" in summary and "任务 1" in summary
+    assert "完整的评分卡：`out/`" in summary
+    assert "Failing tests" not in summary and "Full scorecards" not in summary
+    monkeypatch.setenv("GRADER_LANG", "zh")
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    notes = [plain_line(n) for n in annotations_for(graded)]
+    assert any("stage1/word-count：任务 1：" in n for n in notes)
+    monkeypatch.setenv("GRADER_LANG", "en")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")  # the locale of a CI runner says nothing
+    notes = [plain_line(n) for n in annotations_for(graded)]
+    assert any("stage1/word-count: task 1: " in n for n in notes)

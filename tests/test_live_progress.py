@@ -82,3 +82,84 @@ def test_the_live_line_names_each_check_and_its_mark() -> None:
     shown = console.file.getvalue()
     assert shown.startswith("Grading (docker, 0 s)")
     assert "tests …" in shown and "flake8 ✓" in shown and "black ✗" in shown
+
+
+def test_the_hidden_tests_report_their_running_count(tmp_path: Path) -> None:
+    workspace = tmp_path / "submission"
+    shutil.copytree(WORD_COUNT / "reference", workspace)
+    exercise = ExercisePack(FIXTURE_PACK).get("word-count")
+    events: list[dict] = []
+    card = grade_workspace(
+        workspace, exercise=exercise, backend=LocalBackend(), on_progress=events.append
+    )
+    counts = [e for e in events if e.get("check") == "tests" and "done" in e]
+    total = len(next(c for c in card.checks if c.id == "tests").details["tests"])
+    assert counts and all(e["total"] == total for e in counts)
+    assert [e["done"] for e in counts] == sorted(e["done"] for e in counts)
+    assert counts[-1]["done"] == total  # the last count is the whole suite
+    done = events.index({"check": "tests", "state": "done", "status": "pass"})
+    assert events.index(counts[-1]) < done
+
+
+def test_the_count_is_throttled_and_each_result_counts_once() -> None:
+    from grader.sandbox.progress import count_reporter
+
+    emitted: list[dict] = []
+    on_record = count_reporter("tests", lambda **event: emitted.append(event))
+    on_record({"event": "result", "id": "early"})  # before collection: no total yet
+    items = [{"id": f"t{i}"} for i in range(40)]
+    on_record({"event": "collected", "items": items})
+    for item in items:
+        on_record({"event": "start", "id": item["id"]})
+        on_record({"event": "result", "id": item["id"]})
+    on_record({"event": "result", "id": "t0"})  # a restart's duplicate
+    on_record({"event": "collected", "items": items[:3]})  # a restart's collection
+    assert emitted[0] == {"check": "tests", "state": "running", "done": 0, "total": 40}
+    assert emitted[-1] == {
+        "check": "tests",
+        "state": "running",
+        "done": 40,
+        "total": 40,
+    }
+    assert len(emitted) < 10  # 40 fast results make a few lines, not 40
+
+
+def test_the_live_line_shows_the_running_count_in_the_readers_language() -> None:
+    def shown(line: GradingLine) -> str:
+        console = Console(file=io.StringIO(), width=80, color_system=None)
+        console.print(line)
+        return console.file.getvalue()
+
+    for lang, expected in (
+        ("en", "hidden tests: 12/40 …"),
+        ("zh", "隐藏测试：12/40 …"),
+    ):
+        line = GradingLine(lang)
+        line.update({"step": "sandbox", "backend": "docker"})
+        line.update({"check": "tests", "state": "running", "done": 12, "total": 40})
+        line.update({"check": "flake8", "state": "done", "status": "pass"})
+        assert expected in shown(line) and "flake8 ✓" in shown(line)
+        line.update({"check": "tests", "state": "done", "status": "fail"})
+        assert "tests ✗" in shown(line) and "12/40" not in shown(line)
+    # A count that is not one (a bool, text, more done than total) is not shown.
+    for done, total in ((True, 40), ("12", 40), (41, 40), (-1, 40)):
+        line = GradingLine()
+        line.update(
+            {"check": "tests", "state": "running", "done": done, "total": total}
+        )
+        assert " tests …" in shown(line)
+
+
+def test_nothing_is_drawn_in_a_pipe_or_with_json(monkeypatch) -> None:
+    from grader.cli.live_progress import grading_progress
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    with grading_progress(enabled=False) as callback:
+        assert callback is None  # --json
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: False))
+    with grading_progress(enabled=True) as callback:
+        assert callback is None  # a pipe
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    with grading_progress(enabled=True) as callback:
+        assert callback is not None  # a terminal
+        callback({"check": "tests", "state": "running", "done": 1, "total": 2})

@@ -45,7 +45,7 @@ def service(tmp_path: Path):
 
 def test_spawned_student_process_answers_and_is_killed_on_request(service) -> None:
     running, channel = service
-    process, sock, dump = spawn(channel)
+    process, sock, dump, printed = spawn(channel)
     try:
         endpoint = Endpoint(sock, "trusted")
         sock.settimeout(30)
@@ -56,6 +56,7 @@ def test_spawned_student_process_answers_and_is_killed_on_request(service) -> No
     finally:
         sock.close()
         os.close(dump)
+        os.close(printed)
 
 
 def test_spawner_acts_only_on_its_own_processes_and_signals(service) -> None:
@@ -65,9 +66,10 @@ def test_spawner_acts_only_on_its_own_processes_and_signals(service) -> None:
         with pytest.raises(OSError, match="not a process this service started"):
             SpawnedProcess(channel, stranger.pid).send_signal(signal.SIGKILL)
         assert stranger.poll() is None, "a process it did not start was killed"
-        process, sock, dump = spawn(channel)
+        process, sock, dump, printed = spawn(channel)
         sock.close()
         os.close(dump)
+        os.close(printed)
         with pytest.raises(OSError, match="signal .* is not allowed"):
             process.send_signal(signal.SIGSTOP)
         assert process.poll() is None
@@ -78,9 +80,10 @@ def test_spawner_acts_only_on_its_own_processes_and_signals(service) -> None:
 
 def test_closing_the_service_kills_what_it_started(service) -> None:
     running, channel = service
-    process, sock, dump = spawn(channel)
+    process, sock, dump, printed = spawn(channel)
     sock.close()
     os.close(dump)
+    os.close(printed)
     pid = process.pid
     running.close()
     time.sleep(0.1)
@@ -132,7 +135,8 @@ def test_records_come_through_a_pipe_and_nothing_is_written_beside_them(
     ],
 )
 def test_exhausted_resources_are_named(exc: BaseException, resource: str) -> None:
-    assert exhausted_resource(exc).startswith(resource)
+    found = exhausted_resource(exc)
+    assert (found.text if found else "").startswith(resource)
 
 
 def test_an_exhausted_resource_behind_another_error_is_found() -> None:
@@ -142,7 +146,8 @@ def test_an_exhausted_resource_behind_another_error_is_found() -> None:
         except OSError as inner:
             raise RuntimeError("could not start the report") from inner
     except RuntimeError as outer:
-        assert exhausted_resource(outer).startswith("processes")
+        found = exhausted_resource(outer)
+        assert found is not None and found.text.startswith("processes")
 
 
 def test_a_file_beside_the_results_makes_them_untrusted(

@@ -13,10 +13,10 @@ from pathlib import Path, PurePosixPath
 
 from grader.ci.run import CiRun, GradedWorkspace
 from grader.i18n.catalog import ci_language, say, stored, translator
-from grader.i18n.message import msg
+from grader.i18n.message import Message, msg
 from grader.registry.checks import declaration
 from grader.scorecard.caps import MESSAGE_CHARS, OUTPUT_CHARS, cap_text
-from grader.scorecard.model import TestOutcome
+from grader.scorecard.model import CheckResult, TestOutcome
 from grader.text_escape import markdown_code, markdown_text, terminal_text
 
 GITHUB_LIMIT_BYTES = 1024 * 1024
@@ -40,14 +40,23 @@ def append_summary(path: Path, run: CiRun, *, out_name: str) -> None:
         handle.write(text)
 
 
-def append_error(path: Path, message: str) -> None:
-    """Append why nothing was graded (a bad ref, no sandbox, ...)."""
+def append_error(path: Path, message: str, lang: str | None = None) -> None:
+    """Append why nothing was graded (a bad ref, no sandbox, ...), headed in `lang`
+    (GRADER_LANG by default)."""
+    heading = say(msg("grader: could not grade"), lang or ci_language())
     with path.open("a", encoding="utf-8") as handle:
-        handle.write(f"## grader: could not grade\n\n{_plain(message)}\n")
+        handle.write(f"## {heading}\n\n{_plain(message)}\n")
 
 
 # A run's status in the summary's table, in its reader's language.
 STATUS_WORDS = {"pass": msg("pass"), "fail": msg("fail"), "error": msg("error")}
+# A test's status, beside its title.
+TEST_WORDS = {
+    "failed": msg("failed"),
+    "error": msg("error"),
+    "timeout": msg("timeout"),
+    "skipped": msg("skipped"),
+}
 
 
 def render_summary(run: CiRun, *, limit: int, out_name: str, lang: str = "en") -> str:
@@ -55,13 +64,19 @@ def render_summary(run: CiRun, *, limit: int, out_name: str, lang: str = "en") -
     _ = translator(lang)
     if not run.graded:
         why = (
-            f"no exercise workspace changed since `{_plain(run.changed_since)}`"
+            msg(
+                "no exercise workspace changed since {ref} ({found} found).",
+                ref=markdown_code(run.changed_since or ""),
+                found=run.found,
+            )
             if run.changed_since is not None
-            else "no exercise workspace in this repository"
+            else msg(
+                "no exercise workspace in this repository ({found} found).",
+                found=run.found,
+            )
         )
-        return _fit(
-            f"## grader: nothing to grade\n\n{why} ({run.found} found).\n", limit
-        )
+        heading = say(msg("grader: nothing to grade"), lang)
+        return _fit(f"## {heading}\n\n{say(why, lang)}\n", limit)
     passed = sum(g.card.status == "pass" for g in run.graded)
     columns = (_("Exercise"), _("Folder"), _("Status"), _("Score"), _("Checks"))
     head = [
@@ -74,25 +89,34 @@ def render_summary(run: CiRun, *, limit: int, out_name: str, lang: str = "en") -
         "| --- | --- | --- | --- | --- | --- |",
     ]
     rows = [_row(g, lang) for g in run.graded]
-    footer = (
-        f"\nFull scorecards: `{_plain(out_name)}/` "
-        "(uploaded by the workflow as an artifact).\n"
+    footer = "\n" + say(
+        msg(
+            "Full scorecards: {folder} (uploaded by the workflow as an artifact).",
+            folder=markdown_code(f"{out_name}/"),
+        ),
+        lang,
     )
+    footer += "\n"
     parts = "\n".join(head) + "\n"
     budget = limit - len(footer.encode()) - 200
     for index, row in enumerate(rows):
         if _size(parts + row + "\n") > budget:
-            parts += f"\n… and {len(rows) - index} more exercises: see the scorecards\n"
+            more = msg(
+                "… and {count} more exercises: see the scorecards",
+                count=len(rows) - index,
+            )
+            parts += f"\n{say(more, lang)}\n"
             return _fit(parts + footer, limit)
         parts += row + "\n"
     failing = [g for g in run.graded if g.card.status != "pass"]
     for index, graded in enumerate(failing):
         section = "\n" + _section(graded, lang)
         if _size(parts + section) > budget:
-            parts += (
-                f"\n… details of {len(failing) - index} more exercises are in "
-                "the scorecards\n"
+            more = msg(
+                "… details of {count} more exercises are in the scorecards",
+                count=len(failing) - index,
             )
+            parts += f"\n{say(more, lang)}\n"
             break
         parts += section
     return _fit(parts + footer, limit)
@@ -117,15 +141,22 @@ def _row(graded: GradedWorkspace, lang: str = "en") -> str:
 
 def _section(graded: GradedWorkspace, lang: str = "en") -> str:
     card = graded.card
+    score, max_score = f"{card.score:g}", f"{card.max_score:g}"
+    heading = msg(
+        "{slug} in {folder}: {status}, {score} / {max_score}",
+        slug=_plain(card.exercise.slug),
+        folder=markdown_code(graded.folder),
+        status=STATUS_WORDS[card.status],
+        score=score,
+        max_score=max_score,
+    )
     lines = [
-        f"### {ICON[card.status]} {_plain(card.exercise.slug)} in "
-        f"{markdown_code(graded.folder)}: {card.status}, "
-        f"{card.score:g} / {card.max_score:g}",
+        f"### {ICON[card.status]} {say(heading, lang)}",
         "",
         _plain(_first_line(stored(card, lang))),
         "",
     ]
-    markdown = _Markdown(graded)
+    markdown = _Markdown(graded, lang=lang)
     for check in card.checks:
         lines += declaration(check.id).present.summary(check, markdown)
     return "\n".join(lines) + "\n"
@@ -138,6 +169,17 @@ class _Markdown:
 
     graded: GradedWorkspace
     first_n: int = FIRST_N
+    lang: str = "en"
+
+    def say(self, message: Message | str | dict[str, str]) -> str:
+        if isinstance(message, Message):
+            return say(message, self.lang)
+        if isinstance(message, dict):
+            return str(message.get(self.lang) or message.get("en", ""))
+        return message
+
+    def stored(self, check: CheckResult) -> str:
+        return stored(check, self.lang)
 
     def text(self, text: str) -> str:
         return _plain(text)
@@ -154,18 +196,21 @@ class _Markdown:
     def test(self, test: TestOutcome) -> str:
         """The test's heading line, then pytest's whole explanation and what the
         student's code printed, each in a code block of the list item (capped)."""
-        facts: list[str] = [test.status]
+        status = TEST_WORDS.get(test.status)
+        facts: list[str] = [self.say(status) if status else _plain(test.status)]
         if test.task is not None:
-            facts.append(f"task {test.task}")
+            facts.append(self.say(msg("task {task}", task=test.task)))
         if test.location:
             facts.append(_code(_path(self.graded, test.location)))
-        item = f"- **{_plain(test.title)}** ({', '.join(facts)}) {_code(test.id)}"
+        separator = "，" if self.lang == "zh" else ", "
+        item = f"- **{_plain(test.title)}** ({separator.join(facts)}) {_code(test.id)}"
         message = cap_text(test.message.strip(), MESSAGE_CHARS)
         if message:
             item += "\n\n" + _code_block(message)
         output = cap_text(test.output.rstrip(), OUTPUT_CHARS)
         if output:
-            item += "\n\n  Your code printed:\n\n" + _code_block(output)
+            printed = self.say(msg("Your code printed:"))
+            item += f"\n\n  {printed}\n\n" + _code_block(output)
         return item + "\n"
 
 

@@ -16,6 +16,7 @@ from grader.registry.declaration import (
     StageHint,
     TerminalLine,
     error_problems,
+    message_of,
 )
 from grader.graders.pragmas import black_pragmas
 from grader.scorecard.caps import DIFF_CHARS, cap_text
@@ -129,14 +130,14 @@ def terminal(check: CheckResult) -> list[TerminalLine]:
 def summary(check: CheckResult, md: Markdown) -> list[str]:
     if check.status == "pass":
         return []
-    return [f"**black**: {md.text(md.first_line(check.message))}", ""]
+    return [f"**black**: {md.text(md.first_line(md.stored(check)))}", ""]
 
 
 def problems(check: CheckResult, slug: str) -> list[Problem]:
     found = []
     if check.status != "pass":
         found = [
-            Problem("black", check.message, name)
+            Problem("black", message_of(check), name)
             for name in check.details.get("files", [])
         ]
     return found + error_problems(check, slug)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.catalog.model import DEFAULT_COVERAGE_THRESHOLD, CheckConfig
+from grader.i18n.message import Message, msg
 from grader.registry.declaration import (
     REPORT_LINES,
     Markdown,
@@ -12,6 +13,8 @@ from grader.registry.declaration import (
     Scaffold,
     StageHint,
     failure_text,
+    message_of,
+    title_of,
 )
 from grader.scorecard.model import TEST_OUTCOME_FIELDS, CheckResult, TestOutcome
 
@@ -112,18 +115,29 @@ def line_ranges(lines: list[int]) -> str:
     return f"{words} " + ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in spans)
 
 
+def lines_message(lines: list[int]) -> Message:
+    """`line_ranges` as a message: "lines 3-5, 9" in the reader's language."""
+    spans = line_ranges(lines).split(" ", 1)[1]
+    if len(lines) == 1:
+        return msg("line {lines}", lines=spans)
+    return msg("lines {lines}", lines=spans)
+
+
 def summary(check: CheckResult, md: Markdown) -> list[str]:
     if check.status == "pass":
         return []
-    lines = [f"**{TITLE}**: {md.text(md.first_line(check.message))}", ""]
+    title = md.text(md.say(title_of(check)))
+    lines = [f"**{title}**: {md.text(md.first_line(md.stored(check)))}", ""]
     files = list(check.details.get("files", {}).items())[: md.first_n]
     for name, facts in files:
         missing = facts.get("missing_lines") or []
         if missing:
-            ranges = md.text(md.first_line(line_ranges(missing)))
-            lines.append(f"- {md.code(md.path(name))}: not run by any test: {ranges}")
+            ranges = md.first_line(md.say(lines_message(missing)))
+            label = md.say(msg("not run by any test: {lines}", lines=ranges))
+            lines.append(f"- {md.code(md.path(name))}: {md.text(label)}")
     for failure in failures(check)[: md.first_n]:
-        lines.append(f"- your test fails: {md.test(failure)[2:]}")
+        label = md.text(md.say(msg("your test fails:")))
+        lines.append(f"- {label} {md.test(failure)[2:]}")
     return lines + [""]
 
 
@@ -132,12 +146,14 @@ def problems(check: CheckResult, slug: str) -> list[Problem]:
     if check.status == "pass":
         return []
     found = [
-        Problem(f"your test failed: {test.id}", test.message, test=test)
+        Problem(msg("your test failed: {id}", id=test.id), test.message, test=test)
         for test in failures(check)
     ]
     for name, missing in uncovered(check):
-        message = (
-            f"not run by any of your tests: {line_ranges(missing)}\n{check.message}"
+        message = msg(
+            "not run by any of your tests: {lines}\n{message}",
+            lines=lines_message(missing),
+            message=message_of(check),
         )
         found.append(Problem("coverage", message, name, int(missing[0])))
     return found

@@ -50,10 +50,10 @@ __all__ = ["DECLARATION", "NO_NETWORK", "allowed_bases", "run"]
 DEFAULT_MAX_MB = 500
 BUILD_MEMORY_TEXT = f"{BUILD_LIMITS['memory'] / (1 << 30):g} GiB"
 DEFAULT_BUILD_SECONDS = 300.0
-NO_NETWORK = (
+NO_NETWORK = msg(
     "the build has no network: vendor wheels in the context or use the provided base"
 )
-SIZE_HINT = (
+SIZE_HINT = msg(
     "use a multi-stage build, a slim base and no caches "
     "(pip install --no-cache-dir, rm -rf /var/lib/apt/lists/*)"
 )
@@ -125,7 +125,8 @@ def _run(
         return _grade(client, context, config, build, probe_image, deadline)
     except (docker.errors.DockerException, *TRANSPORT_ERRORS) as exc:
         # The engine failed us, not the student: an error, never a fail.
-        return _result(config, "error", f"the Docker engine failed: {exc}")
+        message = msg("the Docker engine failed: {error}", error=str(exc))
+        return _result(config, "error", message)
     finally:
         cleanup(client, build)
 
@@ -157,16 +158,19 @@ def _grade(
     # Checked here: the engine would try to pull an allowed base that is missing.
     for base in checked.bases:
         if base not in local:
-            message = (
-                f"the base image `{base}` is allowed but not on this machine, and a graded "
-                "build pulls nothing: the grader's operator must load it "
-                f"(`grader runner bootstrap` creates {DEFAULT_BASE})"
+            message = msg(
+                "the base image `{base}` is allowed but not on this machine, and a "
+                "graded build pulls nothing: the grader's operator must load it "
+                "(`grader runner bootstrap` creates {default})",
+                base=base,
+                default=DEFAULT_BASE,
             )
             return _result(config, "error", message, details)
     if options.get("health_url") and not _local(client, probe_image):
-        message = (
-            f"the health probe runs in the runner image `{probe_image}`, which is not "
-            "built: run `grader runner build`"
+        message = msg(
+            "the health probe runs in the runner image `{image}`, which is not "
+            "built: run `grader runner build`",
+            image=probe_image,
         )
         return _result(config, "error", message, details)
     seconds = wanted = float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
@@ -177,18 +181,21 @@ def _grade(
         left = deadline - time.monotonic()
         seconds = min(seconds, left - (health if probing else 0.0))
         if seconds < 1.0:
-            message = (
+            message = msg(
                 "the job's time ran out before the Dockerfile could be built "
-                f"({max(0.0, left):.0f} s were left); nothing was built"
+                "({left:.0f} s were left); nothing was built",
+                left=max(0.0, left),
             )
             return _result(config, "error", message, details)
     build_image(client, context, checked, seconds, build, options)
     details["build_seconds"] = round(build.seconds, 2)
     if build.timed_out and seconds < wanted:  # the job's time, not build_seconds
         details["log_tail"] = build.tail()
-        message = (
-            f"the job's time ran out while the Dockerfile was built ({seconds:.0f} s "
-            f"were left of build_seconds = {wanted:g}); nothing was scored"
+        message = msg(
+            "the job's time ran out while the Dockerfile was built ({seconds:.0f} s "
+            "were left of build_seconds = {wanted:g}); nothing was scored",
+            seconds=seconds,
+            wanted=wanted,
         )
         return _result(config, "error", message, details)
     if build.timed_out or build.stopped or build.error:
@@ -246,30 +253,61 @@ def _local(client: Any, name: str) -> str | None:
         return None
 
 
-def _build_failure(build: Build, seconds: float) -> str:
-    during = f" during `{build.step}`" if build.step else ""
+def _build_failure(build: Build, seconds: float) -> Message:
+    """Why the image was not built, and what to do about it (a message: the views render
+    it in the reader's language; the build's own words stay as the engine gave them)."""
     if build.stopped:
-        message = (
-            f"{build.stopped}{during} and was stopped; make it smaller "
-            "(a multi-stage build, no caches, no process swarms)"
-        )
-    elif build.timed_out:
-        message = (
-            f"the build took longer than {seconds:g} s and was stopped{during}"
-            "; make it faster (fewer, smaller steps; no downloads)"
-        )
-    else:
-        where = f" at `{build.step}`" if build.step else ""
-        message = f"the image did not build{where}: {build.error}"
-        if build.error.rstrip().endswith(
-            "non-zero code: 137"
-        ):  # SIGKILL: the OOM killer
-            message += (
-                f" (killed: a build step may use at most {BUILD_MEMORY_TEXT} of memory)"
+        stopped = cap_text(build.stopped, MESSAGE_CHARS // 2)
+        if build.step:
+            return msg(
+                "{why} during `{step}` and was stopped; make it smaller (a multi-stage "
+                "build, no caches, no process swarms)",
+                why=stopped,
+                step=build.step,
             )
-        elif NETWORK_RE.search(f"{build.step}\n{build.error}\n{build.tail()}"):
-            message += f" ({NO_NETWORK})"
-    return cap_text(message, MESSAGE_CHARS)
+        return msg(
+            "{why} and was stopped; make it smaller (a multi-stage build, no caches, "
+            "no process swarms)",
+            why=stopped,
+        )
+    if build.timed_out:
+        if build.step:
+            return msg(
+                "the build took longer than {seconds:g} s and was stopped during "
+                "`{step}`; make it faster (fewer, smaller steps; no downloads)",
+                seconds=seconds,
+                step=build.step,
+            )
+        return msg(
+            "the build took longer than {seconds:g} s and was stopped; make it faster "
+            "(fewer, smaller steps; no downloads)",
+            seconds=seconds,
+        )
+    # The engine's error is quoted as it is, within the message's cap.
+    error = cap_text(build.error, MESSAGE_CHARS // 2)
+    if build.error.rstrip().endswith("non-zero code: 137"):  # SIGKILL: the OOM killer
+        why = msg(
+            "killed: a build step may use at most {memory} of memory",
+            memory=BUILD_MEMORY_TEXT,
+        )
+    elif NETWORK_RE.search(f"{build.step}\n{build.error}\n{build.tail()}"):
+        why = NO_NETWORK
+    else:
+        why = None
+    if build.step and why is not None:
+        return msg(
+            "the image did not build at `{step}`: {error} ({why})",
+            step=build.step,
+            error=error,
+            why=why,
+        )
+    if build.step:
+        return msg(
+            "the image did not build at `{step}`: {error}", step=build.step, error=error
+        )
+    if why is not None:
+        return msg("the image did not build: {error} ({why})", error=error, why=why)
+    return msg("the image did not build: {error}", error=error)
 
 
 def _details(config: CheckConfig) -> dict[str, Any]:

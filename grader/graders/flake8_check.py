@@ -184,12 +184,14 @@ def summary(check: CheckResult, md: Markdown) -> list[str]:
     violations = check.details.get("violations", [])
     if not violations:
         return error_summary(check, md)
-    lines = [f"**flake8**: {len(violations)} problem(s)", ""]
+    found = md.say(msg("{count} problem(s)", count=len(violations)))
+    lines = [f"**flake8**: {md.text(found)}", ""]
     for v in violations[: md.first_n]:
         where = md.path(f"{v['path']}:{v['line']}:{v['col']}")
         lines.append(f"- {md.code(where)} {md.text(v['code'])} {md.text(v['text'])}")
     if len(violations) > md.first_n:
-        lines.append(f"- … and {len(violations) - md.first_n} more")
+        more = msg("… and {count} more", count=len(violations) - md.first_n)
+        lines.append(f"- {md.text(md.say(more))}")
     return lines + [""]
 
 

@@ -14,6 +14,7 @@ from grader.graders import hidden_tests_present as present
 from grader.i18n.message import Message, msg
 from grader.graders.base import CheckContext, result, student_jail, write_pytest_ini
 from grader.registry.declaration import CheckDeclaration, Presentation
+from grader.sandbox.progress import count_reporter
 from grader.sandbox.proxy.spawner import SpawnService, student_env
 from grader.sandbox.pytest_session import (
     drop_privileges,
@@ -88,6 +89,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             before_start=(
                 (lambda: seal_suite(hidden, sealed=False)) if spawner else None
             ),
+            on_record=count_reporter("tests"),  # "hidden tests: 12/40" on a terminal
         )
     finally:
         if spawner is not None:
@@ -120,7 +122,7 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             ),
             details={"tests": [], "points_earned": 0, "points_total": 0},
         )
-    early = early_exit_message(session, "the hidden tests")
+    early = early_exit_message(session, msg("the hidden tests"))
     if early or not session.collected:
         return result(
             "tests",
@@ -129,7 +131,11 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             message=early or msg("the hidden suite collected no tests"),
         )
     scored = score_tests(
-        session.collected, session.results, config.weight, session.out_of_time
+        session.collected,
+        session.results,
+        config.weight,
+        session.out_of_time,
+        import_output=session.import_output,
     )
     ctx.facts["hidden_tests"] = {
         "mode": "process",
@@ -195,11 +201,15 @@ def score_tests(
     results: dict[str, dict[str, Any]],
     weight: float,
     out_of_time: bool = False,
+    *,
+    import_output: str = "",
 ) -> CheckResult:
     """Every collected test's outcome; a test with no result is an error, never a pass.
 
     No outcome is ever dropped: the host scores from all of them. Only their text is cut
-    (`fit_text`) when there are so many that it would not fit the results.
+    (`fit_text`) when there are so many that it would not fit the results. What the
+    submission printed while it was imported goes to the first test that did not pass
+    (`with_import_output`).
     """
     tests = []
     for meta in collected:
@@ -220,6 +230,7 @@ def score_tests(
         tests.append(
             TestOutcome(**{k: record.get(k, meta.get(k)) for k in TEST_OUTCOME_FIELDS})
         )
+    with_import_output(tests, import_output)
     fit_text(tests, TESTS_TEXT_BYTES)
     total = sum(float(m.get("points", 1.0)) for m in collected)
     earned = sum(t.points for t in tests if t.status == "passed")
@@ -245,6 +256,26 @@ def score_tests(
             "points_total": total,
         },
     )
+
+
+# Around what the submission printed at import time, in the output of the test that shows it.
+IMPORT_MARK = "[printed while your code was imported]"
+TEST_MARK = "[printed during this test]"
+
+
+def with_import_output(tests: list[TestOutcome], printed: str) -> None:
+    """Put what the submission printed while it was imported before the output of the
+    first test that did not pass: that is where a student reads what their code printed
+    (a debugging print at module level, a warning), and with every test passed there is
+    nothing to fix. Both parts are capped with a marker; each is labelled."""
+    printed = printed.rstrip()
+    failing = next((t for t in tests if t.status not in ("passed", "skipped")), None)
+    if not printed or failing is None:
+        return
+    parts = [IMPORT_MARK, cap_text(printed, OUTPUT_CHARS // 2)]
+    if failing.output.strip():
+        parts += [TEST_MARK, failing.output.rstrip()]
+    failing.output = cap_text("\n".join(parts), 2 * OUTPUT_CHARS)
 
 
 def fit_text(tests: list[TestOutcome], budget: int) -> None:

@@ -119,17 +119,28 @@ def summary(check: CheckResult, md: Markdown) -> list[str]:
     failing = [t for t in tests if t.status in FAILED]
     if not failing:
         return []
-    lines = [f"**Failing tests** ({len(failing)} of {len(tests)}):", ""]
+    label = md.text(md.say(msg("Failing tests")))
+    count = md.say(msg("{failing} of {total}", failing=len(failing), total=len(tests)))
+    lines = [f"**{label}** ({md.text(count)}):", ""]
     lines += [md.test(t) for t in failing[: md.first_n]]
     if len(failing) > md.first_n:
-        lines.append(f"- … and {len(failing) - md.first_n} more")
+        more = msg("… and {count} more", count=len(failing) - md.first_n)
+        lines.append(f"- {md.text(md.say(more))}")
     return lines + [""]
 
 
 def problems(check: CheckResult, slug: str) -> list[Problem]:
     found = [
-        Problem(f"{slug}: {_task(test)}{test.title}", test.message, test=test)
+        Problem(_problem_title(test, slug), test.message, test=test)
         for test in outcomes_of(check)
         if test.status in FAILED
     ]
     return found + error_problems(check, slug)
+
+
+def _problem_title(test: TestOutcome, slug: str) -> Message:
+    if test.task is None:
+        return msg("{slug}: {title}", slug=slug, title=test.title)
+    return msg(
+        "{slug}: task {task}: {title}", slug=slug, task=test.task, title=test.title
+    )

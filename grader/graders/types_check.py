@@ -188,12 +188,16 @@ def summary(check: CheckResult, md: Markdown) -> list[str]:
     errors = check.details.get("errors", [])
     if not errors:
         return error_summary(check, md)
-    lines = [f"**{TITLE}**: {check.details.get('count', len(errors))} error(s)", ""]
+    count = md.say(
+        msg("{count} error(s)", count=check.details.get("count", len(errors)))
+    )
+    lines = [f"**{TITLE}**: {md.text(count)}", ""]
     for e in errors[: md.first_n]:
         where = md.code(md.path(_where(e)))
         lines.append(f"- {where} {md.text(e['message'])} {md.code(e['code'])}")
     if len(errors) > md.first_n:
-        lines.append(f"- … and {len(errors) - md.first_n} more")
+        more = msg("… and {count} more", count=len(errors) - md.first_n)
+        lines.append(f"- {md.text(md.say(more))}")
     return lines + [""]
 
 

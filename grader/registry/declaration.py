@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Protocol
 
-from grader.i18n.message import Message
+from grader.i18n.message import Message, both, msg
 
 if TYPE_CHECKING:
     from grader.catalog.model import CheckConfig
@@ -51,11 +51,12 @@ class TerminalLine:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing a check found, for a file annotation (`grader ci`): plain text, which the
-    annotation escapes, caps and places."""
+    """One thing a check found, for a file annotation (`grader ci`): plain text or a
+    message (rendered in the reader's language), which the annotation escapes, caps and
+    places."""
 
-    title: str
-    message: str
+    title: str | Message
+    message: str | Message
     path: str = ""  # the file, relative to the workspace, when the check knows it
     line: int | None = None
     col: int | None = None
@@ -68,7 +69,9 @@ class Problem:
 
 class Markdown(Protocol):
     """How `grader ci`'s job summary writes a check's text: `text`, `code` and `test`
-    return Markdown, escaped; `first_line` and `path` return plain text to pass to them.
+    return Markdown, escaped; `first_line`, `path`, `say` and `stored` return plain text
+    to pass to them. The summary is in its reader's language: a label is a message
+    (`md.say(msg("…"))`), a check's own message is `md.stored(check)`.
     """
 
     @property
@@ -90,6 +93,13 @@ class Markdown(Protocol):
     def test(self, test: TestOutcome) -> str:
         """A list item for a test that failed: title, status, task, location, id, message."""
 
+    def say(self, message: Message | str | dict[str, str]) -> str:
+        """A message, or a text in both languages (`both`), in the summary's language (a
+        string is shown as it is)."""
+
+    def stored(self, check: CheckResult) -> str:
+        """The check's message, as its scorecard stores it, in the summary's language."""
+
 
 def no_terminal_lines(check: CheckResult) -> list[TerminalLine]:
     return []
@@ -99,14 +109,35 @@ def error_summary(check: CheckResult, md: Markdown) -> list[str]:
     """A check that could not run says why in the job summary; otherwise nothing."""
     if check.status != "error":
         return []
-    return [f"**{md.text(check.title)}**: {md.code(check.message)}", ""]
+    title = md.say(title_of(check))
+    return [f"**{md.text(title)}**: {md.code(md.stored(check))}", ""]
 
 
 def error_problems(check: CheckResult, slug: str) -> list[Problem]:
     """A check that could not run is annotated with why, where its message points."""
     if check.status != "error":
         return []
-    return [Problem(f"{slug}: {check.title}", check.message)]
+    title = msg("{slug}: {title}", slug=slug, title=title_of(check))
+    return [Problem(title, message_of(check))]
+
+
+# Each declared check's Chinese title, recorded as its declaration is made (a view has
+# loaded a check's declaration before it shows the check).
+_TITLES_ZH: dict[str, str] = {}
+
+
+def title_of(check: CheckResult) -> dict[str, str]:
+    """The check's title in both languages (a message parameter), as declared."""
+    return both(check.title, _TITLES_ZH.get(check.id, ""))
+
+
+def message_of(check: CheckResult) -> Message | str:
+    """The check's stored message: a message when it has an id (a view renders it in its
+    reader's language), its English text otherwise."""
+    message_id = getattr(check, "message_id", None)
+    if not message_id:
+        return check.message
+    return Message(message_id, dict(getattr(check, "message_params", None) or {}))
 
 
 def no_report(check: CheckResult) -> list[str]:
@@ -202,3 +233,6 @@ class CheckDeclaration:
     scaffold: Scaffold | None = (
         None  # None: `grader exercises new` writes nothing for it
     )
+
+    def __post_init__(self) -> None:
+        _TITLES_ZH[self.id] = self.title_zh

@@ -24,7 +24,8 @@ from grader.catalog.model import CheckConfig
 from grader.graders.base import CheckContext, result, timed
 from grader.registry.checks import declaration, runs_in
 from grader.sandbox import jail
-from grader.sandbox.progress import ProgressWriter, progress_token
+from grader.i18n.message import Message, msg
+from grader.sandbox.progress import ProgressWriter, progress_token, use_writer
 from grader.sandbox.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES, RESULTS_NAME
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
 from grader.scorecard.model import CheckResult
@@ -118,6 +119,7 @@ def run_job(job_root: Path) -> dict[str, Any]:
     for config in configs:  # their modules load here, one by one, not in the threads
         declaration(config.id)
     progress = ProgressWriter(progress_token(spec["nonce"]))
+    use_writer(progress)  # a check may report more as it goes (the running test count)
     with ThreadPoolExecutor(max_workers=max(1, len(configs))) as pool:
         futures = [
             pool.submit(_run_and_report, ctx, config, progress) for config in configs
@@ -149,10 +151,13 @@ def _run_check(ctx: CheckContext, config: CheckConfig) -> CheckResult:
                 config.id,
                 "fail",
                 config.weight,
-                message=f"the sandbox ran out of {exhausted} during the {config.id} "
-                "check: your code's processes used it all up (look for processes or "
-                "threads started in a loop, data that grows without bound, or files "
-                "written without end)",
+                message=msg(
+                    "the sandbox ran out of {what} during the {check} check: your code's "
+                    "processes used it all up (look for processes or threads started in "
+                    "a loop, data that grows without bound, or files written without end)",
+                    what=exhausted,
+                    check=config.id,
+                ),
                 details=details,
             )
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -160,35 +165,36 @@ def _run_check(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             config.id,
             "error",
             config.weight,
-            message=cap_text(
-                f"the {config.id} check failed inside the grader: {detail}",
-                MESSAGE_CHARS,
+            message=msg(
+                "the {check} check failed inside the grader: {error}",
+                check=config.id,
+                error=cap_text(detail, MESSAGE_CHARS),
             ),
         )
 
 
 # errno -> what ran out, in words a student can act on.
 _EXHAUSTION = {
-    errno.EAGAIN: "processes (the process limit)",
-    errno.ENOMEM: "memory",
-    errno.ENOSPC: "disk space",
-    errno.EDQUOT: "disk space",
-    errno.EFBIG: "file size (the per-file limit)",
-    errno.EMFILE: "open files",
-    errno.ENFILE: "open files",
+    errno.EAGAIN: msg("processes (the process limit)"),
+    errno.ENOMEM: msg("memory"),
+    errno.ENOSPC: msg("disk space"),
+    errno.EDQUOT: msg("disk space"),
+    errno.EFBIG: msg("file size (the per-file limit)"),
+    errno.EMFILE: msg("open files"),
+    errno.ENFILE: msg("open files"),
 }
 
 
-def exhausted_resource(exc: BaseException) -> str:
+def exhausted_resource(exc: BaseException) -> Message | None:
     """What ran out, when `exc` (or an exception it was raised from) says a limit was hit."""
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, MemoryError):
-            return "memory"
+            return msg("memory")
         if isinstance(seen, OSError) and seen.errno in _EXHAUSTION:
             return _EXHAUSTION[seen.errno]
         seen = seen.__cause__ or seen.__context__
-    return ""
+    return None
 
 
 def stop_processes_of(uids: set[int], seconds: float = 5.0) -> list[int]:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from grader.i18n.message import Message, msg
+
 POLL_SECONDS = 0.02
 # The plugin's timer fires at the limit; the watchdog waits this much longer before killing.
 KILL_GRACE_SECONDS = 2.0
@@ -37,6 +39,8 @@ class PytestRun:
     exit_code: int | None = None
     log: str = ""
     out_of_time: bool = False
+    # What the submission printed while collection imported it (the first collection's).
+    import_output: str = ""
 
 
 def pytest_command(
@@ -88,13 +92,15 @@ def run_pytest_watched(
     pass_fds: tuple[int, ...] = (),
     before_start: Callable[[], None] | None = None,
     jail: list[str] | None = None,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
 ) -> PytestRun:
     """Run until every collected test has a result, or `deadline` (time.monotonic) passes.
 
     The records come back through a pipe this process holds (`--grader-results-fd`): no
     other process can unlink or replace it. `log_path` must lie where the process under test
     cannot write: it is opened here. `jail` (the argv of `grader.sandbox.jail`) runs pytest
-    in the submission's jail; the pipe and `pass_fds` pass through it.
+    in the submission's jail; the pipe and `pass_fds` pass through it. `on_record` sees
+    each record as it arrives (for progress: a failing callback is dropped, never fatal).
     """
     if uid is not None:
         preexec: Callable[[], None] | None = drop_privileges(uid)
@@ -129,7 +135,7 @@ def run_pytest_watched(
                 )
                 os.close(records_write)
                 records_write = -1
-                stream = _RecordStream(records_read)
+                stream = _RecordStream(records_read, on_record)
                 current, killed_for = _watch(proc, stream, test_seconds, deadline)
         finally:
             if records_write >= 0:
@@ -172,8 +178,11 @@ def run_pytest_watched(
 class _RecordStream:
     """The JSON-lines records read so far from the pytest process's pipe."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(
+        self, fd: int, on_record: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
         self.fd = fd
+        self.on_record = on_record
         self.buffer = b""
         self.records: list[dict[str, Any]] = []
         self.size = 0
@@ -193,6 +202,12 @@ class _RecordStream:
         *lines, self.buffer = (self.buffer + b"".join(chunks)).split(b"\n")
         fresh = [r for r in (_parse(line) for line in lines) if r]
         self.records += fresh
+        if self.on_record is not None:
+            try:
+                for record in fresh:
+                    self.on_record(dict(record))
+            except Exception:  # progress is only shown: it never stops a run
+                self.on_record = None
         return fresh
 
 
@@ -300,6 +315,8 @@ def _merge(run: PytestRun, records: list[dict[str, Any]]) -> None:
             run.results[record["id"]] = record
         elif kind == "collect_error":
             run.collect_errors.append(record)
+        elif kind == "import_output" and not run.import_output:
+            run.import_output = str(record.get("text") or "")
         elif kind == "isolation":
             restarts = run.isolation.get("restarts", 0) + int(record.get("restarts", 0))
             anomalies = run.isolation.get("anomalies", []) + list(
@@ -312,16 +329,26 @@ def _merge(run: PytestRun, records: list[dict[str, Any]]) -> None:
             }
 
 
-def early_exit_message(run: PytestRun, what: str) -> str | None:
+# Who did not start, as the checks name them (a message, for the views in Chinese).
+WHO = {"the hidden tests": msg("the hidden tests"), "your tests": msg("your tests")}
+
+
+def early_exit_message(run: PytestRun, what: str | Message) -> Message | None:
     """Why no test could run, when the process ended before collection finished."""
     if run.collection_finished or run.collect_errors:
         return None
+    who = WHO.get(what, what) if isinstance(what, str) else what
     if run.out_of_time:
-        return f"{what} did not start: importing your code took until the time limit"
-    return (
-        f"{what} did not start: the test process exited (code {run.exit_code}) while "
-        "importing your code; remove code that runs at import time "
-        "(sys.exit, os._exit, input(), endless loops)"
+        return msg(
+            "{what} did not start: importing your code took until the time limit",
+            what=who,
+        )
+    return msg(
+        "{what} did not start: the test process exited (code {code}) while importing "
+        "your code; remove code that runs at import time (sys.exit, os._exit, input(), "
+        "endless loops)",
+        what=who,
+        code=run.exit_code,
     )
 
 

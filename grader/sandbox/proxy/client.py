@@ -36,6 +36,9 @@ class StudentTimeout(Exception):
 STARTUP_SECONDS = 60
 DUMP_WAIT_SECONDS = 1.0
 DUMP_BYTES = 64 * 1024
+# At most this much of the copy of what the student process printed is read at once (a
+# pipe holds 64 KiB; the test's output keeps far less, with a marker).
+COPIED_BYTES = 256 * 1024
 _FRAME = re.compile(
     r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<name>\S+)', re.M
 )
@@ -114,6 +117,9 @@ class StudentConnection:
         self.restarts = 0
         self.anomalies: list[str] = []
         self.dump: Any = None  # read end of the student process's stack dumps
+        # Read end of the copy of what the student process prints (see server.py): what a
+        # call that never answered printed is read from it when the process is stopped.
+        self.copied: int | None = None
         self.shared: str | None = None  # the running test's tmp_path (see share)
         # What the submission printed during the running test (the plugin takes it).
         self.printed = PrintedText()
@@ -128,13 +134,16 @@ class StudentConnection:
         if self.process is not None:
             self.restarts += 1
         if self.spawner is not None:
-            self.process, parent, dump_read = spawn(self.spawner)
+            self.process, parent, dump_read, printed_read = spawn(self.spawner)
         else:
-            self.process, parent, dump_read = self._spawn_here()
+            self.process, parent, dump_read, printed_read = self._spawn_here()
         if self.dump is not None:
             self.dump.close()
         self.dump = os.fdopen(dump_read, "rb", buffering=0)
         os.set_blocking(dump_read, False)
+        self._close_copied()
+        self.copied = printed_read
+        os.set_blocking(printed_read, False)
         endpoint = _TrustedEndpoint(parent, self)
         endpoint.make_proxy = make_proxy
         endpoint.handle_request = serve_trusted
@@ -155,7 +164,7 @@ class StudentConnection:
         if self.shared is not None:
             Endpoint.request(endpoint, "share", path=self.shared)
 
-    def _spawn_here(self) -> tuple[subprocess.Popen[bytes], socket.socket, int]:
+    def _spawn_here(self) -> tuple[subprocess.Popen[bytes], socket.socket, int, int]:
         """Start the student process from this process (it may switch to `uid`)."""
         preexec = drop_privileges(self.uid) if self.uid is not None else None
         return start_server(self.root, self.env, preexec)
@@ -166,8 +175,30 @@ class StudentConnection:
     def replay(self, message: dict[str, Any]) -> None:
         """An answer's output and logs (checked by `rules.replayable`): kept as the
         running test's output, and replayed here for capsys and caplog."""
+        # The answer carries what its call printed: its copy in the pipe is not needed.
+        self._read_copied()
         self.printed.add(str(message.get("out") or "") + str(message.get("err") or ""))
         replay_output(message)
+
+    def _read_copied(self) -> str:
+        """What the pipe holds of the process's printing (never blocks)."""
+        if self.copied is None:
+            return ""
+        chunks = []
+        while sum(map(len, chunks)) < COPIED_BYTES:
+            try:
+                chunk = os.read(self.copied, COPIED_BYTES)
+            except (BlockingIOError, OSError):
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    def _close_copied(self) -> None:
+        if self.copied is not None:
+            os.close(self.copied)
+            self.copied = None
 
     def share(self, folder: str | None) -> None:
         """Have the student process open up what it makes under `folder` to this process
@@ -241,6 +272,9 @@ class StudentConnection:
         if self.dump is not None:
             self.dump.close()
             self.dump = None
+        # A call that never answered (a timeout, a crash) still shows what it printed.
+        self.printed.add(self._read_copied())
+        self._close_copied()
         if reason:
             self.anomalies.append(reason)
 

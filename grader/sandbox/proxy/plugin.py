@@ -129,9 +129,18 @@ def _chmod_no_follow(folder: Path, mode: int) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """No test runs until the entrypoint has sealed the hidden suite's source: a test that
-    reads a path the submission turned into a link cannot read the suite then."""
+    reads a path the submission turned into a link cannot read the suite then. What the
+    submission printed while it was imported becomes a record of its own."""
     connection = session.config.stash.get(CONNECTION, None)
-    if connection is not None and connection.spawner is not None:
+    if connection is None:
+        return
+    # What the submission printed while collection imported it: no test's output, but
+    # the student's all the same (the results put it beside the first failing test).
+    printed = connection.printed.take()
+    reporter = session.config.pluginmanager.get_plugin("grader")
+    if printed and reporter is not None:
+        reporter.write({"event": "import_output", "text": printed})
+    if connection.spawner is not None:
         seal(connection.spawner)
 
 

@@ -1,8 +1,11 @@
 """The student process: imports the submission and serves the trusted process's requests.
 
-Started as `python -I -m grader.sandbox.proxy.server FD ROOT` by `client.StudentProcess`, under
-the student uid when the sandbox has one. Output and log records produced while serving a
-request travel back with its answer, so capsys and caplog in the hidden tests see them.
+Started as `python -I -m grader.sandbox.proxy.server FD ROOT DUMP_FD PRINTED_FD` by
+`client.StudentConnection`, under the student uid when the sandbox has one. Output and log
+records produced while serving a request travel back with its answer, so capsys and caplog in
+the hidden tests see them. What it prints is also copied, as it is written, to PRINTED_FD: when
+a call never answers (it timed out, the process died), the trusted side still has what the
+call printed.
 """
 
 from __future__ import annotations
@@ -49,11 +52,45 @@ class _Collector(logging.Handler):
             )
 
 
+class _Copy:
+    """The write end of the pipe that copies what the process prints, never blocking: when
+    the pipe is full (nobody read it: the call printed more than it holds), the rest is not
+    copied. The trusted side caps it far below a pipe's size, with a marker."""
+
+    def __init__(self, fd: int | None) -> None:
+        self.fd = fd
+        if fd is not None:
+            os.set_blocking(fd, False)
+
+    def write(self, text: str) -> None:
+        if self.fd is None or not text:
+            return
+        try:
+            os.write(self.fd, text.encode("utf-8", "replace"))
+        except OSError:  # full (BlockingIOError), or the reader is gone
+            pass
+
+
+class _Printed(io.StringIO):
+    """sys.stdout or sys.stderr of the process: kept for the call's answer, and copied to
+    the pipe first (so whatever an answer carries is already in the pipe)."""
+
+    def __init__(self, copy: _Copy) -> None:
+        super().__init__()
+        self.copy = copy
+
+    def write(self, text: str) -> int:
+        if isinstance(text, str):
+            self.copy.write(text)
+        return super().write(text)
+
+
 class StudentEndpoint(Endpoint):
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, printed_fd: int | None = None) -> None:
         super().__init__(sock, "student")
-        self.out = io.StringIO()
-        self.err = io.StringIO()
+        copy = _Copy(printed_fd)
+        self.out = _Printed(copy)
+        self.err = _Printed(copy)
         self.collector = _Collector()
         self.shared: str | None = None  # the running test's tmp_path, when it has one
 
@@ -151,9 +188,10 @@ def main(argv: list[str]) -> int:
     # student where their code was stuck. faulthandler writes from C: a busy loop cannot stop it.
     dump = os.fdopen(int(argv[3]), "w")
     faulthandler.register(signal.SIGUSR1, file=dump, all_threads=True)
+    printed_fd = int(argv[4]) if len(argv) > 4 else None
     os.chdir(root)
     sys.path.insert(0, root)
-    endpoint = StudentEndpoint(sock)
+    endpoint = StudentEndpoint(sock, printed_fd)
     create_shared_files(lambda: endpoint.shared)
     endpoint.make_proxy = make_proxy
     endpoint.handle_request = serve_student

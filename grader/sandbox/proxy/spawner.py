@@ -5,10 +5,10 @@ so it cannot start a process under the student's uid, nor signal one. The entryp
 keeps those capabilities, serves a `SpawnService` on a socket it hands to the trusted pytest:
 `spawn` starts `python -I -m grader.sandbox.proxy.server` as the student uid (in a bwrap
 sandbox, which has one uid: in the submission's jail, see `grader.sandbox.jail`) and passes back
-the two descriptors the trusted side needs (its end of the conversation, the read end of the
-stack dumps); `signal` and `wait` act only on processes this service started; `seal`, sent
-when collection is over, lets the entrypoint take away what only collection needed (the
-hidden suite's source) before any test runs.
+the three descriptors the trusted side needs (its end of the conversation, the read ends of
+the stack dumps and of the copy of what the process prints); `signal` and `wait` act only on
+processes this service started; `seal`, sent when collection is over, lets the entrypoint take
+away what only collection needed (the hidden suite's source) before any test runs.
 
 The trusted side sees a `SpawnedProcess` with the part of `subprocess.Popen` it uses.
 """
@@ -36,15 +36,17 @@ def start_server(
     env: dict[str, str] | None,
     preexec: Callable[[], None] | None,
     jail: list[str] | None = None,
-) -> tuple[subprocess.Popen[bytes], socket.socket, int]:
+) -> tuple[subprocess.Popen[bytes], socket.socket, int, int]:
     """Start `python -I -m grader.sandbox.proxy.server` for the submission in `root`.
 
-    Returns the process, this side's end of the conversation and the read end of the
-    process's stack dumps (see `grader.sandbox.proxy.server`). With `jail` (the argv of
-    `grader.sandbox.jail`) the process is the jail's bwrap; both descriptors pass through.
+    Returns the process, this side's end of the conversation, the read end of the
+    process's stack dumps and the read end of the copy of what it prints (see
+    `grader.sandbox.proxy.server`). With `jail` (the argv of `grader.sandbox.jail`) the
+    process is the jail's bwrap; the descriptors pass through.
     """
     parent, child = socket.socketpair()
     dump_read, dump_write = os.pipe()
+    printed_read, printed_write = os.pipe()
     argv = [
         *(jail or []),
         sys.executable,
@@ -54,11 +56,12 @@ def start_server(
         str(child.fileno()),
         root,
         str(dump_write),
+        str(printed_write),
     ]
     try:
         process = subprocess.Popen(
             argv,
-            pass_fds=[child.fileno(), dump_write],
+            pass_fds=[child.fileno(), dump_write, printed_write],
             cwd=root,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -70,11 +73,13 @@ def start_server(
     except BaseException:
         parent.close()
         os.close(dump_read)
+        os.close(printed_read)
         raise
     finally:
         child.close()
         os.close(dump_write)
-    return process, parent, dump_read
+        os.close(printed_write)
+    return process, parent, dump_read, printed_read
 
 
 def student_env() -> dict[str, str]:
@@ -180,14 +185,18 @@ class SpawnService:
         raise PermissionError(f"unknown request {op!r}")
 
     def _spawn(self) -> tuple[dict[str, Any], list[int]]:
-        process, parent, dump_read = start_server(
+        process, parent, dump_read, printed_read = start_server(
             self.root, self.env, self.preexec, self.jail
         )
         # Finished processes are forgotten (and reaped) so the table stays small.
         for pid in [p for p, proc in self.processes.items() if proc.poll() is not None]:
             del self.processes[pid]
         self.processes[process.pid] = process
-        return {"ok": True, "pid": process.pid}, [parent.detach(), dump_read]
+        return {"ok": True, "pid": process.pid}, [
+            parent.detach(),
+            dump_read,
+            printed_read,
+        ]
 
 
 class SpawnedProcess:
@@ -224,15 +233,16 @@ class SpawnedProcess:
         return int(found) if found is not None else None
 
 
-def spawn(channel: socket.socket) -> tuple[SpawnedProcess, socket.socket, int]:
-    """Ask the service for a student process: (process, conversation socket, dump fd)."""
-    reply, fds = _ask(channel, {"op": "spawn"}, descriptors=2)
-    if len(fds) != 2:
+def spawn(channel: socket.socket) -> tuple[SpawnedProcess, socket.socket, int, int]:
+    """Ask the service for a student process: (process, conversation socket, dump fd,
+    printed fd)."""
+    reply, fds = _ask(channel, {"op": "spawn"}, descriptors=3)
+    if len(fds) != 3:
         for fd in fds:
             os.close(fd)
         raise OSError("the entrypoint did not pass the student process's descriptors")
     sock = socket.socket(fileno=fds[0])
-    return SpawnedProcess(channel, int(reply["pid"])), sock, fds[1]
+    return SpawnedProcess(channel, int(reply["pid"])), sock, fds[1], fds[2]
 
 
 def seal(channel: socket.socket) -> None:
