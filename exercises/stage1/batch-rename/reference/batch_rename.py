@@ -221,10 +221,8 @@ def apply_renames(
         return
     _execute(folder, pairs)
     path = _journal_path(folder, journal)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     document = {"version": 1, "renames": [[old, new] for old, new in pairs]}
-    temp.write_text(json.dumps(document), "utf-8")
-    os.replace(temp, path)
+    path.write_text(json.dumps(document), "utf-8")
 
 
 def _read_journal(path: Path) -> Plan:
