@@ -155,7 +155,7 @@ def test_load_corpus_reads_the_shipped_file():
 @pytest.mark.parametrize(
     "lines,bad_line",
     [
-        (['{"id": "a", "title": "t", "text": "x"}', "{not json"], 2),
+        (["", "{not json"], 2),
         (
             [
                 '{"id": "a", "title": "t", "text": "x"}',
@@ -253,6 +253,38 @@ def test_search_finds_nothing_for_off_topic_questions(index, query):
 
 @pytest.mark.task(2)
 @pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "k1,b,ok",
+    [
+        (-0.1, 0.5, False),
+        (1.2, -0.1, False),
+        (1.2, 1.1, False),
+        (0.0, 0.0, True),
+        (2.0, 1.0, True),
+    ],
+    ids=["negative-k1", "negative-b", "b-above-1", "zero-k1-b", "b-one"],
+)
+def test_index_checks_k1_and_b(k1, b, ok):
+    """BM25Index accepts k1 >= 0 and 0 <= b <= 1, else raises ValueError"""
+    docs = [{"id": "a", "title": "t", "text": "redis"}]
+    if ok:
+        assert [d for d, _ in BM25Index(docs, k1=k1, b=b).search("redis")] == ["a"]
+    else:
+        with pytest.raises(ValueError):
+            BM25Index(docs, k1=k1, b=b)
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+@pytest.mark.parametrize("top_k", [0, -1, True, 2.5], ids=repr)
+def test_search_rejects_bad_top_k(index, top_k):
+    """search raises ValueError unless top_k is an int >= 1"""
+    with pytest.raises(ValueError):
+        index.search("redis", top_k)
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
 def test_index_rejects_duplicate_ids():
     """BM25Index raises ValueError for two documents with the same id"""
     doc = {"id": "a", "title": "t", "text": "x"}
@@ -316,6 +348,15 @@ def test_prompt_without_room_for_context_has_no_chunk():
     prompt, ids = build_prompt(SYSTEM_PROMPT, QUESTION, CHUNKS, fixed_cost() + 1)
     assert prompt == f"{SYSTEM_PROMPT}\n\nQuestion: {QUESTION}"
     assert list(ids) == []
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(1)
+@pytest.mark.parametrize("question", ["", "   \n"], ids=["empty", "blank"])
+def test_prompt_refuses_an_empty_question(question):
+    """build_prompt raises ValueError for an empty or blank question"""
+    with pytest.raises(ValueError):
+        build_prompt(SYSTEM_PROMPT, question, CHUNKS, 1000)
 
 
 @pytest.mark.task(3)
