@@ -189,3 +189,16 @@ def test_the_gitlab_schema_catches_a_broken_pipeline(tmp_path) -> None:
     pipeline["grade"]["artifacts"]["when"] = "sometimes"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(pipeline, gitlab_schema())
+
+
+def test_docs_show_the_workflow_and_pipeline_the_executed_test_runs() -> None:
+    from grader.ci.workflow import workflow_text
+    from tests.test_ci_executed import SPEC as EXECUTED_SPEC
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "ci.md").read_text()
+    blocks = doc.split("```yaml\n")[1:]
+    shown = [block.split("```")[0] for block in blocks]
+    assert shown == [
+        workflow_text(EXECUTED_SPEC),
+        workflow_text(EXECUTED_SPEC, gitlab=True),
+    ]
