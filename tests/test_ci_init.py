@@ -202,3 +202,77 @@ def test_docs_show_the_workflow_and_pipeline_the_executed_test_runs() -> None:
         workflow_text(EXECUTED_SPEC),
         workflow_text(EXECUTED_SPEC, gitlab=True),
     ]
+
+
+def prepare_step(tmp_path: Path, *, hit: bool, local: bool, pull: bool) -> list[str]:
+    """Run the workflow's sandbox step with stand-in docker, sudo and grader that log
+    their arguments; return the log."""
+    import subprocess
+
+    assert init_ci("--repo", str(tmp_path), "--install-from", SPEC).exit_code == 0
+    workflow = yaml.safe_load((tmp_path / ".github/workflows/grader.yml").read_text())
+    (step,) = [
+        s for s in workflow["jobs"]["grade"]["steps"] if s.get("id") == "sandbox"
+    ]
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    fakes = {
+        "docker": f"""case "$1 $2" in
+            "image inspect") [ "{int(local)}" = 1 ] ;;
+            "pull "*) echo "docker $*" >> {log}; [ "{int(pull)}" = 1 ] ;;
+            "info "*) exit 0 ;;
+            *) echo "docker $*" >> {log} ;;
+            esac""",
+        "sudo": f'echo "sudo $*" >> {log}; [ "$1" != apt-get ] || exit 0; "$@"',
+        "grader": f'echo "grader $*" >> {log}',
+    }
+    for name, body in fakes.items():
+        (bin_dir / name).write_text(f"#!/bin/bash\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "IMAGE_CACHE": str(tmp_path / "cache"),
+        "CACHE_HIT": "true" if hit else "",
+        "GRADER_BASE_IMAGE": "registry.example.edu/python:3.11-slim",
+    }
+    subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        env=env, cwd=tmp_path, check=True, capture_output=True,
+    )  # fmt: skip
+    assert (tmp_path / "out").read_text() == "backend=docker\n"
+    return log.read_text().splitlines()
+
+
+BASE = "registry.example.edu/python:3.11-slim"
+
+
+def test_a_cache_hit_loads_the_image_and_builds_nothing(tmp_path) -> None:
+    calls = prepare_step(tmp_path, hit=True, local=False, pull=True)
+    assert calls == [f"docker load -i {tmp_path}/cache/grader-runner.tar"]
+
+
+def test_a_cache_miss_pulls_the_base_builds_and_saves(tmp_path) -> None:
+    calls = prepare_step(tmp_path, hit=False, local=False, pull=True)
+    assert calls == [
+        f"docker pull {BASE}",
+        f"grader runner build --base {BASE}",
+        f"docker save -o {tmp_path}/cache/grader-runner.tar grader-runner:latest",
+    ]
+
+
+def test_the_base_is_bootstrapped_only_when_it_cannot_be_pulled(tmp_path) -> None:
+    calls = prepare_step(tmp_path, hit=False, local=False, pull=False)
+    assert calls[0] == f"docker pull {BASE}"
+    assert "sudo apt-get install -y -qq debootstrap" in calls
+    assert any(c.endswith(f"grader runner bootstrap --tag {BASE}") for c in calls)
+    assert calls[-2:] == [
+        f"grader runner build --base {BASE}",
+        f"docker save -o {tmp_path}/cache/grader-runner.tar grader-runner:latest",
+    ]
+    (tmp_path / "again").mkdir()
+    local = prepare_step(tmp_path / "again", hit=False, local=True, pull=False)
+    assert not any(
+        c.startswith("docker pull") or "runner bootstrap" in c for c in local
+    )
+    assert f"grader runner build --base {BASE}" in local
