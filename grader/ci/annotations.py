@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from grader.ci.run import GradedWorkspace
 from grader.i18n.catalog import ci_language, say, stored
 from grader.i18n.message import Message, msg
+from grader.i18n.outcomes import outcome_message, output_marker
 from grader.registry.declaration import Problem
 from grader.registry.checks import declaration
 from grader.scorecard.caps import cap_text
@@ -155,7 +156,10 @@ def _test_note(
     test's id; at the test's location. grader's own words are in `lang`; pytest's and
     the student's stay as they are."""
     status = TEST_WORDS.get(test.status)
+    ours = outcome_message(test.message)  # why grader stopped the test
     text = test.message.strip() or (say(status, lang) if status else test.status)
+    if ours is not None:
+        text = say(ours, lang)
     text = cap_text(text, MESSAGE_CHARS)
     match = _LOCATION.match(test.location)
     if test.location and (match is None or not _in_workspace(graded, match["path"])):
@@ -164,7 +168,13 @@ def _test_note(
     output = test.output.rstrip()
     if output:
         printed = say(msg("Your code printed:"), lang)
-        text += f"\n\n{printed}\n" + cap_text(output, OUTPUT_CHARS)
+        output = cap_text(output, OUTPUT_CHARS)
+        if lang != "en":  # grader's markers in the output, in the reader's words
+            output = "\n".join(
+                say(marker, lang) if (marker := output_marker(line)) else line
+                for line in output.splitlines()
+            )
+        text += f"\n\n{printed}\n" + output
     message = f"{text}\n({cap_text(test.id, MESSAGE_CHARS, separator=' ')})"
     return _located(graded, level, title, message, test.location)
 

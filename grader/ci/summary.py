@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from grader.ci.run import CiRun, GradedWorkspace
 from grader.i18n.catalog import ci_language, say, stored, translator
 from grader.i18n.message import Message, msg
+from grader.i18n.outcomes import outcome_message, output_marker
 from grader.registry.checks import declaration
 from grader.scorecard.caps import MESSAGE_CHARS, OUTPUT_CHARS, cap_text
 from grader.scorecard.model import CheckResult, TestOutcome
@@ -205,13 +206,24 @@ class _Markdown:
         separator = "，" if self.lang == "zh" else ", "
         item = f"- **{_plain(test.title)}** ({separator.join(facts)}) {_code(test.id)}"
         message = cap_text(test.message.strip(), MESSAGE_CHARS)
+        ours = outcome_message(message)  # why grader stopped it: in the reader's words
         if message:
-            item += "\n\n" + _code_block(message)
-        output = cap_text(test.output.rstrip(), OUTPUT_CHARS)
+            item += "\n\n" + _code_block(self.say(ours) if ours else message)
+        output = _markers_said(cap_text(test.output.rstrip(), OUTPUT_CHARS), self.lang)
         if output:
             printed = self.say(msg("Your code printed:"))
             item += f"\n\n  {printed}\n\n" + _code_block(output)
         return item + "\n"
+
+
+def _markers_said(output: str, lang: str) -> str:
+    """The student's output with grader's marker lines in it in `lang`."""
+    if lang == "en":
+        return output
+    lines = output.splitlines()
+    return "\n".join(
+        say(marker, lang) if (marker := output_marker(line)) else line for line in lines
+    )
 
 
 def _path(graded: GradedWorkspace, name: str) -> str:

@@ -109,7 +109,8 @@ def _print_problems(
             continue
         text = line.text
         if line.message is not None and lang != "en":
-            indent = text[: len(text) - len(text.lstrip(" "))]
+            # The indent stays, and the gutter of the student's output with it.
+            indent = text[: len(text) - len(text.lstrip(" │"))]
             text = indent + say(line.message, lang)
         if line.failed:
             mark = ("  ✗", "red")

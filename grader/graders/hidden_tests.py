@@ -12,6 +12,8 @@ from grader.catalog.model import CheckConfig
 from grader.sandbox.proxy.client import module_names
 from grader.graders import hidden_tests_present as present
 from grader.i18n.message import Message, msg
+from grader.i18n.outcomes import IMPORT_MARK as IMPORT_MESSAGE
+from grader.i18n.outcomes import TEST_MARK as TEST_MESSAGE
 from grader.graders.base import CheckContext, result, student_jail, write_pytest_ini
 from grader.registry.declaration import CheckDeclaration, Presentation
 from grader.sandbox.progress import count_reporter
@@ -251,16 +253,17 @@ def score_tests(
         weight,
         message=message,
         details={
-            "tests": [asdict(t) for t in tests],
+            "tests": [outcome_json(t) for t in tests],
             "points_earned": earned,
             "points_total": total,
         },
     )
 
 
-# Around what the submission printed at import time, in the output of the test that shows it.
-IMPORT_MARK = "[printed while your code was imported]"
-TEST_MARK = "[printed during this test]"
+# Around what the submission printed at import time, in the output of the test that shows
+# it (the views show the markers in their reader's language: grader.i18n.outcomes).
+IMPORT_MARK = IMPORT_MESSAGE.text
+TEST_MARK = TEST_MESSAGE.text
 
 
 def with_import_output(tests: list[TestOutcome], printed: str) -> None:
@@ -283,18 +286,30 @@ def fit_text(tests: list[TestOutcome], budget: int) -> None:
 
     Each text keeps its own visible marker of what was cut; a few tests are never cut.
     """
-    originals = [(t.message, t.output) for t in tests]
+    originals = [
+        (t.message, t.output, [s["message"] for s in t.subtests or []]) for t in tests
+    ]
     limit = OUTPUT_CHARS
     while _encoded_size(tests) > budget and limit > MIN_TEST_TEXT_CHARS:
         limit //= 2
-        for test, (message, output) in zip(tests, originals):
+        for test, (message, output, subtests) in zip(tests, originals):
             test.message = cap_text(message, limit)
             test.output = cap_text(output, limit)
+            for subtest, text in zip(test.subtests or [], subtests):
+                subtest["message"] = cap_text(text, limit)
+
+
+def outcome_json(test: TestOutcome) -> dict[str, Any]:
+    """A test's outcome as the results carry it; `subtests` only when it had some."""
+    data = asdict(test)
+    if not data.get("subtests"):
+        data.pop("subtests", None)
+    return data
 
 
 def _encoded_size(tests: list[TestOutcome]) -> int:
     # ASCII escapes, as the entrypoint writes the results: a CJK character costs 6 bytes.
-    return len(json.dumps([asdict(t) for t in tests], ensure_ascii=True))
+    return len(json.dumps([outcome_json(t) for t in tests], ensure_ascii=True))
 
 
 def pytest_env() -> dict[str, str]:

@@ -7,6 +7,7 @@ pass; the exports list every test themselves (the declaration's `lists_tests`).
 from __future__ import annotations
 
 from grader.i18n.message import Message, msg
+from grader.i18n.outcomes import outcome_message, output_marker
 from grader.registry.declaration import (
     Markdown,
     Problem,
@@ -91,7 +92,13 @@ def failure_lines(test: TestOutcome) -> list[TerminalLine]:
         lines.append(TerminalLine(f"      {at.text}", style="cyan", message=at))
     # Tabs expanded here, from the line's own start, as the student's terminal would.
     message = cap_text(test.message.strip(), MESSAGE_CHARS)
-    lines += [TerminalLine("      " + ln.expandtabs()) for ln in message.splitlines()]
+    ours = outcome_message(
+        message
+    )  # why grader stopped the test, in the reader's words
+    lines += [
+        TerminalLine("      " + ln.expandtabs(), message=ours)
+        for ln in message.splitlines()
+    ]
     output = cap_text(test.output.rstrip(), OUTPUT_CHARS)
     if output:
         printed = msg("your code printed:")
@@ -99,7 +106,12 @@ def failure_lines(test: TestOutcome) -> list[TerminalLine]:
             TerminalLine("      " + printed.text, style="dim", message=printed)
         )
         lines += [
-            TerminalLine(OUTPUT_GUTTER + ln.expandtabs()) for ln in output.splitlines()
+            TerminalLine(
+                OUTPUT_GUTTER + ln.expandtabs(),
+                style="dim" if output_marker(ln) else "",
+                message=output_marker(ln),
+            )
+            for ln in output.splitlines()
         ]
     return lines
 
