@@ -5,6 +5,7 @@ failure with its diff and its print output, and the task's Chinese hint."""
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import pty
@@ -78,7 +79,18 @@ def test_submit_in_chinese_at_80_columns(tmp_path: Path) -> None:
         '            print("ranking", student.student_id, position)\n'
         "            rank = position\n",
     )
-    assert broken != source
+    # A print when the module is imported, and an average that never returns.
+    broken = broken.replace(
+        "def validate_score(",
+        'print("debug: grade_book loaded")\n\n\ndef validate_score(',
+    ).replace(
+        '            raise GradeBookError("cannot average an empty grade book")\n',
+        '            raise GradeBookError("cannot average an empty grade book")\n'
+        '        print("averaging", len(self._students), "students")\n'
+        "        while self._students:\n"
+        "            pass\n",
+    )
+    assert broken.count("averaging") == 1 and "debug: grade_book" in broken
     solution.write_text(broken, encoding="utf-8")
 
     out = run_in_pty(
@@ -97,6 +109,24 @@ def test_submit_in_chinese_at_80_columns(tmp_path: Path) -> None:
     first_hint_words = task.hint_zh.strip().splitlines()[0].lstrip("- ")[:12]
     assert first_hint_words in out.replace("\r\n", "\n")
     assert "见 instructions.zh.md 的“任务 3”一节" in out
+    flat = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.replace("\r\n", "\n"))
+    # What the module printed on import leads the first failure's output, labelled.
+    assert (
+        "│ [导入你的代码时输出的内容]" in flat and "│ debug: grade_book loaded" in flat
+    )
+    # The endless average: why it stopped, in Chinese, and what it printed before.
+    assert "测试超过了 10 秒的时间上限（当时执行到 grade_book.py:" in flat
+    assert "│ averaging 3 students" in flat
+    # Every failing test of the scorecard is shown (fewer than 20: none is left out).
+    saved = json.loads(
+        next((workspace / ".grader/scorecards").glob("*.json")).read_text()
+    )
+    tests = next(c for c in saved["checks"] if c["id"] == "tests")["details"]["tests"]
+    failing = [t for t in tests if t["status"] != "passed"]
+    assert 3 <= len(failing) <= 20
+    for test in failing:
+        assert f"任务 {test['task']}：{test['title'][:25]}" in flat, test["title"]
+    assert "grader submit --all" not in flat
     for line in out.replace("\r\n", "\n").splitlines():
         assert "\ufffd" not in line  # nothing cut mid-character
         shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line)
