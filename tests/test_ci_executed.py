@@ -37,8 +37,10 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from grader.ci.workflow import image_cache_key
+from grader.cli import cli
 from grader.scorecard import serialize
 from tests.conftest import FIXTURE_PACK
 from tests.test_ci import git, make_workspace
@@ -51,6 +53,13 @@ RUNNER_IMAGE = "grader-runner:latest"
 ACTING_RUNNER = "grader-ci-acting-runner:latest"
 SPEC = "grader-harness==0.1.0"
 WHEEL_CACHE = Path.home() / ".cache" / "grader" / "ci-test-wheelhouse"
+# A branch's first push: GitHub sends an all-zero "before".
+PUSH_EVENT = {
+    "event_name": "push",
+    "repository": "ann/exercises",
+    "ref": "refs/heads/main",
+    "event": {"before": "0" * 40},
+}
 
 
 def unavailable(why: str) -> None:
@@ -344,10 +353,6 @@ def container(machine: dict[str, Any]) -> Iterator[str]:
 
 
 def test_the_github_workflow_runs_as_written(machine, container) -> None:
-    from click.testing import CliRunner
-
-    from grader.cli import cli
-
     started = time.monotonic()
     tmp = machine["tmp"]
     repo = student_repo(tmp / "github")
@@ -363,13 +368,7 @@ def test_the_github_workflow_runs_as_written(machine, container) -> None:
     key = f"Linux-{image_cache_key(SPEC, BASE)}"
     shutil.copytree(machine["saved"], runner.cache / key, copy_function=os.link)
 
-    event = {
-        "event_name": "push",
-        "repository": "ann/exercises",
-        "sha": git(repo, "rev-parse", "HEAD"),
-        "ref": "refs/heads/main",
-        "event": {"before": "0" * 40},
-    }
+    event = PUSH_EVENT | {"sha": git(repo, "rev-parse", "HEAD")}
     succeeded = runner.run(workflow, "grade", event)
     log = runner.log
 
@@ -442,10 +441,6 @@ def test_the_gitlab_pipeline_runs_as_written(machine, container) -> None:
     job's folder afterwards."""
     import xml.etree.ElementTree as ET
 
-    from click.testing import CliRunner
-
-    from grader.cli import cli
-
     tmp = machine["tmp"]
     repo = student_repo(tmp / "gitlab")
     base_sha = git(repo, "rev-parse", "HEAD")
@@ -490,3 +485,88 @@ def test_the_gitlab_pipeline_runs_as_written(machine, container) -> None:
     suites = ET.parse(report).getroot()
     cases = suites.findall(".//testcase")
     assert cases and sum(c.find("failure") is not None for c in cases) >= 5
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[str]:
+    """Debian's docker-registry on a free local port (the engine trusts 127.0.0.1)."""
+    import socket
+    import urllib.request
+
+    if shutil.which("docker-registry") is None:
+        unavailable("no local registry: apt-get install docker-registry")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "registry.yml"
+    config.write_text(
+        "version: 0.1\nlog:\n  level: warn\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {tmp_path / 'registry'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    server = subprocess.Popen(
+        ["docker-registry", "serve", str(config)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_on_a_cache_miss_the_base_is_pulled_from_its_registry(
+    machine, container, registry
+) -> None:
+    """The steps up to the sandbox's, on a cache miss, with the base in a registry (a
+    class mirror, set in GRADER_BASE_IMAGE): the engine pulls it, and grader's image build
+    runs on it. The build itself is stood in for by a `grader runner` that records its
+    arguments (building takes minutes and fetches wheels from PyPI); everything else,
+    `docker pull` and `docker save` included, runs as written."""
+    tmp = machine["tmp"]
+    base = f"{registry}/python:3.11-slim"
+    docker("tag", BASE, base)
+    docker("push", base)
+    docker("rmi", base)  # only the name: the engine must pull it
+    try:
+        repo = student_repo(tmp / "pull")
+        written = CliRunner().invoke(
+            cli, ["init", "ci", "--repo", str(repo), "--install-from", SPEC]
+        )
+        assert written.exit_code == 0, written.output
+        workflow = yaml.safe_load((repo / ".github/workflows/grader.yml").read_text())
+        workflow["env"]["GRADER_BASE_IMAGE"] = base
+        steps = workflow["jobs"]["grade"]["steps"]
+        last = next(i for i, s in enumerate(steps) if s.get("id") == "sandbox")
+        workflow["jobs"]["grade"]["steps"] = steps[: last + 1]
+
+        shims = tmp / "pull-shims"
+        shims.mkdir()
+        calls = shims / "calls.log"
+        (shims / "grader").write_text(
+            '#!/bin/bash\nif [ "$1" = runner ]; then echo "grader $*" >> '
+            f'{calls}; exit 0; fi\nexec /opt/python/bin/grader "$@"\n'
+        )
+        (shims / "grader").chmod(0o755)
+        env = dict(machine["env"])
+        env["PATH"] = f"{shims}:/opt/python/bin:/usr/local/bin:/usr/bin:/bin"
+        runner = ActingRunner(container, tmp / "pull-runner", repo, env)
+        assert runner.run(workflow, "grade", PUSH_EVENT | {"sha": "0" * 40})
+
+        sandbox = runner.log["Prepare the sandbox (Docker, else bubblewrap)"]
+        assert sandbox.returncode == 0, sandbox.stdout + sandbox.stderr
+        assert "restored from the cache" not in sandbox.stdout
+        assert docker("image", "inspect", base, check=False).returncode == 0
+        assert calls.read_text().splitlines() == [f"grader runner build --base {base}"]
+        assert "bootstrap" not in sandbox.stdout + sandbox.stderr
+        # actions/cache's post step kept the saved image under the workflow's key.
+        key = f"Linux-{image_cache_key(SPEC, base)}"
+        assert (runner.cache / key / "grader-runner.tar").stat().st_size > 10**8
+    finally:
+        docker("rmi", base, check=False)
