@@ -1,5 +1,6 @@
 """Grading a student's repository in CI: which workspaces, the job summary, annotations,
-and the GitHub Actions workflow that runs it all (`grader ci`, `grader init ci`)."""
+and the GitHub Actions workflow or GitLab pipeline that runs it all (`grader ci`,
+`grader init ci`)."""
 
 from grader.ci.annotations import (
     Annotation,
