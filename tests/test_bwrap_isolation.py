@@ -61,9 +61,17 @@ except OSError:
     pass
 FOUND.append(f"planted={planted}")
 flooded = 0
+own = set()  # its own output streams: writing there is only printing
+for fd in ("1", "2"):
+    try:
+        own.add(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        pass
 for entry in Path("/proc").glob("[0-9]*"):
     for fd in ("1", "2"):
         try:
+            if os.readlink(entry / "fd" / fd) in own:
+                continue
             with open(entry / "fd" / fd, "ab") as stream:
                 stream.write(bytes(8 * 1024 * 1024))
                 flooded += 1

@@ -16,6 +16,12 @@ Limits come from outside: prlimit(1) before bwrap starts, the host's own deadlin
 cgroup per grading (`grader.runner.cgroup`: memory with swap, processes, CPU quota and an
 equal weight). With that cgroup the run is `full` isolation; without one it is `reduced`,
 and `cgroup_missing` says what is missing and how to get it.
+
+Started by root, the sandbox would be root's processes on the host (its uid 10001 maps to
+the caller's), which the kernel exempts from RLIMIT_NPROC, and an escape would land as
+root. So root hands the run to an unprivileged host uid first (`setpriv`, HOST_UID, or
+GRADER_BWRAP_UID): its user namespace is then an ordinary user's and the process cap holds
+with or without a cgroup. The job folder is handed to that uid for the run.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from typing import Any
 import grader
 from grader.catalog.loader import bundled_pack_root
 from grader.errors import BackendUnavailable
+from grader.files import write_atomic
 from grader.runner import cgroup
 from grader.runner.backend import RunOutcome
 from grader.sandbox.jail import JAIL_ENV
@@ -60,6 +67,9 @@ ROOT_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 # the sandbox user when root starts bwrap (uid 10001 maps to the caller), so no whole /etc.
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives")
 OTHER_WAY = "or use --backend docker or local"
+# The host uid (and gid) a root caller runs the sandbox as: one no other process uses.
+HOST_UID = 10009
+HOST_UID_ENV = "GRADER_BWRAP_UID"
 
 
 @lru_cache(maxsize=1)
@@ -86,6 +96,42 @@ def _options() -> frozenset[str]:
     """What this bwrap supports: --size and --disable-userns are recent (0.8)."""
     usage = subprocess.run(["bwrap", "--help"], capture_output=True, text=True).stdout
     return frozenset(re.findall(r"^\s+(--[a-z0-9-]+)", usage, re.MULTILINE))
+
+
+def host_uid() -> int | None:
+    """The unprivileged host uid the sandbox runs as when root starts it; None when the
+    caller is not root or that uid cannot run it here (then RLIMIT_NPROC does not bind).
+    """
+    if os.geteuid() != 0:
+        return None
+    return _usable_uid(int(os.environ.get(HOST_UID_ENV) or HOST_UID))
+
+
+@lru_cache(maxsize=4)
+def _usable_uid(uid: int) -> int | None:
+    """`uid` if it can start bwrap and the grader's Python under it (probed once)."""
+    if uid == 0 or shutil.which("setpriv") is None:
+        return None
+    test = [*_drop_to(uid), "bwrap", "--unshare-all", "--unshare-user"]
+    test += ["--uid", SANDBOX_ID, "--ro-bind", "/", "/"]
+    test += [sys.executable, "-I", "-c", "import grader.sandbox.entrypoint"]
+    try:
+        done = subprocess.run(test, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return uid if done.returncode == 0 else None
+
+
+def _drop_to(uid: int) -> list[str]:
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+
+
+def _hand_over(root: Path, uid: int) -> None:
+    """Make the job folder `uid`'s, so the sandbox started as `uid` can read it."""
+    for folder, names, files in os.walk(root):
+        os.chown(folder, uid, uid, follow_symlinks=False)
+        for name in names + files:
+            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
 
 
 def bwrap_available() -> bool:
@@ -177,13 +223,16 @@ class BwrapBackend:
         group, why_not = cgroup.create(
             self._limits(limits.memory_mb), self.cgroup_parent
         )
+        uid = host_uid()
+        if uid is not None:
+            _hand_over(job.root, uid)
         results_read, results_write = os.pipe()
         log_read, log_write = os.pipe()
         timed_out = False
         log = LogStream(job.nonce, on_progress, keep=LOG_CHARS)
         try:
             proc = subprocess.Popen(
-                _argv(job, rlimits, results_write),
+                _argv(job, rlimits, results_write, uid),
                 cwd=job.root,
                 stdout=log_write,
                 stderr=log_write,
@@ -219,7 +268,8 @@ class BwrapBackend:
         if len(results) > RESULTS_MAX_BYTES:
             tail += f"\nthe results were larger than {RESULTS_MAX_BYTES} bytes"
         elif results:  # the host writes the one file; nothing inside can reach out/
-            job.results_path.write_bytes(results)
+            # The job folder may be the sandbox uid's: never write through a link in it.
+            write_atomic(job.results_path, results, folder=job.root)
         # 137: bwrap passing on a SIGKILL of the entrypoint. With no results and before the
         # deadline, only the kernel (or the cgroup) kills like that: for memory.
         died = cgroup_oom or "MemoryError" in tail or proc.returncode in (-9, 137)
@@ -228,7 +278,7 @@ class BwrapBackend:
             timed_out=timed_out,
             out_of_memory=died and not timed_out and not results,
             log_tail=tail,
-            integrity=_integrity(limits.memory_mb, rlimits, group, why_not),
+            integrity=_integrity(limits.memory_mb, rlimits, group, why_not, uid),
         )
 
 
@@ -268,17 +318,20 @@ def _collect(
     return bytes(results)
 
 
-def _argv(job: Job, rlimits: dict[str, int], results_fd: int) -> list[str]:
+def _argv(
+    job: Job, rlimits: dict[str, int], results_fd: int, uid: int | None = None
+) -> list[str]:
     prlimit = "prlimit"  # found on PATH by the probe, and under /usr inside
     outer = [prlimit, *(f"--{k}={v}" for k, v in rlimits.items()), "--"]
     # RLIMIT_NPROC counts the real uid's processes, so set on the host it would fail runs
     # whenever the caller's uid has many processes. Set inside the new user namespace it
     # counts only the sandbox's own processes (per-namespace counts, Linux 5.14+). The
-    # kernel exempts a real uid of root: for a root caller only a cgroup's pids.max binds.
+    # kernel exempts a real uid of root, so a root caller first drops to `uid`.
     inner = [prlimit, f"--nproc={PROCESSES}", "--"]
     entry = [sys.executable, "-I", "-m", "grader.sandbox.entrypoint", "/job"]
     env = ["--setenv", JAIL_ENV, "1", "--setenv", RESULTS_FD_ENV, str(results_fd)]
-    return [*outer, "bwrap", *_bwrap_args(job), *env, "--", *inner, *entry]
+    drop = _drop_to(uid) if uid is not None else []
+    return [*drop, *outer, "bwrap", *_bwrap_args(job), *env, "--", *inner, *entry]
 
 
 def _tmpfs(path: str) -> list[str]:
@@ -323,9 +376,11 @@ def _integrity(
     rlimits: dict[str, int],
     group: cgroup.Cgroup | None,
     why_not: str,
+    uid: int | None = None,
 ) -> dict[str, Any]:
     options = _options()
-    nproc = PROCESSES if os.getuid() else "not enforced: root's processes are exempt"
+    exempt = os.getuid() == 0 and uid is None
+    nproc = "not enforced: root's processes are exempt" if exempt else PROCESSES
     if group is not None and not group.missing:
         cgroup_note: Any = {"in_force": True, "limits": group.describe()}
     else:
@@ -341,6 +396,7 @@ def _integrity(
         "network": "none (empty network namespace)",
         "read_only_root": True,
         "user": f"{SANDBOX_ID}:{SANDBOX_ID}",
+        "host_user": os.getuid() if uid is None else uid,
         "capabilities": "all dropped",
         "no_new_privileges": True,
         "student_jail": "the submission's processes run in nested user, pid, mount, ipc, "
