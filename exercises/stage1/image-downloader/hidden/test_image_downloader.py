@@ -246,7 +246,7 @@ def test_downloads_run_at_the_same_time(tmp_path):
 @pytest.mark.core
 def test_never_more_fetches_than_workers(tmp_path, workers):
     """At most max_workers fetches run at once, and the pool uses all of them"""
-    fetch = FakeFetch(delay=0.05)
+    fetch = FakeFetch(delay=0.1)
     summary = download_all(
         URLS, tmp_path, fetch=fetch, today=lambda: DAY, max_workers=workers
     )
