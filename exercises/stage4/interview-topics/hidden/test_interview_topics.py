@@ -146,7 +146,7 @@ def test_io_task_sleeps_through_the_injected_sleep():
 @pytest.mark.points(3)
 @pytest.mark.core
 def test_fetch_all_runs_the_fetches_at_once():
-    """fetch_all's threads overlap: four fetches meet at a barrier"""
+    """fetch_all's four default threads overlap: four fetches meet at a barrier"""
     barrier = threading.Barrier(4, timeout=10)
 
     def fetch(url):
@@ -154,7 +154,7 @@ def test_fetch_all_runs_the_fetches_at_once():
         return url.upper()
 
     urls = ["a", "b", "c", "d"]
-    assert fetch_all(fetch, urls, max_workers=4) == {u: u.upper() for u in urls}
+    assert fetch_all(fetch, urls) == {u: u.upper() for u in urls}
 
 
 @pytest.mark.task(2)
@@ -191,13 +191,18 @@ def test_paint_marks_only_the_given_cells():
 @pytest.mark.task(3)
 @pytest.mark.points(1)
 def test_paint_with_ink_and_bounds():
-    """paint uses the ink given and raises IndexError for a cell outside"""
+    """paint uses the ink given; IndexError outside, ValueError for a negative size"""
     assert paint(1, 2, [(0, 0)], ink="*") == [["*", "."]]
     assert paint(0, 0, []) == []
     with pytest.raises(IndexError):
         paint(2, 2, [(2, 0)])
     with pytest.raises(IndexError):
         paint(2, 2, [(0, -1)])
+    with pytest.raises(IndexError):
+        paint(2, 2, [(0, 2)])
+    for rows, cols in [(-1, 2), (2, -1)]:
+        with pytest.raises(ValueError):
+            paint(rows, cols, [])
 
 
 DEFAULTS = {
@@ -251,6 +256,8 @@ def test_update_replaces_lists_and_adds_keys():
     assert got["lang"] == "zh"
     store.append("li", "plugins", "x")
     assert store.update("li", {})["ui"]["panels"] == ["search"]
+    got = store.update("li", {"theme": {"name": "dark"}})
+    assert got["theme"] == {"name": "dark"}
 
 
 @pytest.mark.task(3)
