@@ -50,9 +50,10 @@ __all__ = ["DECLARATION", "NO_NETWORK", "allowed_bases", "run"]
 DEFAULT_MAX_MB = 500
 BUILD_MEMORY_TEXT = f"{BUILD_LIMITS['memory'] / (1 << 30):g} GiB"
 DEFAULT_BUILD_SECONDS = 300.0
-NO_NETWORK = msg(
+NETWORK_HINT = msg(
     "the build has no network: vendor wheels in the context or use the provided base"
 )
+NO_NETWORK = NETWORK_HINT.text
 SIZE_HINT = msg(
     "use a multi-stage build, a slim base and no caches "
     "(pip install --no-cache-dir, rm -rf /var/lib/apt/lists/*)"
@@ -291,7 +292,7 @@ def _build_failure(build: Build, seconds: float) -> Message:
             memory=BUILD_MEMORY_TEXT,
         )
     elif NETWORK_RE.search(f"{build.step}\n{build.error}\n{build.tail()}"):
-        why = NO_NETWORK
+        why = NETWORK_HINT
     else:
         why = None
     if build.step and why is not None:

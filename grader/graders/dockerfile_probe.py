@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from grader.graders.dockerfile_build_state import LOG_LINES, Build, clip
+from grader.i18n.message import Message, msg
 from grader.runner.docker_backend import DEFAULT_IMAGE
 
 DEFAULT_HEALTH_SECONDS = 30.0
@@ -70,8 +71,9 @@ def probe(
     build: Build,
     options: dict[str, Any],
     probe_image: str = DEFAULT_IMAGE,
-) -> tuple[bool, str, str]:
+) -> tuple[bool, Message | str, str]:
     """Run the image until every health probe succeeds: (healthy, why not, container log).
+    Why not is a message (grader.i18n): the views render it in their reader's language.
 
     `health_url` is asked from outside the image: from our prober in `probe_image`, which
     shares only the student container's network namespace. `health_command` runs inside the
@@ -89,7 +91,10 @@ def probe(
             build.tag, labels=build.labels, **STUDENT_SANDBOX
         )
     except docker.errors.APIError as exc:
-        return False, f"the container did not start: {exc.explanation or exc}", ""
+        why = msg(
+            "the container did not start: {error}", error=str(exc.explanation or exc)
+        )
+        return False, why, ""
     deadline = time.monotonic() + seconds
     prober = None
     url_ok = not url
@@ -123,32 +128,55 @@ def probe(
                     if container.status in ("exited", "dead"):
                         return _exited(container, what)
                     last = _last_line(prober)
-                    why = f"never became healthy: GET {url} did not succeed within "
-                    why += f"{seconds:g} s" + (f" ({last})" if last else "")
+                    why = msg(
+                        "never became healthy: {what} did not succeed within "
+                        "{seconds:g} s{last}",
+                        what=f"GET {url}",
+                        seconds=seconds,
+                        last=f" ({last})" if last else "",
+                    )
                     return False, why, _log(container)
         if command and not command_ok:
             argv = ["/bin/sh", "-c", str(command)]
             try:
                 command_ok = _attempt(client, container.id, argv, deadline)
             except FileNotFoundError as exc:  # no retry makes a missing program appear
-                return False, f"the health probe cannot run in the image: {exc}", ""
+                why = msg(
+                    "the health probe cannot run in the image: {error}", error=str(exc)
+                )
+                return False, why, ""
         if url_ok and command_ok:
             return True, "", ""
         # The prober keeps its own deadline; it is given a little longer to report.
         if time.monotonic() + 0.5 >= deadline + (10 if url and not url_ok else 0):
             break
         time.sleep(0.5)
-    why = f"never became healthy: {what} did not succeed within {seconds:g} s"
+    why = msg(
+        "never became healthy: {what} did not succeed within {seconds:g} s{last}",
+        what=what,
+        seconds=seconds,
+        last="",
+    )
     logs = _log(container)
     if "read-only file system" in logs.lower():
-        why += " (the root filesystem is read-only while probing: write to /tmp)"
+        why = msg(
+            "never became healthy: {what} did not succeed within {seconds:g} s (the "
+            "root filesystem is read-only while probing: write to /tmp)",
+            what=what,
+            seconds=seconds,
+        )
     return False, why, logs
 
 
-def _exited(container: Any, what: str) -> tuple[bool, str, str]:
+def _exited(container: Any, what: str) -> tuple[bool, Message, str]:
     code = container.attrs.get("State", {}).get("ExitCode")
-    why = f"the container exited (code {code}) before {what} succeeded: its CMD"
-    return False, why + " must keep running (e.g. a server)", _log(container)
+    why = msg(
+        "the container exited (code {code}) before {what} succeeded: its CMD must keep "
+        "running (e.g. a server)",
+        code=code,
+        what=what,
+    )
+    return False, why, _log(container)
 
 
 def _last_line(container: Any) -> str:
