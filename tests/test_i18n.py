@@ -239,3 +239,29 @@ def test_grader_ci_speaks_grader_lang(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")  # the locale of a CI runner says nothing
     notes = [plain_line(n) for n in annotations_for(graded)]
     assert any("stage1/word-count: task 1: " in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "lang, first, read",
+    [
+        ("zh", "已在 ", "阅读 {root}/instructions.zh.md（English: instructions.md）"),
+        ("en", "Started stage1/word-count in ", "read {root}/instructions.md (中文: "),
+    ],
+)
+def test_grader_start_says_what_to_read_first_in_the_readers_language(
+    tmp_path, monkeypatch, lang: str, first: str, read: str
+) -> None:
+    from click.testing import CliRunner
+
+    from grader.cli import cli
+    from tests.conftest import FIXTURE_PACK
+
+    monkeypatch.setenv("GRADER_LANG", lang)
+    root = tmp_path / "wc"
+    result = CliRunner().invoke(
+        cli, ["--exercises", str(FIXTURE_PACK), "start", "word-count", str(root)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(first) and read.format(root=root) in lines[1]
+    assert f"cd {root} && grader test && grader submit" in lines[2]

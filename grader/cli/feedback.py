@@ -1,5 +1,6 @@
 """What a student reads after the scorecard: each failing task's hint and where its
-instructions are, and after a pass, what comes next on the path."""
+instructions are, and after a pass, what comes next on the path; and what to do first,
+after `grader start`."""
 
 from __future__ import annotations
 
@@ -72,6 +73,26 @@ def next_step(
         "every exercise of stage {stage} is passed: run `grader stage check {stage}`",
         stage=exercise.stage,
     )
+
+
+def start_lines(slug: str, root: str, lang: str) -> list[str]:
+    """What `grader start` says: the workspace, the instructions in the reader's language
+    first (the other one beside it), and the commands to run next."""
+    if lang == "zh":
+        read = msg(
+            "read {path} (English: {other})",
+            path=f"{root}/instructions.zh.md",
+            other="instructions.md",
+        )
+    else:
+        read = msg(
+            "read {path} (中文: {other})",
+            path=f"{root}/instructions.md",
+            other="instructions.zh.md",
+        )
+    then = msg("then {command}", command=f"cd {root} && grader test && grader submit")
+    started = msg("Started {slug} in {folder}", slug=slug, folder=root)
+    return [say(started, lang), "  " + say(read, lang), "  " + say(then, lang)]
 
 
 def print_next_step(console: Console, step: Message, lang: str) -> None:

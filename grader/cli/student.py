@@ -14,7 +14,7 @@ from rich.text import Text
 from grader.catalog import ExercisePack
 from grader.catalog.model import Exercise
 from grader.cli.checklist import print_checklist
-from grader.cli.feedback import next_step
+from grader.cli.feedback import next_step, start_lines
 from grader.cli.live_progress import grading_progress
 from grader.cli.exercise_list import print_exercises
 from grader.cli.render import FAILURES_SHOWN, print_scorecard
@@ -112,11 +112,8 @@ def start_command(ctx: click.Context, slug: str, directory: Path | None) -> None
     """
     exercise = pack_from(ctx).get(slug)
     workspace = start_workspace(exercise, directory or Path(exercise.slug))
-    click.echo(f"Started {exercise.qualified_slug} in {workspace.root}")
-    click.echo(
-        f"  read   {workspace.root / 'instructions.md'}  (中文: instructions.zh.md)"
-    )
-    click.echo(f"  then   cd {workspace.root} && grader test && grader submit")
+    lines = start_lines(exercise.qualified_slug, str(workspace.root), reader_language())
+    click.echo("\n".join(lines))
 
 
 @click.command(
@@ -153,7 +150,10 @@ def test_command(
         ready = print_checklist(console, card, reader_language())
         if not watch:
             sys.exit(EXIT_PASS if ready else EXIT_FAIL)
-        console.print("[dim]Waiting for a file to change (Ctrl+C stops) …[/dim]")
+        _ = translator(reader_language())
+        console.print(
+            Text(_("Waiting for a file to change (Ctrl+C stops) …"), style="dim")
+        )
         wait_for_change(workspace.root, exercise.submitted_files)
 
 
