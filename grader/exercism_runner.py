@@ -35,7 +35,7 @@ from grader.runner import NoSandboxWarning, get_backend
 from grader.scorecard.caps import cap_text
 from grader.scorecard.exports import exercism
 from grader.scorecard.exports._shared import hidden_tests, tests_check
-from grader.scorecard.exports.exercism import TestSource, readable_name, source_key
+from grader.scorecard.exports.exercism import TestSource, source_key
 from grader.scorecard.model import Scorecard, TestOutcome
 from grader.files import write_atomic
 
@@ -350,23 +350,36 @@ def exercism_results(
 ) -> dict[str, Any]:
     """The results document Exercism's Python runner writes for the same run.
 
-    Its rules: every test has a `task_id` (0 outside a concept exercise's tasks); a test
-    of a task is named with a trailing `~` and the tests are ordered by task, then name;
-    otherwise by the line each test is defined on, whatever its file (on the same
-    line, the file listed first). A skipped test passes.
-    Messages start with the exception's type. `output` is left out, as the reference
-    reports none for a test without subtests.
+    Its rules, followed here: every test has a `task_id` (0 outside a concept exercise's
+    tasks); each subtest is an entry of its own (`Name > test [variation #1]`), before
+    its test's; a test of a task is named with a trailing `~` and the tests are ordered by
+    task, then name; otherwise by the line each test is defined on, whatever its file (on
+    the same line, the file listed first). A skipped test passes. Messages start with the
+    exception's type. `output` is what the reference finds in the test's captured output,
+    which holds only pytest-subtests' progress letters here (see `_variation_outputs`).
     """
     ran = hidden_tests(card)
     if not ran:
         return error_results(_no_tests_message(card))
-    ordered = sorted(ran, key=lambda t: _line(sources.get(source_key(t.id))))
-    tests = [_entry(test, sources.get(source_key(test.id))) for test in ordered]
-    if any(t["task_id"] > 0 for t in tests):
+    entries: dict[str, _Entry] = {}
+    for test in sorted(ran, key=lambda t: _line(sources.get(source_key(t.id)))):
+        source = sources.get(source_key(test.id))
+        _replay(test, source.code if source else "", entries)
+    tests = [entry.as_json() for entry in entries.values()]
+    concept = False
+    for test in tests:
+        if "[variation" not in test["name"] and test["task_id"] > 0:
+            test["name"] += "~"
+            concept = True
+    if concept:
         tests.sort(key=lambda t: (t["task_id"], t["name"]))
     else:
         tests.sort(key=lambda t: t["task_id"])
     status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
+    if any(t.status not in ("passed", "skipped") for t in ran):
+        status = (
+            "fail"  # a failed subtest fails the run, whatever its test's entry says
+        )
     return {"version": exercism.VERSION, "status": status, "tests": tests}
 
 
@@ -382,29 +395,118 @@ def exercism_message(text: str) -> str:
 
 # A message that already names its exception (`ValueError: ...`, `StudentTimeout`).
 _TYPED = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Timeout)(:|$)")
-_STATUS = {
-    "passed": "pass",
-    "skipped": "pass",
-    "failed": "fail",
-    "error": "error",
-    "timeout": "error",
-}
+_VARIATIONS_FAILED = (
+    "One or more variations of this test failed. Details can be found under each "
+    "[variant#]."
+)
+# pytest-subtests' progress letter for a subtest's outcome (passed, failed, skipped).
+_LETTER = {"passed": ",", "skipped": "-"}
+_TRIM_NAME = re.compile(r"^(.+)(Test\.test_)")
 
 
-def _entry(test: TestOutcome, source: TestSource | None) -> dict[str, Any]:
+@dataclass
+class _Entry:
+    """One test of the reference's report, as its reporter builds it up."""
+
+    name: str
+    task_id: int
+    status: str = "pass"
+    message: str | None = None
+    test_code: str = ""
+    output: str | None = None
+
+    @property
+    def passing(self) -> bool:
+        return self.status == "pass"
+
+    def set(self, status: str, message: str | None) -> None:
+        self.status = status
+        if message:
+            self.message = message
+
+    def as_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "name": _TRIM_NAME.sub(r"\1 > ", self.name).replace("_", " "),
+            "status": self.status,
+        }
+        if self.message not in (None, "", " "):
+            entry["message"] = cap_text(self.message or "", exercism.MESSAGE_CHARS - 64)
+        entry["test_code"] = self.test_code
+        entry["task_id"] = self.task_id
+        output = (self.output or "").strip()
+        if len(output) > exercism.OUTPUT_CHARS:
+            marker = exercism.OUTPUT_MARKER
+            output = output[: exercism.OUTPUT_CHARS - len(marker)] + marker
+        if output not in ("", " "):
+            entry["output"] = output
+        return entry
+
+
+def _replay(test: TestOutcome, code: str, entries: dict[str, _Entry]) -> None:
+    """Feed one test's reports (its subtests', then its own) to the reference's rules."""
+    parts = test.id.split("::")
+    parent = ".".join(parts[1:]) or test.id
     task_id = int(test.task) if test.task is not None else 0
-    entry: dict[str, Any] = {
-        "name": readable_name(test.id) + ("~" if task_id > 0 else ""),
-        "status": _STATUS[test.status],
-    }
-    if entry["status"] != "pass" and test.message:
+    state = entries.setdefault(parent, _Entry(parent, task_id))
+    subtests = test.subtests or []
+    for sub in subtests:
+        name = parent if sub["msg"] is None else f"{parent} [{sub['msg']}]"
+        name = name.split(" (")[0]
+        entry = entries.setdefault(name, _Entry(name, 0))
+        if not entry.passing:
+            entry.output = ""
+            continue
+        if sub["status"] not in ("passed", "skipped"):
+            entry.set("fail", exercism_message(sub["message"]))
+        entry.test_code = code
+        if entry.task_id == 0 and "variation" in name:
+            owner = entries.get(name.split(" ")[0])
+            if owner is None:
+                continue
+            entry.task_id = owner.task_id
+            if entry.passing:
+                owner.status = entry.status
+            else:
+                owner.set("fail", _VARIATIONS_FAILED)
+            owner.test_code = entry.test_code
+    # The test's own reports: a test already failed by a subtest keeps only its output.
+    if not state.passing:
+        _variation_outputs(subtests, parts[-1], entries)
+        state.output = ""
+        return
+    own_failed = not any(s["status"] not in ("passed", "skipped") for s in subtests)
+    if own_failed and test.status in ("failed", "error", "timeout"):
         message = test.message
-        if test.status == "failed":
+        if test.status in ("failed", "error") and message:
             message = exercism_message(message)
-        entry["message"] = cap_text(message, exercism.MESSAGE_CHARS - 64)
-    entry["test_code"] = source.code if source else ""
-    entry["task_id"] = task_id
-    return entry
+        state.set("fail" if test.status == "failed" else "error", message)
+    state.test_code = code
+
+
+def _variation_outputs(
+    subtests: list[dict[str, Any]], method: str, entries: dict[str, _Entry]
+) -> None:
+    """The reference splits a failed test's captured output (what each subtest printed,
+    then pytest-subtests' progress letter for it: `,` passed, `u` failed) where a line
+    ends before a `u`, and gives variation N the Nth piece: rebuilt here from what each
+    subtest printed."""
+    captured = "".join(
+        sub.get("output", "") + _LETTER.get(sub["status"], "u") for sub in subtests
+    )
+    if not captured:
+        return
+    pieces = captured.split("\nu")
+    if pieces[0].startswith("u"):
+        pieces[0] = pieces[0][1:]
+    spaced: list[str] = []
+    for piece in pieces:
+        empties = len(piece) - len(piece.lstrip("u"))
+        spaced += [" "] * empties + [piece.lstrip("u")] if empties else [piece]
+    for number, piece in enumerate(spaced, start=1):
+        label = f"[variation #{number}]"
+        for name, entry in entries.items():
+            if label in name and method in name:
+                entry.output = piece
 
 
 def _line(source: TestSource | None) -> tuple[float, float]:

@@ -30,8 +30,6 @@ BEHAVIOURS = {
     "soup-recipe": "an editor file imported by the solution and the tests; tasks",
     "coin-sorter": "subtests, one entry each",
 }
-# Where we still differ from the reference (docs/exports.md, Exercism section).
-NOT_YET = {"coin-sorter": "subtests are not listed one by one yet"}
 
 
 def compared(document: dict[str, Any]) -> dict[str, Any]:
@@ -60,26 +58,11 @@ def grade(slug: str, backend: str, tmp_path: Path) -> dict[str, Any]:
     return json.loads(run.path.read_text(encoding="utf-8"))
 
 
-def cases() -> list[Any]:
-    return [
-        pytest.param(
-            slug,
-            marks=(
-                [pytest.mark.xfail(reason=NOT_YET[slug], strict=True)]
-                if slug in NOT_YET
-                else []
-            ),
-            id=slug,
-        )
-        for slug in BEHAVIOURS
-    ]
-
-
 def test_every_fixture_is_named_with_its_behaviour() -> None:
     assert sorted(p.name for p in FIXTURES.iterdir()) == sorted(BEHAVIOURS)
 
 
-@pytest.mark.parametrize("slug", cases())
+@pytest.mark.parametrize("slug", BEHAVIOURS)
 def test_local_backend_writes_the_reference_results(slug: str, tmp_path: Path) -> None:
     expected = json.loads((FIXTURES / slug / "results.json").read_text("utf-8"))
     ours = grade(slug, "local", tmp_path)
@@ -90,7 +73,7 @@ def test_local_backend_writes_the_reference_results(slug: str, tmp_path: Path) -
     ]
 
 
-@pytest.mark.parametrize("slug", cases())
+@pytest.mark.parametrize("slug", BEHAVIOURS)
 def test_docker_backend_writes_the_reference_results(
     slug: str, tmp_path: Path, docker_backend: Any
 ) -> None:

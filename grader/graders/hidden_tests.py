@@ -287,7 +287,8 @@ def fit_text(tests: list[TestOutcome], budget: int) -> None:
     Each text keeps its own visible marker of what was cut; a few tests are never cut.
     """
     originals = [
-        (t.message, t.output, [s["message"] for s in t.subtests or []]) for t in tests
+        (t.message, t.output, [(s["message"], s["output"]) for s in t.subtests or []])
+        for t in tests
     ]
     limit = OUTPUT_CHARS
     while _encoded_size(tests) > budget and limit > MIN_TEST_TEXT_CHARS:
@@ -295,8 +296,9 @@ def fit_text(tests: list[TestOutcome], budget: int) -> None:
         for test, (message, output, subtests) in zip(tests, originals):
             test.message = cap_text(message, limit)
             test.output = cap_text(output, limit)
-            for subtest, text in zip(test.subtests or [], subtests):
+            for subtest, (text, printed) in zip(test.subtests or [], subtests):
                 subtest["message"] = cap_text(text, limit)
+                subtest["output"] = cap_text(printed, limit)
 
 
 def outcome_json(test: TestOutcome) -> dict[str, Any]:

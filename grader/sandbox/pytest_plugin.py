@@ -148,6 +148,8 @@ def describe_failure(
 STUDENT_OUTPUT = "grader_student_output"
 # Room for cap_text's marker, which the student's output carries when it was cut.
 _MARKER_ROOM = 64
+# Subtests kept per test: a loop of them cannot fill the results file.
+MAX_SUBTESTS = 200
 
 
 def test_output(report: pytest.TestReport) -> str:
@@ -169,6 +171,9 @@ class JsonLinesReporter:
         self.stream = stream
         self.pending: dict[str, dict[str, Any]] = {}
         self.collect_errors: dict[str, pytest.ExceptionInfo[BaseException]] = {}
+        # The status and message of the last call report, for the subtest it belongs to.
+        self.last_call: tuple[str, str] = ("passed", "")
+        self.printed_seen: dict[str, int] = {}
 
     def write(self, record: dict[str, Any]) -> None:
         self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -234,12 +239,14 @@ class JsonLinesReporter:
         if report.when == "call" or (report.when == "setup" and not report.passed):
             # Subtests report before their test does: a failed one stays failed when the
             # test's own call report then passes.
+            self.last_call = (_status(report, call), "")
             if not (report.passed and record.get("status", "passed") != "passed"):
-                record["status"] = _status(report, call)
+                record["status"] = self.last_call[0]
             if call.excinfo is not None and not report.skipped:
                 record["message"], record["location"] = describe_failure(
                     call.excinfo, self.root
                 )
+                self.last_call = (self.last_call[0], record["message"])
             elif report.skipped:
                 record["message"] = cap_text(
                     (
@@ -260,6 +267,31 @@ class JsonLinesReporter:
                 call.excinfo, self.root
             )
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Each subtest on its test's record, in order: Exercism's runner lists them."""
+        context = getattr(report, "context", None)
+        record = self.pending.get(report.nodeid)
+        if context is None or record is None or report.when != "call":
+            return
+        # What the student's code printed so far in this test; this subtest's is the rest.
+        printed = next(
+            (v for n, v in report.user_properties if n == STUDENT_OUTPUT),
+            report.capstdout,
+        )
+        seen = self.printed_seen.get(report.nodeid, 0)
+        self.printed_seen[report.nodeid] = len(printed)
+        subtests = record.setdefault("subtests", [])
+        if len(subtests) < MAX_SUBTESTS:
+            status, message = self.last_call
+            subtests.append(
+                {
+                    "msg": context.msg if isinstance(context.msg, str) else None,
+                    "status": status,
+                    "message": message,
+                    "output": cap_text(printed[seen:], OUTPUT_CHARS + _MARKER_ROOM),
+                }
+            )
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(self, report: Any) -> tuple[str, str, str] | None:
         """No progress letter for subtests: written mid-test, it would land in the output."""
@@ -268,6 +300,7 @@ class JsonLinesReporter:
         return None
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        self.printed_seen.pop(nodeid, None)
         record = self.pending.pop(nodeid, None)
         if record is not None:
             record.setdefault("status", "error")

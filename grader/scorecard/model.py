@@ -44,6 +44,10 @@ class TestOutcome:
     duration: float = 0.0
     # A core test carries its task's lesson: the task's gate needs it to pass.
     core: bool = False
+    # Its subtests in the order they ran (`msg`, `status`, `message`, `output` each: what
+    # the student's code printed during that subtest), for the exports
+    # that list them (Exercism's); absent from the JSON when there are none.
+    subtests: list[dict[str, Any]] | None = None
 
 
 TEST_OUTCOME_FIELDS = (
@@ -57,6 +61,7 @@ TEST_OUTCOME_FIELDS = (
     "output",
     "duration",
     "core",
+    "subtests",
 )
 
 
