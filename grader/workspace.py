@@ -139,11 +139,14 @@ def _read_marker(folder: Path) -> Workspace:
     return Workspace(root=folder, slug=str(slug))
 
 
-def save_scorecard(workspace: Workspace, card: Scorecard) -> Path:
+def save_scorecard(
+    workspace: Workspace, card: Scorecard, *, trusted: Path | None = None
+) -> Path:
     """Store a scorecard under .grader/scorecards/ with a sortable, unique name.
 
-    Never through a link below the workspace, and never over another scorecard: a grading
-    saving in the same microsecond as another (two `grader submit` at once) adds a number.
+    Never through a link below `trusted` (by default the workspace; `grader ci` gives the
+    repository), and never over another scorecard: a grading saving in the same
+    microsecond as another (two `grader submit` at once) adds a number.
     """
     name = card.exercise.slug.replace("/", "_")
     stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
@@ -151,7 +154,9 @@ def save_scorecard(workspace: Workspace, card: Scorecard) -> Path:
         suffix = "" if number == 1 else f"-{number}"
         path = workspace.scorecards_dir / f"{stamp}{suffix}_{name}.json"
         try:
-            serialize.write(card, path, folder=workspace.root, exclusive=True)
+            serialize.write(
+                card, path, folder=trusted or workspace.root, exclusive=True
+            )
         except FileExistsError:
             continue
         return path

@@ -174,3 +174,35 @@ def test_a_ci_artifacts_folder_planted_in_the_repository_is_refused(
     assert untouched(elsewhere)
     # Its own scorecard was saved in the workspace, where the student looks.
     assert len(list((workspace / ".grader" / "scorecards").iterdir())) == 1
+
+
+def test_a_folder_of_the_repository_swapped_for_a_link_mid_ci_is_refused(
+    word_count: Exercise,
+    card: Scorecard,
+    pack: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`grader ci` found `group/ws` as real folders; while it grades, `group` becomes a
+    link to a folder laid out the same. The save follows no link from the repository."""
+    from grader.ci import run as ci_run
+
+    repo = tmp_path / "repo"
+    start_workspace(word_count, repo / "group" / "ws")
+    decoy = tmp_path / "decoy"
+    (decoy / "ws" / ".grader" / "scorecards").mkdir(parents=True)
+
+    def swap_then_grade(**_: object):  # type: ignore[no-untyped-def]
+        def grade(workspace: Workspace) -> Scorecard:
+            (repo / "group").rename(repo / "group-real")
+            (repo / "group").symlink_to(decoy, target_is_directory=True)
+            return card
+
+        return grade
+
+    monkeypatch.setattr(ci_run, "local_grading", swap_then_grade)
+    with pytest.raises(UnsafeWriteError, match=r"the folder .*repo/group is a symlink"):
+        grade_repository(
+            repo=repo, changed_since=None, out=None, pack=pack, backend=LocalBackend
+        )
+    assert untouched(decoy)

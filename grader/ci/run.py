@@ -102,7 +102,8 @@ def grade_repository(
         progress(f"[{number}/{total}] {shown}: grading {log_text(workspace.slug)} ...")
         clock = time.monotonic()
         card = grade(workspace)
-        saved = save_scorecard(workspace, card)
+        # The repository is the student's: no link is followed from its root down.
+        saved = save_scorecard(workspace, card, trusted=repo)
         copied = out / _artifact_name(folder, card)
         serialize.write(card, copied, folder=trusted)
         progress(
