@@ -148,11 +148,12 @@ def _parts_below(path: Path, top: Path) -> tuple[str, ...]:
 
 
 def _open_child(fd: int, name: str, shown: Path, target: Path, create: bool) -> int:
-    for _ in range(2):  # a folder made (or removed) by someone else in between: retry
+    tries = 3  # a folder made (or removed) by someone else in between: try again
+    for attempt in range(1, tries + 1):
         try:
             return os.open(name, _FOLDER_FLAGS, dir_fd=fd)
         except FileNotFoundError:
-            if not create:
+            if not create or attempt == tries:
                 raise
             with contextlib.suppress(FileExistsError):
                 os.mkdir(name, 0o777, dir_fd=fd)
@@ -160,7 +161,7 @@ def _open_child(fd: int, name: str, shown: Path, target: Path, create: bool) -> 
             if exc.errno not in (errno.ENOTDIR, errno.ELOOP):
                 raise
             raise _not_a_folder(fd, name, shown, target) from None
-    return os.open(name, _FOLDER_FLAGS, dir_fd=fd)
+    raise AssertionError("unreachable: the last try returns or raises")
 
 
 def _not_a_folder(fd: int, name: str, shown: Path, target: Path) -> UnsafeWriteError:

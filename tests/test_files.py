@@ -145,3 +145,26 @@ def test_the_refusal_reads_as_one_sentence(tmp_path: Path) -> None:
         write_atomic(tmp_path / "link" / "card.json", "x", folder=tmp_path)
     assert str(caught.value).startswith("refusing to write ")
     assert "[Errno" not in str(caught.value)
+
+
+def test_a_link_planted_where_a_folder_is_being_made_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other race: the folder is missing, and a link appears before mkdir."""
+    from grader import files
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "ws").mkdir()
+    real_mkdir = os.mkdir
+
+    def plant_first(name, mode=0o777, *, dir_fd=None):  # type: ignore[no-untyped-def]
+        if name == "scorecards":
+            os.symlink(elsewhere, name, dir_fd=dir_fd)
+        return real_mkdir(name, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(files.os, "mkdir", plant_first)
+    target = tmp_path / "ws" / "scorecards" / "card.json"
+    with pytest.raises(UnsafeWriteError, match="scorecards is a symlink"):
+        write_atomic(target, "x", folder=tmp_path / "ws")
+    assert list(elsewhere.iterdir()) == []
