@@ -146,3 +146,53 @@ def test_the_api_and_exports_stay_english(course) -> None:
         assert missing["error"] == "unknown_stage" and missing["message"].isascii()
         export = client.get("/api/v1/export.csv", headers=teacher).text
         assert export.isascii() and export.startswith("student,pseudonym,")
+
+
+def _record(app: FastAPI, card, token: str, score: float) -> None:
+    """Submit for real; record `card` with `score` as the grading's outcome."""
+    with TestClient(app) as client:
+        response = upload(client, token, workspace_archive())
+        assert response.status_code == 202, response.text
+        sid = response.json()["id"]
+    with app.state.context.db.session() as session:
+        job_id = latest_job(session, sid).id
+    ref = ExerciseRef(slug="stage1/word-count", stage=1, version="1.0.0")
+    status = "pass" if score >= 80 else "fail"
+    finish_job(
+        app.state.context.db,
+        job_id,
+        replace(card, score=score, status=status, exercise=ref),
+    )
+
+
+@pytest.mark.parametrize("database_url", [None], ids=["sqlite"])
+def test_the_board_in_chinese_in_chromium(
+    course, chromium, graded_cards, tmp_path: Path
+) -> None:
+    from tests.leaderboard.conftest import LiveServer
+
+    app, tokens = course
+    for name, score in (("Wang Wei", 72.5), ("李娜", 91.0)):
+        with app.state.context.db.session() as session:
+            token = auth.add_student(session, name).token
+        _record(app, graded_cards["reference"], token, score)
+    with LiveServer(app) as live:
+        context = chromium.new_context(
+            locale="zh-CN", viewport={"width": 1280, "height": 800}
+        )
+        page = context.new_page()
+        page.goto(live.url + "/")
+        page.wait_for_url("**/signin?next=*")
+        page.get_by_label("你的令牌").fill(tokens["teacher"])
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(live.url + "/")
+        page.goto(live.url + "/?stage=1")
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        assert page.locator("h1").inner_text() == "班级排行榜 · 阶段 1"
+        names = page.locator("tbody td:nth-child(2)").all_inner_texts()
+        assert [n.strip() for n in names] == ["Ann", "李娜", "Wang Wei"]
+        headers = page.locator("thead th").all_inner_texts()
+        assert headers[1:4] == ["学生", "通过", "得分"]
+        page.screenshot(path=str(tmp_path / "board-zh-1280px.png"), full_page=True)
+        context.close()
+    assert (tmp_path / "board-zh-1280px.png").stat().st_size > 5_000
