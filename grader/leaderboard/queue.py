@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import CursorResult, and_, case, exists, func, select, update
+from sqlalchemy import CursorResult, and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from grader.clock import utc_now
@@ -81,34 +81,56 @@ def fair_order(session: Session, *, limit: int | None = None) -> list[int]:
     job running waits (one job per student at a time), and among the others the student
     served longest ago (or never) goes first, their oldest job first. One student's flood
     of uploads thus delays a classmate by one job at most.
+
+    Three plain queries (the queued jobs, the busy students, when each waiting student was
+    last served: `Account.served_at`, written by `claim`) and a sort here: the order costs
+    O(n log n) in the queued jobs, not a correlated count per job over all the class's
+    jobs (which took a second per upload with 800 jobs queued).
     """
-    other, theirs = aliased(Job), aliased(Submission)
-    last_served = (
-        select(func.max(other.started_at))
-        .join(theirs, theirs.id == other.submission_id)
-        .where(theirs.account_id == Submission.account_id)
-        .scalar_subquery()
-    )
-    mine, own = aliased(Job), aliased(Submission)
-    turn = (  # 1 for the student's oldest queued job, 2 for the next...
-        select(func.count(mine.id))
-        .join(own, own.id == mine.submission_id)
-        .where(
-            mine.status == QUEUED,
-            own.account_id == Submission.account_id,
-            mine.id <= Job.id,
-        )
-        .scalar_subquery()
-    )
-    query = (
-        select(Job.id)
+    queued = session.execute(
+        select(Job.id, Submission.account_id)
         .join(Submission, Submission.id == Job.submission_id)
-        .where(Job.status == QUEUED, ~_student_busy(Submission.account_id))
-        .order_by(turn, case((last_served.is_(None), 0), else_=1), last_served, Job.id)
+        .where(Job.status == QUEUED)
+        .order_by(Job.id)
+    ).all()
+    if not queued:
+        return []
+    busy = set(
+        session.scalars(
+            select(Submission.account_id)
+            .join(Job, Job.submission_id == Submission.id)
+            .where(Job.status == RUNNING)
+            .distinct()
+        )
     )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query))
+    waiting = (
+        select(Submission.account_id)
+        .join(Job, Job.submission_id == Submission.id)
+        .where(Job.status == QUEUED)
+    )
+    served = {
+        account: as_utc(started)
+        for account, started in session.execute(
+            select(Account.id, Account.served_at).where(
+                Account.id.in_(waiting), Account.served_at.is_not(None)
+            )
+        )
+    }
+    turns: dict[int, int] = {}
+    ranked = []
+    for job_id, account in queued:  # oldest first: a student's turn counts up
+        turns[account] = turns.get(account, 0) + 1
+        if account in busy:
+            continue
+        last = served.get(account)
+        never = last is None
+        ranked.append((turns[account], not never, last or _EPOCH, job_id))
+    ranked.sort()
+    ids = [job_id for *_, job_id in ranked]
+    return ids if limit is None else ids[:limit]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def next_queued(db: Database) -> int | None:
@@ -135,6 +157,7 @@ def claim(db: Database, job_id: int) -> bool:
         session.execute(
             update(Account).where(Account.id == account_id).values(role=Account.role)
         )
+        now = utc_now()
         result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(Job)
             .where(
@@ -142,7 +165,7 @@ def claim(db: Database, job_id: int) -> bool:
                 Job.status == QUEUED,
                 ~_student_busy(account_id),
             )
-            .values(status=RUNNING, started_at=utc_now(), attempts=Job.attempts + 1)
+            .values(status=RUNNING, started_at=now, attempts=Job.attempts + 1)
             .execution_options(synchronize_session=False)
         )
         claimed = result.rowcount
@@ -153,6 +176,9 @@ def claim(db: Database, job_id: int) -> bool:
                 update(Submission)
                 .where(Submission.id == job.submission_id)
                 .values(status=RUNNING)
+            )
+            session.execute(
+                update(Account).where(Account.id == account_id).values(served_at=now)
             )
         return bool(claimed)
 

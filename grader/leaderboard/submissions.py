@@ -131,9 +131,19 @@ def _store(
         )
         session.add(submission)
         session.flush()
-        job = queue.enqueue(session, submission, reason="submit")
-        where = queue.position(session, job)
-        return Accepted(submission_id, job.id, exercise.qualified_slug, where)
+        job_id = queue.enqueue(session, submission, reason="submit").id
+    # Read after the commit, outside the write lock: every upload of the class waits on
+    # that lock, and the place in line reads the whole queue.
+    return Accepted(
+        submission_id, job_id, exercise.qualified_slug, place_in_line(db, job_id)
+    )
+
+
+def place_in_line(db: Database, job_id: int) -> int | None:
+    """The job's place in the queue (`queue.position`), read in its own session."""
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        return queue.position(session, job) if job is not None else None
 
 
 def check_rate_limit(session: Session, *, settings: Settings, account_id: int) -> None:
@@ -209,8 +219,8 @@ def regrade(db: Database, submission_id: str, reason: str = "") -> Accepted:
         job.regrade_id = new_regrade(
             session, exercise=submission.exercise, scope="one", reason=reason
         ).id
-        where = queue.position(session, job)
-        return Accepted(submission_id, job.id, submission.exercise, where)
+        job_id, exercise = job.id, submission.exercise
+    return Accepted(submission_id, job_id, exercise, place_in_line(db, job_id))
 
 
 def submission_view(

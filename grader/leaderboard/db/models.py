@@ -57,6 +57,9 @@ class Account(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     token_issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # When a worker last started grading one of this student's jobs (the fair queue's
+    # "served longest ago"); written by the claim, which locks this row anyway.
+    served_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     submissions: Mapped[list["Submission"]] = relationship(back_populates="account")
 
