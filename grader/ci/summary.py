@@ -128,7 +128,9 @@ def _row(graded: GradedWorkspace, lang: str = "en") -> str:
     checks = " · ".join(
         f"{_plain(c.id)} {c.score:g}/{c.max_score:g}" for c in card.checks
     )
-    backend = card.runner.backend + ("" if card.runner.sandboxed else " (no sandbox)")
+    backend = card.runner.backend
+    if not card.runner.sandboxed:
+        backend = say(msg("{backend} (no sandbox)", backend=backend), lang)
     cells = [
         _plain(card.exercise.slug),
         markdown_code(graded.folder, table_cell=True),

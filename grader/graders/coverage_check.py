@@ -167,11 +167,11 @@ def run(ctx: CheckContext, config: CheckConfig) -> CheckResult:
             details=details,
         )
     if percent < threshold:
-        missing = "; ".join(
-            f"{path} lines {_ranges(info['missing_lines'])}"
+        missing = [
+            msg("{path} lines {lines}", path=path, lines=_ranges(info["missing_lines"]))
             for path, info in report["files"].items()
             if info["missing_lines"]
-        )
+        ]
         return result(
             "coverage",
             "fail",

@@ -132,8 +132,10 @@ def summary(check: CheckResult, md: Markdown) -> list[str]:
     if not failing:
         return []
     label = md.text(md.say(msg("Failing tests")))
-    count = md.say(msg("{failing} of {total}", failing=len(failing), total=len(tests)))
-    lines = [f"**{label}** ({md.text(count)}):", ""]
+    count = md.say(
+        msg("({failing} of {total}):", failing=len(failing), total=len(tests))
+    )
+    lines = [f"**{label}** {md.text(count)}", ""]
     lines += [md.test(t) for t in failing[: md.first_n]]
     if len(failing) > md.first_n:
         more = msg("… and {count} more", count=len(failing) - md.first_n)
