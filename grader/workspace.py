@@ -51,7 +51,10 @@ def start_workspace(exercise: Exercise, dest: Path) -> Workspace:
             "(your existing work is left untouched)"
         )
     dest.mkdir(parents=True, exist_ok=True)
-    _copy_tree(exercise.starter_dir, dest, dest)
+    if exercise.repository is not None:
+        _generate_repository(exercise, dest)
+    else:
+        _copy_tree(exercise.starter_dir, dest, dest)
     for name in ("instructions.md", "instructions.zh.md"):
         _copy_file(exercise.root / name, dest / name, dest)
     if exercise.data_dir.is_dir():
@@ -65,6 +68,37 @@ def start_workspace(exercise: Exercise, dest: Path) -> Workspace:
     ):
         write_atomic(dest / MARKER_DIR / name, text, folder=dest, mode=0o644)
     return Workspace(root=dest, slug=exercise.qualified_slug)
+
+
+# What `grader start` adds beside a Git exercise's repository: never part of its history.
+_NOT_COMMITTED = (
+    "/instructions.md",
+    "/instructions.zh.md",
+    f"/{MARKER_DIR}/",
+    "/data/",
+)
+
+
+def _generate_repository(exercise: Exercise, dest: Path) -> None:
+    """A Git exercise's starter: the repository its generator creates in `dest`.
+
+    The generator runs with a clean git environment (no global or system config), so
+    every student starts from the same commits. git leaves the grader's files out.
+    """
+    from grader.runner.repository import RepositoryError, generate_repository
+
+    try:
+        generate_repository(exercise, dest)
+    except RepositoryError as exc:
+        raise WorkspaceError(
+            f"could not create the exercise's repository in {dest}: {exc}; check that "
+            "git is installed (`git --version`), then run `grader start` again into an "
+            "empty folder"
+        ) from None
+    exclude = dest / ".git" / "info" / "exclude"
+    before = exclude.read_text(encoding="utf-8") if exclude.is_file() else ""
+    lines = "".join(f"{name}\n" for name in _NOT_COMMITTED)
+    write_atomic(exclude, before + lines, folder=dest, mode=0o644)
 
 
 def _copy_tree(source: Path, target: Path, root: Path) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from grader.runner.submission import shadowed_module
 from grader.scorecard.model import Scorecard, outcomes_of
 
 MIN_HIDDEN_TESTS = 15
+# A Git exercise's reference: the steps that resolve its generated repository.
+RESOLVE_SCRIPT = "resolve.sh"
 
 
 @dataclass
@@ -41,11 +46,21 @@ def validate_exercise_dir(root: Path, backend: Backend) -> Validation:
     report.problems.extend(layout_problems(exercise))
     if report.problems:
         return report
+    from grader.runner.repository import RepositoryError
+
+    try:
+        _grade_both(exercise, report, backend)
+    except RepositoryError as exc:
+        report.problems.append(f"{exercise.root}: {exc}")
+    return report
+
+
+def _grade_both(exercise: Exercise, report: Validation, backend: Backend) -> None:
+    """Grade the reference (full marks, every gate) and the starter (0, no task gate)."""
     from grader.pipeline import grade_workspace
 
-    reference = grade_workspace(
-        exercise.reference_dir, exercise=exercise, backend=backend
-    )
+    with graded_folder(exercise, "reference") as folder:
+        reference = grade_workspace(folder, exercise=exercise, backend=backend)
     report.problems.extend(reference_problems(reference))
     report.problems.extend(suite_problems(exercise, reference))
     tests = reference.check("tests")
@@ -54,9 +69,30 @@ def validate_exercise_dir(root: Path, backend: Backend) -> Validation:
     coverage = reference.check("coverage")
     if coverage is not None and "percent" in coverage.details:
         report.facts.append(f"reference coverage {coverage.details['percent']:.1f}%")
-    starter = grade_workspace(exercise.starter_dir, exercise=exercise, backend=backend)
+    with graded_folder(exercise, "starter") as folder:
+        starter = grade_workspace(folder, exercise=exercise, backend=backend)
     report.problems.extend(starter_problems(exercise, starter))
-    return report
+
+
+@contextmanager
+def graded_folder(exercise: Exercise, which: str) -> Iterator[Path]:
+    """The folder graded as the starter or the reference.
+
+    A Git exercise has no such folder: its starter is the repository its generator
+    creates (stopped mid-merge), its reference that repository after reference/resolve.sh.
+    """
+    if exercise.repository is None:
+        yield exercise.starter_dir if which == "starter" else exercise.reference_dir
+        return
+    from grader.runner.repository import apply_script, generate_repository
+
+    with tempfile.TemporaryDirectory(prefix=f"grader-{which}-") as scratch:
+        repo = Path(scratch) / exercise.slug
+        repo.mkdir()
+        generate_repository(exercise, repo)
+        if which == "reference":
+            apply_script(exercise.reference_dir / RESOLVE_SCRIPT, repo, exercise)
+        yield repo
 
 
 def starter_problems(exercise: Exercise, starter: Scorecard) -> list[str]:
@@ -85,7 +121,16 @@ def layout_problems(exercise: Exercise) -> list[str]:
     for name in ("instructions.md", "instructions.zh.md"):
         if not (root / name).is_file():
             problems.append(f"{root / name}: missing")
-    for folder in (exercise.starter_dir, exercise.reference_dir):
+    folders = [exercise.reference_dir]
+    # A Git exercise has no starter folder: its starter is its generated repository.
+    if exercise.repository is None:
+        folders.insert(0, exercise.starter_dir)
+    elif not (exercise.reference_dir / RESOLVE_SCRIPT).is_file():
+        problems.append(
+            f"{exercise.reference_dir / RESOLVE_SCRIPT}: missing; a Git exercise's "
+            "reference is its generated repository after this script's resolution"
+        )
+    for folder in folders:
         for rel in exercise.solution_files + exercise.test_files:
             if not (folder / rel).is_file():
                 problems.append(f"{folder / rel}: missing")

@@ -12,11 +12,13 @@ from typing import Any
 
 from grader.catalog.hints import HINT_FILES, read_hints
 from grader.catalog.model import (
+    DEFAULT_MAX_BUNDLE_KB,
     DEFAULT_PASS_PERCENT,
     DEFAULT_TASK_MINIMUM,
     CheckConfig,
     Exercise,
     Limits,
+    Repository,
     Task,
 )
 from grader.errors import ExerciseError
@@ -78,6 +80,24 @@ def load_exercise(root: Path) -> Exercise:
     return _exercise_from_toml(raw, root)
 
 
+def _repository(raw: dict[str, Any], root: Path) -> Repository | None:
+    """A Git exercise's [repository] table; its generator must be a file in the exercise."""
+    table = raw.get("repository")
+    if table is None:
+        return None
+    script = (root / table["generator"]).resolve()
+    if not script.is_relative_to(root.resolve()) or not script.is_file():
+        raise ExerciseError(
+            f"{root / 'exercise.toml'}: repository.generator: {table['generator']!r} is "
+            "not a file inside the exercise folder; name the Python script that creates "
+            "the starter repository, relative to the exercise (e.g. repository/generate.py)"
+        )
+    return Repository(
+        generator=table["generator"],
+        max_bundle_kb=int(table.get("max_bundle_kb", DEFAULT_MAX_BUNDLE_KB)),
+    )
+
+
 def _exercise_from_toml(raw: dict[str, Any], root: Path) -> Exercise:
     files = raw["files"]
     task_ids = {t["id"] for t in raw["tasks"]}
@@ -122,6 +142,7 @@ def _exercise_from_toml(raw: dict[str, Any], root: Path) -> Exercise:
         ),
         order=int(raw.get("order", 0)),
         prerequisites=tuple(raw.get("prerequisites", [])),
+        repository=_repository(raw, root),
     )
 
 

@@ -31,6 +31,19 @@ class Limits:
     max_file_kb: int = 256
 
 
+# A Git exercise's bundle travels into the sandbox as this submitted file.
+BUNDLE_NAME = "repository.bundle"
+DEFAULT_MAX_BUNDLE_KB = 1024
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A Git exercise's repository: generated at `grader start`, submitted as a bundle."""
+
+    generator: str  # a Python script in the exercise folder: `python GENERATOR DEST`
+    max_bundle_kb: int = DEFAULT_MAX_BUNDLE_KB
+
+
 @dataclass(frozen=True)
 class CheckConfig:
     """One check as exercise.toml configures it: its weight and its own options."""
@@ -60,6 +73,8 @@ class Exercise:
     # The exercise's place on the learning path (lower first), and what comes before it.
     order: int = 0
     prerequisites: tuple[str, ...] = ()
+    # Set for a Git exercise: the workspace is a repository, submitted whole as a bundle.
+    repository: Repository | None = None
 
     @property
     def qualified_slug(self) -> str:
@@ -69,6 +84,11 @@ class Exercise:
     def submitted_files(self) -> tuple[str, ...]:
         """Every path a submission may contain: nothing else enters the sandbox."""
         return self.solution_files + self.test_files + self.extra_files
+
+    @property
+    def generator_path(self) -> Path | None:
+        """The script that creates a Git exercise's starter repository."""
+        return self.root / self.repository.generator if self.repository else None
 
     @property
     def starter_dir(self) -> Path:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from grader.catalog.model import Exercise
+from grader.catalog.model import BUNDLE_NAME, Exercise
 from grader.registry.checks import tool_modules
 from grader.scorecard.model import SubmittedFile
 
@@ -98,12 +98,37 @@ def collect_submission(workspace: Path, exercise: Exercise) -> Submission:
         files.append(
             SubmittedFile(path=rel, size=size, sha256=hashlib.sha256(data).hexdigest())
         )
+    if exercise.repository is not None and not problems:
+        _add_bundle(workspace, exercise, files, contents, problems)
     return Submission(
         files=files,
         contents=contents,
         problems=problems,
         ignored=ignored_influential(workspace),
     )
+
+
+def _add_bundle(
+    workspace: Path,
+    exercise: Exercise,
+    files: list[SubmittedFile],
+    contents: dict[str, bytes],
+    problems: list[str],
+) -> None:
+    """A Git exercise sends its whole repository as one bundle; never the .git folder."""
+    from grader.runner.repository import bundle_repository
+
+    data, found = bundle_repository(workspace, exercise)
+    problems.extend(found)
+    if not found:
+        contents[BUNDLE_NAME] = data
+        files.append(
+            SubmittedFile(
+                path=BUNDLE_NAME,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        )
 
 
 def ignored_influential(workspace: Path) -> list[str]:

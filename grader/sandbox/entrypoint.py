@@ -23,7 +23,7 @@ from typing import Any
 from grader.catalog.model import CheckConfig
 from grader.graders.base import CheckContext, result, timed
 from grader.registry.checks import declaration, runs_in
-from grader.sandbox import jail
+from grader.sandbox import git_bundle, jail
 from grader.i18n.message import Message, msg
 from grader.sandbox.progress import ProgressWriter, progress_token, use_writer
 from grader.sandbox.results import RESULTS_FD_ENV, RESULTS_MAX_BYTES, RESULTS_NAME
@@ -113,6 +113,8 @@ def run_job(job_root: Path) -> dict[str, Any]:
         jail=jail.enabled(),
     )
     prepare_work(ctx)
+    # A Git exercise: its bundle is cloned for the hidden suite before any check runs.
+    git_bundle.unpack(submission, ctx.trusted_work, owner=ctx.trusted_uid)
     configs = [
         CheckConfig(**c) for c in spec["checks"] if runs_in(c["id"]) == "sandbox"
     ]

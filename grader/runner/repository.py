@@ -1,0 +1,176 @@
+"""A Git exercise's repository on the host: generated at `grader start`, sent as a bundle.
+
+Git runs here with a clean environment: the user's global and system configuration take
+no part (a generated repository is the same on every machine, its hashes included), no
+prompt, no hook, no fsmonitor.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.catalog.model import Exercise
+
+GENERATE_SECONDS = 60.0
+GIT_SECONDS = 60.0
+# What the student's repository must not be in the middle of, and how to finish it.
+_UNFINISHED = (
+    ("MERGE_HEAD", "a merge", "`git commit` (or `git merge --continue`)"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick", "`git cherry-pick --continue`"),
+    ("REVERT_HEAD", "a revert", "`git revert --continue`"),
+    ("rebase-merge", "a rebase", "`git rebase --continue` (or `git rebase --abort`)"),
+    ("rebase-apply", "a rebase", "`git rebase --continue` (or `git rebase --abort`)"),
+)
+# Options that keep the repository's own settings from running anything.
+SAFE_OPTIONS = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
+
+
+class RepositoryError(Exception):
+    """A generator or a script that failed; the message says which and why."""
+
+
+def clean_git_env(home: Path) -> dict[str, str]:
+    """Only what git needs: no global or system config, no inherited GIT_* variable."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "TMPDIR", "SYSTEMROOT")}
+    env.update(
+        HOME=str(home),
+        LC_ALL="C",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_TERMINAL_PROMPT="0",
+        GIT_EDITOR="true",
+        GIT_AUTHOR_NAME="Grader",
+        GIT_AUTHOR_EMAIL="grader@example.invalid",
+        GIT_COMMITTER_NAME="Grader",
+        GIT_COMMITTER_EMAIL="grader@example.invalid",
+    )
+    return env
+
+
+def generate_repository(exercise: Exercise, dest: Path) -> None:
+    """Run the exercise's generator: it creates the starter repository in `dest`."""
+    script = exercise.generator_path
+    if script is None:
+        raise RepositoryError(f"{exercise.qualified_slug} is not a Git exercise")
+    _run([sys.executable, "-I", str(script), str(dest.resolve())], dest, script)
+
+
+def apply_script(script: Path, repo: Path, exercise: Exercise) -> None:
+    """Run an author's shell script (a resolution, a wrong answer) inside `repo`.
+
+    The script finds the exercise's reference files through $REFERENCE.
+    """
+    extra = {"REFERENCE": str(exercise.reference_dir)}
+    _run(["sh", "-eu", str(script)], repo, script, extra)
+
+
+def _run(
+    command: list[str], cwd: Path, script: Path, extra: dict[str, str] | None = None
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="grader-git-home-") as home:
+        env = {**clean_git_env(Path(home)), **(extra or {})}
+        try:
+            done = subprocess.run(
+                command,
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=GENERATE_SECONDS,
+                check=False,
+            )
+        except FileNotFoundError as exc:
+            raise RepositoryError(
+                f"cannot run {script}: {exc.filename} is not installed"
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise RepositoryError(
+                f"{script} ran longer than {GENERATE_SECONDS:g} s and was stopped"
+            ) from None
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise RepositoryError(
+            f"{script} failed (exit code {done.returncode}): " + " | ".join(tail)
+        )
+
+
+def bundle_repository(workspace: Path, exercise: Exercise) -> tuple[bytes, list[str]]:
+    """`git bundle create --all` of the workspace's repository, or the problems that stop it.
+
+    The repository must sit at the workspace's root, be in no merge, rebase or cherry-pick,
+    and have nothing uncommitted: what is graded is what was committed.
+    """
+    assert exercise.repository is not None
+    git_dir = workspace / ".git"
+    if git_dir.is_symlink() or not git_dir.is_dir():
+        return b"", [
+            f"{workspace} is not a git repository (no .git folder at its root); this "
+            "exercise is graded from its repository: start again with "
+            f"`grader start {exercise.slug} NEW_DIR` and redo your commits there"
+        ]
+    for name, what, finish in _UNFINISHED:
+        if (git_dir / name).exists():
+            return b"", [
+                f"{what} is still in progress in {workspace}; finish it with {finish}, "
+                "then submit again"
+            ]
+    with tempfile.TemporaryDirectory(prefix="grader-bundle-") as scratch:
+        home = Path(scratch)
+        status = _git(workspace, home, "status", "--porcelain=v1", "-z")
+        if status.returncode != 0:
+            return b"", [
+                f"git cannot read the repository in {workspace}: "
+                f"{_last_line(status.stderr)}; repair it or start again"
+            ]
+        changed = [e[3:] for e in status.stdout.split(b"\0") if len(e) > 3]
+        if changed:
+            shown = ", ".join(p.decode("utf-8", "replace") for p in changed[:5])
+            more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            return b"", [
+                f"uncommitted changes in {workspace}: {shown}{more}; commit them "
+                "(`git add`, `git commit`) or remove them: only committed work is graded"
+            ]
+        bundle = home / "repository.bundle"
+        done = _git(
+            workspace, home, "bundle", "create", "--quiet", str(bundle), "--all"
+        )
+        if done.returncode != 0 or not bundle.is_file():
+            return b"", [
+                f"`git bundle create` failed in {workspace}: "
+                f"{_last_line(done.stderr)}; check the repository with `git status`"
+            ]
+        size = bundle.stat().st_size
+        limit = exercise.repository.max_bundle_kb
+        if size > limit * 1024:
+            return b"", [
+                f"the repository's bundle is {size / 1024:.0f} KB; the limit is {limit} KB "
+                "— keep large files out of the repository's history"
+            ]
+        return bundle.read_bytes(), []
+
+
+def _git(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = clean_git_env(home)
+    command = ["git", *SAFE_OPTIONS, "--no-optional-locks", "-C", str(repo), *args]
+    try:
+        return subprocess.run(
+            command, env=env, capture_output=True, timeout=GIT_SECONDS, check=False
+        )
+    except FileNotFoundError:
+        return subprocess.CompletedProcess(
+            command, 127, b"", b"git is not installed (or not on PATH); install git"
+        )
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(
+            command, 124, b"", f"git did not answer within {GIT_SECONDS:g} s".encode()
+        )
+
+
+def _last_line(data: bytes) -> str:
+    lines = data.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else "no message"
