@@ -6,6 +6,7 @@ import io
 import shutil
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from grader.catalog import ExercisePack
@@ -84,13 +85,13 @@ def test_the_live_line_names_each_check_and_its_mark() -> None:
     assert "tests …" in shown and "flake8 ✓" in shown and "black ✗" in shown
 
 
-def test_the_hidden_tests_report_their_running_count(tmp_path: Path) -> None:
+def _assert_running_count(tmp_path: Path, backend: object) -> None:
     workspace = tmp_path / "submission"
     shutil.copytree(WORD_COUNT / "reference", workspace)
     exercise = ExercisePack(FIXTURE_PACK).get("word-count")
     events: list[dict] = []
     card = grade_workspace(
-        workspace, exercise=exercise, backend=LocalBackend(), on_progress=events.append
+        workspace, exercise=exercise, backend=backend, on_progress=events.append
     )
     counts = [e for e in events if e.get("check") == "tests" and "done" in e]
     total = len(next(c for c in card.checks if c.id == "tests").details["tests"])
@@ -99,6 +100,18 @@ def test_the_hidden_tests_report_their_running_count(tmp_path: Path) -> None:
     assert counts[-1]["done"] == total  # the last count is the whole suite
     done = events.index({"check": "tests", "state": "done", "status": "pass"})
     assert events.index(counts[-1]) < done
+
+
+def test_the_hidden_tests_report_their_running_count(tmp_path: Path) -> None:
+    _assert_running_count(tmp_path, LocalBackend())
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_running_count_comes_out_of_the_docker_sandbox(
+    tmp_path: Path, docker_backend
+) -> None:
+    _assert_running_count(tmp_path, docker_backend)
 
 
 def test_the_count_is_throttled_and_each_result_counts_once() -> None:
