@@ -105,7 +105,8 @@ def test_a_batch_killed_midway_resumes_without_regrading(tmp_path: Path) -> None
         wait_for(lambda: marker.exists() or first.poll() is not None)
         assert first.poll() is None, first.communicate()[0].decode()
         # b is held; the row of a1 (written as it finished) is on disk by now or soon.
-        wait_for(lambda: len(read_rows(out / "grades.csv")) == 2)
+        csv_file = out / "grades.csv"
+        wait_for(lambda: csv_file.exists() and len(read_rows(csv_file)) == 2)
         left = descendants(first.pid)
         first.send_signal(signal.SIGKILL)
         first.wait()
