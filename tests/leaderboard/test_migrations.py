@@ -169,3 +169,50 @@ def test_an_upgrade_to_the_course_schema_keeps_a_class_and_its_work(
             count = connection.execute(sa.text(f"SELECT count(*) FROM {table}"))
             assert count.scalar() == 0
     engine.dispose()
+
+
+def test_an_upgrade_records_when_each_student_was_last_served(
+    database_url, tmp_path
+) -> None:
+    """From 0005: the fair queue's `served_at` is the latest start of the student's jobs;
+    a student never graded has none."""
+    engine = create_engine(_url(database_url, tmp_path))
+    _upgrade(engine, "0005")
+    with engine.begin() as connection:
+        for account_id in (1, 2):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO accounts (id, name, role, token_id, token_hash, "
+                    "token_issued_at, created_at, state) VALUES (:id, 'S', 'student', "
+                    ":tid, 'h', '2026-12-01 10:00:00+00:00', "
+                    "'2026-12-01 10:00:00+00:00', 'active')"
+                ),
+                {"id": account_id, "tid": f"t{account_id}"},
+            )
+        for n, started in enumerate(
+            ("2026-12-02 09:00:00+00:00", "2026-12-03 08:00:00+00:00", None)
+        ):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO submissions (id, account_id, exercise, stage, "
+                    "archive_path, archive_sha256, archive_bytes, created_at, status, "
+                    "message) VALUES (:id, 1, 'stage1/word-count', 1, 'p', 's', 1, "
+                    "'2026-12-01 10:00:00+00:00', 'done', '')"
+                ),
+                {"id": f"s{n}"},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO jobs (submission_id, reason, status, attempts, "
+                    "queued_at, started_at, error) VALUES (:sid, 'submit', 'done', 1, "
+                    "'2026-12-01 10:00:00+00:00', :started, '')"
+                ),
+                {"sid": f"s{n}", "started": started},
+            )
+    migrate(engine)
+    with engine.connect() as connection:
+        served = dict(
+            connection.execute(sa.text("SELECT id, served_at FROM accounts")).all()
+        )
+    assert str(served[1]).startswith("2026-12-03 08:00:00") and served[2] is None
+    engine.dispose()
