@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from typing import Any, Sequence
 
@@ -120,6 +121,8 @@ class StudentConnection:
         # Read end of the copy of what the student process prints (see server.py): what a
         # call that never answered printed is read from it when the process is stopped.
         self.copied: int | None = None
+        # Reads and the close of `copied` never overlap: a closed number may be reused.
+        self.copied_lock = threading.Lock()
         self.shared: str | None = None  # the running test's tmp_path (see share)
         # What the submission printed during the running test (the plugin takes it).
         self.printed = PrintedText()
@@ -182,23 +185,23 @@ class StudentConnection:
 
     def _read_copied(self) -> str:
         """What the pipe holds of the process's printing (never blocks)."""
-        if self.copied is None:
-            return ""
-        chunks = []
-        while sum(map(len, chunks)) < COPIED_BYTES:
-            try:
-                chunk = os.read(self.copied, COPIED_BYTES)
-            except (BlockingIOError, OSError):
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
+        chunks: list[bytes] = []
+        with self.copied_lock:
+            while self.copied is not None and sum(map(len, chunks)) < COPIED_BYTES:
+                try:
+                    chunk = os.read(self.copied, COPIED_BYTES)
+                except OSError:  # nothing more now (BlockingIOError), or gone
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
         return b"".join(chunks).decode("utf-8", "replace")
 
     def _close_copied(self) -> None:
-        if self.copied is not None:
-            os.close(self.copied)
-            self.copied = None
+        with self.copied_lock:
+            if self.copied is not None:
+                os.close(self.copied)
+                self.copied = None
 
     def share(self, folder: str | None) -> None:
         """Have the student process open up what it makes under `folder` to this process
