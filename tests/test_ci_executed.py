@@ -570,3 +570,20 @@ def test_on_a_cache_miss_the_base_is_pulled_from_its_registry(
         assert (runner.cache / key / "grader-runner.tar").stat().st_size > 10**8
     finally:
         docker("rmi", base, check=False)
+
+
+def test_the_image_cache_loads_only_what_was_saved_under_its_key(tmp_path) -> None:
+    from grader.ci import image_cache
+
+    if shutil.which("docker") is None or docker("info", check=False).returncode:
+        unavailable("no Docker engine")
+    folder = tmp_path / ".grader-image"
+    assert not image_cache.load(folder, "k1")  # nothing cached yet
+    tar = image_cache.save(folder, "k1", tag=BASE)
+    assert tar.stat().st_size > 10**7
+    assert (folder / "key").read_text() == "k1\n"
+    assert not image_cache.load(folder, "k2")  # another grader's or base's image
+    assert image_cache.load(folder, "k1")
+    assert image_cache.main(["load", str(folder), "k1"]) == 0
+    assert image_cache.main(["load", str(folder), "k2"]) == 1
+    assert image_cache.main(["fetch", str(folder)]) == 2
