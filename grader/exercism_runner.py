@@ -160,8 +160,14 @@ def find_layout(input_dir: Path, slug: str) -> ExercismLayout:
 
 
 def helper_modules(input_dir: Path, tests: Iterable[str]) -> set[str]:
-    """The test files that other test files import (paasio's `test_utils.py`): helpers."""
+    """The modules beside the tests that the tests import, other than the solution: a test
+    file another one imports (paasio's `test_utils.py`) or an unlisted one
+    (error-handling's `test_utils.py`). As in Exercism's runner, the tests import them
+    from the input folder."""
     listed = {_module_name(n): n for n in tests if n.endswith(".py")}
+    beside = {
+        p.stem: p.name for p in input_dir.glob("*.py") if p.name not in listed.values()
+    }
     imported: set[str] = set()
     for name in listed.values():
         try:
@@ -173,7 +179,9 @@ def helper_modules(input_dir: Path, tests: Iterable[str]) -> set[str]:
                 imported.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 imported.add(node.module)
-    return {listed[m] for m in imported if m in listed}
+    return {listed[m] for m in imported if m in listed} | {
+        beside[m] for m in imported if m in beside
+    }
 
 
 def read_test_sources(
@@ -216,8 +224,9 @@ def write_exercise(
     extra = [
         *layout.editor,
         *(n for n in layout.tests if n not in _suite(layout, helpers)),
+        *sorted(n for n in helpers if n not in layout.tests),
     ]
-    solution = [*layout.solution, *(n for n in extra if n not in layout.solution)]
+    solution = list(dict.fromkeys([*layout.solution, *extra]))
     title = json.dumps(slug)
     (root / "exercise.toml").write_text(
         "\n".join(

@@ -110,3 +110,28 @@ def test_the_module_entry_point_exits_2_when_the_output_cannot_be_written(
     blocker = tmp_path / "out"
     blocker.write_text("a file, not a folder", encoding="utf-8")
     assert main(["ticket-price", str(tmp_path), str(blocker / "x")]) == 2
+
+
+def test_a_helper_module_not_listed_in_the_config_is_imported_too(
+    tmp_path: Path,
+) -> None:
+    # error-handling's test_utils.py sits beside the tests without being listed: Exercism's
+    # runner imports it from the folder, and so do we.
+    folder = tmp_path / "solution"
+    shutil.copytree(
+        FIXTURES / "byte-counter", folder, ignore=shutil.ignore_patterns("results.json")
+    )
+    config = folder / ".meta" / "config.json"
+    document = json.loads(config.read_text(encoding="utf-8"))
+    document["files"]["test"] = ["byte_counter_test.py"]
+    config.write_text(json.dumps(document), encoding="utf-8")
+    run = run_exercism(
+        slug="byte-counter",
+        input_dir=folder,
+        output_dir=tmp_path / "out",
+        backend="local",
+    )
+    expected = json.loads(
+        (FIXTURES / "byte-counter" / "results.json").read_text("utf-8")
+    )
+    assert compared(json.loads(run.path.read_text("utf-8"))) == compared(expected)
