@@ -16,8 +16,10 @@ requirements (`python -m venv V && V/bin/pip install -r RUNNER/requirements.txt`
 Paths differ between the two runs (where the solution folder and the interpreter live): a
 message's solution folder is read as `<solution>` and the interpreter's own frames (the
 standard library, site-packages, frozen modules) are dropped from both before comparing.
-`--timing` also times cold gradings (one process, or one `docker run`, per grading), side by
-side in one run, on a few fixtures.
+Ours is compared through `python -m grader.exercism_runner` (the same `run_exercism` as
+`grader exercism-run`, without loading the rest of the CLI). `--timing` times cold gradings
+(one process per grading; with `--backend docker`, one `docker run` each) of the reference
+and of ours through both entries, side by side and interleaved in one run, on two fixtures.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from typing import Any, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 GRADER = REPO / ".venv" / "bin" / "grader"
+PYTHON = str(REPO / ".venv" / "bin" / "python")
+MODULE = "grader.exercism_runner"
 TIMING_FIXTURES = ("example-partial-fail", "example-success-with-subtests")
 # A frame of the interpreter or an installed package: a line naming the file, then its code.
 _ENV_FRAME = re.compile(
@@ -115,12 +119,17 @@ def run_reference(
     return _read(out), solution
 
 
-def run_ours(backend: str, case: Case, tmp: Path) -> tuple[dict[str, Any], Path]:
+def run_ours(
+    backend: str, case: Case, tmp: Path, entry: str = "module"
+) -> tuple[dict[str, Any], Path]:
+    """`grader exercism-run` (entry "cli") or `python -m grader.exercism_runner`."""
     solution = lay_out(case, tmp / backend / "solution")
     out = tmp / backend / "output"
+    command = (
+        [str(GRADER), "exercism-run"] if entry == "cli" else [PYTHON, "-m", MODULE]
+    )
     subprocess.run(
-        [str(GRADER), "exercism-run", case.slug, str(solution), str(out)]
-        + ["--backend", backend],
+        command + [case.slug, str(solution), str(out), "--backend", backend],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         timeout=180,
@@ -228,7 +237,9 @@ def timing(args: argparse.Namespace) -> None:
             )
         )
     for backend in args.backend:
-        runners.append((f"ours --backend {backend}", _ours_runner(backend)))
+        for entry in ("cli", "module"):
+            label = f"ours {entry} --backend {backend}"
+            runners.append((label, _ours_runner(backend, entry)))
     for _ in range(args.rounds):
         for case in cases:
             for label, run in runners:
@@ -248,8 +259,8 @@ def timing(args: argparse.Namespace) -> None:
             print(f"  {label:<26} {case.slug:<32} {median:6.2f} s  {ratio:4.2f}x")
 
 
-def _ours_runner(backend: str) -> Any:
-    return lambda case, tmp: run_ours(backend, case, tmp)
+def _ours_runner(backend: str, entry: str) -> Any:
+    return lambda case, tmp: run_ours(backend, case, tmp, entry)
 
 
 def run_reference_image(image: str, case: Case, tmp: Path) -> dict[str, Any]:
