@@ -56,7 +56,8 @@ def generate_repository(exercise: Exercise, dest: Path) -> None:
     script = exercise.generator_path
     if script is None:
         raise RepositoryError(f"{exercise.qualified_slug} is not a Git exercise")
-    _run([sys.executable, "-I", str(script), str(dest.resolve())], dest, script)
+    command = [sys.executable, "-I", str(script.resolve()), str(dest.resolve())]
+    _run(command, dest, script)
 
 
 def apply_script(script: Path, repo: Path, exercise: Exercise) -> None:
@@ -64,8 +65,8 @@ def apply_script(script: Path, repo: Path, exercise: Exercise) -> None:
 
     The script finds the exercise's reference files through $REFERENCE.
     """
-    extra = {"REFERENCE": str(exercise.reference_dir)}
-    _run(["sh", "-eu", str(script)], repo, script, extra)
+    extra = {"REFERENCE": str(exercise.reference_dir.resolve())}
+    _run(["sh", "-eu", str(script.resolve())], repo, script, extra)
 
 
 def _run(

@@ -20,7 +20,7 @@ from pricing import total
 BASE = "089fb92d2b411428eba016d5123dd14eea3fdf09"
 FEATURE_FIRST = "7505a9ecfbe51f0c5adafa43a344d8aa0c6db08e"
 FEATURE_TIP = "38e1f4f9055376aab77abbcba0f9178fe0b8a8ab"
-MAIN_TIP = "5bb7f2cd0611cc6dd92c60ba6283f3c3270538b1"
+MAIN_TIP = "487a5c9b076a9c16c70eab0ca3c9047bbd701bb1"
 GIVEN = (BASE, FEATURE_FIRST, FEATURE_TIP, MAIN_TIP)
 CONVENTIONAL = re.compile(
     r"^(feat|fix|docs|style|refactor|perf|test|build|ci|chore|revert)"

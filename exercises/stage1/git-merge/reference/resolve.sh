@@ -2,7 +2,8 @@
 # Both sides kept: the discount from feature/discount, the negative-price check from main.
 cp "$REFERENCE/pricing.py" pricing.py
 cp "$REFERENCE/tests/test_pricing.py" tests/test_pricing.py
-git add pricing.py tests/test_pricing.py
+cp "$REFERENCE/README.md" README.md
+git add pricing.py tests/test_pricing.py README.md
 git commit --quiet --no-edit
 printf '\n## 1.1.0\n\n- `total()` takes a discount and refuses negative prices.\n' >> CHANGELOG.md
 git add CHANGELOG.md

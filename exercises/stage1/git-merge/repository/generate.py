@@ -28,6 +28,10 @@ README_DISCOUNT = README.replace(
     "rounded to cents.\n",
     "rounded to cents.\n`total(prices, discount_percent=10)` takes 10% off the sum.\n",
 )
+README_MAIN = README.replace(
+    "rounded to cents.\n",
+    "rounded to cents.\nA negative price is refused with a ValueError.\n",
+)
 NOW = "2026-09-04T09:00:00+08:00"  # when the merge is attempted
 CHANGELOG = """# Changelog
 
@@ -115,7 +119,14 @@ def main(dest: Path) -> None:
         dest, LI, "2026-09-02T11:15:00+08:00", "docs: show the discount in the README"
     )
     git(dest, "checkout", "--quiet", "main")
-    write(dest, {"pricing.py": PRICING_MAIN, "tests/test_pricing.py": TESTS_MAIN})
+    write(
+        dest,
+        {
+            "pricing.py": PRICING_MAIN,
+            "tests/test_pricing.py": TESTS_MAIN,
+            "README.md": README_MAIN,
+        },
+    )
     commit(dest, WANG, "2026-09-03T14:00:00+08:00", "fix: refuse negative prices")
     # The student takes over here: both branches changed total() and its tests.
     merge = git(

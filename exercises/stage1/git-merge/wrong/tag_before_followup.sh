@@ -1,0 +1,9 @@
+# Tags the merge, then commits the changelog: the tag misses main's last commit.
+cp "$REFERENCE/pricing.py" pricing.py
+cp "$REFERENCE/tests/test_pricing.py" tests/test_pricing.py
+cp "$REFERENCE/README.md" README.md
+git add pricing.py tests/test_pricing.py README.md
+git commit --quiet --no-edit
+git tag -a v1.1.0 -m "pricing 1.1.0"
+printf '\n## 1.1.0\n\n- Discounts.\n' >> CHANGELOG.md
+git commit --quiet -am "docs: add the 1.1.0 changelog entry"
