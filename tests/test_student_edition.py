@@ -67,6 +67,9 @@ def test_the_edition_has_what_students_read_and_nothing_hidden(edition: Path) ->
         copy = edition / exercise.root.relative_to(bundled_pack_root())
         for name in ("instructions.md", "instructions.zh.md", "hints.md"):
             assert (copy / name).read_bytes() == (exercise.root / name).read_bytes()
+        if exercise.repository is not None:  # its starter is generated at start
+            assert (copy / exercise.repository.generator).is_file(), copy
+            continue
         for visible in exercise.test_files:
             assert (copy / "starter" / visible).is_file(), (copy, visible)
         for stub in exercise.solution_files:

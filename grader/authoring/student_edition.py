@@ -26,7 +26,8 @@ STUDENT_FILES = (
     "hints.md",
     "hints.zh.md",
 )
-STUDENT_FOLDERS = ("starter", "data")
+# A Git exercise's generator (repository/) creates its starter at `grader start`.
+STUDENT_FOLDERS = ("starter", "repository", "data")
 _CACHES = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 
 
