@@ -75,6 +75,18 @@ def test_load_grosses_rejects_bad_files(tmp_path, text):
 
 
 @pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_load_grosses_keeps_ids_as_text_and_grosses_as_float(tmp_path):
+    """Ids like 007 stay text; whole-number and zero grosses load as floats"""
+    path = tmp_path / "g.csv"
+    path.write_text("date,movie_id,gross\n2024-01-01,007,5\n2024-01-02,007,0\n")
+    got = load_grosses(path)
+    assert got["movie_id"].tolist() == ["007", "007"]
+    assert got["gross"].dtype == float
+    assert got["gross"].tolist() == [5.0, 0.0]
+
+
+@pytest.mark.task(1)
 @pytest.mark.points(3)
 @pytest.mark.core
 @pytest.mark.parametrize(
@@ -204,6 +216,7 @@ def test_compare_sources_puts_sources_side_by_side():
     assert got.loc["m01", "douban"] == pytest.approx(8.3)
     assert got.loc["m07", "imdb"] == pytest.approx(7.1)
     assert np.isnan(got.loc["m07", "douban"]) and np.isnan(got.loc["m04", "imdb"])
+    assert got.columns.name is None
 
 
 @pytest.mark.task(2)
@@ -279,6 +292,14 @@ def test_rolling_mean_default_window_is_seven():
 
 @pytest.mark.task(3)
 @pytest.mark.points(1)
+def test_rolling_mean_of_one_day_is_the_series():
+    """rolling_mean with window=1 returns the daily values themselves"""
+    daily = daily_series(GROSSES, "m05")
+    assert values(rolling_mean(daily, 1)) == pytest.approx(values(daily))
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("window", [0, -3, 2.5, True], ids=repr)
 def test_rolling_mean_rejects_bad_window(window):
     """rolling_mean raises ValueError unless window is an int >= 1"""
@@ -343,14 +364,10 @@ def test_report_matches_the_data():
 @pytest.mark.core
 def test_report_leaves_out_unknown_and_silent_movies():
     """Grosses of a movie not in movies, and movies without grosses, are left out"""
-    movies = pd.concat(
-        [
-            MOVIES,
-            pd.DataFrame(
-                {"movie_id": ["m50"], "title": ["x"], "release": ["2024-03-01"]}
-            ),
-        ]
+    silent = pd.DataFrame(
+        {"movie_id": ["m50"], "title": ["x"], "release": ["2024-03-01"]}
     )
+    movies = pd.concat([silent, MOVIES])
     got = box_office_report(movies, GROSSES)
     assert "m08" not in set(got["movie_id"]) and "m50" not in set(got["movie_id"])
     assert len(got) == 7

@@ -95,9 +95,9 @@ def test_split_defaults_to_a_quarter():
 
 @pytest.mark.task(1)
 @pytest.mark.points(1)
-@pytest.mark.parametrize("test_size", [0, 1, 1.5, -0.2], ids=repr)
+@pytest.mark.parametrize("test_size", [0, 1, 1.5, -0.2, 2, 40], ids=repr)
 def test_split_rejects_bad_test_size(test_size):
-    """split raises ValueError unless 0 < test_size < 1"""
+    """split raises ValueError unless test_size is a fraction: 0 < test_size < 1"""
     with pytest.raises(ValueError):
         split(X, Y, test_size=test_size)
 
@@ -116,6 +116,15 @@ def test_models_are_a_forest_and_a_scaled_svm():
     assert type_name(svm.named_steps["scale"]) == "StandardScaler"
     assert type_name(svm.named_steps["svc"]) == "SVC"
     assert svm.named_steps["svc"].random_state == 5
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_models_default_seed_is_zero():
+    """make_models() seeds both models with 0"""
+    models = make_models()
+    assert models["forest"].random_state == 0
+    assert models["svm"].named_steps["svc"].random_state == 0
 
 
 @pytest.mark.task(1)
@@ -170,11 +179,12 @@ def test_tune_uses_the_seed_and_folds():
 @pytest.mark.task(2)
 @pytest.mark.points(1)
 def test_tune_rejects_unknown_models_and_folds():
-    """tune raises KeyError for an unknown model and ValueError for folds < 2"""
+    """tune raises KeyError for an unknown model, ValueError for folds < 2"""
     with pytest.raises(KeyError):
         tune("knn", X_TRAIN, Y_TRAIN)
     with pytest.raises(ValueError):
         tune("svm", X_TRAIN, Y_TRAIN, folds=1)
+    assert tune("svm", X_TRAIN, Y_TRAIN, folds=2).n_splits_ == 2
 
 
 # --------------------------------------------------------------------- task 3
@@ -265,8 +275,8 @@ def test_comparison_table_breaks_ties_by_name(searches):
 @pytest.mark.task(4)
 @pytest.mark.points(1)
 def test_comparison_table_rejects_nothing():
-    """comparison_table raises ValueError for no searches"""
-    with pytest.raises(ValueError):
+    """comparison_table raises ValueError, with a message, for no searches"""
+    with pytest.raises(ValueError, match=r"\w"):
         comparison_table({}, X_TEST, Y_TEST)
 
 
@@ -274,8 +284,8 @@ def test_comparison_table_rejects_nothing():
 @pytest.mark.points(3)
 @pytest.mark.core
 def test_compare_runs_the_whole_study():
-    """compare() splits make_data(), tunes both models and tabulates them"""
-    got = compare()
+    """compare(X, y) splits the data, tunes both models and tabulates them"""
+    got = compare(X, Y)
     assert got["model"].tolist() == ["svm", "forest"]
     want = {n: s.best_score_ for n, s in ORACLE.items()}
     assert list(got["cv_accuracy"]) == pytest.approx([want["svm"], want["forest"]])

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import accuracy_score, f1_score
@@ -26,30 +25,18 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
 }
 
 
-def make_data(seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
-    """400 samples, 8 features; 0-2 informative; feature 3 in the thousands."""
-    X, y = make_classification(
-        n_samples=400,
-        n_features=8,
-        n_informative=3,
-        n_redundant=0,
-        n_repeated=0,
-        shuffle=False,
-        random_state=seed,
-    )
-    X[:, 3] *= 1000.0
-    return X, y
-
-
 # --------------------------------------------------------------------- task 1
 
 
 def split(
     X: np.ndarray, y: np.ndarray, test_size: float = 0.25, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A stratified train/test split: ``X_train, X_test, y_train, y_test``."""
+    """A stratified train/test split: ``X_train, X_test, y_train, y_test``.
+
+    ``test_size`` is the fraction held out: ``ValueError`` unless in (0, 1).
+    """
     if not 0 < test_size < 1:
-        raise ValueError(f"test_size must be between 0 and 1, got {test_size}")
+        raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size}")
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, random_state=seed, stratify=y
     )
@@ -80,13 +67,14 @@ def tune(
     Stratified ``folds``-fold cross-validation, shuffled with ``seed``,
     scored by accuracy.
     """
-    models = make_models(seed)
-    if name not in models:
-        raise KeyError(f"unknown model {name!r}; choose from {sorted(models)}")
+    try:
+        model, grid = make_models(seed)[name], GRIDS[name]
+    except KeyError:
+        raise KeyError(f"unknown model {name!r}; choose from {sorted(GRIDS)}") from None
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
         raise ValueError(f"folds must be an int >= 2, got {folds!r}")
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    search = GridSearchCV(models[name], GRIDS[name], cv=cv, scoring="accuracy")
+    search = GridSearchCV(model, grid, cv=cv, scoring="accuracy")
     return search.fit(X_train, y_train)
 
 
@@ -153,9 +141,8 @@ def comparison_table(
     return table.reset_index(drop=True)
 
 
-def compare(seed: int = 0) -> pd.DataFrame:
-    """The whole study on ``make_data()``: split, tune both, compare."""
-    X, y = make_data()
+def compare(X: np.ndarray, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
+    """The whole study: split, tune both models, compare them on the test part."""
     X_train, X_test, y_train, y_test = split(X, y, seed=seed)
     searches = {name: tune(name, X_train, y_train, seed=seed) for name in GRIDS}
     return comparison_table(searches, X_test, y_test)

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV
 
 GRIDS: dict[str, dict[str, list[Any]]] = {
@@ -20,28 +19,16 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
 }
 
 
-def make_data(seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
-    """400 samples, 8 features; 0-2 informative; feature 3 in the thousands."""
-    X, y = make_classification(
-        n_samples=400,
-        n_features=8,
-        n_informative=3,
-        n_redundant=0,
-        n_repeated=0,
-        shuffle=False,
-        random_state=seed,
-    )
-    X[:, 3] *= 1000.0
-    return X, y
-
-
 # --------------------------------------------------------------------- task 1
 
 
 def split(
     X: np.ndarray, y: np.ndarray, test_size: float = 0.25, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A stratified train/test split: ``X_train, X_test, y_train, y_test``."""
+    """A stratified train/test split: ``X_train, X_test, y_train, y_test``.
+
+    ``test_size`` is the fraction held out: ``ValueError`` unless in (0, 1).
+    """
     raise NotImplementedError
 
 
@@ -101,6 +88,6 @@ def comparison_table(
     raise NotImplementedError
 
 
-def compare(seed: int = 0) -> pd.DataFrame:
-    """The whole study on ``make_data()``: split, tune both, compare."""
+def compare(X: np.ndarray, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
+    """The whole study: split, tune both models, compare them on the test part."""
     raise NotImplementedError
