@@ -63,6 +63,12 @@ def test_staleness_hash_follows_dockerfile_and_requirements() -> None:
     assert first != img.staleness_hash(b"FROM a\n", [*reqs, "coverage>=7"])
 
 
+STAGE_EXTRAS = "".join(
+    f"exercises-stage{n} = [{{}}]\n" if n == 2 else f"exercises-stage{n} = []\n"
+    for n in img.STAGES
+)
+
+
 def test_current_hash_covers_the_checkout(tmp_path: Path) -> None:
     with pytest.raises(img.ImageError, match="checkout"):
         img.current_hash(tmp_path)
@@ -70,17 +76,47 @@ def test_current_hash_covers_the_checkout(tmp_path: Path) -> None:
     with pytest.raises(img.ImageError, match="pyproject.toml"):
         img.current_hash(tmp_path)
     pyproject = tmp_path / "pyproject.toml"
-    extra = '[project]\nversion = "1.2"\n[project.optional-dependencies]\nexercises = [{}]\n'
-    pyproject.write_text(extra.format('"numpy>=1.26"'))
-    assert img.requirements(tmp_path)[-1] == "grader-harness"
+    extra = '[project]\nversion = "1.2"\n[project.optional-dependencies]\n'
+    extra += "exercises = [{}]\n" + STAGE_EXTRAS
+    pyproject.write_text(extra.format('"numpy>=1.26"', '"numpy>=1.26"'))
+    assert img.requirements(tmp_path)[len(img.core_requirements()) - 1] == (
+        img.DISTRIBUTION
+    )
     assert "numpy>=1.26" in img.requirements(tmp_path)
-    first = img.current_hash(tmp_path)
-    pyproject.write_text(extra.format('"numpy>=1.26", "pandas>=2.1"'))
-    with_pandas = img.current_hash(tmp_path)
-    assert with_pandas != first
+    first, stage2, stage3 = (
+        img.current_hash(tmp_path),
+        img.stage_hash(2, tmp_path),
+        img.stage_hash(3, tmp_path),
+    )
+    pyproject.write_text(extra.format('"numpy>=1.26"', '"numpy>=1.26", "pandas>=2.1"'))
+    # A stage's libraries make that stage's image stale, and only that one.
+    assert img.current_hash(tmp_path) == first
+    assert img.stage_hash(2, tmp_path) != stage2
+    assert img.stage_hash(3, tmp_path) == stage3
     (tmp_path / "Dockerfile").write_text("FROM b\n")
-    assert img.current_hash(tmp_path) != with_pandas
+    # The core's recipe makes every image stale: each stage is built on it.
+    assert img.current_hash(tmp_path) != first
+    assert img.stage_hash(3, tmp_path) != stage3
     assert img.grader_version(tmp_path) == "1.2"
+
+
+def test_a_missing_stage_extra_says_what_to_add(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nversion = "1"\n[project.optional-dependencies]\nexercises = []\n'
+    )
+    with pytest.raises(img.ImageError, match="exercises-stage2.*empty list"):
+        img.exercise_libraries(tmp_path, 2)
+
+
+def test_exercises_is_every_stage_s_libraries() -> None:
+    """Hosts install `exercises` to grade every stage locally: it must hold what each
+    stage's image holds, and nothing else."""
+    union = {lib for n in img.STAGES for lib in img.exercise_libraries(stage=n)}
+    assert set(img.exercise_libraries()) == union
+    # git is for stage 1's Git exercise; each image must be able to grade its stage.
+    assert img.STAGE_DEBIAN_PACKAGES[1] == ("git",)
+    assert "matplotlib>=3.8" in img.exercise_libraries(stage=2)
+    assert "scikit-learn>=1.4" in img.exercise_libraries(stage=3)
 
 
 def test_repo_hash_is_stable() -> None:
@@ -151,6 +187,53 @@ def test_mirror_comes_from_the_apt_sources(
     )
 
 
+class FakeImages:
+    """The engine's images: `present` are there, anything else is not found."""
+
+    def __init__(self, present: set[str]) -> None:
+        self.present = present
+
+    def get(self, name: str) -> Any:
+        import docker.errors
+
+        if name not in self.present:
+            raise docker.errors.ImageNotFound(name)
+        return name
+
+
+def backend_with(present: set[str], forced: str | None = None) -> Any:
+    from types import SimpleNamespace
+
+    from grader.runner.docker_backend import DockerBackend
+
+    backend = DockerBackend.__new__(DockerBackend)
+    backend.client = SimpleNamespace(images=FakeImages(present))
+    backend.forced_image = forced
+    return backend
+
+
+def test_an_exercise_is_graded_in_its_stage_s_image() -> None:
+    from grader.errors import BackendUnavailable
+    from grader.runner.docker_backend import stage_image
+
+    every = {stage_image(n) for n in img.STAGES}
+    for stage in img.STAGES:
+        exercise = SimpleExercise(stage)
+        assert backend_with(every).image_for(exercise) == f"grader-runner:stage{stage}"
+    # One forced image grades everything (a test's throw-away tag, say).
+    assert backend_with(every, "mine:1").image_for(SimpleExercise(3)) == "mine:1"
+    with pytest.raises(BackendUnavailable, match="build --stage 3"):
+        backend_with(every - {stage_image(3)}).image_for(SimpleExercise(3))
+    with pytest.raises(BackendUnavailable, match="stage 7.*one of"):
+        backend_with(every).image_for(SimpleExercise(7))
+
+
+class SimpleExercise:
+    def __init__(self, stage: int) -> None:
+        self.stage = stage
+        self.qualified_slug = f"stage{stage}/x"
+
+
 def test_failed_build_keeps_the_last_40_lines() -> None:
     seen: list[str] = []
     stream: list[dict[str, Any]] = [{"stream": f"step {i}\n"} for i in range(100)]
@@ -213,15 +296,39 @@ def base_image(engine: Any) -> Iterator[str]:
         engine.images.remove(tag, force=True)
 
 
+# The test session builds the core and these stages under throw-away tags.
+TEST_STAGES = (1, 2)
+
+
+def throwaway_tag(stage: int | None) -> str:
+    return f"grader-test-runner:{'core' if stage is None else f'stage{stage}'}-{SUFFIX}"
+
+
 @pytest.fixture(scope="session")
-def runner_image(engine: Any) -> Iterator[str]:
-    tag = f"grader-test-runner:{SUFFIX}"
+def runner_images(engine: Any) -> Iterator[dict[int | None, str]]:
+    """{None: the core's tag, stage: its image's tag} for the TEST_STAGES."""
     start = time.monotonic()
-    img.build_image(tag, base=img.DEFAULT_BASE)
-    size = engine.images.get(tag).attrs["Size"]
-    print(f"\nbuild_image: {time.monotonic() - start:.0f}s, {size / 1e6:.1f} MB")
-    yield tag
-    engine.images.remove(tag, force=True)
+    img.build_images(
+        TEST_STAGES,
+        base=img.DEFAULT_BASE,
+        core_tag=throwaway_tag(None),
+        tag_for=throwaway_tag,
+    )
+    tags: dict[int | None, str] = {n: throwaway_tag(n) for n in (None, *TEST_STAGES)}
+    sizes = ", ".join(
+        f"{tag} {engine.images.get(tag).attrs['Size'] / 1e6:.1f} MB"
+        for tag in tags.values()
+    )
+    print(f"\nbuild_images: {time.monotonic() - start:.0f}s, {sizes}")
+    yield tags
+    for tag in reversed(list(tags.values())):
+        engine.images.remove(tag, force=True)
+
+
+@pytest.fixture(scope="session")
+def runner_image(runner_images: dict[int | None, str]) -> str:
+    """Stage 1's image: the core's tools plus git."""
+    return runner_images[1]
 
 
 def run(engine: Any, tag: str, cmd: list[str]) -> tuple[int, str]:
@@ -247,6 +354,27 @@ def test_bootstrap_base_has_python_311(engine: Any, base_image: str) -> None:
         assert status == 0 and out.startswith("3.11."), out
     labels = engine.images.get(base_image).labels
     assert labels["io.grader.base"].startswith("debootstrap-")
+    assert not image_base.outdated_bootstrap(labels)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_bootstrap_base_has_pip_usable_as_root_like_python_slim(
+    engine: Any, base_image: str
+) -> None:
+    """A student's `RUN pip install -r requirements.txt` as root works as on the official
+    python:3.11-slim: pip on PATH, no "externally managed" refusal, venv with pip."""
+    script = (
+        "command -v pip | grep -qx /usr/local/bin/pip || exit 1; "
+        "pip --version | grep -q 'python 3.11' || exit 2; "
+        "pip install --no-index no-such-package > /tmp/out 2>&1; "
+        "grep -q externally-managed /tmp/out && exit 3; "
+        "grep -q 'No matching distribution' /tmp/out || exit 4; "
+        "python -m venv /tmp/venv && /tmp/venv/bin/pip --version || exit 5; "
+        'test -n "$PYTHON_VERSION" || exit 6'
+    )
+    status, out = run(engine, base_image, ["sh", "-c", script])
+    assert status == 0, out
 
 
 @pytest.mark.docker
@@ -267,8 +395,62 @@ def test_bootstrap_base_is_lean_and_has_no_network_tools(
 
 
 @pytest.mark.docker
-def test_runner_image_fits_the_size_limit(engine: Any, runner_image: str) -> None:
-    assert engine.images.get(runner_image).attrs["Size"] <= img.SIZE_LIMIT_BYTES
+def test_each_runner_image_fits_the_size_limit(
+    engine: Any, runner_images: dict[int | None, str]
+) -> None:
+    for tag in runner_images.values():
+        assert engine.images.get(tag).attrs["Size"] <= img.SIZE_LIMIT_BYTES, tag
+
+
+@pytest.mark.docker
+def test_stage_images_are_the_core_plus_one_layer(
+    engine: Any, runner_images: dict[int | None, str]
+) -> None:
+    """The stages share the core's layers (stored once), and run as the core does."""
+    core = engine.images.get(runner_images[None])
+    for stage in TEST_STAGES:
+        image = engine.images.get(runner_images[stage])
+        layers = image.attrs["RootFS"]["Layers"]
+        assert layers[:-1] == core.attrs["RootFS"]["Layers"], stage
+        for key in ("User", "Entrypoint", "Cmd", "WorkingDir", "Env"):
+            assert image.attrs["Config"][key] == core.attrs["Config"][key], key
+        labels = image.labels
+        assert labels[img.LABEL_STAGE] == str(stage)
+        assert labels[img.LABEL_HASH] == img.stage_hash(stage)
+
+
+@pytest.mark.docker
+def test_stage_1_reads_a_git_bundle(engine: Any, runner_image: str) -> None:
+    """The Git exercise's submission is a `git bundle`: the sandbox verifies and reads it."""
+    script = (
+        "set -e; cd /tmp; export HOME=/tmp; git init -q -b main r; cd r; "
+        "git -c user.name=a -c user.email=a@b commit -q --allow-empty -m 'feat: one'; "
+        "git bundle create -q /tmp/s.bundle main; cd /tmp; "
+        "git bundle verify -q /tmp/s.bundle; git clone -q /tmp/s.bundle c; "
+        "git -C c log --format=%s"
+    )
+    status, out = run(engine, runner_image, ["sh", "-c", script])
+    assert status == 0 and out.strip().endswith("feat: one"), out
+
+
+@pytest.mark.docker
+def test_stage_2_draws_with_its_libraries(
+    engine: Any, runner_images: dict[int | None, str]
+) -> None:
+    """Stage 2's libraries import under the grading user, and Matplotlib finds its font
+    cache in the image (no rebuild, no warning) on the read-only root."""
+    probe = (
+        "import time; t = time.monotonic(); import matplotlib; "
+        "matplotlib.use('Agg'); import matplotlib.pyplot as plt; "
+        "fig, ax = plt.subplots(); ax.plot([1, 2], [3, 4]); ax.set_title('t'); "
+        "fig.savefig('/tmp/f.png'); "
+        "import sqlalchemy, jinja2, fakeredis, pandas; "
+        "r = fakeredis.FakeRedis(); r.set('k', 'v'); assert r.get('k') == b'v'; "
+        "import os; print(sorted(os.listdir(matplotlib.get_cachedir())))"
+    )
+    status, out = run(engine, runner_images[2], ["python", "-c", probe])
+    assert status == 0, out
+    assert "fontlist" in out and "Matplotlib" not in out, out
 
 
 @pytest.mark.docker
@@ -292,49 +474,59 @@ def test_runner_tools_run_as_the_grader_user(
 
 
 @pytest.mark.docker
-def test_runner_holds_only_what_grading_needs(engine: Any, runner_image: str) -> None:
+def test_runner_holds_only_what_grading_needs(
+    engine: Any, runner_images: dict[int | None, str]
+) -> None:
     script = (
         "id -u student | grep -qx 10002 || exit 1; "
         'for t in gcc cc make pip pip3; do command -v "$t" && exit 2; done; '
-        "test ! -e /wheelhouse && test ! -e /root/.cache/pip || exit 3; "
+        "test ! -e /wheelhouse && test ! -e /tmp/wheelhouse && "
+        "test ! -e /root/.cache/pip || exit 3; "
         "python -c 'import pip' 2>/dev/null && exit 4; "
         # the wheel bundles hidden tests and reference solutions: they must be gone
         "find / -xdev -name _bundled_exercises | grep . && exit 5; "
         'test "$(cat /proc/1/comm)" = dumb-init || exit 6; '
         "python -c 'import grader.sandbox.entrypoint' || exit 7"
     )
-    status, out = run(engine, runner_image, ["sh", "-c", script])
-    assert status == 0, out
-    labels = engine.images.get(runner_image).labels
+    for stage, tag in runner_images.items():
+        status, out = run(engine, tag, ["sh", "-c", script])
+        assert status == 0, (stage, out)
+    labels = engine.images.get(runner_images[None]).labels
     assert labels[img.LABEL_HASH] == img.current_hash()
     assert "pytest==" in labels[img.LABEL_WHEELS]
 
 
 @pytest.mark.docker
-def test_doctor_is_happy_when_everything_is_there(runner_image: str) -> None:
-    findings = image_doctor.doctor(runner_image, base=img.DEFAULT_BASE)
+def test_doctor_is_happy_when_everything_is_there(
+    runner_images: dict[int | None, str],
+) -> None:
+    findings = image_doctor.doctor(
+        TEST_STAGES,
+        base=img.DEFAULT_BASE,
+        core_tag=throwaway_tag(None),
+        tag_for=throwaway_tag,
+    )
     assert [f for f in findings if not f.ok] == []
     names = {f.name for f in findings}
-    assert {
-        "engine",
-        "base-image",
-        "runner-image",
-        "image-stale",
-        "image-size",
-    } <= names
-    size = next(f for f in findings if f.name == "image-size")
+    for image in ("core", *(f"stage{n}" for n in TEST_STAGES)):
+        assert {f"runner-image:{image}", f"image-stale:{image}"} <= names
+        assert f"image-size:{image}" in names
+    assert {"engine", "base-image", "tool-versions"} <= names
+    size = next(f for f in findings if f.name == "image-size:stage2")
     assert re.match(r"\d+\.\d MB", size.detail)
 
 
 @pytest.mark.docker
 def test_doctor_reports_a_missing_image_with_the_fix(engine: Any) -> None:
-    missing = f"grader-runner:does-not-exist-{SUFFIX}"
-    findings = {f.name: f for f in image_doctor.doctor(missing)}
+    def missing(stage: int) -> str:
+        return f"grader-runner:does-not-exist-{stage}-{SUFFIX}"
+
+    findings = {f.name: f for f in image_doctor.doctor([3], tag_for=missing)}
     assert findings["engine"].ok
-    runner = findings["runner-image"]
+    runner = findings["runner-image:stage3"]
     assert not runner.ok and "not found" in runner.detail
-    assert "build" in runner.fix and missing in runner.fix
-    assert "image-stale" not in findings
+    assert runner.fix == "grader runner build --stage 3"
+    assert "image-stale:stage3" not in findings
 
 
 @pytest.mark.slow

@@ -64,39 +64,45 @@ def bootstrap_command(tag: str | None) -> None:
     )
 
 
+STAGE_OPTION = click.option(
+    "--stage",
+    "stages",
+    type=click.IntRange(1, 4),
+    multiple=True,
+    help="Only this stage's image (repeatable; default: every stage).",
+)
+
+
 @runner_group.command(
-    "build", epilog="Example: grader runner build --tag grader-runner:latest"
+    "build", epilog="Examples: grader runner build; grader runner build --stage 2"
 )
-@click.option(
-    "--tag",
-    default=None,
-    help="Tag of the runner image (default: grader-runner:latest).",
-)
+@STAGE_OPTION
 @click.option("--base", default=None, help="Base image (default: python:3.11-slim).")
-def build_command(tag: str | None, base: str | None) -> None:
-    """Build the runner image, bootstrapping the base offline when it cannot be pulled."""
-    from grader.runner import image
+def build_command(stages: tuple[int, ...], base: str | None) -> None:
+    """Build the runner images: the core, then each stage's on it (grader-runner:stageN),
+    bootstrapping the base offline when it cannot be pulled."""
+    from grader.runner import docker_backend, image
 
     with _build_context() as context:
-        click.echo(
-            _call(
-                image.build_image,
-                tag or image.DEFAULT_TAG,
-                base=base or image.DEFAULT_BASE,
-                progress=_progress,
-                context=context,
-            )
+        built = _call(
+            image.build_images,
+            stages or docker_backend.STAGES,
+            base=base or image.DEFAULT_BASE,
+            progress=_progress,
+            context=context,
         )
+    for tag, image_id in built.items():
+        click.echo(f"{tag} {image_id}")
 
 
-@runner_group.command("doctor", epilog="Example: grader runner doctor")
-@click.option("--tag", default=None, help="Runner image to check.")
-def doctor_command(tag: str | None) -> None:
+@runner_group.command("doctor", epilog="Example: grader runner doctor --stage 1")
+@STAGE_OPTION
+def doctor_command(stages: tuple[int, ...]) -> None:
     """Say what stands between this machine and sandboxed grading, and how to fix it."""
-    from grader.runner import image, image_doctor
+    from grader.runner import docker_backend, image_doctor
 
     with _build_context() as context:
-        findings = image_doctor.doctor(tag or image.DEFAULT_TAG, context=context)
+        findings = image_doctor.doctor(stages or docker_backend.STAGES, context=context)
     for finding in findings:
         mark = (
             click.style("ok ", fg="green")

@@ -4,12 +4,11 @@
 # the mirror from the host's apt sources, creates ROOT and removes it afterwards (after
 # unmounting anything debootstrap left mounted). Prints the image id last.
 #
-#   bootstrap_base.sh ROOT TAG SUITE MIRROR CACHE_DIR PACKAGES [KEYRING]
+#   bootstrap_base.sh ROOT TAG SUITE MIRROR CACHE_DIR PACKAGES RECIPE [KEYRING]
 set -euo pipefail
-root=$1 tag=$2 suite=$3 mirror=$4 cache=$5 packages=$6 keyring=${7:-}
+root=$1 tag=$2 suite=$3 mirror=$4 cache=$5 packages=$6 recipe=$7 keyring=${8:-}
 
-# minbase: essential packages + apt only. No python3-venv: the image build makes its
-# venv with --without-pip and runs pip from a wheel, so ensurepip is never needed.
+# minbase: essential packages + apt only, then PACKAGES (Python 3.11 and its venv module).
 if ! debootstrap --variant=minbase --include="$packages" --cache-dir="$cache" \
     ${keyring:+--keyring="$keyring"} "$suite" "$root" "$mirror"; then
     # debootstrap's stdout says little; the reason is in its log, which dies with ROOT.
@@ -43,6 +42,20 @@ Binary::apt::APT::Keep-Downloaded-Packages "false";
 DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb || true"; };
 EOF
 
+# Python as the official python:3.11-slim image has it, where students rely on it: pip
+# usable as root (no PEP 668 marker: this Python belongs to the image, as there) and
+# installed in /usr/local (/usr/local/bin/pip), from the pip wheel Debian ships for venv
+# (python3-pip-whl): no other download. No setuptools (10 MB of every runner image): the
+# wheelhouse students install from holds wheels only.
+rm -f "$root"/usr/lib/python3*/EXTERNALLY-MANAGED
+# A clean environment: the host's PIP_* settings must not reach the chroot.
+in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin "$@"; }
+in_root sh -c 'set -- /usr/share/python-wheels/pip-*.whl && python3 "$1/pip" install \
+    --no-index --no-cache-dir --disable-pip-version-check --root-user-action=ignore \
+    "$1"'
+version=$(in_root python3 -c 'import platform; print(platform.python_version())')
+rm -rf "$root/root/.cache"
+
 # The host's resolver config and name must not leak in; the engine provides both.
 rm -f "$root/etc/resolv.conf" "$root/etc/hostname"
 # `python` and `python3` first on PATH, where the official python images have them.
@@ -54,6 +67,8 @@ echo "importing $root as $tag"
 tar --numeric-owner -C "$root" -c . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
+    --change "ENV PYTHON_VERSION=$version" \
     --change "LABEL io.grader.base=debootstrap-$suite" \
+    --change "LABEL io.grader.base.recipe=$recipe" \
     --change 'CMD ["python3"]' \
     - "$tag"

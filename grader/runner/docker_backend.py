@@ -14,12 +14,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from grader.catalog.model import Exercise
 from grader.errors import BackendUnavailable
 from grader.runner.backend import RunOutcome
 from grader.runner.job import Job
 from grader.runner.log_stream import LogStream, ProgressCallback
 
-DEFAULT_IMAGE = "grader-runner:latest"
+# One runner image per stage (docs/images.md): the core (the grading tools and grader) plus
+# the stage's libraries. An exercise is graded in its stage's image.
+RUNNER_REPOSITORY = "grader-runner"
+STAGES = (1, 2, 3, 4)
+CORE_IMAGE = f"{RUNNER_REPOSITORY}:core"
+# The image for containers that need the tools but no exercise's library (the Dockerfile
+# check's health prober, say).
+DEFAULT_IMAGE = CORE_IMAGE
 JOB_LABEL = "io.grader.job"
 HOST_MARGIN_SECONDS = 15.0
 # A grading container that stopped this long ago has no live owner.
@@ -33,6 +41,16 @@ TRUSTED_USER = "0:0"
 TRUSTED_UID = 10001
 STUDENT_UID = 10002
 TRUSTED_CAPS = ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"]
+
+
+def stage_image(stage: int) -> str:
+    """The runner image that grades the exercises of `stage`."""
+    return f"{RUNNER_REPOSITORY}:stage{stage}"
+
+
+def runner_images() -> list[str]:
+    """Every runner image `grader runner build` makes: the core, then each stage's."""
+    return [CORE_IMAGE, *(stage_image(n) for n in STAGES)]
 
 
 @dataclass(frozen=True)
@@ -77,17 +95,40 @@ class DockerBackend:
     sandboxed = True
 
     def __init__(
-        self, image: str = DEFAULT_IMAGE, limits: SandboxLimits | None = None
+        self, image: str | None = None, limits: SandboxLimits | None = None
     ) -> None:
+        """Grade each exercise in its stage's image, or every one in `image` if given.
+
+        `self.image` is the image for containers that need no exercise's library.
+        """
         self.client = connect()
-        self.image = image
+        self.forced_image = image
+        self.image = image or DEFAULT_IMAGE
         self.limits = limits or SandboxLimits()
-        if not image_available(self.client, image):
+        if not image_available(self.client, self.image):
             raise BackendUnavailable(
-                f"the runner image {image} is not built; run `grader runner build` "
+                f"the runner image {self.image} is not built; run `grader runner build` "
                 "(it works offline), or use --backend bwrap or local"
             )
         self.sweep_abandoned()
+
+    def image_for(self, exercise: Exercise) -> str:
+        """The image that grades `exercise`: its stage's, unless one was forced."""
+        if self.forced_image:
+            return self.forced_image
+        if exercise.stage not in STAGES:
+            raise BackendUnavailable(
+                f"no runner image for stage {exercise.stage} ({exercise.qualified_slug}):"
+                f" set stage to one of {list(STAGES)} in its exercise.toml"
+            )
+        image = stage_image(exercise.stage)
+        if not image_available(self.client, image):
+            raise BackendUnavailable(
+                f"the runner image {image} is not built; run `grader runner build "
+                f"--stage {exercise.stage}` (it works offline), or use --backend bwrap "
+                "or local"
+            )
+        return image
 
     def sweep_abandoned(
         self, older_than_seconds: float = ABANDONED_SECONDS
@@ -121,6 +162,7 @@ class DockerBackend:
 
     def run(self, job: Job, on_progress: ProgressCallback | None = None) -> RunOutcome:
         label = f"{job.submission.sha256[:12]}-{uuid.uuid4().hex[:12]}"
+        image_name = self.image_for(job.exercise)
         memory = f"{job.exercise.limits.memory_mb}m"
         deadline = job.exercise.limits.run_seconds + HOST_MARGIN_SECONDS
         # Only the trusted uid may read the hidden suite or write the results.
@@ -130,7 +172,7 @@ class DockerBackend:
         container = None
         try:
             container = self.client.containers.create(
-                self.image,
+                image_name,
                 command=["python", "-I", "-m", "grader.sandbox.entrypoint", "/job"],
                 **self._hardening(job, label, memory),
             )
@@ -158,14 +200,14 @@ class DockerBackend:
             log.feed(container.logs(tail=200))
             log.close()
             logs = log.tail
-            image = self.client.images.get(self.image)
+            image = self.client.images.get(image_name)
             return RunOutcome(
                 exit_code=exit_code,
                 timed_out=timed_out,
                 out_of_memory=bool(state.get("OOMKilled"))
                 and not job.results_path.exists(),
                 log_tail=logs,
-                image=self.image,
+                image=image_name,
                 image_digest=image.id,
                 integrity={
                     "isolation": "docker",

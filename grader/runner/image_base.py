@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import platform
 import re
@@ -20,8 +21,13 @@ from typing import Any
 
 DEFAULT_BASE = "python:3.11-slim"
 SUITE = "bookworm"  # Debian 12: its python3 is 3.11, so cp311 wheels fit
-BASE_PACKAGES = ["python3", "ca-certificates"]
+# python3-venv: `python -m venv` works, and its pip wheel gives the base its pip.
+BASE_PACKAGES = ["python3", "python3-venv", "ca-certificates"]
 CLI = "grader runner"
+# On a base this module bootstrapped: how it was made, to tell an older recipe's base.
+LABEL_BASE = "io.grader.base"
+LABEL_RECIPE = "io.grader.base.recipe"
+BOOTSTRAP_SCRIPT = Path(__file__).with_name("bootstrap_base.sh")
 
 Progress = Callable[[str], None]
 
@@ -107,6 +113,22 @@ def _entries(path: Path) -> Iterator[tuple[list[str], list[str], list[str], Any]
             yield split[0], split[1], split[2], keyring
 
 
+def base_recipe() -> str:
+    """A digest of how the base is made (the script and the packages): a base whose
+    LABEL_RECIPE differs was bootstrapped by an older grader and lacks what this one adds.
+    """
+    digest = hashlib.sha256(BOOTSTRAP_SCRIPT.read_bytes())
+    digest.update(",".join(BASE_PACKAGES).encode())
+    return digest.hexdigest()[:16]
+
+
+def outdated_bootstrap(labels: dict[str, str] | None) -> bool:
+    """Whether an image with these labels is a base bootstrapped by an older recipe (a
+    pulled base, which has no such label, never is)."""
+    labels = labels or {}
+    return LABEL_BASE in labels and labels.get(LABEL_RECIPE) != base_recipe()
+
+
 def bootstrap_base(
     tag: str = DEFAULT_BASE,
     *,
@@ -114,7 +136,8 @@ def bootstrap_base(
     suite: str = SUITE,
     mirror: str | None = None,
 ) -> str:
-    """Create image `tag`: minimal Debian with Python 3.11, no registry. Returns its id.
+    """Create image `tag`: minimal Debian with Python 3.11 and pip, no registry. Returns
+    its id.
 
     The steps (debootstrap, slimming, `tar | docker import`) are in bootstrap_base.sh.
     """
@@ -131,9 +154,8 @@ def bootstrap_base(
     cache = cache / "grader" / f"debootstrap-{suite}-{platform.machine()}"
     cache.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="grader-base-", dir="/var/tmp"))
-    script = Path(__file__).with_name("bootstrap_base.sh")
-    cmd = ["bash", str(script), str(root), tag, suite, mirror, str(cache)]
-    cmd += [",".join(BASE_PACKAGES), keyring or ""]
+    cmd = ["bash", str(BOOTSTRAP_SCRIPT), str(root), tag, suite, mirror, str(cache)]
+    cmd += [",".join(BASE_PACKAGES), base_recipe(), keyring or ""]
     progress(f"debootstrap {suite} from {mirror} into {root}")
     fix = "check the mirror (or set GRADER_DEBIAN_MIRROR) and the log below"
     try:

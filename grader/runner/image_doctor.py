@@ -6,8 +6,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from grader.runner.docker_backend import CORE_IMAGE, STAGES, stage_image
 from grader.runner.image import (
-    DEFAULT_TAG,
     ENGINE_FIX,
     LABEL_HASH,
     LABEL_VERSION,
@@ -17,8 +20,9 @@ from grader.runner.image import (
     _client,
     current_hash,
     grader_version,
+    stage_hash,
 )
-from grader.runner.image_base import CLI, DEFAULT_BASE, ImageError
+from grader.runner.image_base import CLI, DEFAULT_BASE, ImageError, outdated_bootstrap
 
 
 @dataclass(frozen=True)
@@ -30,9 +34,16 @@ class Finding:
 
 
 def doctor(
-    tag: str = DEFAULT_TAG, *, base: str = DEFAULT_BASE, context: Path = REPO_ROOT
+    stages: Iterable[int] = STAGES,
+    *,
+    base: str = DEFAULT_BASE,
+    context: Path = REPO_ROOT,
+    core_tag: str = CORE_IMAGE,
+    tag_for: Callable[[int], str] = stage_image,
 ) -> list[Finding]:
-    """What stands between this machine and a sandboxed grading run. Never raises."""
+    """What stands between this machine and a sandboxed grading run: the engine, the base,
+    and the core and each stage's image (there, fresh, within the size limit). Never
+    raises."""
     bwrap = shutil.which("bwrap")
     last = Finding("bwrap", bool(bwrap), bwrap or "bwrap not on PATH",
                    "" if bwrap else "sudo apt-get install bubblewrap")  # fmt: skip
@@ -50,38 +61,59 @@ def doctor(
         detail = f"Docker engine not reachable: {exc.__cause__ or exc}"
         found.append(Finding("engine", False, detail.splitlines()[0], ENGINE_FIX))
         return [*found, last]
-    build_fix = f"{CLI} build --tag {tag} --base {base}"
-    image = None
-    for name, ref, fix in (
-        ("base-image", base, f"{CLI} bootstrap --tag {base}"),
-        ("runner-image", tag, build_fix),
-    ):
-        try:
-            image = client.images.get(ref)
-            found.append(Finding(name, True, f"{ref} {image.short_id}"))
-        except Exception as exc:
-            image = None
-            missing = isinstance(exc, docker.errors.ImageNotFound)
-            detail = f"image {ref} not found" if missing else f"{ref}: {exc}"
-            found.append(Finding(name, False, detail, fix))
-    if image is not None:  # the runner image, from the last round of the loop
-        try:
-            labels = image.labels or {}
-            fresh = labels.get(LABEL_HASH) == current_hash(context)
-            fresh = fresh and labels.get(LABEL_VERSION) == grader_version(context)
-            detail = "matches" if fresh else "Dockerfile/requirements/version changed"
-            found.append(
-                Finding("image-stale", fresh, detail, "" if fresh else build_fix)
-            )
-        except ImageError as exc:
-            found.append(Finding("image-stale", False, str(exc), build_fix))
-        found.append(tool_versions(image.labels or {}, build_fix))
+    stages = sorted(set(stages))
+    base_fix = f"{CLI} bootstrap --tag {base}"
+    base_image = _image(client, base, "base-image", base_fix, found)
+    if base_image is not None and outdated_bootstrap(base_image.labels):
+        detail = f"{base} was bootstrapped by an older grader (no pip, say)"
+        found.append(Finding("base-recipe", False, detail, base_fix))
+    images = [("core", core_tag, None), *((f"stage{n}", tag_for(n), n) for n in stages)]
+    for name, tag, stage in images:
+        fix = f"{CLI} build" + (f" --stage {stage}" if stage else "")
+        image = _image(client, tag, f"runner-image:{name}", fix, found)
+        if image is None:
+            continue
+        found.append(_fresh(image.labels or {}, stage, context, name, fix))
+        if stage is None:
+            found.append(tool_versions(image.labels or {}, fix))
         size = image.attrs.get("Size", 0)
         ok = size <= SIZE_LIMIT_BYTES
         detail = f"{size / 1e6:.1f} MB (limit {SIZE_LIMIT_BYTES / 1e6:.0f} MB)"
-        fix = "" if ok else f"{CLI} bootstrap --tag {base} && {build_fix}"
-        found.append(Finding("image-size", ok, detail, fix))
+        fix = "" if ok else "move a library to another stage's extra (docs/images.md)"
+        found.append(Finding(f"image-size:{name}", ok, detail, fix))
     return [*found, last]
+
+
+def _image(
+    client: Any, ref: str, name: str, fix: str, found: list[Finding]
+) -> Any | None:
+    """The image `ref`, with a finding for it appended to `found`; None when missing."""
+    import docker.errors
+
+    try:
+        image = client.images.get(ref)
+    except Exception as exc:
+        missing = isinstance(exc, docker.errors.ImageNotFound)
+        detail = f"image {ref} not found" if missing else f"{ref}: {exc}"
+        found.append(Finding(name, False, detail, fix))
+        return None
+    found.append(Finding(name, True, f"{ref} {image.short_id}"))
+    return image
+
+
+def _fresh(
+    labels: dict[str, str], stage: int | None, context: Path, name: str, fix: str
+) -> Finding:
+    """Whether the image was built from this checkout's Dockerfile, requirements,
+    grader sources and version."""
+    try:
+        wanted = current_hash(context) if stage is None else stage_hash(stage, context)
+    except ImageError as exc:
+        return Finding(f"image-stale:{name}", False, str(exc), fix)
+    fresh = labels.get(LABEL_HASH) == wanted
+    fresh = fresh and labels.get(LABEL_VERSION) == grader_version(context)
+    detail = "matches" if fresh else "Dockerfile/requirements/sources/version changed"
+    return Finding(f"image-stale:{name}", fresh, detail, "" if fresh else fix)
 
 
 def tool_versions(labels: dict[str, str], build_fix: str) -> Finding:
