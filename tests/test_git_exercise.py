@@ -171,11 +171,26 @@ def test_a_merge_in_progress_is_refused_with_how_to_finish(exercise, tmp_path):
 
 def test_uncommitted_changes_are_refused_by_name(exercise, tmp_path):
     repo = generated(exercise, tmp_path / "repo", EXERCISE_DIR / "reference/resolve.sh")
+    (repo / "notes.txt").write_text("mine, never graded\n")
+    (repo / ".venv").mkdir()
+    (repo / ".venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    assert bundle_repository(repo, exercise)[1] == []
     (repo / "pricing.py").write_text("# changed\n")
-    (repo / "notes.txt").write_text("new\n")
+    git(repo, "mv", "README.md", "READ_ME.md")
     _, problems = bundle_repository(repo, exercise)
     assert "uncommitted changes" in problems[0]
-    assert "pricing.py" in problems[0] and "notes.txt" in problems[0]
+    assert "pricing.py" in problems[0] and "READ_ME.md" in problems[0]
+    assert "notes.txt" not in problems[0]
+
+
+def test_a_graded_file_git_does_not_track_is_refused(exercise, tmp_path):
+    repo = generated(exercise, tmp_path / "repo", EXERCISE_DIR / "reference/resolve.sh")
+    git(repo, "rm", "-q", "--cached", "tests/test_pricing.py")
+    git(repo, "commit", "-qm", "chore: stop tracking the tests")
+    _, problems = bundle_repository(repo, exercise)
+    assert (
+        "uncommitted changes" in problems[0] and "tests/test_pricing.py" in problems[0]
+    )
 
 
 def test_a_bundle_over_the_limit_is_refused(exercise, tmp_path):

@@ -104,7 +104,8 @@ def bundle_repository(workspace: Path, exercise: Exercise) -> tuple[bytes, list[
     """`git bundle create --all` of the workspace's repository, or the problems that stop it.
 
     The repository must sit at the workspace's root, be in no merge, rebase or cherry-pick,
-    and have nothing uncommitted: what is graded is what was committed.
+    and have no uncommitted change to a tracked or graded file: what is graded is what was
+    committed.
     """
     assert exercise.repository is not None
     git_dir = workspace / ".git"
@@ -122,13 +123,15 @@ def bundle_repository(workspace: Path, exercise: Exercise) -> tuple[bytes, list[
             ]
     with tempfile.TemporaryDirectory(prefix="grader-bundle-") as scratch:
         home = Path(scratch)
-        status = _git(workspace, home, "status", "--porcelain=v1", "-z")
+        status = _git(
+            workspace, home, "status", "--porcelain=v1", "-z", "--untracked-files=all"
+        )
         if status.returncode != 0:
             return b"", [
                 f"git cannot read the repository in {workspace}: "
                 f"{_last_line(status.stderr)}; repair it or start again"
             ]
-        changed = [e[3:] for e in status.stdout.split(b"\0") if len(e) > 3]
+        changed = _uncommitted(status.stdout, exercise)
         if changed:
             shown = ", ".join(p.decode("utf-8", "replace") for p in changed[:5])
             more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
@@ -153,6 +156,26 @@ def bundle_repository(workspace: Path, exercise: Exercise) -> tuple[bytes, list[
                 "— keep large files out of the repository's history"
             ]
         return bundle.read_bytes(), []
+
+
+def _uncommitted(porcelain: bytes, exercise: Exercise) -> list[bytes]:
+    """Changed tracked files, and the graded files git does not track yet.
+
+    Other untracked files (notes, a virtual environment) are not in the bundle and change
+    nothing that is graded, so they are left alone.
+    """
+    graded = {name.encode() for name in exercise.submitted_files}
+    found = []
+    entries = iter(porcelain.split(b"\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2], entry[3:]
+        if code in (b"R ", b"C ") or code[:1] in (b"R", b"C"):
+            next(entries, None)  # a rename's source follows as its own entry
+        if code != b"??" or path in graded:
+            found.append(path)
+    return found
 
 
 def _git(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
