@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -90,6 +91,12 @@ def _generate_repository(exercise: Exercise, dest: Path) -> None:
     try:
         generate_repository(exercise, dest)
     except RepositoryError as exc:
+        # `dest` was empty: what the generator left is half a repository, not work.
+        for child in dest.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
         raise WorkspaceError(
             f"could not create the exercise's repository in {dest}: {exc}; check that "
             "git is installed (`git --version`), then run `grader start` again into an "

@@ -131,6 +131,21 @@ def test_start_refuses_a_folder_with_work_in_it(exercise, tmp_path):
         start_workspace(exercise, tmp_path / "ws")
 
 
+def test_a_failing_generator_leaves_the_folder_empty(exercise, tmp_path):
+    root = tmp_path / "broken"
+    (root / "repository").mkdir(parents=True)
+    (root / "repository" / "generate.py").write_text(
+        "import os, sys\n"
+        "os.makedirs(os.path.join(sys.argv[1], '.git', 'objects'))\n"
+        "sys.exit('git refused')\n"
+    )
+    broken = dataclasses.replace(exercise, root=root)
+    with pytest.raises(WorkspaceError, match="git refused") as caught:
+        start_workspace(broken, tmp_path / "ws")
+    assert "empty folder" in str(caught.value)
+    assert list((tmp_path / "ws").iterdir()) == []
+
+
 # The bundle `grader submit` sends.
 
 
