@@ -12,7 +12,7 @@ from grader.catalog.model import Exercise
 from grader.registry.declaration import HostJob
 from grader.registry.checks import CHECKS, declaration
 from grader.clock import utc_stamp
-from grader.runner import Backend, isolation_level
+from grader.runner import Backend, isolation_level, require_backend
 from grader.runner.backend import RunOutcome
 from grader.runner.job import Job, prepare_job, remove_job
 from grader.runner.log_stream import ProgressCallback
@@ -50,8 +50,11 @@ def grade_workspace(
     `deadline` (time.monotonic()) is when the whole grading must be over: the host's
     checks get what the sandbox's run left of it. `on_progress` receives what the grading
     is doing as it goes (`{"step": ...}`, and each check's `{"check": id, "state": ...}`),
-    for display only.
+    for display only. An exercise whose `backends` leaves out `backend` is refused
+    (BackendRefused) before anything runs.
     """
+    if exercise.check("tests") is not None:  # the student's own checks run anywhere
+        require_backend(backend, exercise)
     say = on_progress or (lambda event: None)
     say({"step": "preparing"})
     started = utc_stamp()

@@ -48,10 +48,14 @@ def validate_exercise_dir(root: Path, backend: Backend) -> Validation:
         return report
     from grader.runner.repository import RepositoryError
 
+    from grader.runner import BackendRefused
+
     try:
         _grade_both(exercise, report, backend)
     except RepositoryError as exc:
         report.problems.append(f"{exercise.root}: {exc}")
+    except BackendRefused as exc:  # it says which backend to validate with
+        report.problems.append(exc.message)
     return report
 
 

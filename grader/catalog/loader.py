@@ -12,6 +12,7 @@ from typing import Any
 
 from grader.catalog.hints import HINT_FILES, read_hints
 from grader.catalog.model import (
+    BACKEND_CHOICES,
     DEFAULT_MAX_BUNDLE_KB,
     DEFAULT_PASS_PERCENT,
     DEFAULT_TASK_MINIMUM,
@@ -98,6 +99,18 @@ def _repository(raw: dict[str, Any], root: Path) -> Repository | None:
     )
 
 
+def _backends(raw: dict[str, Any], root: Path) -> tuple[str, ...]:
+    """The `backends` list, each a known backend name."""
+    names = tuple(raw.get("backends", ()))
+    unknown = [n for n in names if n not in BACKEND_CHOICES]
+    if unknown:
+        raise ExerciseError(
+            f"{root / 'exercise.toml'}: backends: unknown backend {unknown[0]!r}; "
+            f"name some of {', '.join(BACKEND_CHOICES)} (or drop the line: any backend)"
+        )
+    return names
+
+
 def _exercise_from_toml(raw: dict[str, Any], root: Path) -> Exercise:
     files = raw["files"]
     task_ids = {t["id"] for t in raw["tasks"]}
@@ -143,6 +156,7 @@ def _exercise_from_toml(raw: dict[str, Any], root: Path) -> Exercise:
         order=int(raw.get("order", 0)),
         prerequisites=tuple(raw.get("prerequisites", [])),
         repository=_repository(raw, root),
+        backends=_backends(raw, root),
     )
 
 

@@ -31,6 +31,10 @@ class Limits:
     max_file_kb: int = 256
 
 
+# The backends an exercise may name in `backends` (grader.runner.levels has the same, and
+# `auto`, which picks one of them).
+BACKEND_CHOICES = ("docker", "bwrap", "local")
+
 # A Git exercise's bundle travels into the sandbox as this submitted file.
 BUNDLE_NAME = "repository.bundle"
 DEFAULT_MAX_BUNDLE_KB = 1024
@@ -75,6 +79,9 @@ class Exercise:
     prerequisites: tuple[str, ...] = ()
     # Set for a Git exercise: the workspace is a repository, submitted whole as a bundle.
     repository: Repository | None = None
+    # The only backends that may run the hidden suite; empty: any. An exercise whose
+    # processes only Docker is known to contain names ("docker",).
+    backends: tuple[str, ...] = ()
 
     @property
     def qualified_slug(self) -> str:

@@ -16,6 +16,8 @@ _PUBLIC = {
     "NONE": "grader.runner.levels",
     "REDUCED": "grader.runner.levels",
     "IsolationRefused": "grader.runner.levels",
+    "BackendRefused": "grader.runner.levels",
+    "require_backend": "grader.runner.levels",
     "NoSandboxWarning": "grader.runner.levels",
     "get_backend": "grader.runner.levels",
     "isolation_level": "grader.runner.levels",

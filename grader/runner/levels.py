@@ -121,7 +121,10 @@ def isolation_level(
 def require_isolation(
     backend: Backend, exercise: Exercise | None, *, allow_reduced: bool
 ) -> tuple[str, str]:
-    """The level, or IsolationRefused when it is not full and reduced was not allowed."""
+    """The level, or IsolationRefused when it is not full and reduced was not allowed,
+    or the exercise does not allow the backend (BackendRefused)."""
+    if exercise is not None:
+        require_backend(backend, exercise)
     level, reason = isolation_level(backend)
     if level == FULL or allow_reduced:
         return level, reason
@@ -129,4 +132,28 @@ def require_isolation(
     raise IsolationRefused(
         f"refusing to grade{what} for others with {level} isolation ({reason}); "
         + ALLOW_REDUCED_HINT
+    )
+
+
+class BackendRefused(IsolationRefused):
+    """The exercise's hidden suite may not run on this backend (its `backends` list)."""
+
+
+def require_backend(backend: Backend, exercise: Exercise) -> None:
+    """Refuse to run `exercise`'s hidden suite on a backend its `backends` does not list.
+
+    An exercise lists backends when only they are known to contain what its code does
+    (children in sessions of their own, say); its student's own checks run anywhere."""
+    if not exercise.backends or backend.name in exercise.backends:
+        return
+    allowed = ", ".join(exercise.backends)
+    chosen = getattr(backend, "auto_choice", None) or f"--backend {backend.name}"
+    raise BackendRefused(
+        f"refusing to run the hidden tests of {exercise.qualified_slug} on the "
+        f"{backend.name} backend ({chosen}): the exercise allows only {allowed}, the "
+        "sandbox known to contain the processes its code starts. Run "
+        f"`grader submit --backend {exercise.backends[0]}`"
+        + (" (with Docker running)" if exercise.backends[0] == "docker" else "")
+        + ", or `grader submit --server URL` to grade on your class's server; "
+        "`grader test` still runs your own tests and checks here"
     )
