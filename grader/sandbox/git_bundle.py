@@ -6,7 +6,7 @@ with the system's and the user's git configuration ignored, only the local bundl
 reachable as a transport, and hooks and fsmonitor switched off. The hidden tests then read
 history through `git()`, which runs with the same settings.
 
-Standard library only: it runs inside the sandbox.
+Standard library and the bottom room only: it runs inside the sandbox.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import os
 import subprocess
 from pathlib import Path
 
-BUNDLE_NAME = (
-    "repository.bundle"  # grader.catalog.model.BUNDLE_NAME, the submitted file
-)
+from grader.catalog.model import BUNDLE_NAME
+
 REPOSITORY_NAME = "repository.git"  # beside the hidden suite's copy, in work/trusted/
 ERROR_NAME = "repository.error"
 MAX_BUNDLE_BYTES = 100 * 1024 * 1024
@@ -66,7 +65,10 @@ def unpack(submission: Path, trusted: Path, *, owner: int | None) -> bool:
     if not bundle.is_file() or bundle.is_symlink():
         return False
     dest = trusted / REPOSITORY_NAME
-    problem = _clone(bundle, dest)
+    try:
+        problem = _clone(bundle, dest)
+    except OSError as exc:  # the sandbox's disk or process limits, met while unpacking
+        problem = f"the bundle could not be unpacked: {exc.strerror or exc}"
     if problem:
         (trusted / ERROR_NAME).write_text(problem + "\n", encoding="utf-8")
         paths = [trusted / ERROR_NAME]
