@@ -39,7 +39,6 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from grader.ci.workflow import image_cache_key
 from grader.cli import cli
 from grader.scorecard import serialize
 from tests.conftest import FIXTURE_PACK
@@ -154,6 +153,7 @@ class ActingRunner:
         self.log: dict[str, subprocess.CompletedProcess | str] = {}
         self.saves: list[tuple[Path, Path]] = []
         self.seconds: dict[str, float] = {}
+        self.outputs: dict[str, dict[str, str]] = {}
 
     def run(self, workflow: dict[str, Any], job_name: str, event: dict) -> bool:
         """Run the job; True when it succeeded."""
@@ -199,6 +199,7 @@ class ActingRunner:
                 outputs, added_env, ok = self.run_step(name, step, {**env, **step_env})
                 env.update(added_env)
             context["steps"][step.get("id", "")] = {"outputs": outputs}
+            self.outputs[step.get("id", "")] = outputs
             failed = failed or not ok
         for source, dest in self.saves:  # actions/cache's post step, after the job
             if source.exists() and not dest.exists():
@@ -270,6 +271,22 @@ def wheelhouse(dest: Path) -> Path:
     return dest
 
 
+def wheel_key(house: Path, base: str) -> str:
+    """The image's cache key as the wheel's grader computes it (its Dockerfile is the
+    one the wheel carries, whatever the checkout holds by now)."""
+    (wheel,) = house.glob("grader_harness-*.whl")
+    probe = (
+        "import sys; from grader.ci.workflow import image_cache_key as k; "
+        "print(k(*sys.argv[1:]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, SPEC, base],
+        env={**os.environ, "PYTHONPATH": str(wheel)},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
 def acting_runner_image(tmp: Path) -> None:
     """The runner container's image, built with no network from the base: git and the
     docker CLI from this host (the same Debian), a Python with pip, a sudo that runs."""
@@ -335,7 +352,7 @@ def machine(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "GRADER_EXERCISES": str(tmp / "pack"),
         "TMPDIR": str(tmp / "jobs"),
     }
-    return {"tmp": tmp, "saved": saved, "env": env}
+    return {"tmp": tmp, "saved": saved, "env": env, "house": house}
 
 
 @pytest.fixture
@@ -365,12 +382,13 @@ def test_the_github_workflow_runs_as_written(machine, container) -> None:
 
     runner = ActingRunner(container, tmp / "github-runner", repo, machine["env"])
     # The cache as the run before this one left it: the image, under the workflow's key.
-    key = f"Linux-{image_cache_key(SPEC, BASE)}"
+    key = f"Linux-{wheel_key(machine['house'], BASE)}"
     shutil.copytree(machine["saved"], runner.cache / key, copy_function=os.link)
 
     event = PUSH_EVENT | {"sha": git(repo, "rev-parse", "HEAD")}
     succeeded = runner.run(workflow, "grade", event)
     log = runner.log
+    assert runner.outputs["install"]["image-key"] == key.removeprefix("Linux-")
 
     install = log["Install grader"]
     assert install.returncode == 0, install.stdout + install.stderr
@@ -455,7 +473,9 @@ def test_the_gitlab_pipeline_runs_as_written(machine, container) -> None:
     job = pipeline["grade"]
 
     shutil.copytree(machine["saved"], repo / ".grader-image", copy_function=os.link)
-    (repo / ".grader-image" / "key").write_text(image_cache_key(SPEC, BASE) + "\n")
+    (repo / ".grader-image" / "key").write_text(
+        wheel_key(machine["house"], BASE) + "\n"
+    )
     env = {
         **machine["env"],
         **pipeline["variables"],
@@ -566,7 +586,8 @@ def test_on_a_cache_miss_the_base_is_pulled_from_its_registry(
         assert calls.read_text().splitlines() == [f"grader runner build --base {base}"]
         assert "bootstrap" not in sandbox.stdout + sandbox.stderr
         # actions/cache's post step kept the saved image under the workflow's key.
-        key = f"Linux-{image_cache_key(SPEC, base)}"
+        key = f"Linux-{runner.outputs['install']['image-key']}"
+        assert key == f"Linux-{wheel_key(machine['house'], base)}"
         assert (runner.cache / key / "grader-runner.tar").stat().st_size > 10**8
     finally:
         docker("rmi", base, check=False)
