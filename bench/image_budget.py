@@ -84,7 +84,10 @@ def layer_bytes(
         if status != 0:
             tail = container.logs(tail=20).decode(errors="replace")
             raise SystemExit(f"installing {name} failed (exit {status}):\n{tail}")
-        return int(client.api.inspect_container(container.id, size=True)["SizeRw"])
+        (listed,) = client.api.containers(
+            all=True, filters={"id": container.id}, size=True
+        )
+        return int(listed["SizeRw"])
     finally:
         container.remove(force=True)
 
