@@ -257,7 +257,7 @@ def test_a_cache_miss_pulls_the_base_builds_and_saves(tmp_path) -> None:
     assert calls == [
         f"docker pull {BASE}",
         f"grader runner build --base {BASE}",
-        f"docker save -o {tmp_path}/cache/grader-runner.tar grader-runner:latest",
+        f"docker save -o {tmp_path}/cache/grader-runner.tar grader-runner",
     ]
 
 
@@ -268,7 +268,7 @@ def test_the_base_is_bootstrapped_only_when_it_cannot_be_pulled(tmp_path) -> Non
     assert any(c.endswith(f"grader runner bootstrap --tag {BASE}") for c in calls)
     assert calls[-2:] == [
         f"grader runner build --base {BASE}",
-        f"docker save -o {tmp_path}/cache/grader-runner.tar grader-runner:latest",
+        f"docker save -o {tmp_path}/cache/grader-runner.tar grader-runner",
     ]
     (tmp_path / "again").mkdir()
     local = prepare_step(tmp_path / "again", hit=False, local=True, pull=False)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from grader.errors import GraderError
-from grader.runner.docker_backend import DEFAULT_IMAGE, connect
+from grader.runner.docker_backend import RUNNER_REPOSITORY, connect
 
 TAR = "grader-runner.tar"
 KEY_FILE = "key"
@@ -34,12 +34,14 @@ def load(folder: Path, key: str) -> bool:
     return True
 
 
-def save(folder: Path, key: str, tag: str = DEFAULT_IMAGE) -> Path:
-    """Save image `tag` into `folder` under `key`; returns the tar's path."""
+def save(folder: Path, key: str, tag: str = RUNNER_REPOSITORY) -> Path:
+    """Save image `tag` into `folder` under `key`; returns the tar's path. A repository
+    name saves all its tags: by default the core and every stage's runner image, their
+    shared layers once."""
     folder.mkdir(parents=True, exist_ok=True)
-    image = connect(timeout=600).images.get(tag)
+    client = connect(timeout=600)
     with open(folder / TAR, "wb") as tar:
-        for chunk in image.save(chunk_size=CHUNK, named=True):
+        for chunk in client.api.get_image(tag, chunk_size=CHUNK):
             tar.write(chunk)
     (folder / KEY_FILE).write_text(key + "\n", encoding="utf-8")
     return folder / TAR
