@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.errors import GraderError
+from grader.i18n.message import Message, msg
 from grader.leaderboard.db.models import ClassSetting, Deadline, Extension, as_utc
 
 TIMEZONE_KEY = "timezone"
@@ -54,6 +55,8 @@ class Judgment:
     penalty_percent: float
     cap_percent: float | None
     note: str
+    # The note as a message (id and parameters), for the pages in the reader's language.
+    message: Message
 
     def grade(self, score: float, max_score: float) -> float:
         """The score under the rule: a late penalty, a cap, or 0 past the window."""
@@ -162,21 +165,48 @@ class Policy:
 def judge(rule: Rule | None, uploaded: datetime, zone: ZoneInfo) -> Judgment:
     """How a submission uploaded at `uploaded` stands against `rule`."""
     if rule is None:
-        return Judgment("none", 0, 0.0, None, "no deadline")
+        return _judged("none", 0, 0.0, None, msg("no deadline"))
     uploaded = as_utc(uploaded)  # type: ignore[assignment]
-    due = f"due {shown(rule.due_at, zone)}" + (" (extended)" if rule.extended else "")
+    when = shown(rule.due_at, zone)
+    due = (
+        msg("due {when} (extended)", when=when)
+        if rule.extended
+        else msg("due {when}", when=when)
+    )
     if uploaded <= rule.due_at:
-        return Judgment("on_time", 0, 0.0, None, f"on time, {due}")
+        return _judged("on_time", 0, 0.0, None, msg("on time, {due}", due=due))
     if uploaded > rule.closes_at:
-        return Judgment("after_window", 0, 100.0, None, f"after the late window, {due}")
+        after = msg("after the late window, {due}", due=due)
+        return _judged("after_window", 0, 100.0, None, after)
     days = max(1, math.ceil((uploaded - rule.due_at).total_seconds() / DAY))
     penalty = min(100.0, days * rule.penalty_per_day)
-    parts = [f"late {days} day{'s' if days > 1 else ''}"]
-    if penalty:
-        parts.append(f"-{penalty:g}%")
-    if rule.late_cap is not None:
-        parts.append(f"capped at {rule.late_cap:g}%")
-    return Judgment("late", days, penalty, rule.late_cap, f"{' '.join(parts)}, {due}")
+    late = (
+        msg("late {days} day", days=days)
+        if days == 1
+        else msg("late {days} days", days=days)
+    )
+    cap = rule.late_cap
+    if penalty and cap is not None:
+        note = msg(
+            "{late} -{penalty:g}% capped at {cap:g}%, {due}",
+            late=late,
+            penalty=penalty,
+            cap=cap,
+            due=due,
+        )
+    elif penalty:
+        note = msg("{late} -{penalty:g}%, {due}", late=late, penalty=penalty, due=due)
+    elif cap is not None:
+        note = msg("{late} capped at {cap:g}%, {due}", late=late, cap=cap, due=due)
+    else:
+        note = msg("{late}, {due}", late=late, due=due)
+    return _judged("late", days, penalty, cap, note)
+
+
+def _judged(
+    kind: str, days: int, penalty: float, cap: float | None, note: Message
+) -> Judgment:
+    return Judgment(kind, days, penalty, cap, note.text, note)
 
 
 def refusal(rule: Rule | None, now: datetime, zone: ZoneInfo) -> str | None:

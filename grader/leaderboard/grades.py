@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.catalog import Exercise
+from grader.i18n.message import Message, msg
 from grader.leaderboard import auth
 from grader.leaderboard.deadlines import Judgment, Policy, Rule
 from grader.leaderboard.db.models import DONE, Account, Submission, as_utc
@@ -99,10 +100,17 @@ class Cell:
     @property
     def note(self) -> str:
         """Which rule produced the grade."""
+        return self.note_message.text
+
+    @property
+    def note_message(self) -> Message:
+        """The note as a message, for the pages in the reader's language."""
         best = self.best
         if best is None:
-            return "not submitted" if not self.submissions else "not graded yet"
-        return best.judgment.note
+            return (
+                msg("not submitted") if not self.submissions else msg("not graded yet")
+            )
+        return best.judgment.message
 
 
 @dataclass

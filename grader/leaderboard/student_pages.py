@@ -78,7 +78,7 @@ def submission_page(
         graded = grade_submission(policy, row)
         extra["account"] = row.account_id
         extra["submitted"] = shown(as_utc(row.created_at), policy.zone)
-        extra["note"] = graded.judgment.note
+        extra["note"] = say(graded.judgment.message, lang)
     return render(
         "submission.html",
         lang=lang,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grader.clock import utc_now
+from grader.i18n.message import Message, msg
 from grader.leaderboard.deadlines import Policy, refusal, shown
 from grader.leaderboard.db.models import (
     Account,
@@ -44,6 +45,7 @@ def cell_view(cell: Cell) -> dict[str, Any]:
         "late": best is not None and best.judgment.kind == "late",
         "submissions": len(cell.submissions),
         "note": cell.note,
+        **_message("note", cell.note_message),
     }
 
 
@@ -60,6 +62,7 @@ def graded_view(graded: Graded, counted: str | None, policy: Policy) -> dict[str
         "max_score": graded.max_score,
         "grade": graded.grade,
         "note": graded.judgment.note,
+        **_message("note", graded.judgment.message),
         "late": graded.judgment.kind in ("late", "after_window"),
         "counted": graded.id == counted,
     }
@@ -69,6 +72,7 @@ def deadline_view(
     policy: Policy, account_id: int, cell: Cell, now: datetime
 ) -> dict[str, Any]:
     rule = cell.rule
+    late = _late_policy(rule) if rule else None
     why = refusal(rule, now, policy.zone)
     state = "open" if why is None else "closed"
     if rule is not None and rule.opens_at is not None and now < rule.opens_at:
@@ -80,20 +84,39 @@ def deadline_view(
         "due": shown(rule.due_at, policy.zone) if rule else "",
         "closes": shown(rule.closes_at, policy.zone) if rule else "",
         "extended": bool(rule and rule.extended),
-        "late_policy": _late_policy(rule) if rule else "",
+        "late_policy": late.text if late else "",
+        **_message("late_policy", late),
         "state": state if rule else "no deadline",
     }
 
 
-def _late_policy(rule: Any) -> str:
+def _late_policy(rule: Any) -> Message:
     if not rule.late_days:
-        return "no late work"
-    parts = [f"{rule.late_days:g} day{'' if rule.late_days == 1 else 's'} late allowed"]
+        return msg("no late work")
+    allowed = (
+        msg("{days:g} day late allowed", days=rule.late_days)
+        if rule.late_days == 1
+        else msg("{days:g} days late allowed", days=rule.late_days)
+    )
+    penalty = msg("-{penalty:g}% per day", penalty=rule.penalty_per_day)
+    cap = msg("capped at {cap:g}%", cap=rule.late_cap)
+    if rule.penalty_per_day and rule.late_cap is not None:
+        return msg(
+            "{allowed}, {penalty}, {cap}", allowed=allowed, penalty=penalty, cap=cap
+        )
     if rule.penalty_per_day:
-        parts.append(f"-{rule.penalty_per_day:g}% per day")
+        return msg("{allowed}, {penalty}", allowed=allowed, penalty=penalty)
     if rule.late_cap is not None:
-        parts.append(f"capped at {rule.late_cap:g}%")
-    return ", ".join(parts)
+        return msg("{allowed}, {cap}", allowed=allowed, cap=cap)
+    return allowed
+
+
+def _message(key: str, message: Message | None) -> dict[str, Any]:
+    """`key_id` and `key_params` beside a text, as the scorecard keeps its messages: the
+    API's text stays English, a page renders them in its reader's language."""
+    if message is None:
+        return {f"{key}_id": None, f"{key}_params": None}
+    return {f"{key}_id": message.id, f"{key}_params": message.params}
 
 
 def score_changes(

@@ -196,3 +196,36 @@ def test_the_board_in_chinese_in_chromium(
         page.screenshot(path=str(tmp_path / "board-zh-1280px.png"), full_page=True)
         context.close()
     assert (tmp_path / "board-zh-1280px.png").stat().st_size > 5_000
+
+
+def test_deadline_notes_and_late_policy_in_chinese(course) -> None:
+    """A submission made a day after the due date: the rule's note and the late policy
+    read in Chinese on the pages, in English in the API (and its export columns)."""
+    from datetime import timedelta
+
+    from grader.clock import utc_now
+    from grader.leaderboard.deadlines import set_deadline
+
+    app, tokens = course
+    with app.state.context.db.session() as session:
+        set_deadline(
+            session,
+            target="stage1/word-count",
+            due_at=utc_now() - timedelta(hours=20),
+            opens_at=None,
+            late_days=3,
+            penalty_per_day=10,
+            late_cap=None,
+        )
+    ann = _reader(app, tokens["Ann"])
+    mine = ann.get("/me", headers=ZH).text
+    assert "可迟交 3 天，每天 -10%" in mine and "迟交 1 天 -10%，截止" in mine
+    english = ann.get("/me", headers=EN).text
+    assert "3 days late allowed, -10% per day" in english
+    assert "late 1 day -10%, due" in english
+    with TestClient(app) as client:
+        me = client.get(
+            "/api/v1/me", headers={**Tokens.header(tokens["Ann"]), **ZH}
+        ).json()
+    assert me["submissions"][0]["note"].startswith("late 1 day -10%, due ")
+    assert me["deadlines"][0]["late_policy"] == "3 days late allowed, -10% per day"
