@@ -219,3 +219,48 @@ def test_a_local_grading_keeps_every_print(tmp_path: Path, local_backend) -> Non
 @pytest.mark.slow
 def test_a_docker_grading_keeps_every_print(tmp_path: Path, docker_backend) -> None:
     _assert_nothing_lost(_graded(tmp_path, docker_backend))
+
+
+def test_a_test_the_watchdog_kills_keeps_what_its_code_printed(tmp_path: Path) -> None:
+    """The test process itself is stopped from outside (here its own timer is off; in a
+    loaded sandbox it may not act in time): what the code printed was streamed as it came.
+    """
+    import time
+
+    from grader.sandbox.pytest_session import pytest_command, run_pytest_watched
+
+    student = tmp_path / "student"
+    student.mkdir()
+    (student / "slow.py").write_text(
+        "import time\n\n\ndef hang():\n    print('before the hang')\n"
+        "    time.sleep(8)\n    return 1\n"
+    )
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_slow.py").write_text(
+        "from slow import hang\n\n\ndef test_hang():\n    assert hang() == 2\n"
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    command = pytest_command(
+        ini=tmp_path / "pytest.ini",
+        rootdir=suite,
+        test_seconds=0,  # no timer of its own: only the watchdog stops it
+        student_root=student,
+    ) + [
+        "-p",
+        "grader.sandbox.proxy.plugin",
+        f"--grader-proxy-root={student}",
+        "--grader-proxy-modules=slow",
+        "--grader-proxy-seconds=60",
+    ]
+    run = run_pytest_watched(
+        command,
+        [str(suite)],
+        cwd=tmp_path,
+        log_path=tmp_path / "pytest.log",
+        test_seconds=1.0,
+        deadline=time.monotonic() + 60,
+    )
+    blamed = run.results["test_slow.py::test_hang"]
+    assert blamed["status"] == "timeout" and "was stopped" in blamed["message"]
+    assert blamed["output"] == "before the hang\n"

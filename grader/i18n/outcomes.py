@@ -19,6 +19,9 @@ from grader.i18n.message import Message, msg
 # it (grader.graders.hidden_tests); the output keeps the English text.
 IMPORT_MARK = msg("[printed while your code was imported]")
 TEST_MARK = msg("[printed during this test]")
+# After what the student's code printed, when more came than a test's output keeps and its
+# count is not known (the test's process was killed while it printed).
+CUT_MARK = msg("... [truncated: more was printed]")
 
 _NUMBER = r"(?P<{}>[0-9.]+)"
 # Each text the sandbox writes into a test's message (grader.sandbox.pytest_plugin,
@@ -139,6 +142,8 @@ def output_marker(line: str) -> Message | None:
         return IMPORT_MARK
     if line == TEST_MARK.text:
         return TEST_MARK
+    if line == CUT_MARK.text:
+        return CUT_MARK
     cut = _CUT.match(line)
     if cut:
         return msg("... [truncated: {count} more characters]", count=int(cut["count"]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 from typing import IO, Any, Iterator
 
 import pytest
@@ -169,6 +170,7 @@ class JsonLinesReporter:
         self.seconds = float(config.getoption("grader_test_seconds") or 0)
         self.root = config.getoption("grader_student_root")
         self.stream = stream
+        self.lock = threading.Lock()
         self.pending: dict[str, dict[str, Any]] = {}
         self.collect_errors: dict[str, pytest.ExceptionInfo[BaseException]] = {}
         # The status and message of the last call report, for the subtest it belongs to.
@@ -176,8 +178,10 @@ class JsonLinesReporter:
         self.printed_seen: dict[str, int] = {}
 
     def write(self, record: dict[str, Any]) -> None:
-        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self.stream.flush()
+        # One line at a time: the proxy's watcher thread writes records too.
+        with self.lock:
+            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.stream.flush()
 
     def pytest_exception_interact(
         self,

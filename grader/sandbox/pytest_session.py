@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from grader.i18n.message import Message, msg
+from grader.i18n.outcomes import CUT_MARK
+from grader.scorecard.caps import OUTPUT_CHARS, cap_text
 
 POLL_SECONDS = 0.02
 # The plugin's timer fires at the limit; the watchdog waits this much longer before killing.
@@ -151,10 +153,14 @@ def run_pytest_watched(
             return run
         # A test was running when the process stopped: it gets the blame, the rest go on.
         meta = next((m for m in run.collected if m["id"] == current), {"id": current})
+        printed = stream.printed_during(current)
         if killed_for == "deadline":
             run.out_of_time = True
             run.results[current] = _blamed(
-                meta, "timeout", "the grading run ran out of time during this test"
+                meta,
+                "timeout",
+                "the grading run ran out of time during this test",
+                printed,
             )
             return run
         if killed_for == "test":
@@ -162,13 +168,14 @@ def run_pytest_watched(
                 meta,
                 "timeout",
                 f"the test ran past its time limit of {test_seconds:g} s and was stopped",
+                printed,
             )
         else:
             code = proc.returncode
             run.anomalies.append(
                 f"the test process ended during {current} (exit code {code})"
             )
-            run.results[current] = _blamed(meta, "error", _death_message(code))
+            run.results[current] = _blamed(meta, "error", _death_message(code), printed)
         finished = list(run.results)
         if time.monotonic() >= deadline:
             run.out_of_time = True
@@ -183,6 +190,11 @@ class _RecordStream:
     ) -> None:
         self.fd = fd
         self.on_record = on_record
+        # What the student's code printed during the test that started last, as the
+        # proxy streamed it (`output` records): kept for a test this process must blame.
+        self.started: str | None = None
+        self.printed: list[str] = []
+        self.printed_cut = False
         self.buffer = b""
         self.records: list[dict[str, Any]] = []
         self.size = 0
@@ -201,6 +213,9 @@ class _RecordStream:
             self.size += len(chunk)
         *lines, self.buffer = (self.buffer + b"".join(chunks)).split(b"\n")
         fresh = [r for r in (_parse(line) for line in lines) if r]
+        for record in fresh:
+            self._follow_output(record)
+        fresh = [r for r in fresh if r.get("event") not in ("output", "output_cut")]
         self.records += fresh
         if self.on_record is not None:
             try:
@@ -209,6 +224,24 @@ class _RecordStream:
             except Exception:  # progress is only shown: it never stops a run
                 self.on_record = None
         return fresh
+
+    def _follow_output(self, record: dict[str, Any]) -> None:
+        kind = record.get("event")
+        if kind == "start":
+            self.started, self.printed, self.printed_cut = record.get("id"), [], False
+        elif kind == "output" and isinstance(record.get("text"), str):
+            if sum(map(len, self.printed)) < OUTPUT_CHARS:
+                self.printed.append(record["text"])
+        elif kind == "output_cut":
+            self.printed_cut = True
+
+    def printed_during(self, test_id: str) -> str:
+        """What the test's code printed as streamed, capped with a marker ("" for a test
+        other than the one that started last)."""
+        if test_id != self.started:
+            return ""
+        text = cap_text("".join(self.printed), OUTPUT_CHARS)
+        return text + ("\n" + CUT_MARK.text if self.printed_cut else "")
 
 
 def _watch(
@@ -352,7 +385,9 @@ def early_exit_message(run: PytestRun, what: str | Message) -> Message | None:
     )
 
 
-def _blamed(meta: dict[str, Any], status: str, message: str) -> dict[str, Any]:
+def _blamed(
+    meta: dict[str, Any], status: str, message: str, output: str = ""
+) -> dict[str, Any]:
     return {
         "id": meta["id"],
         "title": meta.get("title", meta["id"]),
@@ -361,7 +396,7 @@ def _blamed(meta: dict[str, Any], status: str, message: str) -> dict[str, Any]:
         "status": status,
         "message": message,
         "location": "",
-        "output": "",
+        "output": output,
         "duration": 0.0,
     }
 

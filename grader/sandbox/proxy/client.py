@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from grader.sandbox.proxy.channel import ChannelClosed, ChannelTimeout
 from grader.sandbox.proxy.endpoint import Endpoint
@@ -40,6 +40,8 @@ DUMP_BYTES = 64 * 1024
 # At most this much of the copy of what the student process printed is read at once (a
 # pipe holds 64 KiB; the test's output keeps far less, with a marker).
 COPIED_BYTES = 256 * 1024
+# How often the copy is read while a call runs, when it is streamed (see on_copied).
+WATCH_SECONDS = 0.2
 _FRAME = re.compile(
     r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<name>\S+)', re.M
 )
@@ -123,6 +125,12 @@ class StudentConnection:
         self.copied: int | None = None
         # Reads and the close of `copied` never overlap: a closed number may be reused.
         self.copied_lock = threading.Lock()
+        # What the pipe gave since the last answer (the call in flight printed it).
+        self.unanswered = PrintedText()
+        # Told each piece the pipe gives, as it comes (the plugin streams it to the
+        # results: if this process is killed mid-test, the watchdog still has it).
+        self.on_copied: Callable[[str], None] | None = None
+        self.watcher: threading.Thread | None = None
         self.shared: str | None = None  # the running test's tmp_path (see share)
         # What the submission printed during the running test (the plugin takes it).
         self.printed = PrintedText()
@@ -145,8 +153,12 @@ class StudentConnection:
         self.dump = os.fdopen(dump_read, "rb", buffering=0)
         os.set_blocking(dump_read, False)
         self._close_copied()
-        self.copied = printed_read
+        with self.copied_lock:
+            self.copied = printed_read
         os.set_blocking(printed_read, False)
+        if self.on_copied is not None and self.watcher is None:
+            self.watcher = threading.Thread(target=self._watch_copied, daemon=True)
+            self.watcher.start()
         endpoint = _TrustedEndpoint(parent, self)
         endpoint.make_proxy = make_proxy
         endpoint.handle_request = serve_trusted
@@ -179,14 +191,16 @@ class StudentConnection:
         """An answer's output and logs (checked by `rules.replayable`): kept as the
         running test's output, and replayed here for capsys and caplog."""
         # The answer carries what its call printed: its copy in the pipe is not needed.
-        self._read_copied()
+        self._drain_copied(answered=True)
         self.printed.add(str(message.get("out") or "") + str(message.get("err") or ""))
         replay_output(message)
 
-    def _read_copied(self) -> str:
-        """What the pipe holds of the process's printing (never blocks)."""
-        chunks: list[bytes] = []
+    def _drain_copied(self, *, answered: bool = False, stopping: bool = False) -> str:
+        """Read what the pipe holds of the process's printing (never blocks) and pass it
+        on. After an answer (which carries it) nothing of it is kept; when the process is
+        stopped, all that no answer carried is returned."""
         with self.copied_lock:
+            chunks: list[bytes] = []
             while self.copied is not None and sum(map(len, chunks)) < COPIED_BYTES:
                 try:
                     chunk = os.read(self.copied, COPIED_BYTES)
@@ -195,7 +209,24 @@ class StudentConnection:
                 if not chunk:
                     break
                 chunks.append(chunk)
-        return b"".join(chunks).decode("utf-8", "replace")
+            text = b"".join(chunks).decode("utf-8", "replace")
+            if text and self.on_copied is not None:
+                try:
+                    self.on_copied(text)
+                except Exception:  # streaming is a spare copy: never fatal
+                    self.on_copied = None
+            if answered:
+                self.unanswered.take()
+                return ""
+            self.unanswered.add(text)
+            return self.unanswered.take() if stopping else ""
+
+    def _watch_copied(self) -> None:
+        """Pass on what the student process prints while a call runs, a few times a
+        second (a daemon thread: it ends with this process)."""
+        while True:
+            time.sleep(WATCH_SECONDS)
+            self._drain_copied()
 
     def _close_copied(self) -> None:
         with self.copied_lock:
@@ -276,7 +307,7 @@ class StudentConnection:
             self.dump.close()
             self.dump = None
         # A call that never answered (a timeout, a crash) still shows what it printed.
-        self.printed.add(self._read_copied())
+        self.printed.add(self._drain_copied(stopping=True))
         self._close_copied()
         if reason:
             self.anomalies.append(reason)

@@ -15,6 +15,7 @@ import pytest
 from grader.sandbox.proxy import client
 from grader.sandbox.proxy.client import StudentConnection, install
 from grader.sandbox.proxy.spawner import seal, student_env
+from grader.scorecard.caps import OUTPUT_CHARS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,7 +59,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CONNECTION] = connection
     client.ACTIVE = connection
     config.pluginmanager.register(_StudentFiles(connection), "grader-proxy-files")
-    config.pluginmanager.register(_StudentOutput(connection), "grader-proxy-output")
+    output = _StudentOutput(connection, config)
+    connection.on_copied = output.stream
+    config.pluginmanager.register(output, "grader-proxy-output")
 
 
 CONNECTION = pytest.StashKey[StudentConnection]()
@@ -68,13 +71,32 @@ STUDENT_OUTPUT = "grader_student_output"
 
 
 class _StudentOutput:
-    """Each test's report carries what the student process printed while it ran."""
+    """Each test's report carries what the student process printed while it ran; and as
+    it prints, each piece goes to the results as an `output` record (at most
+    OUTPUT_CHARS a test, then one `output_cut`): should this process be killed mid-test,
+    the process that watches it still shows what the test's code printed."""
 
-    def __init__(self, connection: StudentConnection) -> None:
+    def __init__(self, connection: StudentConnection, config: pytest.Config) -> None:
         self.connection = connection
+        self.config = config
+        self.streamed = 0
+        self.cut = False
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self.connection.printed.take()  # printed before this test: not its output
+        self.streamed, self.cut = 0, False
+
+    def stream(self, text: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("grader")
+        if reporter is None or self.cut:
+            return
+        room = OUTPUT_CHARS - self.streamed
+        if room > 0:
+            reporter.write({"event": "output", "text": text[:room]})
+            self.streamed += min(len(text), room)
+        if len(text) > room:
+            self.cut = True
+            reporter.write({"event": "output_cut"})
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item) -> Iterator[None]:
