@@ -256,7 +256,7 @@ def timing(args: argparse.Namespace) -> None:
         for case in cases:
             median = statistics.median(samples[(label, case.slug)])
             ratio = median / base[case.slug]
-            print(f"  {label:<26} {case.slug:<32} {median:6.2f} s  {ratio:4.2f}x")
+            print(f"  {label:<30} {case.slug:<32} {median:6.2f} s  {ratio:4.2f}x")
 
 
 def _ours_runner(backend: str, entry: str) -> Any:
