@@ -393,13 +393,16 @@ def exercism_results(
 
 
 def exercism_message(text: str) -> str:
-    """A failure as the reference words it: the exception's type first."""
+    """A failure as the reference words it: the exception's type first, and every `/` a
+    `.`. (It replaces the path the runner's folder and the failing file have in common
+    with `.`; where Exercism runs it, `/opt/test-runner` and `/solution`, that is `/`.)
+    """
     text = text.strip("\n")
     if text == "assertion failed":  # an assert without a message: only its type
-        return "AssertionError"
-    if _TYPED.match(text):
-        return text
-    return f"AssertionError: {text}"
+        text = "AssertionError"
+    elif not _TYPED.match(text):
+        text = f"AssertionError: {text}"
+    return text.replace("/", ".")
 
 
 # A message that already names its exception (`ValueError: ...`, `StudentTimeout`).
@@ -532,7 +535,7 @@ def _no_tests_message(card: Scorecard) -> str:
     params = (check.message_params or {}) if check else {}
     error = params.get("error")
     if isinstance(error, str) and error:
-        return error
+        return error.replace("/", ".")  # as exercism_message
     reason = card.message or (check.message if check else "") or "no test ran"
     return cap_text(reason, exercism.MESSAGE_CHARS - 64)
 

@@ -2,9 +2,11 @@
 
 Each folder of tests/fixtures/exercism/conformance is an exercise of ours showing one
 behaviour, and its `results.json` is what Exercism's runner (python-test-runner, pytest 8.4,
-pytest-subtests 0.14) wrote for it: recorded once with bench/exercism_conformance.py's
-setup, checked in because CI cannot fetch the runner. Ours must write the same, field by
-field, with the local backend and, where an engine runs, Docker.
+pytest-subtests 0.14) wrote for it, run as Exercism runs it (the solution's folder shares
+only `/` with the runner's, so the runner writes every `/` of a message as `.`): recorded
+once with bench/exercism_conformance.py's setup, checked in because CI cannot fetch it.
+Ours must write the same, field by field, with the local backend and, where an engine runs,
+Docker.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ FIXTURES = TESTS / "fixtures" / "exercism" / "conformance"
 # What each fixture shows.
 BEHAVIOURS = {
     "tide-table": "task_id 0 for tests outside any task",
-    "ticket-price": "messages start with the exception's type",
+    "ticket-price": "messages start with the exception's type; a / reads .",
     "bus-route": "several test files, ordered by line; no solution file declared",
     "garden-hose": "no config: the tests import a module not named after the slug",
     "byte-counter": "a helper module listed with the tests and imported by them",
