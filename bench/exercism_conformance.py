@@ -311,7 +311,11 @@ def main() -> None:
     parser.add_argument(
         "--backend", action="append", choices=("local", "docker", "bwrap")
     )
-    parser.add_argument("--only", help="only the cases whose name contains this")
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="only the cases whose name contains this (repeat)",
+    )
     parser.add_argument("--show", type=int, default=6, help="differences per case")
     parser.add_argument("--timing", action="store_true", help="time cold gradings")
     parser.add_argument("--rounds", type=int, default=5)
@@ -328,7 +332,7 @@ def main() -> None:
         if args.track is not None:
             cases += list(track_cases(args.track))
         if args.only:
-            cases = [c for c in cases if args.only in c.name]
+            cases = [c for c in cases if any(o in c.name for o in args.only)]
         tally = compare(args, cases)
         print("\nidentical / compared:")
         for group, (same, different) in tally.items():
