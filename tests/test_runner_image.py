@@ -370,7 +370,7 @@ def test_bootstrap_base_has_pip_usable_as_root_like_python_slim(
         "pip install --no-index no-such-package > /tmp/out 2>&1; "
         "grep -q externally-managed /tmp/out && exit 3; "
         "grep -q 'No matching distribution' /tmp/out || exit 4; "
-        "python -m venv /tmp/venv && /tmp/venv/bin/pip --version || exit 5; "
+        "python -m venv /tmp/venv && /tmp/venv/bin/python -m pip --version || exit 5; "
         'test -n "$PYTHON_VERSION" || exit 6'
     )
     status, out = run(engine, base_image, ["sh", "-c", script])
@@ -425,8 +425,8 @@ def test_stage_1_reads_a_git_bundle(engine: Any, runner_image: str) -> None:
     script = (
         "set -e; cd /tmp; export HOME=/tmp; git init -q -b main r; cd r; "
         "git -c user.name=a -c user.email=a@b commit -q --allow-empty -m 'feat: one'; "
-        "git bundle create -q /tmp/s.bundle main; cd /tmp; "
-        "git bundle verify -q /tmp/s.bundle; git clone -q /tmp/s.bundle c; "
+        "git bundle create -q /tmp/s.bundle main; git bundle verify -q /tmp/s.bundle; "
+        "cd /tmp; git clone -q -b main /tmp/s.bundle c; "
         "git -C c log --format=%s"
     )
     status, out = run(engine, runner_image, ["sh", "-c", script])
