@@ -23,6 +23,7 @@ from grader.authoring.mutation import (
     sample_mutations,
 )
 from grader.cli.mutate_cmd import mutate_command
+from grader.errors import ExerciseError
 from tests.conftest import FIXTURE_PACK, WORD_COUNT
 
 # operator -> (snippet, a line one of its mutants must read as)
@@ -230,3 +231,11 @@ def test_cli_unknown_slug_is_a_usage_error() -> None:
     result = invoke(FIXTURE_PACK, "no-such-exercise")
     assert result.exit_code == 2
     assert "unknown exercise" in result.output
+
+
+def test_a_git_exercise_is_not_mutated_and_says_where_its_strength_is() -> None:
+    from grader.catalog import ExercisePack
+
+    exercise = ExercisePack().get("stage1/git-merge")
+    with pytest.raises(ExerciseError, match="not Python code.*wrong/"):
+        mutation_score(exercise, max_mutants=1, jobs=1)

@@ -306,6 +306,14 @@ def mutation_score(
 ) -> MutationReport:
     """Run up to `max_mutants` mutants of the reference against the hidden suite."""
     clock = time.monotonic()
+    not_python = [f for f in exercise.solution_files if not f.endswith(".py")]
+    if exercise.repository is not None or not_python:
+        answer = "a Git repository" if exercise.repository else ", ".join(not_python)
+        raise ExerciseError(
+            f"{exercise.qualified_slug}: its answer is not Python code ({answer}), so "
+            "mutants of it mean nothing; its strength is the wrong answers kept with "
+            "it in wrong/, each of which the hidden suite must reject"
+        )
     mutations: list[Mutation] = []
     for rel in exercise.solution_files:
         path = exercise.reference_dir / rel
