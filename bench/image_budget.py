@@ -87,7 +87,7 @@ def layer_bytes(
         (listed,) = client.api.containers(
             all=True, filters={"id": container.id}, size=True
         )
-        return int(listed["SizeRw"])
+        return int(listed.get("SizeRw", 0))  # left out when the layer is empty
     finally:
         container.remove(force=True)
 
