@@ -83,6 +83,7 @@ def events(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> A
         mine = {"label": f"{BUILD_LABEL}={token}"}
         assert client.images.list(all=True, filters=mine) == []
         assert client.containers.list(all=True, filters=mine, ignore_removed=True) == []
+        assert client.networks.list(filters=mine) == []  # the wheel index's network
     assert (
         _volumes(client) <= volumes
     )  # a VOLUME's anonymous volume goes with its container
@@ -121,6 +122,7 @@ def grade(
     context = tmp_path / "context"
     context.mkdir(parents=True)
     for name, text in {"app.py": APP, **(files or {})}.items():
+        (context / name).parent.mkdir(parents=True, exist_ok=True)
         (context / name).write_text(text)
     if dockerfile is not None:
         (context / "Dockerfile").write_text(dockerfile)
@@ -760,3 +762,159 @@ def test_build_cpus_are_ones_the_engine_has(client: Any) -> None:
     usable = dockerfile_build._usable_cpus(client, 64)
     assert usable is not None and len(usable) == count
     assert dockerfile_build._cpu_list("0-2,5") == [0, 1, 2, 5]
+
+
+# ------------------------------------------------ the wheel index: a real pip install
+
+SERVICE = Path(__file__).resolve().parent.parent / "exercises/stage3/fastapi-service"
+WHEELS = ["fastapi", "starlette", "pydantic", "pydantic-core", "uvicorn"]
+WHEELS += ["annotated-doc", "annotated-types", "anyio", "click", "h11", "idna"]
+WHEELS += ["opentelemetry-api", "typing-extensions", "typing-inspection"]
+PINS = "fastapi==0.165.0\npydantic==2.14.4\nuvicorn==0.55.0\n"
+ROW = {"tenure_months": 12, "monthly_charges": 70.0, "support_calls": 2}
+ASKS = [
+    {"path": "/version", "keys": ["name", "version", "features"]},
+    {"method": "POST", "path": "/predict", "json": {"features": ROW}, "status": 401},
+    {
+        "method": "POST",
+        "path": "/predict",
+        "headers": {"X-API-Key": "dev-key"},
+        "json": {"features": ROW},
+        "keys": ["probability", "label"],
+    },
+]
+# What a student writes from any tutorial: one stage, pip as root, a user, uvicorn.
+ORDINARY = f"""\
+FROM {BASE}
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN useradd --create-home student
+USER student
+CMD ["uvicorn", "service:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+"""
+
+
+@pytest.fixture
+def wheels() -> list[str]:
+    from grader.graders.dockerfile_wheels import WheelsMissing, allowed_wheels
+
+    try:
+        allowed_wheels(WHEELS)
+    except WheelsMissing as exc:
+        _unavailable(f"the wheelhouse is not built: {exc}")
+    return WHEELS
+
+
+def test_an_ordinary_dockerfile_installs_from_the_wheel_index_and_serves(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]], wheels: list[str]
+) -> None:
+    files = {
+        "requirements.txt": PINS,
+        "service.py": (SERVICE / "reference/service.py").read_text(encoding="utf-8"),
+        "data/model.json": (SERVICE / "data/model.json").read_text(encoding="utf-8"),
+    }
+    outcome = grade(
+        client,
+        tmp_path,
+        ORDINARY,
+        files,
+        wheels=wheels,
+        pinned_requirements="requirements.txt",
+        non_root=True,
+        health_url="http://127.0.0.1:8000/health",
+        requests=ASKS,
+    )
+    assert outcome.status == "pass", (outcome.message, outcome.details["log_tail"])
+    assert outcome.details["healthy"] is True
+    call = events[0]["build"]
+    assert call["network_mode"].startswith("grader-wheels-")  # not the host's network
+    assert call["buildargs"]["PIP_INDEX_URL"].endswith(":8080/simple/")
+    assert "Successfully installed" in "".join(e.get("stream", "") for e in events)
+
+
+def test_a_pin_the_wheel_index_lacks_fails_naming_it(
+    client: Any, tmp_path: Path, wheels: list[str]
+) -> None:
+    dockerfile = (
+        f"FROM {BASE}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    )
+    files = {"requirements.txt": "fastapi==0.165.0\nrequests==2.31.0\n"}
+    outcome = grade(client, tmp_path, dockerfile, files, wheels=wheels)
+    assert outcome.status == "fail"
+    assert "pip found no `requests==2.31.0`" in outcome.message
+    assert "fastapi, starlette" in outcome.message  # what may be pinned instead
+    assert NO_NETWORK not in outcome.message
+
+
+def test_a_missing_program_is_command_not_found(client: Any, tmp_path: Path) -> None:
+    outcome = grade(client, tmp_path, f"FROM {BASE}\nRUN nonexistent-cmd --help\n")
+    assert outcome.status == "fail"
+    assert "exit code 127, command not found" in outcome.message
+    assert NO_NETWORK not in outcome.message
+
+
+def test_the_build_cannot_reach_beyond_the_wheel_index(
+    client: Any, tmp_path: Path, wheels: list[str]
+) -> None:
+    dial = "import socket; socket.create_connection(('1.1.1.1', 80), 3); print('re', 'ached')"
+    dockerfile = f'FROM {BASE}\nRUN python -c "{dial}"\n'
+    outcome = grade(client, tmp_path, dockerfile, wheels=wheels)
+    assert outcome.status == "fail", outcome.message
+    log = outcome.details["log_tail"]
+    assert "re ached" not in log and "Traceback" in log
+    assert "ARG PIP_INDEX_URL" not in log  # the wheel index's arguments are ours
+
+    assert "fastapi" in outcome.message  # says what the build can reach
+
+
+def test_a_container_running_as_root_fails_the_non_root_gate(
+    client: Any, tmp_path: Path
+) -> None:
+    # USER says nobody, but the entrypoint's `su`-less trick: the image's own CMD
+    # runs as root because USER is reset to root after it.
+    dockerfile = (
+        f"FROM {BASE}\nUSER nobody\nWORKDIR /srv\nUSER root\n"
+        'CMD ["python3", "-m", "http.server", "8000"]\n'
+    )
+    options = {"health_url": "http://127.0.0.1:8000/", "non_root": True}
+    outcome = grade(client, tmp_path, dockerfile, **options)
+    assert outcome.status == "fail"
+    assert "runs as root (uid 0" in outcome.message
+    dockerfile = dockerfile.replace("USER root\n", "")
+    outcome = grade(client, tmp_path / "again", dockerfile, **options)
+    assert outcome.status == "pass", outcome.message
+
+
+def test_unpinned_requirements_fail_before_anything_is_built(
+    client: Any, tmp_path: Path, events: list[dict[str, Any]]
+) -> None:
+    files = {"requirements.txt": "fastapi==0.165.0\npydantic>=2,<3\nuvicorn\n"}
+    dockerfile = f"FROM {BASE}\nCOPY requirements.txt .\n"
+    outcome = grade(
+        client, tmp_path, dockerfile, files, pinned_requirements="requirements.txt"
+    )
+    assert outcome.status == "fail"
+    assert "`pydantic>=2,<3`, `uvicorn`" in outcome.message
+    assert "fastapi==" not in outcome.message
+    assert not [event for event in events if "build" in event]
+
+
+def test_an_endpoint_answering_wrongly_fails_the_probe(
+    client: Any, tmp_path: Path
+) -> None:
+    dockerfile = (
+        f"FROM {BASE}\nWORKDIR /srv\nCOPY app.py .\n"
+        'CMD ["python3", "-m", "http.server", "8000"]\n'
+    )
+    asks = [{"method": "POST", "path": "/predict", "json": {}, "status": 200}]
+    outcome = grade(
+        client,
+        tmp_path,
+        dockerfile,
+        health_url="http://127.0.0.1:8000/",
+        requests=asks,
+    )
+    assert outcome.status == "fail"
+    assert "does not answer as specified: POST /predict answered 501" in outcome.message

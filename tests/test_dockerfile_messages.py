@@ -15,10 +15,16 @@ from grader.i18n.catalog import say
     "build, english, chinese",
     [
         (
-            Build(step="RUN pip install requests", error="exit code: 1"),
-            "the image did not build at `RUN pip install requests`: exit code: 1 "
+            Build(step="RUN apt-get install -y curl", error="exit code: 100"),
+            "the image did not build at `RUN apt-get install -y curl`: exit code: 100 "
             f"({NO_NETWORK})",
-            "镜像在 `RUN pip install requests` 处构建失败：exit code: 1（构建时没有网络：",
+            "镜像在 `RUN apt-get install -y curl` 处构建失败：exit code: 100（构建时没有网络：",
+        ),
+        (
+            Build(step="RUN pip3.11 install x", error="returned a non-zero code: 127"),
+            "the image did not build at `RUN pip3.11 install x`: returned a non-zero "
+            "code: 127 (exit code 127, command not found",
+            "（退出码 127，找不到命令",
         ),
         (
             Build(step="RUN make", error="returned a non-zero code: 137"),

@@ -1,4 +1,4 @@
-"""Commands for exercise authors: `grader exercises validate` and `grader exercises new`."""
+"""Commands for exercise authors: `grader exercises validate`, `new` and `wheels`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from grader.authoring.validate import validate_exercise_dir
 from grader.cli.options import backend_option
 from grader.cli.student import pack_from
 from grader.errors import EXIT_FAIL, EXIT_PASS, ExerciseError
+from grader.graders.dockerfile_wheels import WheelsMissing, allowed_wheels
 from grader.runner import get_backend
 
 
@@ -80,3 +81,27 @@ def new_command(
         "next: replace the example in reference/, starter/ and hidden/, describe the "
         f"tasks in both instruction files, then run: grader exercises validate {slug}"
     )
+
+
+@exercises_group.command(
+    "wheels", epilog="Example: grader exercises wheels stage3/fastapi-service"
+)
+@click.argument("slug")
+@click.pass_context
+def wheels_command(ctx: click.Context, slug: str) -> None:
+    """The distributions and versions an exercise's Dockerfile build may install: the
+    wheel index it reaches holds these and nothing else (pin them with ==)."""
+    exercise = pack_from(ctx).get(slug)
+    config = next((c for c in exercise.checks if c.id == "dockerfile"), None)
+    names = list(config.options.get("wheels") or []) if config else []
+    if not names:
+        raise ExerciseError(
+            f"{slug}: its Dockerfile build installs nothing (no `wheels` in "
+            "[checks.dockerfile]): the build has no network at all"
+        )
+    try:
+        wheels = allowed_wheels(names)
+    except WheelsMissing as exc:
+        raise ExerciseError(f"{slug}: {exc}") from None
+    for wheel in wheels:
+        click.echo(f"{wheel.name}=={wheel.version}")

@@ -1,7 +1,8 @@
 """Running a graded Dockerfile build on the engine: the call, its limits and its deadline.
 
-The engine builds our rendering of the Dockerfile with no network, no pull, capped memory
-and CPU. Two threads watch a build: the watchdog stops it at its deadline, the guard
+The engine builds our rendering of the Dockerfile with no network (or, when the exercise
+allows wheels, only an internal one with our wheel index: `dockerfile_wheels`), no pull,
+capped memory and CPU. Two threads watch a build: the watchdog stops it at its deadline, the guard
 (`dockerfile_guard`) over its disk or process limit. Both stop a step by removing its
 container, which fails the step.
 
@@ -100,7 +101,9 @@ def build_image(
 
     scratch = tempfile.TemporaryDirectory(prefix="grader-dockerfile-")
     dockerfile = Path(scratch.name) / "Dockerfile"
-    dockerfile.write_text(checked.render(build.labels), encoding="utf-8")
+    dockerfile.write_text(
+        checked.render(build.labels, list(build.build_args)), encoding="utf-8"
+    )
     cpus = _cpus(client, build.token)
     limits = {
         **BUILD_LIMITS,
@@ -141,7 +144,9 @@ def build_image(
             nocache=True,  # no layer is shared with another build: all of ours can go
             pull=False,
             decode=True,
-            network_mode="none",
+            # None, or the internal network where only our wheel index answers.
+            network_mode=build.network or "none",
+            buildargs=build.build_args or None,
             container_limits=limits,
             use_config_proxy=False,  # no proxy build-args from the grader's own config
             timeout=seconds,  # a silent stall as long as the whole budget ends the read

@@ -38,6 +38,8 @@ class Build:
     stopped: str = ""  # why the guard stopped the build (disk, processes)
     helper_image: str = ""  # a local image with `find` and `truncate` (an allowed base)
     seconds: float = 0.0
+    network: str = ""  # the internal network the build runs on ("": none at all)
+    build_args: dict[str, str] = field(default_factory=dict)  # pip's wheel index
     ours: bool = False  # the stream is in one of our LABEL steps
 
     @property
@@ -55,7 +57,7 @@ class Build:
     def feed(self, text: str) -> None:
         # The engine splits lines across events ("Step 1/2 : FROM x", then "\n"); a step's
         # output may be one endless line, so what is kept is bounded. Our own LABEL steps
-        # are left out: the log is the student's build.
+        # and ARG steps are left out: the log is the student's build.
         *complete, pending = (self.pending + text).split("\n")
         self.pending = pending[-OUTPUT_CHARS:]
         for line in complete:
@@ -72,6 +74,8 @@ class Build:
         if step == label_instruction(self.labels):
             return True
         words = step.split()
+        if words[:1] == ["ARG"] and words[1:] and words[1] in self.build_args:
+            return len(words) == 2  # the wheel index's, declared after every FROM
         pairs = {f"{key}={value}" for key, value in self.labels.items()}
         return words[:1] == ["LABEL"] and sorted(words[1:]) == sorted(pairs)
 

@@ -13,6 +13,12 @@ image proves nothing. Everything the check created is removed in `finally`, what
 outcome (`dockerfile_cleanup`). Our LABEL is added after every FROM and every LABEL, so every
 layer and build container carries this run's token (`dockerfile_build_state`); the build
 itself runs in `dockerfile_build`, watched by `dockerfile_guard`.
+
+An exercise whose Dockerfile installs its requirements lists the distributions it allows
+(`wheels`): the build then runs on an internal network where only our wheel index answers
+(`dockerfile_wheels`). `pinned_requirements` fails unpinned requirements before building,
+`non_root` fails a container whose processes run as uid 0 (as the engine sees them), and
+`requests` are asked of the running service once it is healthy (`dockerfile_probe`).
 """
 
 from __future__ import annotations
@@ -41,6 +47,12 @@ from grader.graders.dockerfile_build_state import MB, Build
 from grader.graders.dockerfile_cleanup import cleanup, sweep
 from grader.graders.dockerfile_policy import Refused, plan
 from grader.graders.dockerfile_probe import DEFAULT_HEALTH_SECONDS, probe
+from grader.graders.dockerfile_wheels import (
+    WheelsMissing,
+    allowed_wheels,
+    index_image,
+    serve,
+)
 from grader.runner.docker_backend import DEFAULT_IMAGE, connect
 from grader.runner.image import DEFAULT_BASE
 from grader.scorecard.caps import MESSAGE_CHARS, cap_text
@@ -54,15 +66,20 @@ NETWORK_HINT = msg(
     "the build has no network: vendor wheels in the context or use the provided base"
 )
 NO_NETWORK = NETWORK_HINT.text
+# pip's words when the index has no such distribution or version.
+PIP_MISSING_RE = re.compile(r"No matching distribution found for (\S+)")
+EXIT_RE = re.compile(r"returned a non-zero code: (\d+)\s*$")
+PIN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*==\s*[^\s=*]+$")
 SIZE_HINT = msg(
     "use a multi-stage build, a slim base and no caches "
     "(pip install --no-cache-dir, rm -rf /var/lib/apt/lists/*)"
 )
 # A build step that reaches for the network, or the error it gets for trying.
 NETWORK_RE = re.compile(
-    r"pip[0-9.]* install|apt-get|apt install|apk add|curl |wget |git clone|npm (ci|install)"
+    r"apt-get|apt install|apk add|curl |wget |git clone|npm (ci|install)"
     r"|name resolution|resolve host|no such host|network is unreachable|failed to establish"
-    r"|could not fetch|no matching distribution|getaddrinfo|registry|pull access",
+    r"|could not fetch|getaddrinfo|registry|pull access"
+    r"|no route to host|connection refused|TimeoutError|timed out",
     re.IGNORECASE,
 )
 
@@ -174,6 +191,34 @@ def _grade(
             image=probe_image,
         )
         return _result(config, "error", message, details)
+    unpinned = _unpinned(context, options.get("pinned_requirements"))
+    if unpinned:
+        message = msg(
+            "{file} must pin every requirement with == (a build is repeatable only "
+            "then): {lines}",
+            file=str(options["pinned_requirements"]),
+            lines=", ".join(f"`{line}`" for line in unpinned[:5]),
+        )
+        return _result(config, "fail", message, details)
+    if options.get("wheels"):
+        try:
+            wheels = allowed_wheels(list(options["wheels"]))
+        except WheelsMissing as exc:
+            message = msg(
+                "the grader's wheelhouse lacks what this exercise allows: {error}",
+                error=str(exc),
+            )
+            return _result(config, "error", message, details)
+        index_base = allowed[0] if allowed[0] in local else next(iter(local), "")
+        if not index_base:
+            message = msg(
+                "the base image `{base}` is not on this machine: the grader's operator "
+                "must load it (`grader runner bootstrap` creates {default})",
+                base=allowed[0],
+                default=DEFAULT_BASE,
+            )
+            return _result(config, "error", message, details)
+        build.build_args = serve(client, build, index_image(client, index_base, wheels))
     seconds = wanted = float(options.get("build_seconds", DEFAULT_BUILD_SECONDS))
     probing = bool(options.get("health_command") or options.get("health_url"))
     health = float(options.get("health_seconds", DEFAULT_HEALTH_SECONDS))
@@ -201,7 +246,8 @@ def _grade(
         return _result(config, "error", message, details)
     if build.timed_out or build.stopped or build.error:
         details["log_tail"] = build.tail()
-        return _result(config, "fail", _build_failure(build, seconds), details)
+        why = _build_failure(build, seconds, _wheel_names(options))
+        return _result(config, "fail", why, details)
     size = client.images.get(build.tag).attrs["Size"]
     details["image_mb"] = round(size / MB, 2)
     if size > limit_mb * MB:
@@ -254,7 +300,35 @@ def _local(client: Any, name: str) -> str | None:
         return None
 
 
-def _build_failure(build: Build, seconds: float) -> Message:
+def _unpinned(context: Path, name: Any) -> list[str]:
+    """The requirement lines of `name` (in the context) not pinned with ==."""
+    if not name:
+        return []
+    path = context / str(name)
+    if not path.is_file():
+        return [f"{name} (missing)"]
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    wanted = [line.split("#")[0].strip() for line in lines]
+    return [line for line in wanted if line and not PIN_RE.match(line)]
+
+
+def _wheels_hint(wheels: str) -> Message:
+    """What the build can reach: the wheel index when the exercise allows wheels."""
+    if not wheels:
+        return NETWORK_HINT
+    return msg(
+        "the build reaches only the grader's wheel index, nothing else: pip installs "
+        "what the exercise allows ({wheels}; `grader exercises wheels <exercise>` "
+        "lists their versions)",
+        wheels=wheels,
+    )
+
+
+def _wheel_names(options: dict[str, Any]) -> str:
+    return ", ".join(str(name) for name in options.get("wheels") or [])
+
+
+def _build_failure(build: Build, seconds: float, wheels: str = "") -> Message:
     """Why the image was not built, and what to do about it (a message: the views render
     it in the reader's language; the build's own words stay as the engine gave them)."""
     if build.stopped:
@@ -291,8 +365,21 @@ def _build_failure(build: Build, seconds: float) -> Message:
             "killed: a build step may use at most {memory} of memory",
             memory=BUILD_MEMORY_TEXT,
         )
+    elif missing := PIP_MISSING_RE.search(build.tail()):
+        why = msg(
+            "pip found no `{requirement}`: {hint}",
+            requirement=missing.group(1),
+            hint=_wheels_hint(wheels),
+        )
+    elif (code := EXIT_RE.search(build.error)) and code.group(1) == "127":
+        why = msg(
+            "exit code 127, command not found: install the program in an earlier step, "
+            "or call it by its full path"
+        )
+    elif (code := EXIT_RE.search(build.error)) and code.group(1) == "126":
+        why = msg("exit code 126, the command is not executable: chmod +x it")
     elif NETWORK_RE.search(f"{build.step}\n{build.error}\n{build.tail()}"):
-        why = NETWORK_HINT
+        why = _wheels_hint(wheels)
     else:
         why = None
     if build.step and why is not None:
@@ -371,6 +458,32 @@ DECLARATION = CheckDeclaration(
             "minItems": 1,
         },
         "build_disk_mb": {"type": "number", "exclusiveMinimum": 0},
+        "wheels": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$"},
+            "minItems": 1,
+        },
+        "pinned_requirements": {"type": "string", "minLength": 1},
+        "non_root": {"type": "boolean"},
+        "requests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path"],
+                "properties": {
+                    "method": {"enum": ["GET", "POST", "PUT", "DELETE"]},
+                    "path": {"type": "string", "pattern": "^/"},
+                    "headers": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                    },
+                    "json": {},
+                    "status": {"type": "integer", "minimum": 100, "maximum": 599},
+                    "keys": {"type": "array", "items": {"type": "string"}},
+                },
+                "additionalProperties": False,
+            },
+        },
         "build_pids": {"type": "integer", "minimum": 16},
     },
     empty_details=_details,

@@ -4,6 +4,7 @@ every layer, found by label; and, before a build, what a killed grader left behi
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from grader.graders.dockerfile_build_state import CHECK_LABEL, Build
@@ -47,6 +48,9 @@ def cleanup(client: Any, build: Build) -> None:
             if not (containers or images) or time.monotonic() > until:
                 break
             time.sleep(0.2)
+        # The wheel index's internal network, once its containers are gone.
+        for network in client.api.networks(filters=build.filters):
+            quietly(client.api.remove_network, network["Id"])
     except docker.errors.DockerException:
         pass  # the engine went away: nothing more can be removed from here
 
@@ -72,6 +76,18 @@ def sweep(
             break
         for image_id in stale:
             quietly(client.images.remove, image_id, force=True, noprune=False)
+    for network in client.api.networks(filters=filters):
+        if _created(network.get("Created", "")) < cutoff:  # never one in use now
+            quietly(client.api.remove_network, network["Id"])
+
+
+def _created(stamp: str) -> float:
+    """An engine time stamp (`2026-12-08T01:02:03.456Z`) in seconds; now if unreadable."""
+    try:
+        when = datetime.fromisoformat(stamp[:19]).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return time.time()
+    return when.timestamp()
 
 
 def quietly(remove: Callable[..., Any], *args: Any, **kwargs: Any) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from grader.graders.dockerfile_parse import (
@@ -48,11 +48,12 @@ class Plan:
     bases: list[str] = field(default_factory=list)  # allowed bases used, as configured
     stages: list[str] = field(default_factory=list)  # each stage's name ("" unnamed)
 
-    def render(self, labels: Mapping[str, str]) -> str:
+    def render(self, labels: Mapping[str, str], args: Sequence[str] = ()) -> str:
         """The Dockerfile the engine builds: `labels` re-asserted after every FROM and LABEL.
 
         A student's LABEL could overwrite ours; re-asserting it at once keeps every later
-        layer and build container findable by our label.
+        layer and build container findable by our label. `args` are declared (ARG) in
+        every stage, so its RUN steps see the build arguments of those names.
         """
         label = label_instruction(labels)
         lines = [f"# escape={self.escape}"]
@@ -63,6 +64,8 @@ class Plan:
             lines.append(text)
             if labels and instruction.keyword in ("from", "label"):
                 lines.append(label)
+            if instruction.keyword == "from":
+                lines.extend(f"ARG {name}" for name in args)
         return "\n".join(lines) + "\n"
 
 

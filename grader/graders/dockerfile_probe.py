@@ -8,6 +8,7 @@ student container's network namespace, so a fake `python3` in the image proves n
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -21,19 +22,48 @@ ATTEMPT_SECONDS = 5.0
 # Runs in our probe container, in the student's network namespace: GET the URL until it
 # answers 2xx/3xx (urllib raises on 4xx/5xx) or the time is up. Proxies are never used.
 URL_PROBE = """\
-import sys, time, urllib.request as r
+import json, sys, time, urllib.request as r
 url, until = sys.argv[1], time.monotonic() + float(sys.argv[2])
 opener = r.build_opener(r.ProxyHandler({}))
 while True:
     try:
         opener.open(url, timeout=3).close()
-        sys.exit(0)
+        break
     except Exception as exc:
         last = f"{type(exc).__name__}: {exc}"
     if time.monotonic() > until:
         print(last[:300], flush=True)
         sys.exit(1)
     time.sleep(0.5)
+def text(body):  # one line: the last line printed is the reason
+    return " ".join(body[:300].decode("utf-8", "replace").split())[:200]
+base = url.split("/", 3)
+base = "/".join(base[:3])
+for ask in json.loads(sys.argv[3] if len(sys.argv) > 3 else "[]"):
+    method, path = ask.get("method", "GET"), ask["path"]
+    data = json.dumps(ask["json"]).encode() if "json" in ask else None
+    headers = {"Content-Type": "application/json", **ask.get("headers", {})}
+    request = r.Request(base + path, data=data, headers=headers, method=method)
+    try:
+        with opener.open(request, timeout=5) as answer:
+            status, body = answer.status, answer.read()
+    except r.HTTPError as exc:
+        status, body = exc.code, exc.read()
+    except Exception as exc:
+        print(f"{method} {path}: {type(exc).__name__}: {exc}"[:300], flush=True)
+        sys.exit(2)
+    if status != ask.get("status", 200):
+        print(f"{method} {path} answered {status}, not {ask.get('status', 200)}: "
+              f"{text(body)}", flush=True)
+        sys.exit(2)
+    try:
+        keys = set(json.loads(body)) if ask.get("keys") else set()
+    except Exception:
+        keys = set()
+    if not set(ask.get("keys", [])) <= keys:
+        print(f"{method} {path} answered without {sorted(set(ask['keys']) - keys)}: "
+              f"{text(body)}", flush=True)
+        sys.exit(2)
 """
 # The student's container while probed: no network (its own loopback still works), a
 # read-only root with a small /tmp, memory/process/CPU limits, and only the capabilities an
@@ -105,9 +135,10 @@ def probe(
             return _exited(container, what)
         if url and prober is None:
             try:
+                asks = json.dumps(options.get("requests") or [])
                 prober = client.containers.run(
                     probe_image,
-                    [str(url), str(seconds)],
+                    [str(url), str(seconds), asks],
                     entrypoint=["python3", "-I", "-c", URL_PROBE],
                     labels=build.labels,
                     network_mode=f"container:{container.id}",
@@ -121,8 +152,15 @@ def probe(
         if prober is not None and not url_ok:
             prober.reload()
             if prober.status in ("exited", "dead"):
-                if prober.attrs.get("State", {}).get("ExitCode") == 0:
+                code = prober.attrs.get("State", {}).get("ExitCode")
+                if code == 0:
                     url_ok = True
+                elif code == 2:  # healthy, but an endpoint answered wrongly
+                    why = msg(
+                        "the service does not answer as specified: {what}",
+                        what=_last_line(prober),
+                    )
+                    return False, why, _log(container)
                 else:
                     container.reload()
                     if container.status in ("exited", "dead"):
@@ -146,6 +184,15 @@ def probe(
                 )
                 return False, why, ""
         if url_ok and command_ok:
+            if options.get("non_root"):
+                root = _root_process(client, container.id)
+                if root:
+                    why = msg(
+                        "the container runs as root (uid 0: `{process}`): create a user "
+                        "(useradd) and switch to it with USER before CMD",
+                        process=root,
+                    )
+                    return False, why, _log(container)
             return True, "", ""
         # The prober keeps its own deadline; it is given a little longer to report.
         if time.monotonic() + 0.5 >= deadline + (10 if url and not url_ok else 0):
@@ -166,6 +213,20 @@ def probe(
             seconds=seconds,
         )
     return False, why, logs
+
+
+def _root_process(client: Any, container_id: str) -> str:
+    """A process of the container running as uid 0, as the engine sees it (not what the
+    image's own `id` would claim); "" when there is none."""
+    listing = client.api.top(container_id, ps_args="-o pid,uid,args")
+    titles = [title.upper() for title in listing.get("Titles") or []]
+    if "UID" not in titles or "COMMAND" not in titles:
+        return ""  # an engine whose ps says nothing about users
+    uid, args = titles.index("UID"), titles.index("COMMAND")
+    for process in listing.get("Processes") or []:
+        if str(process[uid]).strip() == "0":
+            return str(process[args])[:120]
+    return ""
 
 
 def _exited(container: Any, what: str) -> tuple[bool, Message, str]:

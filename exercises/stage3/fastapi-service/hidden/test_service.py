@@ -493,15 +493,48 @@ def test_dockerfile_runs_the_server_and_ships_the_model():
 @pytest.mark.task(4)
 @pytest.mark.points(1)
 def test_requirements_pin_the_service_dependencies():
-    """requirements.txt lists fastapi, pydantic and uvicorn, and the build uses it"""
-    names = set()
+    """requirements.txt pins fastapi, pydantic and uvicorn with ==, and the build uses it"""
+    pins = {}
     for line in Path("requirements.txt").read_text(encoding="utf-8").splitlines():
         line = line.split("#")[0].strip()
         if line:
-            names.add(re.split(r"[<>=!~\[; ]", line)[0].lower())
-    assert {"fastapi", "pydantic", "uvicorn"} <= names
+            name, sep, version = line.partition("==")
+            assert sep and version.strip(), f"`{line}` is not pinned with =="
+            pins[re.split(r"[\[ ]", name.strip())[0].lower()] = version.strip()
+    assert {"fastapi", "pydantic", "uvicorn"} <= set(pins)
     dockerfile = Path("Dockerfile").read_text(encoding="utf-8")
     steps = [ln for ln in dockerfile.splitlines() if not ln.strip().startswith("#")]
     assert any(
         "requirements.txt" in ln for ln in steps
     ), "no Dockerfile step (outside comments) uses requirements.txt"
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_final_stage_switches_to_a_non_root_user():
+    """The final stage switches to a non-root USER (not root, not 0) before it starts"""
+    lines = dockerfile_instructions()
+    upper = [line.upper() for line in lines]
+    last_from = max(i for i, line in enumerate(upper) if line.startswith("FROM "))
+    users = [
+        line.split(None, 1)[1].strip()
+        for line in lines[last_from:]
+        if line.upper().startswith("USER ") and len(line.split(None, 1)) == 2
+    ]
+    assert users, "the final stage has no USER line: it would run as root"
+    user = users[-1].split(":")[0]
+    assert user not in ("root", "0"), f"USER {users[-1]} is root"
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+def test_dockerfile_never_swallows_a_failed_install():
+    """A RUN step pip-installs requirements.txt, and no pip step hides a failure behind ||"""
+    runs = [
+        line for line in dockerfile_instructions() if line.upper().startswith("RUN ")
+    ]
+    installs = [line for line in runs if "pip" in line and "requirements.txt" in line]
+    assert installs, "no RUN step installs requirements.txt with pip"
+    for line in runs:
+        if "pip" in line:
+            assert "||" not in line, f"`{line}` hides a failed install"
