@@ -2,7 +2,8 @@
 
 Used by `grader submit --server` and `grader ci --server`. Only the files grading reads are
 sent: the exercise's allow-list when this machine knows the exercise, else the workspace's
-Python sources (the server applies its own allow-list either way).
+Python sources (the server applies its own allow-list either way). A Git exercise's
+repository travels as `repository.bundle`, made and refused exactly as `grader submit` does.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from urllib.parse import urljoin
 import httpx
 
 from grader.catalog import ExercisePack
+from grader.catalog.model import BUNDLE_NAME, Exercise
 from grader.errors import ExerciseError, GraderError
+from grader.runner.repository import bundle_repository
 from grader.runner.submission import INFLUENTIAL
 from grader.scorecard import serialize
 from grader.scorecard.model import Scorecard
@@ -138,12 +141,14 @@ def status_lines(view: dict[str, Any], *, submission: str | None = None) -> list
 def pack_workspace(workspace: Path, slug: str) -> tuple[bytes, int]:
     """The files to send as a tar.gz (no links, no metadata), and how many there are."""
     root = workspace.resolve()
+    exercise: Exercise | None = None
     try:
         exercise = ExercisePack().get(slug)
         names = [rel for rel in exercise.submitted_files if _regular(root / rel, root)]
     except ExerciseError:  # an exercise of the teacher's own pack: send the sources
         names = _sources(root)
-    if not names:
+    extra = _bundle(root, exercise) if exercise is not None else {}
+    if not names and not extra:
         raise ServerError(
             f"{root} holds none of the files of {slug}; run this in your exercise folder"
         )
@@ -153,13 +158,23 @@ def pack_workspace(workspace: Path, slug: str) -> tuple[bytes, int]:
             "server accepts; submit from the exercise's own folder"
         )
     buffer = io.BytesIO()
+    contents = {rel: (root / rel).read_bytes() for rel in names} | extra
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for rel in sorted(names):
-            data = (root / rel).read_bytes()
+        for rel, data in sorted(contents.items()):
             info = tarfile.TarInfo(rel)
             info.size, info.mode = len(data), 0o644
             tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue(), len(names)
+    return buffer.getvalue(), len(contents)
+
+
+def _bundle(root: Path, exercise: Exercise) -> dict[str, bytes]:
+    """A Git exercise's repository as its bundle; the same refusals as `grader submit`."""
+    if exercise.repository is None:
+        return {}
+    data, problems = bundle_repository(root, exercise)
+    if problems:
+        raise ServerError(" ; ".join(problems))
+    return {BUNDLE_NAME: data}
 
 
 def _wait(

@@ -18,9 +18,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from grader.catalog import Exercise
+from grader.catalog.model import BUNDLE_NAME
 from grader.clock import utc_now
 from grader.leaderboard import queue
-from grader.leaderboard.archives import archive_kind, inspect_archive
+from grader.leaderboard.archives import InspectedArchive, archive_kind, inspect_archive
 from grader.leaderboard.db import Database
 from grader.leaderboard.deadlines import Policy, refusal
 from grader.leaderboard.db.models import (
@@ -78,7 +79,7 @@ def accept_submission(
         check_rate_limit(session, settings=settings, account_id=account_id)
     if len(data) > settings.max_upload_bytes:
         raise ApiError(413, "upload_too_large", upload_too_large(settings))
-    inspect_archive(data, settings.archive)
+    check_bundle(inspect_archive(data, settings.archive), exercise)
     submission_id = uuid.uuid4().hex
     relative = Path("archives") / f"{submission_id}.{archive_kind(data)}"
     private_dir(settings.archives_dir)  # the file itself is 0600 (mkstemp)
@@ -185,6 +186,33 @@ def check_open(session: Session, *, account_id: int, exercise: Exercise) -> None
             else "exercise_closed"
         )
         raise ApiError(403, code, why)
+
+
+def check_bundle(archive: InspectedArchive, exercise: Exercise) -> None:
+    """A Git exercise's upload holds its repository's bundle, within the exercise's limit."""
+    if exercise.repository is None:
+        return
+    sizes = [
+        m.size
+        for m in archive.members
+        if m.path == BUNDLE_NAME or m.path.endswith("/" + BUNDLE_NAME)
+    ]
+    if not sizes:
+        raise ApiError(
+            400,
+            "repository_missing",
+            f"{exercise.qualified_slug} is graded from its git repository and the upload "
+            f"holds no {BUNDLE_NAME}; submit with `grader submit --server` from the "
+            "exercise's repository (an older grader does not send it: upgrade it)",
+        )
+    limit = exercise.repository.max_bundle_kb
+    if max(sizes) > limit * 1024:
+        raise ApiError(
+            413,
+            "bundle_too_large",
+            f"the repository's bundle is {max(sizes) / 1024:.0f} KB; the limit is "
+            f"{limit} KB — keep large files out of the repository's history",
+        )
 
 
 def upload_too_large(settings: Settings) -> str:

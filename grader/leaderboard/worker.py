@@ -15,10 +15,12 @@ import shutil
 import tempfile
 import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.catalog import Exercise
+from grader.catalog.model import BUNDLE_NAME
 from grader.clock import utc_now
 from grader.errors import GraderError
 from grader.pipeline import grade_workspace
@@ -38,6 +40,7 @@ from grader.runner import (
     IsolationRefused,
     require_isolation,
 )
+from grader.runner.repository import stored_bundle
 from grader.scorecard import serialize
 from grader.verdict.builder import error_scorecard, runner_info
 from grader.scorecard.model import Scorecard, SubmissionRef
@@ -165,9 +168,13 @@ def grade_archive(
         if hashlib.sha256(data).hexdigest() != digest:
             raise GraderError("the archive is not the one that was uploaded")
         extract_archive(data, scratch / "ws", ctx.settings.archive)
-        card = grade_workspace(
-            scratch / "ws", exercise=exercise, backend=ctx.backend, deadline=deadline
-        )
+        with _uploaded_bundle(scratch / "ws", exercise):
+            card = grade_workspace(
+                scratch / "ws",
+                exercise=exercise,
+                backend=ctx.backend,
+                deadline=deadline,
+            )
     except (ArchiveRejected, GraderError, OSError) as exc:
         message = f"the submission could not be graded: {exc}"
         give_up(ctx, job_id, message, attempt=attempt)
@@ -180,6 +187,19 @@ def grade_archive(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return card
+
+
+def _uploaded_bundle(ws: Path, exercise: Exercise) -> AbstractContextManager[None]:
+    """A Git exercise is graded from the bundle the student's grader made and checked."""
+    if exercise.repository is None:
+        return nullcontext()
+    bundle = ws / BUNDLE_NAME
+    if not bundle.is_file():
+        raise GraderError(
+            f"no {BUNDLE_NAME} was uploaded: this exercise is graded from its git "
+            "repository; submit again with `grader submit --server` from the repository"
+        )
+    return stored_bundle(bundle.read_bytes())
 
 
 def finish_job(
