@@ -349,6 +349,26 @@ def test_stop_kills_the_whole_process_group(tmp_path, cleanup):
 
 
 @pytest.mark.task(2)
+@pytest.mark.points(1)
+def test_stop_gives_five_seconds_of_grace_by_default(tmp_path, cleanup):
+    """Without a grace argument, a child taking a second to clean up is not killed"""
+    proc = start(
+        child(
+            "import os, signal, sys, time\n"
+            "def bye(signum, frame):\n"
+            "    time.sleep(1)\n"
+            "    sys.exit(0)\n"
+            "signal.signal(signal.SIGTERM, bye)\n"
+            f"{write_pid(tmp_path / 'child')}\n"
+            f"time.sleep({LIFETIME})\n"
+        )
+    )
+    cleanup.append(proc.pid)
+    wait_for(tmp_path / "child")
+    assert stop(proc) == 0
+
+
+@pytest.mark.task(2)
 @pytest.mark.points(2)
 def test_stop_after_the_leader_left_still_kills_the_group(tmp_path, cleanup):
     """Even when the child has already exited, stop kills what it left in its group"""
@@ -469,6 +489,22 @@ def test_supervise_caps_the_delay(tmp_path):
 
 @pytest.mark.task(3)
 @pytest.mark.points(1)
+def test_supervise_allows_a_cap_equal_to_the_backoff(tmp_path):
+    """max_backoff equal to backoff is allowed and gives a constant delay"""
+    sleeps = Sleeps()
+    supervise(
+        counter(tmp_path, 99),
+        timeout=20,
+        restarts=2,
+        backoff=2,
+        max_backoff=2,
+        sleep=sleeps,
+    )
+    assert sleeps.delays == [2, 2]
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(1)
 def test_supervise_with_no_restarts_runs_once(tmp_path):
     """restarts=0 runs the job once, even when it fails"""
     sleeps = Sleeps()
@@ -518,11 +554,19 @@ def test_supervise_does_not_retry_a_command_that_cannot_run(tmp_path):
         {"restarts": True},
         {"restarts": 1.5},
         {"backoff": -0.5},
+        {"backoff": "1"},
         {"backoff": 2, "max_backoff": 1},
         {"timeout": 0},
     ],
-    ids=["negative-restarts", "bool-restarts", "float-restarts", "negative-backoff",
-         "cap-below-backoff", "zero-timeout"],
+    ids=[
+        "negative-restarts",
+        "bool-restarts",
+        "float-restarts",
+        "negative-backoff",
+        "string-backoff",
+        "cap-below-backoff",
+        "zero-timeout",
+    ],
 )
 def test_supervise_refuses_bad_settings(tmp_path, options):
     """supervise refuses bad restarts, backoff or timeout (ValueError), runs nothing"""

@@ -85,13 +85,12 @@ def _check_positive(name: str, value: float) -> None:
         raise ValueError(f"{name} must be a number of seconds above 0, not {value!r}")
 
 
-def signal_group(pgid: int, signum: int) -> bool:
-    """Send ``signum`` to the process group; False when no process is left in it."""
+def signal_group(pgid: int, signum: int) -> None:
+    """Send ``signum`` to the process group, if any process is left in it."""
     try:
         os.killpg(pgid, signum)
     except ProcessLookupError:
-        return False
-    return True
+        pass
 
 
 def start(
@@ -201,15 +200,14 @@ def supervise(
         )
     report = Report()
     for attempt in range(restarts + 1):
+        if attempt:  # a restart: wait first
+            delay = min(backoff * 2 ** (attempt - 1), max_backoff)
+            report.delays.append(delay)
+            sleep(delay)
         result = _run(args, timeout, None)
         report.attempts.append(result)
         if result.ok or result.returncode in PERMANENT_FAILURES:
             break
-        if attempt == restarts:
-            break
-        delay = min(backoff * 2**attempt, max_backoff)
-        report.delays.append(delay)
-        sleep(delay)
     return report
 
 
