@@ -21,6 +21,7 @@ import httpx
 from grader.catalog import ExercisePack
 from grader.catalog.model import BUNDLE_NAME, Exercise
 from grader.errors import ExerciseError, GraderError
+from grader.gitcmd import repo_root
 from grader.runner.repository import bundle_repository
 from grader.runner.submission import INFLUENTIAL
 from grader.scorecard import serialize
@@ -171,6 +172,16 @@ def _bundle(root: Path, exercise: Exercise) -> dict[str, bytes]:
     """A Git exercise's repository as its bundle; the same refusals as `grader submit`."""
     if exercise.repository is None:
         return {}
+    outer = repo_root(root) if not (root / ".git").exists() else None
+    if outer is not None and outer != root:
+        # `grader ci` in a student's repository: the exercise's own repository is not
+        # committed with the outer one, so a checkout of it never holds the history.
+        raise ServerError(
+            f"{exercise.qualified_slug} is graded from its own git repository, and "
+            f"{root} has none: it lies inside the repository {outer}, which does not "
+            "carry a repository nested in it. Submit this exercise from the folder "
+            "where you made its commits, with `grader submit --server`"
+        )
     data, problems = bundle_repository(root, exercise)
     if problems:
         raise ServerError(" ; ".join(problems))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import tarfile
 from collections.abc import Callable, Iterator
@@ -150,4 +151,21 @@ def test_the_server_refuses_an_upload_without_a_bundle_or_with_one_too_large(
     assert f"the limit is {exercise.repository.max_bundle_kb} KB" in (
         large.json()["message"]
     )
+    assert stored(app) == []
+
+
+def test_grader_ci_says_a_nested_repository_is_submitted_from_where_it_was_made(
+    app: FastAPI, live: LiveServer, student, exercise, tmp_path
+) -> None:
+    outer = tmp_path / "course"
+    outer.mkdir()
+    git(outer, "init", "-q")
+    workspace = start(outer / "git-merge")
+    apply_script(RESOLVE, workspace, exercise)
+    # What a CI checkout of the student's repository holds: the files, not the history.
+    shutil.rmtree(workspace / ".git")
+    result = CliRunner().invoke(cli, ["ci", "--repo", str(outer), "--server", live.url])
+    assert result.exit_code != 0
+    assert "graded from its own git repository" in result.output
+    assert "grader submit --server" in result.output
     assert stored(app) == []
