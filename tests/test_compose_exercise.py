@@ -25,6 +25,14 @@ EXPECTED = {
     "alias_bomb": ("test_file_is_valid_against_the_compose_schema", "more than 10000"),
     "api_no_healthcheck": ("test_api_has_a_healthcheck", "services.api.healthcheck"),
     "api_port_not_published": ("test_api_publishes_port_8000", "services.api.ports"),
+    "build_context_root": (
+        "test_api_builds_here_or_uses_a_pinned_image",
+        "services.api.build context is '/'",
+    ),
+    "built_image_latest": (
+        "test_api_builds_here_or_uses_a_pinned_image",
+        "churn-api:latest",
+    ),
     "bind_mount_data": (
         "test_redis_data_lives_in_a_named_volume",
         "services.redis.volumes",
