@@ -217,3 +217,28 @@ def test_grader_test_passes_options_after_the_separator_to_pytest(
     assert "Your checks" not in chosen.output
     everything = run("test", "--", "-q")
     assert everything.exit_code == 0
+
+
+def test_validate_runs_exercises_at_once_and_reports_them_in_pack_order(
+    tmp_path: Path,
+) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(FIXTURE_PACK, pack)
+    broken = pack / "stage1" / "word-count-broken"
+    shutil.copytree(WORD_COUNT, broken)
+    toml = broken / "exercise.toml"
+    toml.write_text(
+        toml.read_text().replace('slug = "word-count"', 'slug = "word-count-broken"')
+    )
+    shutil.rmtree(broken / "hidden")
+
+    result = run("--exercises", str(pack), "exercises", "validate", "--jobs", "2")
+
+    lines = [line for line in result.output.splitlines() if not line.startswith(" ")]
+    assert result.exit_code == 1, result.output
+    # the fixture's suite is graded (and is too small for a real pack); the broken copy
+    # stops at its layout: each report stays with its exercise, in the pack's order
+    assert lines[0].startswith("FAIL  stage1/word-count (5 hidden tests"), result.output
+    assert lines[1] == "FAIL  stage1/word-count-broken", result.output
+    assert "word-count-broken/hidden: no test_*.py files" in result.output
+    assert lines[-1] == "0 of 2 exercises valid"

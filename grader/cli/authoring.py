@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import click
 
@@ -25,8 +26,18 @@ def exercises_group() -> None:
 )
 @click.argument("slugs", nargs=-1)
 @backend_option(default="local", help="Where the reference and starter are graded.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Exercises validated at once (each grading waits on its sandbox much of the "
+    "time, so 2 fills two cores).",
+)
 @click.pass_context
-def validate_command(ctx: click.Context, slugs: tuple[str, ...], backend: str) -> None:
+def validate_command(
+    ctx: click.Context, slugs: tuple[str, ...], backend: str, jobs: int
+) -> None:
     """Prove each exercise (all when no SLUG is given): valid metadata, every file present,
     the reference gets full marks on every check, the starter fails the hidden suite,
     test ids and titles are unique. Exit code 0 only when every exercise holds."""
@@ -35,18 +46,19 @@ def validate_command(ctx: click.Context, slugs: tuple[str, ...], backend: str) -
     dirs = [pack.get(s).root for s in slugs] if slugs else pack.exercise_dirs()
     runner = get_backend(backend)
     failed = 0
-    for root in dirs:
-        report = validate_exercise_dir(root, runner)
-        mark = (
-            click.style("ok", fg="green")
-            if report.ok
-            else click.style("FAIL", fg="red")
-        )
-        facts = f" ({', '.join(report.facts)})" if report.facts else ""
-        click.echo(f"{mark}  {report.slug}{facts}")
-        for problem in report.problems:
-            click.echo(f"      - {problem}")
-        failed += not report.ok
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="validate") as pool:
+        # Reported in the pack's order, each as soon as it and those before it are done.
+        for report in pool.map(lambda root: validate_exercise_dir(root, runner), dirs):
+            mark = (
+                click.style("ok", fg="green")
+                if report.ok
+                else click.style("FAIL", fg="red")
+            )
+            facts = f" ({', '.join(report.facts)})" if report.facts else ""
+            click.echo(f"{mark}  {report.slug}{facts}")
+            for problem in report.problems:
+                click.echo(f"      - {problem}")
+            failed += not report.ok
     click.echo(f"{len(dirs) - failed} of {len(dirs)} exercises valid")
     sys.exit(EXIT_FAIL if failed else EXIT_PASS)
 
