@@ -205,14 +205,11 @@ def test_bar_chart_labels_and_scale():
 @pytest.mark.task(3)
 @pytest.mark.points(3)
 @pytest.mark.core
-@pytest.mark.parametrize("bins", [10, 4, 1], ids=["ten", "four", "one"])
+@pytest.mark.parametrize("bins", [None, 4, 1], ids=["default-ten", "four", "one"])
 def test_histogram_bins(bins):
-    """The top subplot is a histogram of the ratings with the given bins"""
-    fig = (
-        plot_rating_votes(MOVIES, bins=bins)
-        if bins != 10
-        else plot_rating_votes(MOVIES)
-    )
+    """The top subplot: a histogram of the ratings with the given bins, 10 by default"""
+    fig = plot_rating_votes(MOVIES) if bins is None else plot_rating_votes(MOVIES, bins)
+    bins = 10 if bins is None else bins
     top = list(fig.axes)[0]
     counts, edges = np.histogram(MOVIES["rating"].to_numpy(), bins=bins)
     bars = list(top.patches)
