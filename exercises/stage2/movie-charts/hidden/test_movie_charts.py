@@ -275,8 +275,10 @@ def test_bad_tables_rejected(call, bad):
         "no-rating": MOVIES.drop(columns=["rating"]),
         "not-a-frame": MOVIES.to_dict("list"),
     }[bad]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as info:
         call(table)
+    if bad == "no-rating":
+        assert "rating" in str(info.value), "the message names the missing column"
 
 
 # --------------------------------------------------------------------- task 4
@@ -352,4 +354,16 @@ def test_report_closes_figures_when_saving_fails(tmp_path, close_figures):
     (folder / "films_per_year.png").mkdir()  # a folder where the file should go
     with pytest.raises(OSError):
         save_report(MOVIES, folder)
+    assert list(close_figures.get_fignums()) == []
+
+
+@pytest.mark.task(4)
+@pytest.mark.points(1)
+@pytest.mark.parametrize("bad", ["empty", "no-genre"])
+def test_report_rejects_bad_tables(tmp_path, bad, close_figures):
+    """save_report raises ValueError for a bad table before creating its folder"""
+    table = MOVIES.iloc[0:0] if bad == "empty" else MOVIES.drop(columns=["genre"])
+    with pytest.raises(ValueError):
+        save_report(table, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
     assert list(close_figures.get_fignums()) == []
