@@ -68,7 +68,8 @@ def grade_workspace(
             started,
             clock,
             checks=not_graded(exercise, msg("the submission could not be collected")),
-            message=" ; ".join(submission.problems),
+            # each problem says what to do; in Chinese too, joined with "；"
+            message=msg("{problems}", problems=list(submission.problems)),
             outcome=None,
         )
     job = prepare_job(exercise, submission)

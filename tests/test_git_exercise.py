@@ -173,15 +173,15 @@ def test_a_finished_repository_is_sent_as_a_bundle_of_every_ref(exercise, tmp_pa
 
 def test_not_a_repository_is_refused(exercise, tmp_path):
     data, problems = bundle_repository(tmp_path, exercise)
-    assert data == b"" and "is not a git repository" in problems[0]
-    assert "grader start git-merge" in problems[0]
+    assert data == b"" and "is not a git repository" in problems[0].text
+    assert "grader start git-merge" in problems[0].text
 
 
 def test_a_merge_in_progress_is_refused_with_how_to_finish(exercise, tmp_path):
     repo = generated(exercise, tmp_path / "repo")
     _, problems = bundle_repository(repo, exercise)
-    assert "a merge is still in progress" in problems[0]
-    assert "git commit" in problems[0]
+    assert "a merge is still in progress" in problems[0].text
+    assert "git commit" in problems[0].text
 
 
 def test_uncommitted_changes_are_refused_by_name(exercise, tmp_path):
@@ -193,9 +193,9 @@ def test_uncommitted_changes_are_refused_by_name(exercise, tmp_path):
     (repo / "pricing.py").write_text("# changed\n")
     git(repo, "mv", "README.md", "READ_ME.md")
     _, problems = bundle_repository(repo, exercise)
-    assert "uncommitted changes" in problems[0]
-    assert "pricing.py" in problems[0] and "READ_ME.md" in problems[0]
-    assert "notes.txt" not in problems[0]
+    assert "uncommitted changes" in problems[0].text
+    assert "pricing.py" in problems[0].text and "READ_ME.md" in problems[0].text
+    assert "notes.txt" not in problems[0].text
 
 
 def test_a_graded_file_git_does_not_track_is_refused(exercise, tmp_path):
@@ -204,7 +204,8 @@ def test_a_graded_file_git_does_not_track_is_refused(exercise, tmp_path):
     git(repo, "commit", "-qm", "chore: stop tracking the tests")
     _, problems = bundle_repository(repo, exercise)
     assert (
-        "uncommitted changes" in problems[0] and "tests/test_pricing.py" in problems[0]
+        "uncommitted changes" in problems[0].text
+        and "tests/test_pricing.py" in problems[0].text
     )
 
 
@@ -217,7 +218,7 @@ def test_a_bundle_over_the_limit_is_refused(exercise, tmp_path):
         exercise, repository=Repository("x.py", max_bundle_kb=8)
     )
     _, problems = bundle_repository(repo, small)
-    assert "the limit is 8 KB" in problems[0]
+    assert "the limit is 8 KB" in problems[0].text
 
 
 # The sandbox's side.

@@ -25,7 +25,7 @@ def test_symlink_out_of_workspace_is_refused(
     target.unlink()
     os.symlink(secret, target)
     submission = collect_submission(reference_copy, word_count)
-    assert submission.problems == [
+    assert [p.text for p in submission.problems] == [
         "word_count.py is a link (or lies outside the workspace); replace it with a regular file"
     ]
     assert "word_count.py" not in submission.contents
@@ -33,7 +33,8 @@ def test_symlink_out_of_workspace_is_refused(
 
 def test_missing_file_says_how_to_get_it_back(reference_copy: Path, word_count) -> None:
     (reference_copy / "word_count.py").unlink()
-    (problem,) = collect_submission(reference_copy, word_count).problems
+    (found,) = collect_submission(reference_copy, word_count).problems
+    problem = found.text
     assert problem.startswith("word_count.py is missing")
     assert "grader start word-count" in problem
 
@@ -41,7 +42,8 @@ def test_missing_file_says_how_to_get_it_back(reference_copy: Path, word_count) 
 def test_non_utf8_file_names_line(reference_copy: Path, word_count) -> None:
     with open(reference_copy / "word_count.py", "ab") as handle:
         handle.write(b"# caf\xe9\n")
-    (problem,) = collect_submission(reference_copy, word_count).problems
+    (found,) = collect_submission(reference_copy, word_count).problems
+    problem = found.text
     assert "not valid UTF-8" in problem and "line 23" in problem
 
 
@@ -90,3 +92,15 @@ def test_influential_files_are_named_as_ignored(
     submission = collect_submission(reference_copy, word_count)
     assert submission.ignored == ["conftest.py", "evil.pth", "tests/pytest.ini"]
     assert "conftest.py" not in submission.contents
+
+
+def test_a_submission_problem_reads_in_chinese(
+    reference_copy: Path, word_count
+) -> None:
+    from grader.i18n.catalog import say
+
+    (reference_copy / "word_count.py").unlink()
+    (found,) = collect_submission(reference_copy, word_count).problems
+    assert say(found, "zh") == (
+        "缺少 word_count.py；请创建它（初始版本见 `grader start word-count NEW_DIR`）"
+    )

@@ -184,7 +184,7 @@ def _bundle(root: Path, exercise: Exercise) -> dict[str, bytes]:
         )
     data, problems = bundle_repository(root, exercise)
     if problems:
-        raise ServerError(" ; ".join(problems))
+        raise ServerError("; ".join(problem.text for problem in problems))
     return {BUNDLE_NAME: data}
 
 

@@ -17,16 +17,18 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from grader.catalog.model import Exercise
+from grader.i18n.message import Message, both, msg
 
 GENERATE_SECONDS = 60.0
 GIT_SECONDS = 60.0
 # What the student's repository must not be in the middle of, and how to finish it.
+_MERGE, _REBASE = both("a merge", "合并"), both("a rebase", "变基")
 _UNFINISHED = (
-    ("MERGE_HEAD", "a merge", "`git commit` (or `git merge --continue`)"),
-    ("CHERRY_PICK_HEAD", "a cherry-pick", "`git cherry-pick --continue`"),
-    ("REVERT_HEAD", "a revert", "`git revert --continue`"),
-    ("rebase-merge", "a rebase", "`git rebase --continue` (or `git rebase --abort`)"),
-    ("rebase-apply", "a rebase", "`git rebase --continue` (or `git rebase --abort`)"),
+    ("MERGE_HEAD", _MERGE, "`git commit` (or `git merge --continue`)"),
+    ("CHERRY_PICK_HEAD", both("a cherry-pick", "拣选"), "`git cherry-pick --continue`"),
+    ("REVERT_HEAD", both("a revert", "还原"), "`git revert --continue`"),
+    ("rebase-merge", _REBASE, "`git rebase --continue` (or `git rebase --abort`)"),
+    ("rebase-apply", _REBASE, "`git rebase --continue` (or `git rebase --abort`)"),
 )
 # Options that keep the repository's own settings from running anything.
 SAFE_OPTIONS = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
@@ -118,7 +120,9 @@ def _run(
         )
 
 
-def bundle_repository(workspace: Path, exercise: Exercise) -> tuple[bytes, list[str]]:
+def bundle_repository(
+    workspace: Path, exercise: Exercise
+) -> tuple[bytes, list[Message]]:
     """`git bundle create --all` of the workspace's repository, or the problems that stop it.
 
     The repository must sit at the workspace's root, be in no merge, rebase or cherry-pick,
@@ -132,15 +136,24 @@ def bundle_repository(workspace: Path, exercise: Exercise) -> tuple[bytes, list[
     git_dir = workspace / ".git"
     if git_dir.is_symlink() or not git_dir.is_dir():
         return b"", [
-            f"{workspace} is not a git repository (no .git folder at its root); this "
-            "exercise is graded from its repository: start again with "
-            f"`grader start {exercise.slug} NEW_DIR` and redo your commits there"
+            msg(
+                "{workspace} is not a git repository (no .git folder at its root); "
+                "this exercise is graded from its repository: start again with "
+                "`grader start {slug} NEW_DIR` and redo your commits there",
+                workspace=str(workspace),
+                slug=exercise.slug,
+            )
         ]
     for name, what, finish in _UNFINISHED:
         if (git_dir / name).exists():
             return b"", [
-                f"{what} is still in progress in {workspace}; finish it with {finish}, "
-                "then submit again"
+                msg(
+                    "{what} is still in progress in {workspace}; finish it with "
+                    "{finish}, then submit again",
+                    what=what,
+                    workspace=str(workspace),
+                    finish=finish,
+                )
             ]
     with tempfile.TemporaryDirectory(prefix="grader-bundle-") as scratch:
         home = Path(scratch)
@@ -149,16 +162,25 @@ def bundle_repository(workspace: Path, exercise: Exercise) -> tuple[bytes, list[
         )
         if status.returncode != 0:
             return b"", [
-                f"git cannot read the repository in {workspace}: "
-                f"{_last_line(status.stderr)}; repair it or start again"
+                msg(
+                    "git cannot read the repository in {workspace}: {error}; repair it "
+                    "or start again",
+                    workspace=str(workspace),
+                    error=_last_line(status.stderr),
+                )
             ]
         changed = _uncommitted(status.stdout, exercise)
         if changed:
             shown = ", ".join(p.decode("utf-8", "replace") for p in changed[:5])
             more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
             return b"", [
-                f"uncommitted changes in {workspace}: {shown}{more}; commit them "
-                "(`git add`, `git commit`) or remove them: only committed work is graded"
+                msg(
+                    "uncommitted changes in {workspace}: {files}; commit them "
+                    "(`git add`, `git commit`) or remove them: only committed work is "
+                    "graded",
+                    workspace=str(workspace),
+                    files=shown + more,
+                )
             ]
         bundle = home / "repository.bundle"
         done = _git(
@@ -166,15 +188,23 @@ def bundle_repository(workspace: Path, exercise: Exercise) -> tuple[bytes, list[
         )
         if done.returncode != 0 or not bundle.is_file():
             return b"", [
-                f"`git bundle create` failed in {workspace}: "
-                f"{_last_line(done.stderr)}; check the repository with `git status`"
+                msg(
+                    "`git bundle create` failed in {workspace}: {error}; check the "
+                    "repository with `git status`",
+                    workspace=str(workspace),
+                    error=_last_line(done.stderr),
+                )
             ]
         size = bundle.stat().st_size
         limit = exercise.repository.max_bundle_kb
         if size > limit * 1024:
             return b"", [
-                f"the repository's bundle is {size / 1024:.0f} KB; the limit is {limit} KB "
-                "— keep large files out of the repository's history"
+                msg(
+                    "the repository's bundle is {size} KB; the limit is {limit} KB "
+                    "— keep large files out of the repository's history",
+                    size=f"{size / 1024:.0f}",
+                    limit=limit,
+                )
             ]
         return bundle.read_bytes(), []
 

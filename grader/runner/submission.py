@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from grader.catalog.model import BUNDLE_NAME, Exercise
+from grader.i18n.message import Message, msg
 from grader.registry.checks import tool_modules
 from grader.scorecard.model import SubmittedFile
 
@@ -36,7 +37,7 @@ INFLUENTIAL = (
 class Submission:
     files: list[SubmittedFile]
     contents: dict[str, bytes]
-    problems: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
 
     @property
@@ -54,38 +55,56 @@ def collect_submission(workspace: Path, exercise: Exercise) -> Submission:
     """
     files: list[SubmittedFile] = []
     contents: dict[str, bytes] = {}
-    problems: list[str] = []
+    problems: list[Message] = []
     limit = exercise.limits.max_file_kb * 1024
     root = workspace.resolve()
     for rel in exercise.submitted_files:
         shadowed = shadowed_module(rel)
         if shadowed:
             problems.append(
-                f"{rel} would shadow the {shadowed!r} module that grading relies on; rename it"
+                msg(
+                    "{file} would shadow the {module} module that grading relies on; "
+                    "rename it",
+                    file=rel,
+                    module=repr(shadowed),
+                )
             )
             continue
         path = workspace / rel
         if path.is_symlink() or not _inside(path.resolve(), root):
             problems.append(
-                f"{rel} is a link (or lies outside the workspace); replace it with a regular file"
+                msg(
+                    "{file} is a link (or lies outside the workspace); replace it with "
+                    "a regular file",
+                    file=rel,
+                )
             )
             continue
         if not path.exists():
             if rel in exercise.extra_files:
                 continue
             problems.append(
-                f"{rel} is missing; create it (the starter version is in "
-                f"`grader start {exercise.slug} NEW_DIR`)"
+                msg(
+                    "{file} is missing; create it (the starter version is in "
+                    "`grader start {slug} NEW_DIR`)",
+                    file=rel,
+                    slug=exercise.slug,
+                )
             )
             continue
         if not path.is_file():
-            problems.append(f"{rel} is not a regular file")
+            problems.append(msg("{file} is not a regular file", file=rel))
             continue
         size = path.stat().st_size
         if size > limit:
             problems.append(
-                f"{rel} is {size / 1024:.0f} KB; the limit is {exercise.limits.max_file_kb} KB "
-                "— keep data out of your source files"
+                msg(
+                    "{file} is {size} KB; the limit is {limit} KB "
+                    "— keep data out of your source files",
+                    file=rel,
+                    size=f"{size / 1024:.0f}",
+                    limit=exercise.limits.max_file_kb,
+                )
             )
             continue
         data = path.read_bytes()
@@ -113,7 +132,7 @@ def _add_bundle(
     exercise: Exercise,
     files: list[SubmittedFile],
     contents: dict[str, bytes],
-    problems: list[str],
+    problems: list[Message],
 ) -> None:
     """A Git exercise sends its whole repository as one bundle; never the .git folder."""
     from grader.runner.repository import bundle_repository
@@ -169,15 +188,18 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or str(path).startswith(str(root) + os.sep)
 
 
-def _text_problem(rel: str, data: bytes) -> str | None:
+def _text_problem(rel: str, data: bytes) -> Message | None:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return (
-            f"{rel} is not valid UTF-8 (byte {exc.start}, line {line}); "
-            "save it with UTF-8 encoding in your editor"
+        return msg(
+            "{file} is not valid UTF-8 (byte {byte}, line {line}); "
+            "save it with UTF-8 encoding in your editor",
+            file=rel,
+            byte=exc.start,
+            line=line,
         )
     if "\0" in text:
-        return f"{rel} contains NUL bytes; it is not a text file"
+        return msg("{file} contains NUL bytes; it is not a text file", file=rel)
     return None
