@@ -9,15 +9,32 @@ from __future__ import annotations
 
 import click
 
+from grader.i18n.message import Message
+
 EXIT_PASS = 0
 EXIT_FAIL = 1
 EXIT_USAGE = 2
 
 
 class GraderError(click.ClickException):
-    """A problem the user can fix; the message says what is wrong and what to do."""
+    """A problem the user can fix; the message says what is wrong and what to do.
+
+    Given as a message (`msg(...)`), it is shown in the reader's language; `.message`
+    keeps the English text for logs and callers that read it.
+    """
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: Message | str) -> None:
+        self.said = message if isinstance(message, Message) else None
+        super().__init__(message.text if isinstance(message, Message) else message)
+
+    def format_message(self) -> str:
+        if self.said is None:
+            return self.message
+        from grader.i18n.catalog import reader_language, say
+
+        return say(self.said, reader_language())
 
 
 class ExerciseError(GraderError):

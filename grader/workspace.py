@@ -16,6 +16,7 @@ from grader.catalog.model import Exercise
 from grader.clock import utc_now
 from grader.errors import WorkspaceError
 from grader.files import make_folders, write_atomic
+from grader.i18n.message import msg
 from grader.scorecard import serialize
 from grader.scorecard.model import Scorecard
 
@@ -48,8 +49,11 @@ def start_workspace(exercise: Exercise, dest: Path) -> Workspace:
     """
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise WorkspaceError(
-            f"{dest} already exists and is not empty; choose another folder "
-            "(your existing work is left untouched)"
+            msg(
+                "{folder} already exists and is not empty; choose another folder "
+                "(your existing work is left untouched)",
+                folder=str(dest),
+            )
         )
     dest.mkdir(parents=True, exist_ok=True)
     if exercise.repository is not None:
@@ -132,8 +136,12 @@ def find_workspace(start: Path) -> Workspace:
         if marker.is_file():
             return _read_marker(folder)
     raise WorkspaceError(
-        f"{start} is not a grader workspace (no {MARKER_DIR}/{MARKER_FILE} here or above); "
-        "run `grader start SLUG DIR` first, or cd into your exercise folder"
+        msg(
+            "{folder} is not a grader workspace (no {marker} here or above); "
+            "run `grader start SLUG DIR` first, or cd into your exercise folder",
+            folder=str(start),
+            marker=f"{MARKER_DIR}/{MARKER_FILE}",
+        )
     )
 
 
@@ -175,7 +183,11 @@ def _read_marker(folder: Path) -> Workspace:
         slug = json.loads(marker.read_text(encoding="utf-8"))["exercise"]
     except (OSError, ValueError, KeyError, TypeError):
         raise WorkspaceError(
-            f"{marker} is damaged; restore it or start a new workspace with `grader start`"
+            msg(
+                "{marker} is damaged; restore it or start a new workspace with "
+                "`grader start`",
+                marker=str(marker),
+            )
         ) from None
     return Workspace(root=folder, slug=str(slug))
 
@@ -222,8 +234,12 @@ def run_visible_tests(
     tests = [t for t in exercise.test_files if (workspace.root / t).exists()]
     if not tests:
         raise WorkspaceError(
-            f"none of the test files {', '.join(exercise.test_files)} exist in {workspace.root}; "
-            "restore them from a fresh `grader start`"
+            msg(
+                "none of the test files {files} exist in {folder}; "
+                "restore them from a fresh `grader start`",
+                files=", ".join(exercise.test_files),
+                folder=str(workspace.root),
+            )
         )
     command = [
         sys.executable,

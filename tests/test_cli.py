@@ -242,3 +242,12 @@ def test_validate_runs_exercises_at_once_and_reports_them_in_pack_order(
     assert lines[1] == "FAIL  stage1/word-count-broken", result.output
     assert "word-count-broken/hidden: no test_*.py files" in result.output
     assert lines[-1] == "0 of 2 exercises valid"
+
+
+def test_an_error_reads_in_the_readers_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADER_LANG", "zh")
+    result = run("start", "word-cont", str(tmp_path / "x"))
+    assert result.exit_code == 2
+    assert "没有练习 'word-cont'；你是想找 word-count 吗？" in result.output

@@ -23,6 +23,7 @@ from grader.catalog.model import (
     Task,
 )
 from grader.errors import ExerciseError
+from grader.i18n.message import msg
 from grader.registry.checks import CHECK_IDS
 from grader.tomlfile import TomlError, load_toml
 
@@ -224,12 +225,20 @@ class ExercisePack:
             close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
             if close:
                 raise ExerciseError(
-                    f"unknown exercise {slug!r}; did you mean {close[0]}? "
-                    "(`grader list` shows them all)"
+                    msg(
+                        "unknown exercise {slug}; did you mean {close}? "
+                        "(`grader list` shows them all)",
+                        slug=repr(slug),
+                        close=close[0],
+                    )
                 )
             raise ExerciseError(
-                f"unknown exercise {slug!r}; run `grader list` to see them "
-                f"(known: {', '.join(names) or 'none'})"
+                msg(
+                    "unknown exercise {slug}; run `grader list` to see them "
+                    "(known: {known})",
+                    slug=repr(slug),
+                    known=", ".join(names) or "none",
+                )
             )
         if len(candidates) > 1:
             raise ExerciseError(

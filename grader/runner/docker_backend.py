@@ -16,6 +16,7 @@ from typing import Any
 
 from grader.catalog.model import Exercise
 from grader.errors import BackendUnavailable
+from grader.i18n.message import msg
 from grader.runner.backend import RunOutcome
 from grader.runner.job import Job
 from grader.runner.log_stream import LogStream, ProgressCallback
@@ -74,8 +75,12 @@ def connect(timeout: int = 30) -> Any:
         client.ping()
     except Exception as exc:  # the SDK raises several unrelated types for "no engine"
         raise BackendUnavailable(
-            f"the Docker engine is not reachable ({type(exc).__name__}); start it "
-            "(`sudo systemctl start docker` or `dockerd &`), or use --backend bwrap or local"
+            msg(
+                "the Docker engine is not reachable ({error}); start it "
+                "(`sudo systemctl start docker` or `dockerd &`), or use --backend bwrap "
+                "or local",
+                error=type(exc).__name__,
+            )
         ) from None
     return client
 
@@ -124,9 +129,13 @@ class DockerBackend:
         image = stage_image(exercise.stage)
         if not image_available(self.client, image):
             raise BackendUnavailable(
-                f"the runner image {image} is not built; run `grader runner build "
-                f"--stage {exercise.stage}` (it works offline), or use --backend bwrap "
-                "or local"
+                msg(
+                    "the runner image {image} is not built; run `grader runner build "
+                    "--stage {stage}` (it works offline), or use --backend bwrap or "
+                    "local",
+                    image=image,
+                    stage=exercise.stage,
+                )
             )
         return image
 

@@ -7,6 +7,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import BackendUnavailable, GraderError
+from grader.i18n.message import both, msg
 from grader.runner.backend import Backend
 from grader.runner.local import LocalBackend
 
@@ -149,11 +150,21 @@ def require_backend(backend: Backend, exercise: Exercise) -> None:
     allowed = ", ".join(exercise.backends)
     chosen = getattr(backend, "auto_choice", None) or f"--backend {backend.name}"
     raise BackendRefused(
-        f"refusing to run the hidden tests of {exercise.qualified_slug} on the "
-        f"{backend.name} backend ({chosen}): the exercise allows only {allowed}, the "
-        "sandbox known to contain the processes its code starts. Run "
-        f"`grader submit --backend {exercise.backends[0]}`"
-        + (" (with Docker running)" if exercise.backends[0] == "docker" else "")
-        + ", or `grader submit --server URL` to grade on your class's server; "
-        "`grader test` still runs your own tests and checks here"
+        msg(
+            "refusing to run the hidden tests of {slug} on the {backend} backend "
+            "({chosen}): the exercise allows only {allowed}, the sandbox known to "
+            "contain the processes its code starts. Run `grader submit --backend "
+            "{first}`{running}, or `grader submit --server URL` to grade on your "
+            "class's server; `grader test` still runs your own tests and checks here",
+            slug=exercise.qualified_slug,
+            backend=backend.name,
+            chosen=chosen,
+            allowed=allowed,
+            first=exercise.backends[0],
+            running=(
+                both(" (with Docker running)", "（需先启动 Docker）")
+                if exercise.backends[0] == "docker"
+                else ""
+            ),
+        )
     )
