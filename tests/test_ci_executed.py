@@ -48,7 +48,8 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = "python:3.11-slim"
-RUNNER_IMAGE = "grader-runner:latest"
+# The images the fixture pack's stage-1 exercise needs: the core and its stage's.
+RUNNER_IMAGES = ("grader-runner:core", "grader-runner:stage1")
 ACTING_RUNNER = "grader-ci-acting-runner:latest"
 SPEC = "grader-harness==0.1.0"
 WHEEL_CACHE = Path.home() / ".cache" / "grader" / "ci-test-wheelhouse"
@@ -331,9 +332,9 @@ def machine(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     saved runner image and the acting runner's environment."""
     if shutil.which("docker") is None or docker("info", check=False).returncode:
         unavailable("no Docker engine")
-    for image in (BASE, RUNNER_IMAGE):
+    for image in (BASE, *RUNNER_IMAGES):
         if docker("image", "inspect", image, check=False).returncode:
-            unavailable(f"{image} is missing: `grader runner build` makes both")
+            unavailable(f"{image} is missing: `grader runner build` makes them")
     # Short host paths, mounted at the same path in the acting runner.
     tmp = Path(tmp_path_factory.mktemp("ci-run")).resolve()
     house = wheelhouse(tmp / "wheelhouse")
@@ -342,7 +343,7 @@ def machine(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # What a previous run left in the CI cache: the host's runner image.
     saved = tmp / "saved-image"
     saved.mkdir()
-    docker("save", "-o", str(saved / "grader-runner.tar"), RUNNER_IMAGE)
+    docker("save", "-o", str(saved / "grader-runner.tar"), *RUNNER_IMAGES)
     (tmp / "jobs").mkdir()
     env = {
         "PIP_NO_INDEX": "1",

@@ -22,11 +22,12 @@ from grader.errors import BackendUnavailable
 from grader.graders import dockerfile_build, dockerfile_check, dockerfile_cleanup
 from grader.graders.dockerfile_build_state import BUILD_LABEL, CHECK_LABEL
 from grader.graders.dockerfile_check import NO_NETWORK
+from grader.runner.docker_backend import CORE_IMAGE
 from grader.verdict.builder import score_check
 
 pytestmark = pytest.mark.docker
 BASE = "python:3.11-slim"
-PROBE_IMAGE = "grader-runner:latest"
+PROBE_IMAGE = CORE_IMAGE  # the prober needs the tools, no exercise library
 APP = 'print("hello from the app")\n'
 REGISTRY_IMAGE = "registry.example.com/attacker/tools:1"
 
