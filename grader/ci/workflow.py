@@ -86,5 +86,10 @@ def image_cache_key(spec: str, base: str) -> str:
     except metadata.PackageNotFoundError:
         version = "unknown"
     digest = hashlib.sha256(dockerfile.read_bytes())
+    # The scripts that build each stage's layer on the core shape the images too.
+    for script in ("install_layer.sh", "seed_tmp.sh", "bootstrap_base.sh"):
+        path = resources.files("grader.runner").joinpath(script)
+        if path.is_file():
+            digest.update(b"\0" + path.read_bytes())
     digest.update(f"\0{spec}\0{base}".encode())
     return f"grader-runner-{version}-{digest.hexdigest()[:20]}"

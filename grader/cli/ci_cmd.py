@@ -24,6 +24,7 @@ from grader.ci.summary import append_error
 from grader.ci.install_source import install_source
 from grader.cli.student import backend_with_warning, pack_from
 from grader.errors import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, GraderError
+from grader.i18n.catalog import ci_language, say
 from grader.text_escape import inert_lines
 from grader.cli.options import backend_option, repo_option
 
@@ -99,11 +100,13 @@ def ci_command(
             progress=lambda line: click.echo(inert_lines(line), err=True),
         )
     except GraderError as exc:
+        # In the CI's language (GRADER_LANG), as the summary and annotations speak.
+        text = exc.message if exc.said is None else say(exc.said, ci_language())
         if summary:
-            append_error(Path(summary), exc.message)
+            append_error(Path(summary), text)
         # The message may quote the student (an exercise named in their marker): no line
         # of it may be a workflow command.
-        exc.message = inert_lines(exc.message)
+        exc.message, exc.said = inert_lines(text), None
         raise
     except Exception:
         # A harness fault, not a failing exercise: exit 2 so CI can tell them apart.
