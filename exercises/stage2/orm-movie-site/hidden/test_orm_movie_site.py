@@ -329,10 +329,10 @@ def test_valid_review_redirects_and_is_listed(engine, client):
     "fields, word",
     [({"author": "  "}, "author"), ({"body": ""}, "body"),
      ({"rating": "ten"}, "rating"), ({"rating": ""}, "rating"),
-     ({"author": "a" * 81}, "author"), ({"rating": "11"}, "rating"),
-     ({"rating": "0"}, "rating")],
+     ({"author": "a" * 81}, "author"), ({"body": "b" * 2001}, "body"),
+     ({"rating": "11"}, "rating"), ({"rating": "0"}, "rating")],
     ids=["blank-author", "empty-body", "word-rating", "no-rating", "long-author",
-         "rating-11", "rating-0"],
+         "long-body", "rating-11", "rating-0"],
 )  # fmt: skip
 def test_invalid_review_rerenders_form_with_400(engine, client, fields, word):
     """an invalid review answers 400 with the form, an error naming the field, no row"""
