@@ -26,6 +26,28 @@ HOUSE = {
 METRICS = {"r2": 0.91, "rmse": 24.5}
 
 
+def recipe(n, seed):
+    """The generator's recipe, written out again: make_dataset must follow it."""
+    rng = np.random.default_rng(seed)
+    area = rng.uniform(30, 200, n)
+    bedrooms = np.clip(np.round(area / 35 + rng.normal(0, 0.6, n)), 1, 6)
+    bathrooms = np.clip(np.round(bedrooms / 2 + rng.normal(0, 0.4, n)), 1, 4)
+    age = rng.uniform(1, 60, n)
+    distance = rng.uniform(0.5, 30, n)
+    noise = rng.normal(0, 25, n)
+    price = (
+        120
+        + 4.2 * area
+        + 15 * bedrooms
+        + 25 * bathrooms
+        - 1.8 * age
+        - 6.5 * distance
+        + noise
+    )
+    columns = [area.round(1), bedrooms, bathrooms, age.round(1), distance.round(2)]
+    return np.column_stack(columns), price.round(1)
+
+
 def fitted(alpha=1.0, n=300, seed=0):
     X, y = make_dataset(n=n, seed=seed)
     return train_pipeline(X, y, alpha=alpha)
@@ -73,6 +95,26 @@ class Planted:
 
 
 # --------------------------------------------------------------------- task 1
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "n,seed,alpha", [(40, 0, 1.0), (60, 5, 3.0)], ids=["seed-0", "seed-5-alpha-3"]
+)
+def test_train_pipeline_fits_the_given_data(n, seed, alpha):
+    """train_pipeline on make_dataset's houses is StandardScaler + Ridge(alpha)"""
+    X, y = make_dataset(n=n, seed=seed)
+    assert list(X.columns) == FEATURES
+    expected_X, expected_y = recipe(n, seed)
+    assert np.asarray(y, dtype=float) == pytest.approx(expected_y)
+    mean, std = expected_X.mean(axis=0), expected_X.std(axis=0)
+    Z = np.column_stack([np.ones(n), (expected_X - mean) / std])
+    penalty = alpha * np.diag([0.0] + [1.0] * len(FEATURES))
+    solution = np.linalg.solve(Z.T @ Z + penalty, Z.T @ expected_y)
+    ridge = train_pipeline(X, y, alpha=alpha)[-1]
+    assert float(ridge.intercept_) == pytest.approx(solution[0], rel=1e-6)
+    assert list(ridge.coef_) == pytest.approx(list(solution[1:]), rel=1e-6)
 
 
 @pytest.mark.task(1)
@@ -125,11 +167,16 @@ def test_export_is_plain_json_text(tmp_path):
 
 @pytest.mark.task(1)
 @pytest.mark.points(1)
-def test_export_without_centering_writes_zero_means(tmp_path):
-    """A scaler with with_mean=False exports means of 0, so predictions still agree"""
-    pipeline, X = handmade_pipeline(with_mean=False)
+@pytest.mark.parametrize(
+    "option,key,value",
+    [("with_mean", "mean", 0.0), ("with_std", "scale", 1.0)],
+    ids=["no-centering", "no-scaling"],
+)
+def test_export_of_a_partial_scaler(tmp_path, option, key, value):
+    """A scaler without centring or scaling exports means of 0 or scales of 1"""
+    pipeline, X = handmade_pipeline(**{option: False})
     raw = read(exported(tmp_path, pipeline))
-    assert raw["mean"] == [0.0] * len(FEATURES)
+    assert raw[key] == [value] * len(FEATURES)
     assert load_model(tmp_path / "model.json").predict(X) == pytest.approx(
         pipeline.predict(X), abs=1e-6
     )
@@ -150,14 +197,37 @@ def test_export_refuses_an_unfitted_pipeline(tmp_path):
 
 @pytest.mark.task(1)
 @pytest.mark.points(1)
-def test_export_refuses_a_pipeline_without_a_scaler(tmp_path):
+@pytest.mark.parametrize(
+    "steps",
+    [["ridge"], ["scaler", "scaler", "ridge"], ["minmax", "ridge"]],
+    ids=["no-scaler", "two-scalers", "min-max-scaler"],
+)
+def test_export_refuses_other_pipelines(tmp_path, steps):
     """A pipeline that is not StandardScaler + linear model raises ValueError"""
     skpipe = student_module("sklearn.pipeline")
+    preprocessing = student_module("sklearn.preprocessing")
     linear = student_module("sklearn.linear_model")
+    make = {
+        "ridge": linear.Ridge,
+        "scaler": preprocessing.StandardScaler,
+        "minmax": preprocessing.MinMaxScaler,
+    }
     X, y = make_dataset(n=50)
-    pipeline = skpipe.make_pipeline(linear.Ridge()).fit(X, y)
+    pipeline = skpipe.make_pipeline(*[make[s]() for s in steps]).fit(X, y)
     with pytest.raises(ValueError):
         export_model(pipeline, tmp_path / "model.json")
+
+
+@pytest.mark.task(1)
+@pytest.mark.points(1)
+def test_export_of_a_pipeline_fitted_on_an_array(tmp_path):
+    """A pipeline fitted on a plain array exports FEATURES as its feature names"""
+    X, y = make_dataset(n=60)
+    pipeline = train_pipeline(np.asarray(X), np.asarray(y))
+    assert read(exported(tmp_path, pipeline))["features"] == FEATURES
+    first_three = train_pipeline(np.asarray(X)[:, :3], np.asarray(y))
+    path = exported(tmp_path, first_three, name="three.json")
+    assert read(path)["features"] == FEATURES[:3]
 
 
 # --------------------------------------------------------------------- task 2
@@ -227,8 +297,23 @@ def test_a_planted_pickle_is_never_loaded(tmp_path, name):
         {"scale": [1.0, 0.0, 1.0, 1.0, 1.0]},
         {"intercept": "lots"},
         {"format": "something-else"},
+        {"mean": [None] * 5},
+        {"coef": [1.0, 1.0, math.inf, 1.0, 1.0]},
+        {"scale": "ones"},
+        {"intercept": math.nan},
+        {"features": [], "mean": [], "scale": [], "coef": []},
     ],
-    ids=["short-coef", "zero-scale", "text-intercept", "wrong-format"],
+    ids=[
+        "short-coef",
+        "zero-scale",
+        "text-intercept",
+        "wrong-format",
+        "null-means",
+        "infinite-coef",
+        "text-scale",
+        "nan-intercept",
+        "no-features",
+    ],
 )
 def test_a_broken_model_file_is_refused(tmp_path, change):
     """A model file with wrong lengths, a zero scale or a wrong format is refused"""
@@ -238,6 +323,50 @@ def test_a_broken_model_file_is_refused(tmp_path, change):
     path.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(ValueError):
         load_model(path)
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "text", ["[1, 2, 3]", "not json"], ids=["json-list", "plain-text"]
+)
+def test_a_file_that_is_no_model_is_refused(tmp_path, text):
+    """A JSON list or plain text is refused with ValueError"""
+    path = tmp_path / "model.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_model(path)
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+def test_predict_reads_dataframe_columns_by_name(tmp_path):
+    """predict on a DataFrame uses the columns by name, whatever their order"""
+    pipeline = fitted()
+    model = load_model(exported(tmp_path, pipeline))
+    X, _ = make_dataset(n=20, seed=8)
+    reordered = X[list(reversed(FEATURES))]
+    assert np.asarray(model.predict(reordered)) == pytest.approx(
+        np.asarray(pipeline.predict(X)), abs=1e-6
+    )
+
+
+@pytest.mark.task(2)
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "call",
+    ["wrong-width", "flat-row", "missing-key"],
+)
+def test_predict_refuses_rows_of_the_wrong_shape(tmp_path, call):
+    """Rows of the wrong width, a 1-D row or a dict missing a feature: ValueError"""
+    model = load_model(exported(tmp_path))
+    with pytest.raises(ValueError):
+        if call == "wrong-width":
+            model.predict([[1.0, 2.0, 3.0]])
+        elif call == "flat-row":
+            model.predict([1.0, 2.0, 3.0, 4.0, 5.0])
+        else:
+            model.predict_one({k: v for k, v in HOUSE.items() if k != "age_years"})
 
 
 # --------------------------------------------------------------------- task 3
@@ -304,6 +433,16 @@ def test_create_app_refuses_a_pickle(tmp_path):
     with pytest.raises(ValueError):
         create_app(path)
     assert not marker.exists()
+
+
+@pytest.mark.task(3)
+@pytest.mark.points(1)
+def test_create_app_refuses_other_features(tmp_path):
+    """create_app raises ValueError for a model whose features are not FEATURES"""
+    X, y = make_dataset(n=60)
+    pipeline = train_pipeline(X.rename(columns={"area_sqm": "size_sqm"}), y)
+    with pytest.raises(ValueError):
+        create_app(exported(tmp_path, pipeline))
 
 
 # --------------------------------------------------------------------- task 4
