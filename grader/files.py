@@ -63,7 +63,11 @@ def write_atomic(
     path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
     with open_folder(path.parent, folder=folder) as fd:
-        _refuse_linked_target(fd, path)
+        if not exclusive:
+            _refuse_linked_target(fd, path)
+        # An exclusive write never touches what is there: link() below fails on any
+        # existing name, link or not. (Checking the target first would also race with
+        # another exclusive write, whose file has two names for a moment.)
         temp = f".{path.name}.{secrets.token_hex(4)}.tmp"
         try:
             out = os.open(temp, _TEMP_FLAGS, mode, dir_fd=fd)
