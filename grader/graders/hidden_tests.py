@@ -275,10 +275,12 @@ def with_import_output(tests: list[TestOutcome], printed: str) -> None:
     failing = next((t for t in tests if t.status not in ("passed", "skipped")), None)
     if not printed or failing is None:
         return
-    parts = [IMPORT_MARK, cap_text(printed, OUTPUT_CHARS // 2)]
+    # Half the output's room each, so the whole stays within the one cap on output.
+    half = OUTPUT_CHARS // 2 - len(IMPORT_MARK) - len(TEST_MARK)
+    parts = [IMPORT_MARK, cap_text(printed, half)]
     if failing.output.strip():
-        parts += [TEST_MARK, failing.output.rstrip()]
-    failing.output = cap_text("\n".join(parts), 2 * OUTPUT_CHARS)
+        parts += [TEST_MARK, cap_text(failing.output.rstrip(), half)]
+    failing.output = cap_text("\n".join(parts), OUTPUT_CHARS)
 
 
 def fit_text(tests: list[TestOutcome], budget: int) -> None:
